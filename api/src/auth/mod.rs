@@ -1,0 +1,5 @@
+//! Credentials: password hashing, access tokens and partner API keys.
+
+pub mod api_keys;
+pub mod passwords;
+pub mod tokens;

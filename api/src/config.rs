@@ -1,0 +1,127 @@
+//! Every setting comes from an environment variable (or the matching flag) with a default that
+//! works on a bare machine; `servicedesk --help` lists them.
+
+use std::net::SocketAddr;
+
+use clap::{Args, ValueEnum};
+use rand::distr::{Alphanumeric, SampleString};
+
+/// Shortest JWT secret accepted in production: 256 bits of HS256 key material.
+const MIN_SECRET_LEN: usize = 32;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "SERVICEDESK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Database URL: `sqlite://file.db?mode=rwc` (embedded) or `postgres://user@host/db`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://servicedesk.db?mode=rwc"
+    )]
+    pub database_url: String,
+
+    /// HS256 secret for access tokens. Required in production; generated per process in
+    /// development (tokens then die with the process).
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// `production` refuses to start without a JWT secret.
+    #[arg(
+        long,
+        env = "SERVICEDESK_ENV",
+        value_enum,
+        default_value = "development"
+    )]
+    pub environment: Environment,
+
+    /// Access-token lifetime in seconds.
+    #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600)]
+    pub token_ttl_seconds: u32,
+
+    /// Largest accepted request body in bytes.
+    #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 1_048_576)]
+    pub body_limit_bytes: usize,
+
+    /// Deepest GraphQL selection accepted.
+    #[arg(long, env = "GRAPHQL_DEPTH_LIMIT", default_value_t = 12)]
+    pub graphql_depth_limit: usize,
+
+    /// Largest GraphQL complexity accepted (one point per field by default).
+    #[arg(long, env = "GRAPHQL_COMPLEXITY_LIMIT", default_value_t = 1000)]
+    pub graphql_complexity_limit: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("JWT_SECRET must be set when SERVICEDESK_ENV=production")]
+    MissingSecret,
+    #[error("JWT_SECRET must be at least {MIN_SECRET_LEN} characters")]
+    WeakSecret,
+}
+
+impl Config {
+    /// The secret to sign tokens with, or why the server must not start.
+    pub fn resolve_jwt_secret(&self) -> Result<String, ConfigError> {
+        match (&self.jwt_secret, self.environment) {
+            (Some(secret), _) if secret.len() < MIN_SECRET_LEN => Err(ConfigError::WeakSecret),
+            (Some(secret), _) => Ok(secret.clone()),
+            (None, Environment::Production) => Err(ConfigError::MissingSecret),
+            (None, Environment::Development) => {
+                tracing::warn!(
+                    "JWT_SECRET is not set: using a random secret; tokens stop working on restart"
+                );
+                Ok(Alphanumeric.sample_string(&mut rand::rng(), 48))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn parse(args: &[&str]) -> Config {
+        Cli::parse_from(std::iter::once("servicedesk").chain(args.iter().copied())).config
+    }
+
+    #[test]
+    fn production_without_secret_refuses_to_start() {
+        let config = parse(&["--environment", "production"]);
+        assert!(matches!(
+            config.resolve_jwt_secret(),
+            Err(ConfigError::MissingSecret)
+        ));
+    }
+
+    #[test]
+    fn short_secret_is_rejected() {
+        let config = parse(&["--jwt-secret", "short"]);
+        assert!(matches!(
+            config.resolve_jwt_secret(),
+            Err(ConfigError::WeakSecret)
+        ));
+    }
+
+    #[test]
+    fn development_generates_a_secret() {
+        let config = parse(&[]);
+        assert_eq!(config.resolve_jwt_secret().unwrap().len(), 48);
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+    }
+}

@@ -1,0 +1,154 @@
+//! Who is calling, and the account rules (R-PRV-4, R-PRV-5).
+
+use entity::users::Role;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Minimum password length (R-PRV-5).
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+/// The authenticated caller of one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    Anonymous,
+    User(UserPrincipal),
+    /// A partner system, authenticated by an API key of `organization_id` (R-PRV-7).
+    Partner {
+        organization_id: i64,
+        api_key_id: i64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserPrincipal {
+    pub id: i64,
+    pub role: Role,
+    pub service_centre_id: Option<i64>,
+    pub organization_id: Option<i64>,
+}
+
+impl Principal {
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Self::Anonymous => None,
+            Self::User(user) => Some(user.role),
+            Self::Partner { .. } => Some(Role::Partner),
+        }
+    }
+
+    /// The caller's role if it is one of `allowed`: `UNAUTHENTICATED` for nobody, `FORBIDDEN`
+    /// for anyone else.
+    pub fn require(&self, allowed: &[Role]) -> ApiResult<Role> {
+        let role = self.role().ok_or(ApiError::Unauthenticated)?;
+        if allowed.contains(&role) {
+            Ok(role)
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    pub fn user(&self) -> ApiResult<&UserPrincipal> {
+        match self {
+            Self::User(user) => Ok(user),
+            Self::Anonymous => Err(ApiError::Unauthenticated),
+            Self::Partner { .. } => Err(ApiError::Forbidden),
+        }
+    }
+}
+
+/// Staff roles work for a service centre and must belong to one.
+pub fn is_staff(role: Role) -> bool {
+    matches!(role, Role::Technician | Role::Agent | Role::Supervisor)
+}
+
+/// E-mail addresses are compared case-insensitively; store and look up this form.
+pub fn normalize_email(email: &str) -> ApiResult<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !email.contains(char::is_whitespace);
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::bad_input("email", "not a valid e-mail address"))
+    }
+}
+
+/// R-PRV-5: at least ten characters, not the e-mail address (nor its local part).
+pub fn check_password_policy(email: &str, password: &str) -> ApiResult<()> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(ApiError::bad_input(
+            "password",
+            format!("password must be at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    let lowered = password.to_lowercase();
+    let local = email.split('@').next().unwrap_or(email);
+    if lowered == email || lowered == local {
+        return Err(ApiError::bad_input(
+            "password",
+            "password must not be the e-mail address",
+        ));
+    }
+    Ok(())
+}
+
+/// Users hold every role but `PARTNER`, which belongs to API keys.
+pub fn check_assignable_role(role: Role) -> ApiResult<()> {
+    if role == Role::Partner {
+        Err(ApiError::bad_input(
+            "role",
+            "PARTNER access is granted with an API key, not a user account",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r_prv_5_password_min_length() {
+        assert!(check_password_policy("a@b.co", "123456789").is_err());
+        assert!(check_password_policy("a@b.co", "1234567890").is_ok());
+    }
+
+    #[test]
+    fn r_prv_5_password_not_the_email() {
+        assert!(check_password_policy("alice.long@b.co", "ALICE.LONG@B.CO").is_err());
+        assert!(check_password_policy("alice.long@b.co", "alice.long").is_err());
+    }
+
+    #[test]
+    fn email_is_normalized_and_checked() {
+        assert_eq!(
+            normalize_email(" Bob@Example.COM ").unwrap(),
+            "bob@example.com"
+        );
+        assert!(normalize_email("bob").is_err());
+        assert!(normalize_email("bob@localhost").is_err());
+        assert!(normalize_email("b ob@x.io").is_err());
+    }
+
+    #[test]
+    fn require_distinguishes_anonymous_from_wrong_role() {
+        let anon = Principal::Anonymous;
+        assert!(matches!(
+            anon.require(&[Role::Admin]),
+            Err(ApiError::Unauthenticated)
+        ));
+        let partner = Principal::Partner {
+            organization_id: 1,
+            api_key_id: 1,
+        };
+        assert!(matches!(
+            partner.require(&[Role::Admin]),
+            Err(ApiError::Forbidden)
+        ));
+        assert_eq!(partner.require(&[Role::Partner]).unwrap(), Role::Partner);
+    }
+}

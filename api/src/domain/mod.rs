@@ -1,0 +1,4 @@
+//! The service rules as plain functions: no HTTP, no database, no wall clock.
+
+pub mod clock;
+pub mod identity;

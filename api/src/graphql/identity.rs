@@ -1,0 +1,399 @@
+//! Accounts, partners and logging in (R-PRV-4, R-PRV-5, R-PRV-7).
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::users::Role;
+use entity::{api_keys, organizations, service_centres, users};
+use sea_orm::Set;
+
+use super::scalars::{id, key};
+use super::{RoleGuard, principal, services};
+use crate::auth::{api_keys as keys, passwords};
+use crate::domain::identity::{
+    Principal, check_assignable_role, check_password_policy, is_staff, normalize_email,
+};
+use crate::error::ApiError;
+use crate::store;
+
+/// An account. Password hashes are not part of this type and never leave the server.
+pub struct User(pub users::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn role(&self) -> Role {
+        self.0.role
+    }
+    /// Deactivated accounts cannot log in, and their tokens stop working (R-PRV-4).
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn service_centre_id(&self) -> Option<ID> {
+        self.0.service_centre_id.map(id)
+    }
+    async fn organization_id(&self) -> Option<ID> {
+        self.0.organization_id.map(id)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Organization {
+    id: ID,
+    name: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<organizations::Model> for Organization {
+    fn from(model: organizations::Model) -> Self {
+        Self {
+            id: id(model.id),
+            name: model.name,
+            created_at: model.created_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ServiceCentre {
+    id: ID,
+    name: String,
+    /// IANA time zone, e.g. `Asia/Shanghai`.
+    timezone: String,
+}
+
+impl From<service_centres::Model> for ServiceCentre {
+    fn from(model: service_centres::Model) -> Self {
+        Self {
+            id: id(model.id),
+            name: model.name,
+            timezone: model.timezone,
+        }
+    }
+}
+
+/// A partner API key as listed; the secret itself is only in `CreatedApiKey`.
+#[derive(SimpleObject)]
+pub struct ApiKey {
+    id: ID,
+    organization_id: ID,
+    name: String,
+    /// The first characters of the key, to tell keys apart.
+    prefix: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<api_keys::Model> for ApiKey {
+    fn from(model: api_keys::Model) -> Self {
+        Self {
+            id: id(model.id),
+            organization_id: id(model.organization_id),
+            name: model.name,
+            prefix: model.prefix,
+            created_at: model.created_at,
+            revoked_at: model.revoked_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CreatedApiKey {
+    /// The key, shown this once: send it as `Authorization: ApiKey <key>`.
+    key: String,
+    api_key: ApiKey,
+}
+
+/// Who is calling: a user, or a partner system with its organization.
+#[derive(SimpleObject)]
+pub struct Viewer {
+    role: Role,
+    user: Option<User>,
+    organization: Option<Organization>,
+}
+
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    /// Send as `Authorization: Bearer <accessToken>`.
+    access_token: String,
+    token_type: String,
+    expires_at: DateTime<Utc>,
+    user: User,
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    email: String,
+    name: String,
+    phone: Option<String>,
+    role: Role,
+    /// Optional: an account without a password cannot log in until one is set.
+    password: Option<String>,
+    /// Required for TECHNICIAN, AGENT and SUPERVISOR.
+    service_centre_id: Option<ID>,
+    /// For customers brought by a partner.
+    organization_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct IdentityQuery;
+
+#[Object]
+impl IdentityQuery {
+    /// The caller.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Viewer> {
+        let db = &services(ctx)?.db;
+        match principal(ctx) {
+            Principal::Anonymous => Err(ApiError::Unauthenticated.into()),
+            Principal::User(user) => Ok(Viewer {
+                role: user.role,
+                user: Some(User(store::users::get(db, user.id).await?)),
+                organization: None,
+            }),
+            Principal::Partner {
+                organization_id, ..
+            } => Ok(Viewer {
+                role: Role::Partner,
+                user: None,
+                organization: Some(
+                    store::directory::get_organization(db, *organization_id)
+                        .await?
+                        .into(),
+                ),
+            }),
+        }
+    }
+
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
+        let db = &services(ctx)?.db;
+        Ok(User(store::users::get(db, key(&id, "user")?).await?))
+    }
+
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn api_keys(&self, ctx: &Context<'_>, organization_id: ID) -> Result<Vec<ApiKey>> {
+        let db = &services(ctx)?.db;
+        let organization_id = key(&organization_id, "organization")?;
+        let keys = store::api_keys::list_for_organization(db, organization_id).await?;
+        Ok(keys.into_iter().map(ApiKey::from).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct IdentityMutation;
+
+#[Object]
+impl IdentityMutation {
+    /// Exchanges e-mail and password for an access token. Wrong e-mail, wrong password and a
+    /// deactivated account all give the same `UNAUTHENTICATED` error.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> Result<LoginPayload> {
+        let svc = services(ctx)?;
+        let user = match normalize_email(&email) {
+            Ok(email) => store::users::find_by_email(&svc.db, &email).await?,
+            Err(_) => None,
+        };
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let verified = passwords::verify(password, stored).await?;
+        let user = user
+            .filter(|u| verified && u.active)
+            .ok_or(ApiError::InvalidCredentials)?;
+        let issued = svc.tokens.issue(&user, svc.clock.now())?;
+        Ok(LoginPayload {
+            access_token: issued.token,
+            token_type: "Bearer".into(),
+            expires_at: issued.expires_at,
+            user: User(user),
+        })
+    }
+
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
+        let svc = services(ctx)?;
+        let email = normalize_email(&input.email)?;
+        check_assignable_role(input.role)?;
+        let name = required("name", &input.name)?;
+        let service_centre_id = match &input.service_centre_id {
+            Some(centre) => Some(
+                store::directory::get_service_centre(&svc.db, key(centre, "service centre")?)
+                    .await
+                    .map_err(|_| ApiError::bad_input("serviceCentreId", "no such service centre"))?
+                    .id,
+            ),
+            None if is_staff(input.role) => {
+                return Err(ApiError::bad_input(
+                    "serviceCentreId",
+                    "staff must belong to a service centre",
+                )
+                .into());
+            }
+            None => None,
+        };
+        let organization_id = match &input.organization_id {
+            Some(org) => Some(
+                store::directory::get_organization(&svc.db, key(org, "organization")?)
+                    .await
+                    .map_err(|_| ApiError::bad_input("organizationId", "no such organization"))?
+                    .id,
+            ),
+            None => None,
+        };
+        let password_hash = match input.password {
+            Some(password) => {
+                check_password_policy(&email, &password)?;
+                Some(passwords::hash(password).await?)
+            }
+            None => None,
+        };
+        let user = store::users::insert(
+            &svc.db,
+            store::users::NewUser {
+                email,
+                name,
+                phone: input.phone,
+                role: input.role,
+                password_hash,
+                service_centre_id,
+                organization_id,
+            },
+            svc.clock.now(),
+        )
+        .await?;
+        Ok(User(user))
+    }
+
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn change_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<User> {
+        let svc = services(ctx)?;
+        check_assignable_role(role)?;
+        let user = target_other_user(ctx, &user_id).await?;
+        if is_staff(role) && user.service_centre_id.is_none() {
+            return Err(ApiError::bad_input(
+                "role",
+                "staff must belong to a service centre; this user has none",
+            )
+            .into());
+        }
+        let user =
+            store::users::update(&svc.db, user, svc.clock.now(), |m| m.role = Set(role)).await?;
+        Ok(User(user))
+    }
+
+    /// Disables an account at once: its tokens stop working on their next request (R-PRV-4).
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn deactivate_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<User> {
+        let svc = services(ctx)?;
+        let user = target_other_user(ctx, &user_id).await?;
+        let user =
+            store::users::update(&svc.db, user, svc.clock.now(), |m| m.active = Set(false)).await?;
+        Ok(User(user))
+    }
+
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn create_organization(&self, ctx: &Context<'_>, name: String) -> Result<Organization> {
+        let svc = services(ctx)?;
+        let name = required("name", &name)?;
+        Ok(
+            store::directory::insert_organization(&svc.db, name, svc.clock.now())
+                .await?
+                .into(),
+        )
+    }
+
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn create_service_centre(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        #[graphql(desc = "IANA time zone, e.g. Asia/Shanghai")] timezone: String,
+    ) -> Result<ServiceCentre> {
+        let svc = services(ctx)?;
+        let name = required("name", &name)?;
+        if timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ApiError::bad_input("timezone", "not an IANA time zone name").into());
+        }
+        let centre =
+            store::directory::insert_service_centre(&svc.db, name, timezone, svc.clock.now())
+                .await?;
+        Ok(centre.into())
+    }
+
+    /// Issues a partner key scoped to one organization (R-PRV-7).
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+        name: String,
+    ) -> Result<CreatedApiKey> {
+        let svc = services(ctx)?;
+        let organization =
+            store::directory::get_organization(&svc.db, key(&organization_id, "organization")?)
+                .await?;
+        let name = required("name", &name)?;
+        let new_key = keys::generate();
+        let stored = store::api_keys::insert(
+            &svc.db,
+            organization.id,
+            name,
+            new_key.prefix,
+            new_key.digest,
+            svc.clock.now(),
+        )
+        .await?;
+        Ok(CreatedApiKey {
+            key: new_key.plaintext,
+            api_key: stored.into(),
+        })
+    }
+
+    /// Revokes a partner key; requests with it fail from now on.
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
+        let svc = services(ctx)?;
+        let revoked =
+            store::api_keys::revoke(&svc.db, key(&id, "API key")?, svc.clock.now()).await?;
+        Ok(revoked.into())
+    }
+}
+
+/// The user an admin acts on; admins cannot change or lock out themselves.
+async fn target_other_user(ctx: &Context<'_>, user_id: &ID) -> Result<users::Model, ApiError> {
+    let user_id = key(user_id, "user")?;
+    if principal(ctx).user()?.id == user_id {
+        return Err(ApiError::bad_input(
+            "userId",
+            "admins cannot change their own role or deactivate themselves",
+        ));
+    }
+    store::users::get(&services(ctx)?.db, user_id).await
+}
+
+fn required(field: &'static str, value: &str) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        Err(ApiError::bad_input(
+            field,
+            format!("{field} must not be empty"),
+        ))
+    } else {
+        Ok(value.to_owned())
+    }
+}

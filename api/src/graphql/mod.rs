@@ -1,0 +1,76 @@
+//! The GraphQL schema: one module per domain area, merged into the query and mutation roots.
+
+mod guard;
+mod identity;
+mod scalars;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::tokens::TokenIssuer;
+use crate::domain::clock::Clock;
+use crate::domain::identity::Principal;
+use crate::error::{ApiError, ApiResult};
+
+pub use guard::RoleGuard;
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(identity::IdentityQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(identity::IdentityMutation);
+
+/// Limits that stop expensive queries before any SQL runs.
+pub struct Limits {
+    pub depth: usize,
+    pub complexity: usize,
+}
+
+/// Process-wide services, stored once in the schema.
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<TokenIssuer>,
+}
+
+pub fn build_schema(
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    tokens: Arc<TokenIssuer>,
+    limits: Limits,
+) -> AppSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(Services { db, clock, tokens })
+    .limit_depth(limits.depth)
+    .limit_complexity(limits.complexity)
+    .finish()
+}
+
+/// The SDL checked in as `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
+}
+
+pub(crate) fn services<'a>(ctx: &Context<'a>) -> ApiResult<&'a Services> {
+    ctx.data::<Services>()
+        .map_err(|_| ApiError::Internal("schema built without services".into()))
+}
+
+/// The caller; requests executed without one are anonymous.
+pub(crate) fn principal<'a>(ctx: &Context<'a>) -> &'a Principal {
+    ctx.data_opt::<Principal>().unwrap_or(&Principal::Anonymous)
+}

@@ -1,0 +1,45 @@
+//! Turns the `Authorization` header into a `Principal`: `Bearer <jwt>` for users,
+//! `ApiKey <key>` for partner systems, nothing for anonymous callers.
+
+use axum::http::{HeaderMap, header::AUTHORIZATION};
+
+use crate::app::AppState;
+use crate::auth::api_keys;
+use crate::domain::identity::{Principal, UserPrincipal};
+use crate::error::{ApiError, ApiResult};
+use crate::store;
+
+/// Credentials that are present but wrong are an error, never a silent downgrade to anonymous.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Principal> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Ok(Principal::Anonymous);
+    };
+    let value = value.to_str().map_err(|_| ApiError::Unauthenticated)?;
+    let (scheme, credential) = value.split_once(' ').ok_or(ApiError::Unauthenticated)?;
+    let credential = credential.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        let user_id = state.tokens.verify(credential, state.clock.now())?;
+        // Re-read the account on every request, so deactivation and role changes apply at once
+        // (R-PRV-4).
+        let user = store::users::find(&state.db, user_id)
+            .await?
+            .filter(|user| user.active)
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(Principal::User(UserPrincipal {
+            id: user.id,
+            role: user.role,
+            service_centre_id: user.service_centre_id,
+            organization_id: user.organization_id,
+        }))
+    } else if scheme.eq_ignore_ascii_case("apikey") {
+        let key = store::api_keys::find_active(&state.db, &api_keys::digest(credential))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(Principal::Partner {
+            organization_id: key.organization_id,
+            api_key_id: key.id,
+        })
+    } else {
+        Err(ApiError::Unauthenticated)
+    }
+}

@@ -1,0 +1,92 @@
+//! GraphQL over HTTP. Transport failures (wrong content type, unreadable or oversize body,
+//! missing query, bad credentials) get a GraphQL-shaped error body with a proper status code.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::GraphQLResponse;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header::CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use super::auth::authenticate;
+use crate::app::AppState;
+use crate::error::ApiError;
+
+pub async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+pub async fn execute(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !is_json {
+        return transport_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as application/json",
+        );
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return transport_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                "request body is too large",
+            );
+        }
+        Err(rejection) => {
+            return transport_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &rejection.body_text(),
+            );
+        }
+    };
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(err) => {
+            return transport_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("request body is not a GraphQL request: {err}"),
+            );
+        }
+    };
+    if request.query.trim().is_empty() {
+        return transport_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "missing query");
+    }
+    let principal = match authenticate(&state, &headers).await {
+        Ok(principal) => principal,
+        Err(err) => {
+            let status = match err {
+                ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            if let ApiError::Internal(detail) = &err {
+                tracing::error!(%detail, "authentication failed");
+            }
+            return transport_error(status, err.code(), &err.message());
+        }
+    };
+    GraphQLResponse::from(state.schema.execute(request.data(principal)).await).into_response()
+}
+
+fn transport_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
+}

@@ -1,0 +1,22 @@
+//! HTTP transport: routes, credential extraction, GraphQL-over-HTTP framing, health checks.
+
+mod auth;
+mod graphql;
+mod health;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .layer(DefaultBodyLimit::max(state.body_limit_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

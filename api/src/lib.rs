@@ -1,0 +1,14 @@
+//! servicedesk: GraphQL API for after-sales service.
+//!
+//! Layers, one direction only: `http` → `graphql` → `domain` → `store`. See `../shared/DESIGN.md`.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod store;

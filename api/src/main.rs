@@ -1,0 +1,111 @@
+//! The servicedesk binary: `serve` (default), `migrate`, `seed-demo`, `export-schema`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use servicedesk::app::AppState;
+use servicedesk::config::Config;
+use servicedesk::domain::clock::{Clock, SystemClock};
+use servicedesk::{db, graphql, http, seed};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(version, about = "GraphQL API for after-sales service")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve HTTP (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create demo data and print its credentials.
+    SeedDemo,
+    /// Write the GraphQL SDL.
+    ExportSchema {
+        #[arg(long, default_value = "schema.graphql")]
+        out: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Migrate => {
+            db::migrate(&connect(&cli.config).await?).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::SeedDemo => seed_demo(&cli.config).await,
+        Command::ExportSchema { out } => {
+            std::fs::write(&out, graphql::sdl())
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    db::connect(&config.database_url)
+        .await
+        .with_context(|| "connecting to the database (DATABASE_URL)".to_string())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let secret = config.resolve_jwt_secret()?;
+    let db = connect(&config).await?;
+    db::migrate(&db).await.context("applying migrations")?;
+    let state = AppState::new(db, Arc::new(SystemClock), &config, &secret);
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
+    tracing::info!("listening on http://{}/graphql", config.bind);
+    axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn seed_demo(config: &Config) -> anyhow::Result<()> {
+    let db = connect(config).await?;
+    db::migrate(&db).await?;
+    let credentials = seed::seed_demo(&db, SystemClock.now())
+        .await
+        .map_err(|err| anyhow::anyhow!("seeding failed: {}", err.message()))?;
+    println!(
+        "Demo data created. Log in from GraphiQL (http://{}/graphql):",
+        config.bind
+    );
+    for (role, email, password) in &credentials.logins {
+        println!(
+            "  {:<11} {email:<34} {password}",
+            format!("{role:?}").to_uppercase()
+        );
+    }
+    println!(
+        "  PARTNER     Authorization: ApiKey {}",
+        credentials.partner_api_key
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    if let Err(err) = tokio::signal::ctrl_c().await {
+        tracing::error!(%err, "cannot listen for shutdown signal");
+    }
+}

@@ -1,0 +1,55 @@
+//! Organizations and service centres.
+
+use chrono::{DateTime, Utc};
+use entity::{organizations, service_centres};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+
+use crate::error::{ApiError, ApiResult};
+
+pub async fn get_organization(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> ApiResult<organizations::Model> {
+    organizations::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("organization"))
+}
+
+pub async fn get_service_centre(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> ApiResult<service_centres::Model> {
+    service_centres::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("service centre"))
+}
+
+pub async fn insert_organization(
+    db: &impl ConnectionTrait,
+    name: String,
+    now: DateTime<Utc>,
+) -> ApiResult<organizations::Model> {
+    let model = organizations::ActiveModel {
+        name: Set(name),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    Ok(model.insert(db).await?)
+}
+
+pub async fn insert_service_centre(
+    db: &impl ConnectionTrait,
+    name: String,
+    timezone: String,
+    now: DateTime<Utc>,
+) -> ApiResult<service_centres::Model> {
+    let model = service_centres::ActiveModel {
+        name: Set(name),
+        timezone: Set(timezone),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    Ok(model.insert(db).await?)
+}

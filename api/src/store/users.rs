@@ -1,0 +1,76 @@
+//! User accounts.
+
+use chrono::{DateTime, Utc};
+use entity::users::{self, Role};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use crate::error::{ApiError, ApiResult};
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<users::Model>> {
+    Ok(users::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> ApiResult<users::Model> {
+    find(db, id).await?.ok_or(ApiError::NotFound("user"))
+}
+
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> ApiResult<Option<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(db)
+        .await?)
+}
+
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub service_centre_id: Option<i64>,
+    pub organization_id: Option<i64>,
+}
+
+/// Inserts a user; a taken e-mail is a `CONFLICT`.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    user: NewUser,
+    now: DateTime<Utc>,
+) -> ApiResult<users::Model> {
+    if find_by_email(db, &user.email).await?.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "a user with e-mail {} already exists",
+            user.email
+        )));
+    }
+    let model = users::ActiveModel {
+        email: Set(user.email),
+        name: Set(user.name),
+        phone: Set(user.phone),
+        role: Set(user.role),
+        password_hash: Set(user.password_hash),
+        active: Set(true),
+        service_centre_id: Set(user.service_centre_id),
+        organization_id: Set(user.organization_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    Ok(model.insert(db).await?)
+}
+
+/// Applies `change` to a user and stamps `updated_at`.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    user: users::Model,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut users::ActiveModel),
+) -> ApiResult<users::Model> {
+    let mut model: users::ActiveModel = user.into();
+    change(&mut model);
+    model.updated_at = Set(now);
+    Ok(model.update(db).await?)
+}

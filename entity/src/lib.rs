@@ -1,0 +1,9 @@
+//! sea-orm entities, one module per table.
+//!
+//! Enums that are also part of the GraphQL API derive `async_graphql::Enum` here, so the
+//! database value, the Rust type and the schema name are declared once.
+
+pub mod api_keys;
+pub mod organizations;
+pub mod service_centres;
+pub mod users;

@@ -1,0 +1,60 @@
+//! People who log in: customers and staff. Partners are API keys, not users.
+
+use sea_orm::entity::prelude::*;
+
+/// What a principal may do. `Partner` is only ever held by API keys.
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Role {
+    #[sea_orm(string_value = "CUSTOMER")]
+    Customer,
+    #[sea_orm(string_value = "TECHNICIAN")]
+    Technician,
+    #[sea_orm(string_value = "AGENT")]
+    Agent,
+    #[sea_orm(string_value = "SUPERVISOR")]
+    Supervisor,
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+    #[sea_orm(string_value = "PARTNER")]
+    Partner,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Stored lower-cased; unique.
+    pub email: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    /// Argon2 PHC string; `None` means the account cannot log in yet.
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub service_centre_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::service_centres::Entity",
+        from = "Column::ServiceCentreId",
+        to = "super::service_centres::Column::Id"
+    )]
+    ServiceCentre,
+    #[sea_orm(
+        belongs_to = "super::organizations::Entity",
+        from = "Column::OrganizationId",
+        to = "super::organizations::Column::Id"
+    )]
+    Organization,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
