@@ -18,6 +18,7 @@ pub struct DemoCredentials {
 }
 
 const CENTRE: &str = "Shanghai Central Service Centre";
+const PARTNER: &str = "Acme Appliance Dealers";
 
 const PEOPLE: &[(Role, &str, &str, &str)] = &[
     (
@@ -67,10 +68,8 @@ const PEOPLE: &[(Role, &str, &str, &str)] = &[
 pub async fn seed_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<DemoCredentials> {
     let txn = db.begin().await?;
     let centre =
-        store::directory::insert_service_centre(&txn, CENTRE.into(), "Asia/Shanghai".into(), now)
-            .await?;
-    let partner =
-        store::directory::insert_organization(&txn, "Acme Appliance Dealers".into(), now).await?;
+        store::directory::ensure_service_centre(&txn, CENTRE, "Asia/Shanghai", now).await?;
+    let partner = store::directory::ensure_organization(&txn, PARTNER, now).await?;
     let mut logins = Vec::new();
     for &(role, email, name, phone) in PEOPLE {
         let password = Alphanumeric.sample_string(&mut rand::rng(), 16);

@@ -1,1 +1,6 @@
+//! Black-box tests over HTTP. Each test runs on SQLite, and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set.
 
+mod identity;
+mod schema;
+mod transport;

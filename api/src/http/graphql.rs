@@ -1,6 +1,7 @@
 //! GraphQL over HTTP. Transport failures (wrong content type, unreadable or oversize body,
 //! missing query, bad credentials) get a GraphQL-shaped error body with a proper status code.
 
+use async_graphql::ServerError;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::Json;
@@ -83,7 +84,24 @@ pub async fn execute(
             return transport_error(status, err.code(), &err.message());
         }
     };
-    GraphQLResponse::from(state.schema.execute(request.data(principal)).await).into_response()
+    let mut response = state.schema.execute(request.data(principal)).await;
+    response.errors.iter_mut().for_each(ensure_code);
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Errors raised by async-graphql itself carry no code: a request-level one (parse, validation,
+/// depth and complexity limits) has no path; a field-level one is an argument that failed to
+/// coerce. Resolver errors always carry their own code (see `ApiError`).
+fn ensure_code(error: &mut ServerError) {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        let code = if error.path.is_empty() {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            "BAD_USER_INPUT"
+        };
+        extensions.set("code", code);
+    }
 }
 
 fn transport_error(status: StatusCode, code: &str, message: &str) -> Response {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{organizations, service_centres};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -52,4 +52,37 @@ pub async fn insert_service_centre(
         ..Default::default()
     };
     Ok(model.insert(db).await?)
+}
+
+/// The organization named `name`, created if missing.
+pub async fn ensure_organization(
+    db: &impl ConnectionTrait,
+    name: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<organizations::Model> {
+    let existing = organizations::Entity::find()
+        .filter(organizations::Column::Name.eq(name))
+        .one(db)
+        .await?;
+    match existing {
+        Some(organization) => Ok(organization),
+        None => insert_organization(db, name.to_owned(), now).await,
+    }
+}
+
+/// The service centre named `name`, created if missing.
+pub async fn ensure_service_centre(
+    db: &impl ConnectionTrait,
+    name: &str,
+    timezone: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<service_centres::Model> {
+    let existing = service_centres::Entity::find()
+        .filter(service_centres::Column::Name.eq(name))
+        .one(db)
+        .await?;
+    match existing {
+        Some(centre) => Ok(centre),
+        None => insert_service_centre(db, name.to_owned(), timezone.to_owned(), now).await,
+    }
 }

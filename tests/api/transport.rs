@@ -1,0 +1,147 @@
+//! GraphQL over HTTP: malformed requests get a GraphQL-shaped error and a proper status code.
+
+use serde_json::json;
+use servicedesk_tests::{Auth, Backend, TestApp, db_tests, test_config};
+
+db_tests!(
+    health_and_readiness,
+    wrong_content_type_is_415,
+    malformed_json_is_400,
+    missing_query_is_400,
+    oversize_body_is_413,
+    unknown_auth_scheme_is_401,
+    invalid_query_is_a_validation_error,
+    bad_argument_value_is_bad_user_input,
+    depth_and_complexity_limits_reject_bombs,
+    graphiql_is_served,
+);
+
+async fn post_raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
+    let response = app
+        .http
+        .post(format!("{}/graphql", app.base_url))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON error body"))
+}
+
+async fn health_and_readiness(app: TestApp) {
+    for path in ["/healthz", "/readyz"] {
+        let response = app
+            .http
+            .get(format!("{}{path}", app.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+    }
+    app.db.clone().close().await.unwrap();
+    let response = app
+        .http
+        .get(format!("{}/readyz", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+}
+
+async fn wrong_content_type_is_415(app: TestApp) {
+    let (status, body) = post_raw(&app, "text/plain", b"{ me { role } }".to_vec()).await;
+    assert_eq!(status, 415);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "UNSUPPORTED_MEDIA_TYPE"
+    );
+}
+
+async fn malformed_json_is_400(app: TestApp) {
+    let (status, body) = post_raw(&app, "application/json", b"{\"query\": ".to_vec()).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+}
+
+async fn missing_query_is_400(app: TestApp) {
+    let (status, body) = post_raw(&app, "application/json", b"{\"variables\": {}}".to_vec()).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["message"], "missing query");
+}
+
+async fn oversize_body_is_413(app: TestApp) {
+    let query = format!("{{ me {{ role }} }} #{}", "x".repeat(128 * 1024));
+    let body = serde_json::to_vec(&json!({ "query": query })).unwrap();
+    let (status, body) = post_raw(&app, "application/json", body).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+}
+
+async fn unknown_auth_scheme_is_401(app: TestApp) {
+    let response = app
+        .http
+        .post(format!("{}/graphql", app.base_url))
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .json(&json!({ "query": "{ me { role } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+}
+
+async fn invalid_query_is_a_validation_error(app: TestApp) {
+    let syntax = app.gql(&Auth::None, "{ me { role ", json!({})).await;
+    syntax.expect_code("GRAPHQL_VALIDATION_FAILED");
+    let unknown_field = app.gql(&Auth::None, "{ noSuchField }", json!({})).await;
+    unknown_field.expect_code("GRAPHQL_VALIDATION_FAILED");
+}
+
+async fn bad_argument_value_is_bad_user_input(app: TestApp) {
+    let response = app
+        .gql(
+            &Auth::None,
+            "mutation($r: Role!) { changeUserRole(userId: \"1\", role: $r) { id } }",
+            json!({ "r": "KING" }),
+        )
+        .await;
+    assert!(
+        ["BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED"].contains(&response.code()),
+        "{}",
+        response.body
+    );
+}
+
+async fn depth_and_complexity_limits_reject_bombs(app: TestApp) {
+    let admin_like = "{ me { user { id } } }";
+    let aliases: String = (0..1100).map(|i| format!("a{i}: me {{ role }} ")).collect();
+    let bomb = format!("{{ {aliases} }}");
+    let response = app.gql(&Auth::None, &bomb, json!({})).await;
+    response.expect_code("GRAPHQL_VALIDATION_FAILED");
+    assert!(response.body["data"].is_null());
+
+    let mut config = test_config();
+    config.graphql_depth_limit = 2;
+    let shallow = TestApp::start_with(Backend::Sqlite, config).await;
+    let response = shallow.gql(&Auth::None, admin_like, json!({})).await;
+    response.expect_code("GRAPHQL_VALIDATION_FAILED");
+    assert!(
+        response.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deep"),
+        "{}",
+        response.body
+    );
+}
+
+async fn graphiql_is_served(app: TestApp) {
+    let response = app
+        .http
+        .get(format!("{}/graphql", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.text().await.unwrap().contains("graphiql"));
+}

@@ -1,0 +1,99 @@
+//! Fixtures written straight to the test database through the server's own store functions.
+
+use entity::users::Role;
+use servicedesk::auth::{api_keys, passwords};
+use servicedesk::store;
+
+use crate::{Auth, TestApp};
+
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub password: String,
+    pub auth: Auth,
+}
+
+impl TestApp {
+    pub async fn service_centre(&self, name: &str) -> i64 {
+        store::directory::insert_service_centre(
+            &self.db,
+            name.into(),
+            "Asia/Shanghai".into(),
+            self.clock_now(),
+        )
+        .await
+        .expect("insert centre")
+        .id
+    }
+
+    pub async fn organization(&self, name: &str) -> i64 {
+        store::directory::insert_organization(&self.db, name.into(), self.clock_now())
+            .await
+            .expect("insert organization")
+            .id
+    }
+
+    /// A user with a password (hashed as the server does) and a valid token.
+    pub async fn user(
+        &self,
+        role: Role,
+        service_centre_id: Option<i64>,
+        organization_id: Option<i64>,
+    ) -> TestUser {
+        let email = format!(
+            "{}-{}@example.test",
+            format!("{role:?}").to_lowercase(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let password = "correct horse battery staple".to_owned();
+        let hash = passwords::hash(password.clone()).await.expect("hash");
+        let model = store::users::insert(
+            &self.db,
+            store::users::NewUser {
+                email: email.clone(),
+                name: format!("Test {role:?}"),
+                phone: Some("13812345678".into()),
+                role,
+                password_hash: Some(hash),
+                service_centre_id,
+                organization_id,
+            },
+            self.clock_now(),
+        )
+        .await
+        .expect("insert user");
+        let token = self
+            .state
+            .tokens
+            .issue(&model, self.clock_now())
+            .expect("issue token")
+            .token;
+        TestUser {
+            id: model.id,
+            email,
+            password,
+            auth: Auth::Bearer(token),
+        }
+    }
+
+    /// A partner API key for `organization_id`, as the partner would send it.
+    pub async fn api_key(&self, organization_id: i64) -> (i64, Auth) {
+        let key = api_keys::generate();
+        let stored = store::api_keys::insert(
+            &self.db,
+            organization_id,
+            "test".into(),
+            key.prefix,
+            key.digest,
+            self.clock_now(),
+        )
+        .await
+        .expect("insert key");
+        (stored.id, Auth::ApiKey(key.plaintext))
+    }
+
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        use servicedesk::domain::clock::Clock;
+        self.clock.now()
+    }
+}
