@@ -7,7 +7,7 @@
 use async_graphql::ErrorExtensions;
 use sea_orm::{DbErr, SqlErr};
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum ApiError {
     /// No or invalid credentials.
     Unauthenticated,

@@ -4,6 +4,11 @@
 //! database value, the Rust type and the schema name are declared once.
 
 pub mod api_keys;
+pub mod assets;
 pub mod organizations;
+pub mod repair_lines;
+pub mod repair_orders;
 pub mod service_centres;
+pub mod sla_policies;
+pub mod ticket_events;
 pub mod users;

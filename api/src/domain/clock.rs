@@ -2,18 +2,20 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
-/// The wall clock, used by the real server.
+/// The wall clock, used by the real server. Truncated to microseconds, the precision
+/// PostgreSQL keeps, so a stored time compares equal to the value it was written from (keyset
+/// cursors depend on it).
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 

@@ -2,3 +2,5 @@
 
 pub mod clock;
 pub mod identity;
+pub mod masking;
+pub mod repair;

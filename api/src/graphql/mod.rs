@@ -2,6 +2,8 @@
 
 mod guard;
 mod identity;
+pub mod loaders;
+mod repair;
 mod scalars;
 
 use std::sync::Arc;
@@ -13,16 +15,17 @@ use crate::auth::tokens::TokenIssuer;
 use crate::domain::clock::Clock;
 use crate::domain::identity::Principal;
 use crate::error::{ApiError, ApiResult};
+use crate::services::Env;
 
 pub use guard::RoleGuard;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(identity::IdentityQuery);
+pub struct QueryRoot(identity::IdentityQuery, repair::RepairQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(identity::IdentityMutation);
+pub struct MutationRoot(identity::IdentityMutation, repair::RepairMutation);
 
 /// Limits that stop expensive queries before any SQL runs.
 pub struct Limits {
@@ -68,6 +71,16 @@ pub fn sdl() -> String {
 pub(crate) fn services<'a>(ctx: &Context<'a>) -> ApiResult<&'a Services> {
     ctx.data::<Services>()
         .map_err(|_| ApiError::Internal("schema built without services".into()))
+}
+
+/// The use-case context of this request.
+pub(crate) fn env<'a>(ctx: &Context<'a>) -> ApiResult<Env<'a>> {
+    let services = services(ctx)?;
+    Ok(Env {
+        db: &services.db,
+        now: services.clock.now(),
+        actor: principal(ctx),
+    })
 }
 
 /// The caller; requests executed without one are anonymous.

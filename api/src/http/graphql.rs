@@ -2,6 +2,7 @@
 //! missing query, bad credentials) get a GraphQL-shaped error body with a proper status code.
 
 use async_graphql::ServerError;
+use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::Json;
@@ -15,6 +16,7 @@ use serde_json::json;
 use super::auth::authenticate;
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::graphql::loaders::DbLoader;
 
 pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
@@ -84,7 +86,14 @@ pub async fn execute(
             return transport_error(status, err.code(), &err.message());
         }
     };
-    let mut response = state.schema.execute(request.data(principal)).await;
+    let loader = DataLoader::new(
+        DbLoader {
+            db: state.db.clone(),
+        },
+        tokio::spawn,
+    );
+    let request = request.data(principal).data(loader);
+    let mut response = state.schema.execute(request).await;
     response.errors.iter_mut().for_each(ensure_code);
     GraphQLResponse::from(response).into_response()
 }

@@ -1,5 +1,28 @@
 //! Database access: sea-orm queries and the transactions the domain rules run in.
 
 pub mod api_keys;
+pub mod assets;
 pub mod directory;
+pub mod events;
+pub mod repair_lines;
+pub mod repair_orders;
+pub mod sla_policies;
 pub mod users;
+
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+
+use crate::error::ApiResult;
+
+/// Starts the transaction of one mutation. On SQLite it takes the write lock up front
+/// (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing when a read lock cannot
+/// be upgraded; PostgreSQL ignores the option.
+pub async fn begin_write(db: &DatabaseConnection) -> ApiResult<DatabaseTransaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}

@@ -74,3 +74,10 @@ pub async fn update(
     model.updated_at = Set(now);
     Ok(model.update(db).await?)
 }
+
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> ApiResult<Vec<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,572 @@
+//! Repair-order rules: who may do what (R-PRV-1/2/7), the state machine, the arrival deadline
+//! (R-SLA-1/2) and what the customer pays (R-REP-1).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::repair_orders::{self, RepairStatus};
+use entity::users::Role;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::identity::Principal;
+use crate::error::{ApiError, ApiResult};
+
+/// Everything that can be done to an existing order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RepairAction {
+    Assign,
+    Accept,
+    StartTravel,
+    MarkArrived,
+    AddLine,
+    Complete,
+    Confirm,
+    Reject,
+    Cancel,
+    Close,
+    ScheduleAppointment,
+    AddNote,
+}
+
+impl RepairAction {
+    /// Verb for error messages.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Assign => "assign a technician",
+            Self::Accept => "accept the repair",
+            Self::StartTravel => "start travel",
+            Self::MarkArrived => "mark arrival",
+            Self::AddLine => "add a repair line",
+            Self::Complete => "complete the repair",
+            Self::Confirm => "confirm the repair",
+            Self::Reject => "reject the repair",
+            Self::Cancel => "cancel the repair",
+            Self::Close => "close the repair",
+            Self::ScheduleAppointment => "schedule an appointment",
+            Self::AddNote => "add a note",
+        }
+    }
+
+    /// Name of the timeline event the action writes.
+    pub fn event(self) -> &'static str {
+        match self {
+            Self::Assign => "ASSIGNED",
+            Self::Accept => "ACCEPTED",
+            Self::StartTravel => "TRAVEL_STARTED",
+            Self::MarkArrived => "ARRIVED",
+            Self::AddLine => "LINE_ADDED",
+            Self::Complete => "COMPLETED",
+            Self::Confirm => "CONFIRMED",
+            Self::Reject => "REJECTED",
+            Self::Cancel => "CANCELLED",
+            Self::Close => "CLOSED",
+            Self::ScheduleAppointment => "APPOINTMENT_SCHEDULED",
+            Self::AddNote => "NOTE",
+        }
+    }
+
+    /// Roles that may take the action (on orders they can see). Technicians act only on orders
+    /// assigned to them, customers on their own, staff on their centre's, partners on their
+    /// organization's: that part is `can_view`.
+    fn roles(self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            Self::Assign | Self::Close => &[Agent, Supervisor],
+            Self::Accept
+            | Self::StartTravel
+            | Self::MarkArrived
+            | Self::AddLine
+            | Self::Complete => &[Technician],
+            Self::Confirm | Self::Reject => &[Customer],
+            Self::Cancel => &[Customer, Agent, Supervisor, Partner],
+            Self::ScheduleAppointment => &[Customer, Agent, Supervisor],
+            Self::AddNote => &[Technician, Agent, Supervisor],
+        }
+    }
+}
+
+/// The people and organizations an order belongs to.
+#[derive(Clone, Debug)]
+pub struct OrderParties {
+    pub customer_id: i64,
+    pub technician_id: Option<i64>,
+    pub service_centre_id: i64,
+    pub organization_id: Option<i64>,
+}
+
+impl From<&repair_orders::Model> for OrderParties {
+    fn from(order: &repair_orders::Model) -> Self {
+        Self {
+            customer_id: order.customer_id,
+            technician_id: order.technician_id,
+            service_centre_id: order.service_centre_id,
+            organization_id: order.organization_id,
+        }
+    }
+}
+
+/// R-PRV-1/7: customers see their own orders, technicians those assigned to them, agents and
+/// supervisors their centre's, partners their organization's; admins none.
+pub fn can_view(principal: &Principal, order: &OrderParties) -> bool {
+    match principal {
+        Principal::Anonymous => false,
+        Principal::Partner {
+            organization_id, ..
+        } => order.organization_id == Some(*organization_id),
+        Principal::User(user) => match user.role {
+            Role::Customer => order.customer_id == user.id,
+            Role::Technician => order.technician_id == Some(user.id),
+            Role::Agent | Role::Supervisor => {
+                user.service_centre_id == Some(order.service_centre_id)
+            }
+            Role::Admin | Role::Partner => false,
+        },
+    }
+}
+
+/// `NOT_FOUND` when the caller may not see the order (so ids cannot be probed), `FORBIDDEN`
+/// when they see it but their role may not take the action.
+pub fn authorize(
+    principal: &Principal,
+    action: RepairAction,
+    order: &OrderParties,
+) -> ApiResult<()> {
+    if principal.role().is_none() {
+        return Err(ApiError::Unauthenticated);
+    }
+    if !can_view(principal, order) {
+        return Err(ApiError::NotFound("repair order"));
+    }
+    principal.require(action.roles()).map(|_| ())
+}
+
+/// The state machine: the status `action` leads to from `current`.
+pub fn next_status(action: RepairAction, current: RepairStatus) -> ApiResult<RepairStatus> {
+    use RepairAction as A;
+    use RepairStatus::*;
+    let next = match (action, current) {
+        (A::Assign, Submitted | Assigned | Accepted | Reopened) => Some(Assigned),
+        (A::Accept, Assigned) => Some(Accepted),
+        (A::StartTravel, Accepted) => Some(EnRoute),
+        (A::MarkArrived, EnRoute) => Some(OnSite),
+        (A::AddLine, OnSite) => Some(OnSite),
+        (A::Complete, OnSite) => Some(Completed),
+        (A::Confirm, Completed) => Some(Confirmed),
+        (A::Reject, Completed) => Some(Reopened),
+        (A::Cancel, Submitted | Assigned | Accepted) => Some(Cancelled),
+        (A::Close, Confirmed) => Some(Closed),
+        (A::ScheduleAppointment, Submitted | Assigned | Accepted | Reopened) => Some(current),
+        (A::AddNote, status) if status != Closed => Some(status),
+        _ => None,
+    };
+    next.ok_or_else(|| ApiError::InvalidTransition {
+        action: action.verb(),
+        current: status_name(current),
+    })
+}
+
+pub fn status_name(status: RepairStatus) -> String {
+    use sea_orm::ActiveEnum;
+    status.to_value()
+}
+
+/// Finished orders: no more field work, no contact data for the technician.
+pub fn is_finished(status: RepairStatus) -> bool {
+    matches!(status, RepairStatus::Closed | RepairStatus::Cancelled)
+}
+
+/// R-PRV-2: the customer's full phone and address go to the customer, the centre's staff and
+/// the partner that entered them; to the technician only while the order is theirs and open.
+pub fn sees_customer_contact(
+    principal: &Principal,
+    order: &OrderParties,
+    status: RepairStatus,
+) -> bool {
+    match principal {
+        Principal::Anonymous => false,
+        Principal::Partner { .. } => true,
+        Principal::User(user) => match user.role {
+            Role::Customer | Role::Agent | Role::Supervisor => true,
+            Role::Technician => order.technician_id == Some(user.id) && !is_finished(status),
+            Role::Admin | Role::Partner => false,
+        },
+    }
+}
+
+/// Internal timeline entries are for staff; customers and partners see public ones only.
+pub fn sees_internal_events(principal: &Principal) -> bool {
+    matches!(
+        principal.role(),
+        Some(Role::Technician | Role::Agent | Role::Supervisor)
+    )
+}
+
+/// The technician's phone is masked for the customer (R-PRV-2).
+pub fn sees_technician_phone(principal: &Principal) -> bool {
+    matches!(
+        principal.role(),
+        Some(Role::Agent | Role::Supervisor | Role::Technician)
+    )
+}
+
+/// `RO-20261122-000123`: report date and the order's key.
+pub fn order_number(reported_at: DateTime<Utc>, id: i64) -> String {
+    format!("RO-{}-{id:06}", reported_at.format("%Y%m%d"))
+}
+
+/// In warranty when the fault is reported on or before the warranty's last day.
+pub fn in_warranty(warranty_ends_on: NaiveDate, reported_on: NaiveDate) -> bool {
+    reported_on <= warranty_ends_on
+}
+
+/// Policy scope of the arrival limit: 12 h in warranty (R-SLA-1), 48 h out (R-SLA-2) by
+/// default.
+pub fn arrival_scope(in_warranty: bool) -> &'static str {
+    if in_warranty {
+        "IN_WARRANTY"
+    } else {
+        "OUT_OF_WARRANTY"
+    }
+}
+
+/// The arrival deadline in force and whether the customer moved it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ArrivalDeadline {
+    pub at: DateTime<Utc>,
+    pub customer_requested: bool,
+}
+
+/// An appointment window the customer chose that starts after the policy's deadline moves the
+/// deadline to the window's end (RULES.md, time rules); otherwise the policy's deadline holds,
+/// also when staff schedule a later visit on their own.
+pub fn effective_arrival(
+    policy_deadline: DateTime<Utc>,
+    window: (DateTime<Utc>, DateTime<Utc>),
+    customer_requested: bool,
+) -> ArrivalDeadline {
+    let (start, end) = window;
+    if customer_requested && start > policy_deadline {
+        ArrivalDeadline {
+            at: end,
+            customer_requested: true,
+        }
+    } else {
+        ArrivalDeadline {
+            at: policy_deadline,
+            customer_requested: false,
+        }
+    }
+}
+
+/// A window must be a real interval that has not already started.
+pub fn check_window(start: DateTime<Utc>, end: DateTime<Utc>, now: DateTime<Utc>) -> ApiResult<()> {
+    if end <= start {
+        return Err(ApiError::bad_input(
+            "end",
+            "the window must end after it starts",
+        ));
+    }
+    if start < now {
+        return Err(ApiError::bad_input(
+            "start",
+            "the window must not start in the past",
+        ));
+    }
+    if end - start > Duration::hours(12) {
+        return Err(ApiError::bad_input(
+            "end",
+            "a window may be at most 12 hours long",
+        ));
+    }
+    Ok(())
+}
+
+/// SLA position of an order as clients see it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ArrivalSla {
+    pub deadline: DateTime<Utc>,
+    /// Seconds left until the deadline (negative when overdue); `None` once the technician
+    /// arrived or the order was cancelled.
+    pub remaining_seconds: Option<i64>,
+    pub breached: bool,
+}
+
+pub fn arrival_sla(order: &repair_orders::Model, now: DateTime<Utc>) -> ArrivalSla {
+    let open = order.arrived_at.is_none() && order.status != RepairStatus::Cancelled;
+    ArrivalSla {
+        deadline: order.arrive_by,
+        remaining_seconds: open.then(|| (order.arrive_by - now).num_seconds()),
+        breached: order.arrival_breached || (open && now > order.arrive_by),
+    }
+}
+
+/// Amount of one part or labour line, rounded to cents.
+pub fn line_amount(quantity: Decimal, unit_price: Decimal) -> ApiResult<Decimal> {
+    if quantity <= Decimal::ZERO {
+        return Err(ApiError::bad_input("quantity", "quantity must be positive"));
+    }
+    if unit_price < Decimal::ZERO {
+        return Err(ApiError::bad_input(
+            "unitPrice",
+            "unit price must not be negative",
+        ));
+    }
+    if unit_price.scale() > 2 {
+        return Err(ApiError::bad_input(
+            "unitPrice",
+            "unit price has at most 2 decimals",
+        ));
+    }
+    quantity
+        .checked_mul(unit_price)
+        .map(|amount| amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+        .ok_or_else(|| ApiError::bad_input("unitPrice", "amount is too large"))
+}
+
+/// R-REP-1: free in warranty, otherwise the sum of parts and labour.
+pub fn chargeable_total(in_warranty: bool, amounts: impl IntoIterator<Item = Decimal>) -> Decimal {
+    if in_warranty {
+        Decimal::ZERO
+    } else {
+        amounts.into_iter().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::identity::UserPrincipal;
+    use chrono::TimeZone;
+    use rust_decimal_macros::dec;
+
+    fn user(id: i64, role: Role, centre: Option<i64>) -> Principal {
+        Principal::User(UserPrincipal {
+            id,
+            role,
+            service_centre_id: centre,
+            organization_id: None,
+        })
+    }
+
+    fn parties() -> OrderParties {
+        OrderParties {
+            customer_id: 1,
+            technician_id: Some(2),
+            service_centre_id: 10,
+            organization_id: Some(100),
+        }
+    }
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 2, hour, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn happy_path_walks_every_state() {
+        use RepairAction as A;
+        use RepairStatus::*;
+        let mut status = Submitted;
+        for (action, expected) in [
+            (A::Assign, Assigned),
+            (A::Accept, Accepted),
+            (A::StartTravel, EnRoute),
+            (A::MarkArrived, OnSite),
+            (A::AddLine, OnSite),
+            (A::Complete, Completed),
+            (A::Confirm, Confirmed),
+            (A::Close, Closed),
+        ] {
+            status = next_status(action, status).unwrap();
+            assert_eq!(status, expected);
+        }
+    }
+
+    #[test]
+    fn rejection_reopens_and_reassignment_continues() {
+        let reopened = next_status(RepairAction::Reject, RepairStatus::Completed).unwrap();
+        assert_eq!(reopened, RepairStatus::Reopened);
+        assert_eq!(
+            next_status(RepairAction::Assign, reopened).unwrap(),
+            RepairStatus::Assigned
+        );
+    }
+
+    #[test]
+    fn cancel_only_from_early_states() {
+        use RepairStatus::*;
+        for status in [Submitted, Assigned, Accepted] {
+            assert_eq!(
+                next_status(RepairAction::Cancel, status).unwrap(),
+                Cancelled
+            );
+        }
+        for status in [
+            EnRoute, OnSite, Completed, Confirmed, Closed, Cancelled, Reopened,
+        ] {
+            let err = next_status(RepairAction::Cancel, status).unwrap_err();
+            assert!(
+                matches!(err, ApiError::InvalidTransition { .. }),
+                "{status:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_transition_names_the_current_status() {
+        let err = next_status(RepairAction::Close, RepairStatus::OnSite).unwrap_err();
+        match err {
+            ApiError::InvalidTransition { current, .. } => assert_eq!(current, "ON_SITE"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn r_prv_1_visibility_by_role() {
+        let order = parties();
+        assert!(can_view(&user(1, Role::Customer, None), &order));
+        assert!(!can_view(&user(9, Role::Customer, None), &order));
+        assert!(can_view(&user(2, Role::Technician, Some(10)), &order));
+        assert!(!can_view(&user(3, Role::Technician, Some(10)), &order));
+        assert!(can_view(&user(4, Role::Agent, Some(10)), &order));
+        assert!(!can_view(&user(4, Role::Agent, Some(11)), &order));
+        assert!(can_view(&user(5, Role::Supervisor, Some(10)), &order));
+        assert!(!can_view(&user(6, Role::Admin, Some(10)), &order));
+        assert!(!can_view(&Principal::Anonymous, &order));
+    }
+
+    #[test]
+    fn r_prv_7_partner_sees_only_its_organization() {
+        let order = parties();
+        let own = Principal::Partner {
+            organization_id: 100,
+            api_key_id: 1,
+        };
+        let other = Principal::Partner {
+            organization_id: 101,
+            api_key_id: 2,
+        };
+        assert!(can_view(&own, &order));
+        assert!(!can_view(&other, &order));
+        let no_org = OrderParties {
+            organization_id: None,
+            ..parties()
+        };
+        assert!(!can_view(&own, &no_org));
+    }
+
+    #[test]
+    fn authorize_hides_unseen_orders_and_forbids_wrong_roles() {
+        let order = parties();
+        let stranger = user(9, Role::Customer, None);
+        assert!(matches!(
+            authorize(&stranger, RepairAction::Confirm, &order),
+            Err(ApiError::NotFound(_))
+        ));
+        let agent = user(4, Role::Agent, Some(10));
+        assert!(matches!(
+            authorize(&agent, RepairAction::Accept, &order),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(authorize(&agent, RepairAction::Assign, &order).is_ok());
+        assert!(matches!(
+            authorize(&Principal::Anonymous, RepairAction::Assign, &order),
+            Err(ApiError::Unauthenticated)
+        ));
+    }
+
+    #[test]
+    fn r_prv_2_technician_sees_contact_only_while_assigned_and_open() {
+        let order = parties();
+        let assignee = user(2, Role::Technician, Some(10));
+        assert!(sees_customer_contact(
+            &assignee,
+            &order,
+            RepairStatus::OnSite
+        ));
+        assert!(sees_customer_contact(
+            &assignee,
+            &order,
+            RepairStatus::Confirmed
+        ));
+        assert!(!sees_customer_contact(
+            &assignee,
+            &order,
+            RepairStatus::Closed
+        ));
+        assert!(!sees_customer_contact(
+            &assignee,
+            &order,
+            RepairStatus::Cancelled
+        ));
+        let other = user(3, Role::Technician, Some(10));
+        assert!(!sees_customer_contact(&other, &order, RepairStatus::OnSite));
+    }
+
+    #[test]
+    fn order_number_is_date_and_key() {
+        assert_eq!(order_number(at(9), 123), "RO-20261102-000123");
+        assert_eq!(order_number(at(9), 12_345_678), "RO-20261102-12345678");
+    }
+
+    #[test]
+    fn r_sla_1_2_warranty_is_inclusive_of_its_last_day() {
+        let ends = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        assert!(in_warranty(ends, ends));
+        assert!(!in_warranty(ends, ends.succ_opt().unwrap()));
+        assert_eq!(arrival_scope(true), "IN_WARRANTY");
+        assert_eq!(arrival_scope(false), "OUT_OF_WARRANTY");
+    }
+
+    #[test]
+    fn customer_window_after_deadline_moves_it_to_the_window_end() {
+        let policy = at(21);
+        let late = (at(22), at(23));
+        assert_eq!(
+            effective_arrival(policy, late, true),
+            ArrivalDeadline {
+                at: at(23),
+                customer_requested: true
+            }
+        );
+        // Staff picking a late window on their own does not move the deadline.
+        assert_eq!(
+            effective_arrival(policy, late, false),
+            ArrivalDeadline {
+                at: policy,
+                customer_requested: false
+            }
+        );
+        // A window within the limit keeps the policy's deadline.
+        assert_eq!(
+            effective_arrival(policy, (at(12), at(14)), true),
+            ArrivalDeadline {
+                at: policy,
+                customer_requested: false
+            }
+        );
+    }
+
+    #[test]
+    fn windows_must_be_sane() {
+        assert!(check_window(at(12), at(14), at(9)).is_ok());
+        assert!(check_window(at(14), at(12), at(9)).is_err());
+        assert!(check_window(at(8), at(10), at(9)).is_err());
+        assert!(check_window(at(10), at(23), at(9)).is_err());
+    }
+
+    #[test]
+    fn r_rep_1_in_warranty_is_free() {
+        let amounts = [dec!(120.50), dec!(80.00)];
+        assert_eq!(chargeable_total(true, amounts), Decimal::ZERO);
+        assert_eq!(chargeable_total(false, amounts), dec!(200.50));
+    }
+
+    #[test]
+    fn line_amounts_are_exact_decimals() {
+        assert_eq!(line_amount(dec!(3), dec!(0.10)).unwrap(), dec!(0.30));
+        // Half a cent rounds away from zero, as money does.
+        assert_eq!(line_amount(dec!(1.5), dec!(33.33)).unwrap(), dec!(50.00));
+        assert_eq!(line_amount(dec!(0.5), dec!(0.05)).unwrap(), dec!(0.03));
+        assert!(line_amount(dec!(0), dec!(1)).is_err());
+        assert!(line_amount(dec!(1), dec!(-1)).is_err());
+        assert!(line_amount(dec!(1), dec!(1.001)).is_err());
+    }
+}

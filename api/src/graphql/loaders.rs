@@ -1,0 +1,93 @@
+//! Per-request DataLoaders: nested fields of a page of tickets cost one query per kind of
+//! field, not one per ticket.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use entity::ticket_events::{self, TicketKind};
+use entity::{assets, repair_lines, users};
+use sea_orm::DatabaseConnection;
+
+use crate::error::ApiError;
+use crate::store;
+
+pub struct DbLoader {
+    pub db: DatabaseConnection,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UserKey(pub i64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AssetKey(pub i64);
+
+/// The whole timeline of one repair order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RepairEventsKey(pub i64);
+
+/// The parts and labour lines of one repair order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RepairLinesKey(pub i64);
+
+fn keys<K: Copy>(keys: &[K], key: impl Fn(K) -> i64) -> Vec<i64> {
+    keys.iter().map(|&k| key(k)).collect()
+}
+
+impl Loader<UserKey> for DbLoader {
+    type Value = users::Model;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[UserKey]) -> Result<HashMap<UserKey, users::Model>, ApiError> {
+        let rows = store::users::by_ids(&self.db, &keys(ids, |k| k.0)).await?;
+        Ok(rows.into_iter().map(|row| (UserKey(row.id), row)).collect())
+    }
+}
+
+impl Loader<AssetKey> for DbLoader {
+    type Value = assets::Model;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[AssetKey]) -> Result<HashMap<AssetKey, assets::Model>, ApiError> {
+        let rows = store::assets::by_ids(&self.db, &keys(ids, |k| k.0)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (AssetKey(row.id), row))
+            .collect())
+    }
+}
+
+impl Loader<RepairEventsKey> for DbLoader {
+    type Value = Vec<ticket_events::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        ids: &[RepairEventsKey],
+    ) -> Result<HashMap<RepairEventsKey, Self::Value>, ApiError> {
+        let rows =
+            store::events::for_tickets(&self.db, TicketKind::RepairOrder, &keys(ids, |k| k.0))
+                .await?;
+        Ok(group(rows, |row| RepairEventsKey(row.ticket_id)))
+    }
+}
+
+impl Loader<RepairLinesKey> for DbLoader {
+    type Value = Vec<repair_lines::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        ids: &[RepairLinesKey],
+    ) -> Result<HashMap<RepairLinesKey, Self::Value>, ApiError> {
+        let rows = store::repair_lines::for_orders(&self.db, &keys(ids, |k| k.0)).await?;
+        Ok(group(rows, |row| RepairLinesKey(row.repair_order_id)))
+    }
+}
+
+fn group<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
+    let mut grouped: HashMap<K, Vec<V>> = HashMap::new();
+    for row in rows {
+        grouped.entry(key(&row)).or_default().push(row);
+    }
+    grouped
+}

@@ -1,0 +1,688 @@
+//! Repair orders over GraphQL: thin resolvers over `services::repair_orders`.
+
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::repair_lines::{self, RepairLineKind};
+use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus};
+use entity::users::Role;
+use entity::{assets, ticket_events};
+use rust_decimal::Decimal;
+
+use super::loaders::{AssetKey, DbLoader, RepairEventsKey, RepairLinesKey, UserKey};
+use super::scalars::{id, key};
+use super::{RoleGuard, env, principal};
+use crate::domain::masking::{mask_address, mask_name, mask_phone};
+use crate::domain::repair::{self, OrderParties, RepairAction};
+use crate::error::ApiError;
+use crate::services::{assets as asset_service, repair_orders as service};
+use crate::store::repair_orders::ListFilter;
+
+/// Largest page a client may ask for.
+const MAX_PAGE: usize = 100;
+
+pub struct RepairOrder(pub repair_orders::Model);
+
+#[derive(SimpleObject)]
+pub struct AppointmentWindow {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+/// Arrival limit of the order (R-SLA-1/2).
+#[derive(SimpleObject)]
+pub struct SlaStatus {
+    deadline: DateTime<Utc>,
+    /// Seconds to the deadline, negative when overdue; null once arrived or cancelled.
+    remaining_seconds: Option<i64>,
+    breached: bool,
+    /// The deadline is the end of a later window the customer chose.
+    customer_requested: bool,
+}
+
+/// The customer as the viewer may see them (R-PRV-2).
+#[derive(SimpleObject)]
+pub struct CustomerContact {
+    id: ID,
+    name: String,
+    phone: Option<String>,
+    masked: bool,
+}
+
+/// The assigned technician; customers and partners get a masked phone (R-PRV-2).
+#[derive(SimpleObject)]
+pub struct TechnicianContact {
+    id: ID,
+    name: String,
+    phone: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct Asset {
+    id: ID,
+    customer_id: ID,
+    model: String,
+    serial_number: String,
+    purchase_date: NaiveDate,
+    warranty_ends_on: NaiveDate,
+}
+
+impl From<assets::Model> for Asset {
+    fn from(asset: assets::Model) -> Self {
+        Self {
+            id: id(asset.id),
+            customer_id: id(asset.customer_id),
+            model: asset.model,
+            serial_number: asset.serial_number,
+            purchase_date: asset.purchase_date,
+            warranty_ends_on: asset.warranty_ends_on,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RepairLine {
+    id: ID,
+    kind: RepairLineKind,
+    description: String,
+    part_code: Option<String>,
+    quantity: Decimal,
+    unit_price: Decimal,
+    amount: Decimal,
+    created_at: DateTime<Utc>,
+}
+
+impl From<repair_lines::Model> for RepairLine {
+    fn from(line: repair_lines::Model) -> Self {
+        Self {
+            id: id(line.id),
+            kind: line.kind,
+            description: line.description,
+            part_code: line.part_code,
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+            amount: line.amount,
+            created_at: line.created_at,
+        }
+    }
+}
+
+/// One timeline entry. Customers and partners only ever see public ones.
+#[derive(SimpleObject)]
+pub struct TimelineEvent {
+    id: ID,
+    action: String,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    note: Option<String>,
+    actor_role: String,
+    public: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<ticket_events::Model> for TimelineEvent {
+    fn from(event: ticket_events::Model) -> Self {
+        Self {
+            id: id(event.id),
+            action: event.action,
+            from_status: event.from_status,
+            to_status: event.to_status,
+            note: event.note,
+            actor_role: event.actor_role,
+            public: event.public,
+            created_at: event.created_at,
+        }
+    }
+}
+
+#[Object]
+impl RepairOrder {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// Human-readable number, e.g. `RO-20261122-000123`.
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    async fn status(&self) -> RepairStatus {
+        self.0.status
+    }
+    async fn priority(&self) -> Priority {
+        self.0.priority
+    }
+    async fn channel(&self) -> RepairChannel {
+        self.0.channel
+    }
+    async fn fault_description(&self) -> &str {
+        &self.0.fault_description
+    }
+    async fn service_centre_id(&self) -> ID {
+        id(self.0.service_centre_id)
+    }
+    /// Masked unless the viewer needs it (R-PRV-2).
+    async fn service_address(&self, ctx: &Context<'_>) -> String {
+        if self.shows_contact(ctx) {
+            self.0.service_address.clone()
+        } else {
+            mask_address(&self.0.service_address)
+        }
+    }
+    /// Masked unless the viewer needs it (R-PRV-2).
+    async fn contact_phone(&self, ctx: &Context<'_>) -> String {
+        if self.shows_contact(ctx) {
+            self.0.contact_phone.clone()
+        } else {
+            mask_phone(&self.0.contact_phone)
+        }
+    }
+    /// Decided from the asset's warranty on the day of the report (R-REP-1).
+    async fn in_warranty(&self) -> bool {
+        self.0.in_warranty
+    }
+    async fn reported_at(&self) -> DateTime<Utc> {
+        self.0.reported_at
+    }
+    async fn appointment(&self) -> Option<AppointmentWindow> {
+        Some(AppointmentWindow {
+            start: self.0.appointment_start?,
+            end: self.0.appointment_end?,
+        })
+    }
+    async fn sla_status(&self, ctx: &Context<'_>) -> Result<SlaStatus> {
+        let sla = repair::arrival_sla(&self.0, env(ctx)?.now);
+        Ok(SlaStatus {
+            deadline: sla.deadline,
+            remaining_seconds: sla.remaining_seconds,
+            breached: sla.breached,
+            customer_requested: self.0.arrive_by_customer_requested,
+        })
+    }
+    async fn arrived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.arrived_at
+    }
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.0.cancel_reason.as_deref()
+    }
+    /// What the customer pays: zero in warranty (R-REP-1).
+    async fn total_amount(&self) -> Decimal {
+        self.0.total_amount
+    }
+    /// Pass it back with every change; a stale one is a `CONFLICT`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    async fn customer(&self, ctx: &Context<'_>) -> Result<CustomerContact> {
+        let customer = load_user(ctx, self.0.customer_id).await?;
+        let shown = self.shows_contact(ctx);
+        Ok(CustomerContact {
+            id: id(customer.id),
+            name: if shown {
+                customer.name
+            } else {
+                mask_name(&customer.name)
+            },
+            phone: customer
+                .phone
+                .map(|p| if shown { p } else { mask_phone(&p) }),
+            masked: !shown,
+        })
+    }
+
+    async fn technician(&self, ctx: &Context<'_>) -> Result<Option<TechnicianContact>> {
+        let Some(technician_id) = self.0.technician_id else {
+            return Ok(None);
+        };
+        let technician = load_user(ctx, technician_id).await?;
+        let full = repair::sees_technician_phone(principal(ctx));
+        Ok(Some(TechnicianContact {
+            id: id(technician.id),
+            name: technician.name,
+            phone: technician
+                .phone
+                .map(|p| if full { p } else { mask_phone(&p) }),
+        }))
+    }
+
+    async fn asset(&self, ctx: &Context<'_>) -> Result<Asset> {
+        let loader = ctx.data::<DataLoader<DbLoader>>()?;
+        let asset = loader
+            .load_one(AssetKey(self.0.asset_id))
+            .await?
+            .ok_or_else(|| ApiError::Internal(format!("asset {} missing", self.0.asset_id)))?;
+        Ok(asset.into())
+    }
+
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<RepairLine>> {
+        let loader = ctx.data::<DataLoader<DbLoader>>()?;
+        let lines = loader
+            .load_one(RepairLinesKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(lines.into_iter().map(RepairLine::from).collect())
+    }
+
+    /// The timeline, oldest first; `last` keeps only the newest entries. Internal entries are
+    /// left out for customers and partners.
+    async fn events(&self, ctx: &Context<'_>, last: Option<usize>) -> Result<Vec<TimelineEvent>> {
+        let loader = ctx.data::<DataLoader<DbLoader>>()?;
+        let internal = repair::sees_internal_events(principal(ctx));
+        let events: Vec<_> = loader
+            .load_one(RepairEventsKey(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|event| internal || event.public)
+            .collect();
+        let skip = last.map_or(0, |n| events.len().saturating_sub(n));
+        Ok(events
+            .into_iter()
+            .skip(skip)
+            .map(TimelineEvent::from)
+            .collect())
+    }
+}
+
+impl RepairOrder {
+    fn shows_contact(&self, ctx: &Context<'_>) -> bool {
+        repair::sees_customer_contact(principal(ctx), &OrderParties::from(&self.0), self.0.status)
+    }
+}
+
+async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<entity::users::Model> {
+    let loader = ctx.data::<DataLoader<DbLoader>>()?;
+    Ok(loader
+        .load_one(UserKey(user_id))
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("user {user_id} missing")))?)
+}
+
+/// Keyset position `(created_at, id)`, opaque to clients.
+#[derive(Clone, Copy)]
+pub struct OrderCursor(DateTime<Utc>, i64);
+
+#[derive(Debug, thiserror::Error)]
+#[error("not a cursor from this API")]
+pub struct BadCursor;
+
+impl CursorType for OrderCursor {
+    type Error = BadCursor;
+
+    fn decode_cursor(s: &str) -> Result<Self, BadCursor> {
+        let invalid = || BadCursor;
+        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let (micros, id) = text.split_once(':').ok_or_else(invalid)?;
+        let micros = micros.parse().map_err(|_| invalid())?;
+        let created_at = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?;
+        Ok(Self(created_at, id.parse().map_err(|_| invalid())?))
+    }
+
+    fn encode_cursor(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.0.timestamp_micros(), self.1))
+    }
+}
+
+pub type RepairOrderConnection = Connection<OrderCursor, RepairOrder, EmptyFields, EmptyFields>;
+
+#[derive(InputObject, Default)]
+pub struct RepairOrderFilter {
+    status: Option<Vec<RepairStatus>>,
+    technician_id: Option<ID>,
+    /// Orders whose arrival limit was missed, recorded or overdue now.
+    breached: Option<bool>,
+    /// Reported at or after.
+    reported_from: Option<DateTime<Utc>>,
+    /// Reported before.
+    reported_to: Option<DateTime<Utc>>,
+}
+
+async fn page(
+    ctx: &Context<'_>,
+    filter: Option<RepairOrderFilter>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<RepairOrderConnection> {
+    let env = env(ctx)?;
+    let scope = service::scope_of(env.actor)?;
+    let filter = filter.unwrap_or_default();
+    let filter = ListFilter {
+        statuses: filter.status.unwrap_or_default(),
+        technician_id: filter
+            .technician_id
+            .map(|t| key(&t, "technician"))
+            .transpose()?,
+        breached: filter.breached,
+        reported_from: filter.reported_from,
+        reported_to: filter.reported_to,
+    };
+    let first = match first {
+        None => 20,
+        Some(n) if (1..=MAX_PAGE as i32).contains(&n) => n as usize,
+        Some(_) => {
+            return Err(
+                ApiError::bad_input("first", format!("first must be 1..={MAX_PAGE}")).into(),
+            );
+        }
+    };
+    let after = after
+        .map(|a| OrderCursor::decode_cursor(&a))
+        .transpose()
+        .map_err(|err| ApiError::bad_input("after", err.to_string()))?;
+    let mut rows = crate::store::repair_orders::list(
+        env.db,
+        scope,
+        &filter,
+        after.map(|c| (c.0, c.1)),
+        first as u64 + 1,
+        env.now,
+    )
+    .await?;
+    let has_next = rows.len() > first;
+    rows.truncate(first);
+    let mut connection = Connection::new(after.is_some(), has_next);
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|row| Edge::new(OrderCursor(row.created_at, row.id), RepairOrder(row))),
+    );
+    Ok(connection)
+}
+
+#[derive(Default)]
+pub struct RepairQuery;
+
+#[Object]
+impl RepairQuery {
+    /// One order; `NOT_FOUND` when it does not exist or is not yours to see.
+    async fn repair_order(&self, ctx: &Context<'_>, id: ID) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        Ok(RepairOrder(
+            service::get(&env, key(&id, "repair order")?).await?,
+        ))
+    }
+
+    /// The service centre's orders (agents, supervisors) or the organization's (partners),
+    /// newest first.
+    #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])")]
+    async fn repair_orders(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<RepairOrderFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<RepairOrderConnection> {
+        page(ctx, filter, first, after).await
+    }
+
+    /// A customer's own orders, or a technician's assigned ones, newest first.
+    #[graphql(guard = "RoleGuard(&[Role::Customer, Role::Technician])")]
+    async fn my_repair_orders(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<RepairOrderFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<RepairOrderConnection> {
+        page(ctx, filter, first, after).await
+    }
+
+    /// A customer's registered products (customers: their own).
+    async fn assets(&self, ctx: &Context<'_>, customer_id: Option<ID>) -> Result<Vec<Asset>> {
+        let env = env(ctx)?;
+        let customer_id = customer_id.map(|c| key(&c, "customer")).transpose()?;
+        let customer = asset_service::acting_for_customer(&env, customer_id).await?;
+        let assets = crate::store::assets::of_customer(env.db, customer.id).await?;
+        Ok(assets.into_iter().map(Asset::from).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct RegisterAssetInput {
+    /// Required for staff and partners; customers register their own.
+    customer_id: Option<ID>,
+    model: String,
+    serial_number: String,
+    purchase_date: NaiveDate,
+    /// Last day covered, inclusive.
+    warranty_ends_on: NaiveDate,
+}
+
+#[derive(InputObject)]
+pub struct ReportFaultInput {
+    /// Required for staff and partners; customers report for themselves.
+    customer_id: Option<ID>,
+    asset_id: ID,
+    /// Staff report into their own centre; others default to the customer's.
+    service_centre_id: Option<ID>,
+    fault_description: String,
+    service_address: String,
+    contact_phone: String,
+    priority: Option<Priority>,
+    /// Staff only: PHONE (default) or WALK_IN. Customers are APP, partners PARTNER.
+    channel: Option<RepairChannel>,
+}
+
+#[derive(InputObject)]
+pub struct RepairLineInput {
+    kind: RepairLineKind,
+    description: String,
+    part_code: Option<String>,
+    quantity: Decimal,
+    unit_price: Decimal,
+}
+
+#[derive(Default)]
+pub struct RepairMutation;
+
+#[Object]
+impl RepairMutation {
+    async fn register_asset(&self, ctx: &Context<'_>, input: RegisterAssetInput) -> Result<Asset> {
+        let env = env(ctx)?;
+        let asset = asset_service::register(
+            &env,
+            asset_service::RegisterAsset {
+                customer_id: input.customer_id.map(|c| key(&c, "customer")).transpose()?,
+                model: input.model,
+                serial_number: input.serial_number,
+                purchase_date: input.purchase_date,
+                warranty_ends_on: input.warranty_ends_on,
+            },
+        )
+        .await?;
+        Ok(asset.into())
+    }
+
+    /// Customers (app), agents and supervisors (phone, walk-in) and partners (their
+    /// organization's customers) report a fault.
+    async fn report_fault(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportFaultInput,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        let order = service::report_fault(
+            &env,
+            service::ReportFault {
+                customer_id: input.customer_id.map(|c| key(&c, "customer")).transpose()?,
+                asset_id: key(&input.asset_id, "asset")?,
+                service_centre_id: input
+                    .service_centre_id
+                    .map(|c| key(&c, "service centre"))
+                    .transpose()?,
+                fault_description: input.fault_description,
+                service_address: input.service_address,
+                contact_phone: input.contact_phone,
+                priority: input.priority,
+                channel: input.channel,
+            },
+        )
+        .await?;
+        Ok(RepairOrder(order))
+    }
+
+    /// Agents and supervisors dispatch a technician of the order's centre.
+    async fn assign_technician(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        technician_id: ID,
+        note: Option<String>,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        let technician = key(&technician_id, "technician")?;
+        let order =
+            service::assign_technician(&env, key(&id, "repair order")?, version, technician, note)
+                .await?;
+        Ok(RepairOrder(order))
+    }
+
+    async fn accept_repair(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
+        step(ctx, id, version, RepairAction::Accept, None).await
+    }
+
+    async fn start_travel(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
+        step(ctx, id, version, RepairAction::StartTravel, None).await
+    }
+
+    /// Arrival after the deadline records a breach (R-SLA-1/2).
+    async fn mark_arrived(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        Ok(RepairOrder(
+            service::mark_arrived(&env, key(&id, "repair order")?, version).await?,
+        ))
+    }
+
+    async fn add_repair_line(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        input: RepairLineInput,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        let line = service::NewLine {
+            kind: input.kind,
+            description: input.description,
+            part_code: input.part_code,
+            quantity: input.quantity,
+            unit_price: input.unit_price,
+        };
+        Ok(RepairOrder(
+            service::add_line(&env, key(&id, "repair order")?, version, line).await?,
+        ))
+    }
+
+    async fn complete_repair(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        work_done: String,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        Ok(RepairOrder(
+            service::complete(&env, key(&id, "repair order")?, version, work_done).await?,
+        ))
+    }
+
+    /// The customer accepts the result.
+    async fn confirm_repair(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
+        step(ctx, id, version, RepairAction::Confirm, None).await
+    }
+
+    /// The customer rejects the result; the order is reopened for another visit.
+    async fn reject_repair(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: String,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        Ok(RepairOrder(
+            service::reject(&env, key(&id, "repair order")?, version, reason).await?,
+        ))
+    }
+
+    async fn cancel_repair(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: String,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        Ok(RepairOrder(
+            service::cancel(&env, key(&id, "repair order")?, version, reason).await?,
+        ))
+    }
+
+    async fn close_repair(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
+        step(ctx, id, version, RepairAction::Close, None).await
+    }
+
+    /// Books the visit window. A customer's window after the arrival limit moves the limit to
+    /// the window's end; staff set `customerRequested` when booking the customer's wish.
+    async fn schedule_appointment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        #[graphql(default = false)] customer_requested: bool,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        let order = service::schedule_appointment(
+            &env,
+            key(&id, "repair order")?,
+            version,
+            (start, end),
+            customer_requested,
+        )
+        .await?;
+        Ok(RepairOrder(order))
+    }
+
+    /// Staff note on the timeline; `public: false` keeps it from customers and partners.
+    async fn add_repair_note(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        note: String,
+        public: bool,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        Ok(RepairOrder(
+            service::add_note(&env, key(&id, "repair order")?, note, public).await?,
+        ))
+    }
+}
+
+async fn step(
+    ctx: &Context<'_>,
+    id: ID,
+    version: i32,
+    action: RepairAction,
+    note: Option<String>,
+) -> Result<RepairOrder> {
+    let env = env(ctx)?;
+    Ok(RepairOrder(
+        service::advance(&env, key(&id, "repair order")?, version, action, note).await?,
+    ))
+}

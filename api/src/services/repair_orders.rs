@@ -1,0 +1,534 @@
+//! Repair orders end to end: report, dispatch, field work, confirmation (R-SLA-1/2,
+//! R-REP-1..3, R-PRV-1/2/7).
+
+use chrono::{DateTime, Utc};
+use entity::repair_lines::RepairLineKind;
+use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus};
+use entity::sla_policies::SlaMetric;
+use entity::ticket_events::TicketKind;
+use entity::users::Role;
+use rust_decimal::Decimal;
+use sea_orm::{DatabaseTransaction, Set, TransactionTrait};
+
+use super::assets::acting_for_customer;
+use super::{Env, required_text};
+use crate::domain::identity::Principal;
+use crate::domain::repair::{self, OrderParties, RepairAction};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, events::NewEvent, repair_orders::Scope};
+
+pub struct ReportFault {
+    pub customer_id: Option<i64>,
+    pub asset_id: i64,
+    pub service_centre_id: Option<i64>,
+    pub fault_description: String,
+    pub service_address: String,
+    pub contact_phone: String,
+    pub priority: Option<Priority>,
+    pub channel: Option<RepairChannel>,
+}
+
+/// Records a fault report. The arrival deadline comes from the policy for the asset's warranty
+/// state on the day of the report (R-SLA-1/2).
+pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair_orders::Model> {
+    let customer = acting_for_customer(env, input.customer_id).await?;
+    let channel = channel_for(env.actor, input.channel)?;
+    let asset = store::assets::find(env.db, input.asset_id)
+        .await?
+        .filter(|asset| asset.customer_id == customer.id)
+        .ok_or(ApiError::NotFound("asset"))?;
+    let centre_id = match env.actor {
+        Principal::User(user) if user.role != Role::Customer => user.service_centre_id,
+        _ => input.service_centre_id.or(customer.service_centre_id),
+    }
+    .ok_or_else(|| ApiError::bad_input("serviceCentreId", "choose the service centre"))?;
+    let centre = store::directory::get_service_centre(env.db, centre_id)
+        .await
+        .map_err(|_| ApiError::bad_input("serviceCentreId", "no such service centre"))?;
+    let tz: chrono_tz::Tz = centre
+        .timezone
+        .parse()
+        .map_err(|_| ApiError::Internal(format!("centre {} has a bad time zone", centre.id)))?;
+    let in_warranty = repair::in_warranty(
+        asset.warranty_ends_on,
+        env.now.with_timezone(&tz).date_naive(),
+    );
+    let policy = store::sla_policies::get(
+        env.db,
+        TicketKind::RepairOrder,
+        SlaMetric::Arrival,
+        repair::arrival_scope(in_warranty),
+    )
+    .await?;
+    let arrive_by = env.now + chrono::Duration::minutes(i64::from(policy.duration_minutes));
+    let order = repair_orders::ActiveModel {
+        customer_id: Set(customer.id),
+        asset_id: Set(asset.id),
+        service_centre_id: Set(centre.id),
+        organization_id: Set(customer.organization_id),
+        fault_description: Set(required_text(
+            "faultDescription",
+            &input.fault_description,
+            2000,
+        )?),
+        service_address: Set(required_text(
+            "serviceAddress",
+            &input.service_address,
+            500,
+        )?),
+        contact_phone: Set(phone(&input.contact_phone)?),
+        priority: Set(input.priority.unwrap_or(Priority::Normal)),
+        channel: Set(channel),
+        status: Set(RepairStatus::Submitted),
+        technician_id: Set(None),
+        appointment_start: Set(None),
+        appointment_end: Set(None),
+        in_warranty: Set(in_warranty),
+        reported_at: Set(env.now),
+        policy_arrive_by: Set(arrive_by),
+        arrive_by: Set(arrive_by),
+        arrive_by_customer_requested: Set(false),
+        arrived_at: Set(None),
+        arrival_breached: Set(false),
+        completed_at: Set(None),
+        closed_at: Set(None),
+        cancel_reason: Set(None),
+        total_amount: Set(Decimal::ZERO),
+        version: Set(1),
+        created_at: Set(env.now),
+        updated_at: Set(env.now),
+        ..Default::default()
+    };
+    let txn = store::begin_write(env.db).await?;
+    let order = store::repair_orders::insert(&txn, order, env.now).await?;
+    let note = format!("reported via {}", repair_channel_name(channel));
+    append(
+        &txn,
+        env,
+        order.id,
+        "REPORTED",
+        None,
+        Some(RepairStatus::Submitted),
+        Some(note),
+        true,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(order)
+}
+
+/// Customers report from the app and partners over the API; staff say how the customer
+/// reached them.
+fn channel_for(actor: &Principal, requested: Option<RepairChannel>) -> ApiResult<RepairChannel> {
+    match actor.role() {
+        Some(Role::Customer) => Ok(RepairChannel::App),
+        Some(Role::Partner) => Ok(RepairChannel::Partner),
+        _ => match requested.unwrap_or(RepairChannel::Phone) {
+            channel @ (RepairChannel::Phone | RepairChannel::WalkIn) => Ok(channel),
+            _ => Err(ApiError::bad_input(
+                "channel",
+                "staff record PHONE or WALK_IN reports",
+            )),
+        },
+    }
+}
+
+fn repair_channel_name(channel: RepairChannel) -> String {
+    use sea_orm::ActiveEnum;
+    channel.to_value()
+}
+
+/// A phone number: digits with optional `+`, spaces and dashes.
+fn phone(value: &str) -> ApiResult<String> {
+    let value = value.trim();
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
+    if allowed && (5..=20).contains(&digits) {
+        Ok(value.to_owned())
+    } else {
+        Err(ApiError::bad_input("contactPhone", "not a phone number"))
+    }
+}
+
+/// One order, if the caller may see it; otherwise `NOT_FOUND`.
+pub async fn get(env: &Env<'_>, id: i64) -> ApiResult<repair_orders::Model> {
+    env.actor.role().ok_or(ApiError::Unauthenticated)?;
+    store::repair_orders::find(env.db, id)
+        .await?
+        .filter(|order| repair::can_view(env.actor, &OrderParties::from(order)))
+        .ok_or(ApiError::NotFound("repair order"))
+}
+
+/// The orders the caller may list: their own (customer), assigned (technician), their centre's
+/// (agent, supervisor) or their organization's (partner).
+pub fn scope_of(actor: &Principal) -> ApiResult<Scope> {
+    match actor {
+        Principal::Anonymous => Err(ApiError::Unauthenticated),
+        Principal::Partner {
+            organization_id, ..
+        } => Ok(Scope::Organization(*organization_id)),
+        Principal::User(user) => match (user.role, user.service_centre_id) {
+            (Role::Customer, _) => Ok(Scope::Customer(user.id)),
+            (Role::Technician, _) => Ok(Scope::Technician(user.id)),
+            (Role::Agent | Role::Supervisor, Some(centre)) => Ok(Scope::ServiceCentre(centre)),
+            _ => Err(ApiError::Forbidden),
+        },
+    }
+}
+
+/// A state change in progress: the order as read, inside the transaction that will write it.
+struct Step {
+    txn: DatabaseTransaction,
+    order: repair_orders::Model,
+    action: RepairAction,
+    to: RepairStatus,
+}
+
+/// Extra timeline entry written with a step.
+struct Extra {
+    action: &'static str,
+    note: String,
+    public: bool,
+}
+
+impl Step {
+    /// Checks, in this order: visibility and role, the caller's version, the state machine.
+    async fn begin(env: &Env<'_>, id: i64, version: i32, action: RepairAction) -> ApiResult<Self> {
+        let txn = store::begin_write(env.db).await?;
+        let order = store::repair_orders::find(&txn, id)
+            .await?
+            .ok_or(ApiError::NotFound("repair order"))?;
+        repair::authorize(env.actor, action, &OrderParties::from(&order))?;
+        if order.version != version {
+            return Err(store::repair_orders::stale());
+        }
+        let to = repair::next_status(action, order.status)?;
+        Ok(Self {
+            txn,
+            order,
+            action,
+            to,
+        })
+    }
+
+    async fn commit(
+        self,
+        env: &Env<'_>,
+        mut changes: repair_orders::ActiveModel,
+        note: Option<String>,
+        extra: Option<Extra>,
+    ) -> ApiResult<repair_orders::Model> {
+        changes.status = Set(self.to);
+        let updated = store::repair_orders::update_versioned(
+            &self.txn,
+            self.order.id,
+            self.order.version,
+            changes,
+            env.now,
+        )
+        .await?;
+        append(
+            &self.txn,
+            env,
+            self.order.id,
+            self.action.event(),
+            Some(self.order.status),
+            Some(self.to),
+            note,
+            true,
+        )
+        .await?;
+        if let Some(extra) = extra {
+            append(
+                &self.txn,
+                env,
+                self.order.id,
+                extra.action,
+                None,
+                None,
+                Some(extra.note),
+                extra.public,
+            )
+            .await?;
+        }
+        self.txn.commit().await?;
+        Ok(updated)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn append(
+    txn: &DatabaseTransaction,
+    env: &Env<'_>,
+    order_id: i64,
+    action: &'static str,
+    from: Option<RepairStatus>,
+    to: Option<RepairStatus>,
+    note: Option<String>,
+    public: bool,
+) -> ApiResult<()> {
+    store::events::append(
+        txn,
+        NewEvent {
+            kind: TicketKind::RepairOrder,
+            ticket_id: order_id,
+            actor: env.actor,
+            action,
+            from_status: from.map(repair::status_name),
+            to_status: to.map(repair::status_name),
+            note,
+            public,
+        },
+        env.now,
+    )
+    .await
+}
+
+fn optional_text(
+    field: &'static str,
+    value: Option<String>,
+    max: usize,
+) -> ApiResult<Option<String>> {
+    value.map(|v| required_text(field, &v, max)).transpose()
+}
+
+/// Dispatches (or re-dispatches) a technician of the order's service centre.
+pub async fn assign_technician(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    technician_id: i64,
+    note: Option<String>,
+) -> ApiResult<repair_orders::Model> {
+    let step = Step::begin(env, id, version, RepairAction::Assign).await?;
+    let technician = store::users::find(&step.txn, technician_id)
+        .await?
+        .filter(|user| {
+            user.role == Role::Technician
+                && user.active
+                && user.service_centre_id == Some(step.order.service_centre_id)
+        })
+        .ok_or_else(|| {
+            ApiError::bad_input("technicianId", "no such technician in this service centre")
+        })?;
+    let changes = repair_orders::ActiveModel {
+        technician_id: Set(Some(technician.id)),
+        ..Default::default()
+    };
+    let note =
+        optional_text("note", note, 2000)?.or(Some(format!("technician {}", technician.name)));
+    step.commit(env, changes, note, None).await
+}
+
+/// Accept, start travel: the technician's acknowledgements, no data of their own.
+pub async fn advance(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    action: RepairAction,
+    note: Option<String>,
+) -> ApiResult<repair_orders::Model> {
+    let note = optional_text("note", note, 2000)?;
+    let step = Step::begin(env, id, version, action).await?;
+    let mut changes = repair_orders::ActiveModel::default();
+    match action {
+        RepairAction::Confirm => {}
+        RepairAction::Close => changes.closed_at = Set(Some(env.now)),
+        RepairAction::Accept | RepairAction::StartTravel => {}
+        other => {
+            return Err(ApiError::Internal(format!("{other:?} is not a plain step")));
+        }
+    }
+    step.commit(env, changes, note, None).await
+}
+
+/// R-SLA-1/2: arriving after the deadline in force records the breach.
+pub async fn mark_arrived(env: &Env<'_>, id: i64, version: i32) -> ApiResult<repair_orders::Model> {
+    let step = Step::begin(env, id, version, RepairAction::MarkArrived).await?;
+    let late = env.now > step.order.arrive_by;
+    let changes = repair_orders::ActiveModel {
+        arrived_at: Set(Some(env.now)),
+        arrival_breached: Set(late),
+        ..Default::default()
+    };
+    let extra = late.then(|| Extra {
+        action: "ARRIVAL_BREACHED",
+        note: format!(
+            "arrived {} minutes after the deadline {}",
+            (env.now - step.order.arrive_by).num_minutes(),
+            step.order.arrive_by.to_rfc3339()
+        ),
+        public: false,
+    });
+    step.commit(env, changes, None, extra).await
+}
+
+pub struct NewLine {
+    pub kind: RepairLineKind,
+    pub description: String,
+    pub part_code: Option<String>,
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+}
+
+/// Records a part or labour line on site; the payable total follows (R-REP-1, R-REP-3).
+pub async fn add_line(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    line: NewLine,
+) -> ApiResult<repair_orders::Model> {
+    let description = required_text("description", &line.description, 500)?;
+    let part_code = optional_text("partCode", line.part_code, 64)?;
+    let amount = repair::line_amount(line.quantity, line.unit_price)?;
+    let step = Step::begin(env, id, version, RepairAction::AddLine).await?;
+    let technician_id = env.actor.user()?.id;
+    let existing = store::repair_lines::for_orders(&step.txn, &[id]).await?;
+    store::repair_lines::insert(
+        &step.txn,
+        store::repair_lines::NewLine {
+            repair_order_id: id,
+            kind: line.kind,
+            description: description.clone(),
+            part_code,
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+            amount,
+            created_by: technician_id,
+        },
+        env.now,
+    )
+    .await?;
+    let total = repair::chargeable_total(
+        step.order.in_warranty,
+        existing.iter().map(|l| l.amount).chain([amount]),
+    );
+    let changes = repair_orders::ActiveModel {
+        total_amount: Set(total),
+        ..Default::default()
+    };
+    let note = format!("{} × {description}: {amount}", line.quantity);
+    step.commit(env, changes, Some(note), None).await
+}
+
+/// The technician finishes; what was done is part of the repair record (R-REP-3).
+pub async fn complete(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    work_done: String,
+) -> ApiResult<repair_orders::Model> {
+    let work_done = required_text("workDone", &work_done, 4000)?;
+    let step = Step::begin(env, id, version, RepairAction::Complete).await?;
+    let changes = repair_orders::ActiveModel {
+        completed_at: Set(Some(env.now)),
+        ..Default::default()
+    };
+    step.commit(env, changes, Some(work_done), None).await
+}
+
+/// The customer is not satisfied with the result: the order is reopened for a new visit.
+pub async fn reject(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    reason: String,
+) -> ApiResult<repair_orders::Model> {
+    let reason = required_text("reason", &reason, 2000)?;
+    let step = Step::begin(env, id, version, RepairAction::Reject).await?;
+    step.commit(
+        env,
+        repair_orders::ActiveModel::default(),
+        Some(reason),
+        None,
+    )
+    .await
+}
+
+pub async fn cancel(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    reason: String,
+) -> ApiResult<repair_orders::Model> {
+    let reason = required_text("reason", &reason, 2000)?;
+    let step = Step::begin(env, id, version, RepairAction::Cancel).await?;
+    let changes = repair_orders::ActiveModel {
+        cancel_reason: Set(Some(reason.clone())),
+        ..Default::default()
+    };
+    step.commit(env, changes, Some(reason), None).await
+}
+
+/// Books the visit. A customer's window after the arrival limit moves the limit to the window's
+/// end and says so on the timeline; staff record such a wish with `customer_requested`.
+pub async fn schedule_appointment(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    window: (DateTime<Utc>, DateTime<Utc>),
+    customer_requested: bool,
+) -> ApiResult<repair_orders::Model> {
+    repair::check_window(window.0, window.1, env.now)?;
+    let step = Step::begin(env, id, version, RepairAction::ScheduleAppointment).await?;
+    let by_customer = env.actor.role() == Some(Role::Customer) || customer_requested;
+    let deadline = repair::effective_arrival(step.order.policy_arrive_by, window, by_customer);
+    let moved = deadline.at != step.order.arrive_by;
+    let changes = repair_orders::ActiveModel {
+        appointment_start: Set(Some(window.0)),
+        appointment_end: Set(Some(window.1)),
+        arrive_by: Set(deadline.at),
+        arrive_by_customer_requested: Set(deadline.customer_requested),
+        ..Default::default()
+    };
+    let note = format!(
+        "visit booked {} – {}",
+        window.0.to_rfc3339(),
+        window.1.to_rfc3339()
+    );
+    let extra = moved.then(|| Extra {
+        action: if deadline.customer_requested {
+            "DEADLINE_MOVED_BY_CUSTOMER"
+        } else {
+            "DEADLINE_RESTORED"
+        },
+        note: format!("arrival deadline is now {}", deadline.at.to_rfc3339()),
+        public: true,
+    });
+    step.commit(env, changes, Some(note), extra).await
+}
+
+/// A note on the timeline without a state change; internal notes are staff-only.
+pub async fn add_note(
+    env: &Env<'_>,
+    id: i64,
+    note: String,
+    public: bool,
+) -> ApiResult<repair_orders::Model> {
+    let note = required_text("note", &note, 4000)?;
+    let txn = env.db.begin().await?;
+    let order = store::repair_orders::find(&txn, id)
+        .await?
+        .ok_or(ApiError::NotFound("repair order"))?;
+    repair::authorize(
+        env.actor,
+        RepairAction::AddNote,
+        &OrderParties::from(&order),
+    )?;
+    repair::next_status(RepairAction::AddNote, order.status)?;
+    append(
+        &txn,
+        env,
+        id,
+        RepairAction::AddNote.event(),
+        None,
+        None,
+        Some(note),
+        public,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(order)
+}

@@ -1,0 +1,145 @@
+//! Repair orders: insertion with a readable number, versioned updates, keyset listing.
+
+use chrono::{DateTime, Utc};
+use entity::repair_orders::{self, Column, RepairStatus};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+use crate::domain::repair::order_number;
+use crate::error::{ApiError, ApiResult};
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<repair_orders::Model>> {
+    Ok(repair_orders::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> ApiResult<Vec<repair_orders::Model>> {
+    Ok(repair_orders::Entity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Inserts the order, then gives it its number, which embeds the key the database chose.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    mut order: repair_orders::ActiveModel,
+    reported_at: DateTime<Utc>,
+) -> ApiResult<repair_orders::Model> {
+    order.number = Set(format!("RO-PENDING-{}", uuid::Uuid::new_v4().simple()));
+    let inserted = order.insert(db).await?;
+    let mut numbered: repair_orders::ActiveModel = inserted.clone().into();
+    numbered.number = Set(order_number(reported_at, inserted.id));
+    Ok(numbered.update(db).await?)
+}
+
+/// Applies `changes` if the order is still at `expected_version`, bumping the version; a
+/// concurrent change in between is a `CONFLICT` and nothing is written.
+pub async fn update_versioned(
+    db: &impl ConnectionTrait,
+    id: i64,
+    expected_version: i32,
+    mut changes: repair_orders::ActiveModel,
+    now: DateTime<Utc>,
+) -> ApiResult<repair_orders::Model> {
+    changes.version = Set(expected_version + 1);
+    changes.updated_at = Set(now);
+    repair_orders::Entity::update_many()
+        .set(changes)
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(expected_version))
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(stale)
+}
+
+pub fn stale() -> ApiError {
+    ApiError::Conflict("the repair order was changed by someone else; reload it and retry".into())
+}
+
+/// Whose orders a listing covers.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope {
+    ServiceCentre(i64),
+    Customer(i64),
+    Technician(i64),
+    Organization(i64),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub statuses: Vec<RepairStatus>,
+    pub technician_id: Option<i64>,
+    /// Orders whose arrival limit was missed (recorded, or overdue now).
+    pub breached: Option<bool>,
+    pub reported_from: Option<DateTime<Utc>>,
+    pub reported_to: Option<DateTime<Utc>>,
+}
+
+/// Position in the newest-first order: `(created_at, id)` of the last row seen.
+pub type Cursor = (DateTime<Utc>, i64);
+
+/// One page, newest first, by keyset on `(created_at, id)` — never OFFSET, so deep pages cost
+/// the same as the first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    filter: &ListFilter,
+    after: Option<Cursor>,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<repair_orders::Model>> {
+    let mut query = repair_orders::Entity::find().filter(match scope {
+        Scope::ServiceCentre(id) => Column::ServiceCentreId.eq(id),
+        Scope::Customer(id) => Column::CustomerId.eq(id),
+        Scope::Technician(id) => Column::TechnicianId.eq(id),
+        Scope::Organization(id) => Column::OrganizationId.eq(id),
+    });
+    if !filter.statuses.is_empty() {
+        query = query.filter(Column::Status.is_in(filter.statuses.iter().copied()));
+    }
+    if let Some(technician) = filter.technician_id {
+        query = query.filter(Column::TechnicianId.eq(technician));
+    }
+    if let Some(from) = filter.reported_from {
+        query = query.filter(Column::ReportedAt.gte(from));
+    }
+    if let Some(to) = filter.reported_to {
+        query = query.filter(Column::ReportedAt.lt(to));
+    }
+    if let Some(breached) = filter.breached {
+        let overdue_now = Condition::all()
+            .add(Column::ArrivedAt.is_null())
+            .add(Column::Status.ne(RepairStatus::Cancelled))
+            .add(Column::ArriveBy.lt(now));
+        let is_breached = Condition::any()
+            .add(Column::ArrivalBreached.eq(true))
+            .add(overdue_now);
+        query = query.filter(if breached {
+            is_breached
+        } else {
+            is_breached.not()
+        });
+    }
+    if let Some((created_at, id)) = after {
+        query = query.filter(
+            Condition::any().add(Column::CreatedAt.lt(created_at)).add(
+                Condition::all()
+                    .add(Column::CreatedAt.eq(created_at))
+                    .add(Column::Id.lt(id)),
+            ),
+        );
+    }
+    Ok(query
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,23 @@
+//! The configurable limits.
+
+use entity::sla_policies::{self, SlaMetric};
+use entity::ticket_events::TicketKind;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::error::{ApiError, ApiResult};
+
+/// The policy for one clock; a missing row is a deployment error, not the caller's.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    kind: TicketKind,
+    metric: SlaMetric,
+    scope: &str,
+) -> ApiResult<sla_policies::Model> {
+    sla_policies::Entity::find()
+        .filter(sla_policies::Column::TicketKind.eq(kind))
+        .filter(sla_policies::Column::Metric.eq(metric))
+        .filter(sla_policies::Column::Scope.eq(scope))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("no SLA policy for {kind:?}/{metric:?}/{scope}")))
+}

@@ -1,0 +1,108 @@
+//! Repair orders: a fault reported on a customer's product, taken to a technician's visit.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum RepairStatus {
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+    #[sea_orm(string_value = "ASSIGNED")]
+    Assigned,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "EN_ROUTE")]
+    EnRoute,
+    #[sea_orm(string_value = "ON_SITE")]
+    OnSite,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "CONFIRMED")]
+    Confirmed,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "REOPENED")]
+    Reopened,
+}
+
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum Priority {
+    #[sea_orm(string_value = "LOW")]
+    Low,
+    #[sea_orm(string_value = "NORMAL")]
+    Normal,
+    #[sea_orm(string_value = "HIGH")]
+    High,
+    #[sea_orm(string_value = "URGENT")]
+    Urgent,
+}
+
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum RepairChannel {
+    #[sea_orm(string_value = "APP")]
+    App,
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    #[sea_orm(string_value = "WALK_IN")]
+    WalkIn,
+    #[sea_orm(string_value = "PARTNER")]
+    Partner,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "repair_orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Human-readable, e.g. `RO-20261122-000123`.
+    #[sea_orm(unique)]
+    pub number: String,
+    pub customer_id: i64,
+    pub asset_id: i64,
+    pub service_centre_id: i64,
+    /// The customer's partner organization, copied here so partner scoping is one predicate.
+    pub organization_id: Option<i64>,
+    pub fault_description: String,
+    pub service_address: String,
+    pub contact_phone: String,
+    pub priority: Priority,
+    pub channel: RepairChannel,
+    pub status: RepairStatus,
+    pub technician_id: Option<i64>,
+    pub appointment_start: Option<DateTimeUtc>,
+    pub appointment_end: Option<DateTimeUtc>,
+    /// Decided from the asset when the fault is reported (R-REP-1, R-SLA-1/2).
+    pub in_warranty: bool,
+    pub reported_at: DateTimeUtc,
+    /// The policy's arrival limit (R-SLA-1/2), kept so a later appointment change can revert.
+    pub policy_arrive_by: DateTimeUtc,
+    /// The limit in force: the policy's, or the end of a later window the customer chose.
+    pub arrive_by: DateTimeUtc,
+    pub arrive_by_customer_requested: bool,
+    pub arrived_at: Option<DateTimeUtc>,
+    pub arrival_breached: bool,
+    pub completed_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+    pub cancel_reason: Option<String>,
+    /// What the customer pays: the sum of the lines, zero in warranty (R-REP-1).
+    pub total_amount: Decimal,
+    /// Optimistic concurrency: every change must name the version it read.
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

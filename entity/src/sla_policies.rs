@@ -1,0 +1,47 @@
+//! Configurable time limits (RULES.md: "numbers are defaults of a configurable policy").
+
+use sea_orm::entity::prelude::*;
+
+use crate::ticket_events::TicketKind;
+
+/// Which clock a policy sets.
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum SlaMetric {
+    /// Technician on site (R-SLA-1/2).
+    #[sea_orm(string_value = "ARRIVAL")]
+    Arrival,
+    #[sea_orm(string_value = "FIRST_RESPONSE")]
+    FirstResponse,
+    #[sea_orm(string_value = "PROGRESS_UPDATE")]
+    ProgressUpdate,
+    #[sea_orm(string_value = "SOLUTION")]
+    Solution,
+    #[sea_orm(string_value = "RESOLUTION")]
+    Resolution,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sla_policies")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub ticket_kind: TicketKind,
+    pub metric: SlaMetric,
+    /// What the limit applies to within the kind: `IN_WARRANTY` / `OUT_OF_WARRANTY` for repair
+    /// arrival, a severity for complaints.
+    pub scope: String,
+    pub duration_minutes: i32,
+    /// Counted in working hours of the service centre's calendar instead of wall-clock time.
+    pub business_time: bool,
+    /// The RULES.md id the limit implements.
+    pub rule_id: String,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
