@@ -1,6 +1,7 @@
 //! Repair orders: assets, SLA policies (with the R-SLA-1/2 defaults), orders, their parts and
 //! labour lines, and the ticket timeline.
 
+use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -66,6 +67,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // PostgreSQL will not take a text parameter for a timestamptz column without a cast;
+        // SQLite stores the text as it is.
+        let epoch: SimpleExpr = match manager.get_database_backend() {
+            DbBackend::Postgres => Expr::val(POLICY_EPOCH).cast_as("timestamptz"),
+            _ => Expr::val(POLICY_EPOCH),
+        };
         let mut defaults = Query::insert();
         defaults.into_table(SlaPolicies::Table).columns([
             SlaPolicies::TicketKind,
@@ -87,7 +94,7 @@ impl MigrationTrait for Migration {
                 minutes.into(),
                 false.into(),
                 rule.into(),
-                POLICY_EPOCH.into(),
+                epoch.clone(),
             ]);
         }
         manager.exec_stmt(defaults).await?;

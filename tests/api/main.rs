@@ -2,5 +2,6 @@
 //! `TEST_DATABASE_URL` is set.
 
 mod identity;
+mod repair;
 mod schema;
 mod transport;

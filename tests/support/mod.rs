@@ -5,8 +5,10 @@
 mod database;
 mod fixtures;
 mod gql;
+mod repair;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{TimeZone, Utc};
 use sea_orm::DatabaseConnection;
@@ -17,6 +19,7 @@ use servicedesk::domain::clock::ManualClock;
 pub use database::Backend;
 pub use fixtures::TestUser;
 pub use gql::{Auth, GqlResponse};
+pub use repair::{ORDER_FIELDS, RepairWorld};
 
 /// Secret of the in-process test servers.
 const TEST_SECRET: &str = "test-secret-test-secret-test-secret!";
@@ -29,6 +32,8 @@ pub struct TestApp {
     /// Direct access for fixtures and for checking what was (not) written.
     pub db: DatabaseConnection,
     pub state: AppState,
+    /// SQL statements the server (and fixtures) ran so far.
+    pub statements: Arc<AtomicUsize>,
     server: tokio::task::JoinHandle<()>,
     // Dropped last: removes the database.
     _database: database::TestDatabase,
@@ -40,10 +45,23 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: Backend, config: Config) -> Self {
+        init_logging();
         let database = database::TestDatabase::create(backend).await;
-        let db = servicedesk::db::connect(database.url())
+        let mut db = servicedesk::db::connect(database.url())
             .await
             .expect("connect test database");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |info| {
+            if std::env::var("SQL_TRACE").is_ok() {
+                eprintln!(
+                    "SQL {}",
+                    info.statement.sql.chars().take(300).collect::<String>()
+                );
+            }
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+
         servicedesk::db::migrate(&db).await.expect("migrate");
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
         let state = AppState::new(db.clone(), Arc::new(clock.clone()), &config, TEST_SECRET);
@@ -61,9 +79,22 @@ impl TestApp {
             clock,
             db,
             state,
+            statements,
             server,
             _database: database,
         }
+    }
+}
+
+impl TestApp {
+    /// Statements run while `work` ran.
+    pub async fn count_statements<T>(
+        &self,
+        work: impl std::future::Future<Output = T>,
+    ) -> (T, usize) {
+        let before = self.statements.load(Ordering::SeqCst);
+        let result = work.await;
+        (result, self.statements.load(Ordering::SeqCst) - before)
     }
 }
 
@@ -77,6 +108,19 @@ async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) {
     axum::serve(listener, router).await.expect("test server");
 }
 
+/// Server logs in test output when `RUST_LOG` is set, e.g. `RUST_LOG=servicedesk=debug`.
+fn init_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("RUST_LOG").is_some() {
+            tracing_subscriber::fmt()
+                .with_test_writer()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                .init();
+        }
+    });
+}
+
 /// The server configuration of every test: production defaults, small body limit.
 pub fn test_config() -> Config {
     Config {
@@ -84,7 +128,8 @@ pub fn test_config() -> Config {
         database_url: String::new(),
         jwt_secret: Some(TEST_SECRET.into()),
         environment: Environment::Production,
-        token_ttl_seconds: 3600,
+        // Long enough for tests that move the clock by days.
+        token_ttl_seconds: 90 * 24 * 3600,
         body_limit_bytes: 64 * 1024,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,

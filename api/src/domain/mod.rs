@@ -3,4 +3,5 @@
 pub mod clock;
 pub mod identity;
 pub mod masking;
+pub mod money;
 pub mod repair;

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::ticket_events::{self, TicketKind};
 use entity::{assets, repair_lines, users};
 use sea_orm::DatabaseConnection;
@@ -13,6 +14,19 @@ use crate::store;
 
 pub struct DbLoader {
     pub db: DatabaseConnection,
+}
+
+/// The per-request loader. It caches, so a page resolver can prefetch what its nodes will ask
+/// for (see `repair::prefetch`) and the field resolvers then find it loaded.
+pub type Loaders = DataLoader<DbLoader, HashMapCache>;
+
+pub fn for_request(db: DatabaseConnection) -> Loaders {
+    DataLoader::with_cache(DbLoader { db }, tokio::spawn, HashMapCache::default())
+}
+
+pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders, ApiError> {
+    ctx.data::<Loaders>()
+        .map_err(|_| ApiError::Internal("request without loaders".into()))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,7 +81,7 @@ impl Loader<RepairEventsKey> for DbLoader {
         let rows =
             store::events::for_tickets(&self.db, TicketKind::RepairOrder, &keys(ids, |k| k.0))
                 .await?;
-        Ok(group(rows, |row| RepairEventsKey(row.ticket_id)))
+        Ok(group(ids, rows, |row| RepairEventsKey(row.ticket_id)))
     }
 }
 
@@ -80,12 +94,18 @@ impl Loader<RepairLinesKey> for DbLoader {
         ids: &[RepairLinesKey],
     ) -> Result<HashMap<RepairLinesKey, Self::Value>, ApiError> {
         let rows = store::repair_lines::for_orders(&self.db, &keys(ids, |k| k.0)).await?;
-        Ok(group(rows, |row| RepairLinesKey(row.repair_order_id)))
+        Ok(group(ids, rows, |row| RepairLinesKey(row.repair_order_id)))
     }
 }
 
-fn group<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
-    let mut grouped: HashMap<K, Vec<V>> = HashMap::new();
+/// Rows grouped by key, with an (empty) entry for every key asked for, so that "none" is
+/// cached too and not asked again.
+fn group<K: std::hash::Hash + Eq + Copy, V>(
+    asked: &[K],
+    rows: Vec<V>,
+    key: impl Fn(&V) -> K,
+) -> HashMap<K, Vec<V>> {
+    let mut grouped: HashMap<K, Vec<V>> = asked.iter().map(|&k| (k, Vec::new())).collect();
     for row in rows {
         grouped.entry(key(&row)).or_default().push(row);
     }

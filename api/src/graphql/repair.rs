@@ -1,7 +1,6 @@
 //! Repair orders over GraphQL: thin resolvers over `services::repair_orders`.
 
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,10 +10,11 @@ use entity::users::Role;
 use entity::{assets, ticket_events};
 use rust_decimal::Decimal;
 
-use super::loaders::{AssetKey, DbLoader, RepairEventsKey, RepairLinesKey, UserKey};
+use super::loaders::{AssetKey, RepairEventsKey, RepairLinesKey, UserKey, loaders};
 use super::scalars::{id, key};
 use super::{RoleGuard, env, principal};
 use crate::domain::masking::{mask_address, mask_name, mask_phone};
+use crate::domain::money::money;
 use crate::domain::repair::{self, OrderParties, RepairAction};
 use crate::error::ApiError;
 use crate::services::{assets as asset_service, repair_orders as service};
@@ -101,9 +101,9 @@ impl From<repair_lines::Model> for RepairLine {
             kind: line.kind,
             description: line.description,
             part_code: line.part_code,
-            quantity: line.quantity,
-            unit_price: line.unit_price,
-            amount: line.amount,
+            quantity: line.quantity.normalize(),
+            unit_price: money(line.unit_price),
+            amount: money(line.amount),
             created_at: line.created_at,
         }
     }
@@ -213,7 +213,7 @@ impl RepairOrder {
     }
     /// What the customer pays: zero in warranty (R-REP-1).
     async fn total_amount(&self) -> Decimal {
-        self.0.total_amount
+        money(self.0.total_amount)
     }
     /// Pass it back with every change; a stale one is a `CONFLICT`.
     async fn version(&self) -> i32 {
@@ -259,7 +259,7 @@ impl RepairOrder {
     }
 
     async fn asset(&self, ctx: &Context<'_>) -> Result<Asset> {
-        let loader = ctx.data::<DataLoader<DbLoader>>()?;
+        let loader = loaders(ctx)?;
         let asset = loader
             .load_one(AssetKey(self.0.asset_id))
             .await?
@@ -268,7 +268,7 @@ impl RepairOrder {
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<RepairLine>> {
-        let loader = ctx.data::<DataLoader<DbLoader>>()?;
+        let loader = loaders(ctx)?;
         let lines = loader
             .load_one(RepairLinesKey(self.0.id))
             .await?
@@ -279,7 +279,7 @@ impl RepairOrder {
     /// The timeline, oldest first; `last` keeps only the newest entries. Internal entries are
     /// left out for customers and partners.
     async fn events(&self, ctx: &Context<'_>, last: Option<usize>) -> Result<Vec<TimelineEvent>> {
-        let loader = ctx.data::<DataLoader<DbLoader>>()?;
+        let loader = loaders(ctx)?;
         let internal = repair::sees_internal_events(principal(ctx));
         let events: Vec<_> = loader
             .load_one(RepairEventsKey(self.0.id))
@@ -304,7 +304,7 @@ impl RepairOrder {
 }
 
 async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<entity::users::Model> {
-    let loader = ctx.data::<DataLoader<DbLoader>>()?;
+    let loader = loaders(ctx)?;
     Ok(loader
         .load_one(UserKey(user_id))
         .await?
@@ -394,12 +394,60 @@ async fn page(
     .await?;
     let has_next = rows.len() > first;
     rows.truncate(first);
+    prefetch(ctx, &rows).await?;
     let mut connection = Connection::new(after.is_some(), has_next);
     connection.edges.extend(
         rows.into_iter()
             .map(|row| Edge::new(OrderCursor(row.created_at, row.id), RepairOrder(row))),
     );
     Ok(connection)
+}
+
+/// Loads, one statement per kind, the nested data the query selects for a page, so the cost
+/// of a page does not depend on its size nor on how the field resolvers happen to be batched.
+async fn prefetch(ctx: &Context<'_>, rows: &[repair_orders::Model]) -> Result<(), ApiError> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let loader = loaders(ctx)?;
+    let selected = |field: &str| !rows.is_empty() && node.field(field).exists();
+    let users = async {
+        let mut keys: Vec<UserKey> = Vec::new();
+        if selected("customer") {
+            keys.extend(rows.iter().map(|r| UserKey(r.customer_id)));
+        }
+        if selected("technician") {
+            keys.extend(rows.iter().filter_map(|r| r.technician_id.map(UserKey)));
+        }
+        if !keys.is_empty() {
+            loader.load_many(keys).await?;
+        }
+        Ok::<_, ApiError>(())
+    };
+    let assets = async {
+        if selected("asset") {
+            loader
+                .load_many(rows.iter().map(|r| AssetKey(r.asset_id)))
+                .await?;
+        }
+        Ok(())
+    };
+    let lines = async {
+        if selected("lines") {
+            loader
+                .load_many(rows.iter().map(|r| RepairLinesKey(r.id)))
+                .await?;
+        }
+        Ok(())
+    };
+    let events = async {
+        if selected("events") {
+            loader
+                .load_many(rows.iter().map(|r| RepairEventsKey(r.id)))
+                .await?;
+        }
+        Ok(())
+    };
+    tokio::try_join!(users, assets, lines, events)?;
+    Ok(())
 }
 
 #[derive(Default)]

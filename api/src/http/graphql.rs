@@ -2,7 +2,6 @@
 //! missing query, bad credentials) get a GraphQL-shaped error body with a proper status code.
 
 use async_graphql::ServerError;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::Json;
@@ -16,7 +15,7 @@ use serde_json::json;
 use super::auth::authenticate;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::graphql::loaders::DbLoader;
+use crate::graphql::loaders;
 
 pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
@@ -86,12 +85,7 @@ pub async fn execute(
             return transport_error(status, err.code(), &err.message());
         }
     };
-    let loader = DataLoader::new(
-        DbLoader {
-            db: state.db.clone(),
-        },
-        tokio::spawn,
-    );
+    let loader = loaders::for_request(state.db.clone());
     let request = request.data(principal).data(loader);
     let mut response = state.schema.execute(request).await;
     response.errors.iter_mut().for_each(ensure_code);
