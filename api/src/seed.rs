@@ -2,13 +2,18 @@
 //! organization with an API key, and a few customers. Passwords and the key are random and
 //! printed once (R-PRV-5: no default passwords); running it again issues fresh ones.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Days, Utc};
+use entity::repair_lines::RepairLineKind;
 use entity::users::Role;
 use rand::distr::{Alphanumeric, SampleString};
+use rust_decimal::Decimal;
 use sea_orm::{DatabaseConnection, Set, TransactionTrait};
 
 use crate::auth::{api_keys, passwords};
-use crate::error::ApiResult;
+use crate::domain::identity::{Principal, UserPrincipal};
+use crate::domain::repair::RepairAction;
+use crate::error::{ApiError, ApiResult};
+use crate::services::{Env, assets, repair_orders};
 use crate::store;
 
 /// What the demo seed created, to print for the person trying the API.
@@ -113,8 +118,153 @@ pub async fn seed_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult
     )
     .await?;
     txn.commit().await?;
+    seed_repair_orders(db, now).await?;
     Ok(DemoCredentials {
         logins,
         partner_api_key: key.plaintext,
     })
+}
+
+/// Demo repair orders in several states, created through the same use cases as the API. Only
+/// on the first run: later runs find the demo customer's products and leave the data alone.
+async fn seed_repair_orders(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<()> {
+    let person = |email: &'static str| async move {
+        let user = store::users::find_by_email(db, email)
+            .await?
+            .ok_or(ApiError::NotFound("demo user"))?;
+        Ok::<_, ApiError>(Principal::User(UserPrincipal::from(&user)))
+    };
+    let customer = person("customer@servicedesk.demo").await?;
+    let agent = person("agent@servicedesk.demo").await?;
+    let technician = person("technician@servicedesk.demo").await?;
+    let customer_id = customer.user()?.id;
+    let technician_id = technician.user()?.id;
+    if !store::assets::of_customer(db, customer_id)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let env = |actor| Env { db, now, actor };
+    let today = now.date_naive();
+    let fridge = assets::register(
+        &env(&customer),
+        assets::RegisterAsset {
+            customer_id: None,
+            model: "Frost 300 fridge".into(),
+            serial_number: "FR300-000117".into(),
+            purchase_date: today - Days::new(100),
+            warranty_ends_on: today + Days::new(265),
+        },
+    )
+    .await?;
+    let washer = assets::register(
+        &env(&customer),
+        assets::RegisterAsset {
+            customer_id: None,
+            model: "AquaPure washer".into(),
+            serial_number: "AP7-004410".into(),
+            purchase_date: today - Days::new(3 * 365),
+            warranty_ends_on: today - Days::new(365),
+        },
+    )
+    .await?;
+    let report = |asset: i64, fault: &str| repair_orders::ReportFault {
+        customer_id: None,
+        asset_id: asset,
+        service_centre_id: None,
+        fault_description: fault.into(),
+        service_address: "Room 1201, 88 Century Avenue, Pudong, Shanghai".into(),
+        contact_phone: "13912345678".into(),
+        priority: None,
+        channel: None,
+    };
+    // Submitted, waiting for dispatch.
+    repair_orders::report_fault(&env(&customer), report(fridge.id, "Fridge is not cooling"))
+        .await?;
+    // Assigned to the technician.
+    let order =
+        repair_orders::report_fault(&env(&customer), report(fridge.id, "Ice maker leaks")).await?;
+    repair_orders::assign_technician(&env(&agent), order.id, order.version, technician_id, None)
+        .await?;
+    // On site, out of warranty, with parts and labour.
+    let order =
+        repair_orders::report_fault(&env(&customer), report(washer.id, "Drum does not spin"))
+            .await?;
+    let mut order = repair_orders::assign_technician(
+        &env(&agent),
+        order.id,
+        order.version,
+        technician_id,
+        None,
+    )
+    .await?;
+    for action in [RepairAction::Accept, RepairAction::StartTravel] {
+        order = repair_orders::advance(&env(&technician), order.id, order.version, action, None)
+            .await?;
+    }
+    order = repair_orders::mark_arrived(&env(&technician), order.id, order.version).await?;
+    for (kind, description, quantity, price) in [
+        (
+            RepairLineKind::Part,
+            "Drive belt",
+            Decimal::ONE,
+            Decimal::new(8950, 2),
+        ),
+        (
+            RepairLineKind::Labour,
+            "Labour (hours)",
+            Decimal::new(15, 1),
+            Decimal::new(12000, 2),
+        ),
+    ] {
+        let line = repair_orders::NewLine {
+            kind,
+            description: description.into(),
+            part_code: None,
+            quantity,
+            unit_price: price,
+        };
+        order = repair_orders::add_line(&env(&technician), order.id, order.version, line).await?;
+    }
+    // Done, confirmed by the customer and closed.
+    let order =
+        repair_orders::report_fault(&env(&customer), report(fridge.id, "Door seal torn")).await?;
+    let mut order = repair_orders::assign_technician(
+        &env(&agent),
+        order.id,
+        order.version,
+        technician_id,
+        None,
+    )
+    .await?;
+    for action in [RepairAction::Accept, RepairAction::StartTravel] {
+        order = repair_orders::advance(&env(&technician), order.id, order.version, action, None)
+            .await?;
+    }
+    order = repair_orders::mark_arrived(&env(&technician), order.id, order.version).await?;
+    order = repair_orders::complete(
+        &env(&technician),
+        order.id,
+        order.version,
+        "Replaced the door seal".into(),
+    )
+    .await?;
+    order = repair_orders::advance(
+        &env(&customer),
+        order.id,
+        order.version,
+        RepairAction::Confirm,
+        None,
+    )
+    .await?;
+    repair_orders::advance(
+        &env(&agent),
+        order.id,
+        order.version,
+        RepairAction::Close,
+        None,
+    )
+    .await?;
+    Ok(())
 }

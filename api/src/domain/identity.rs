@@ -27,6 +27,17 @@ pub struct UserPrincipal {
     pub organization_id: Option<i64>,
 }
 
+impl From<&entity::users::Model> for UserPrincipal {
+    fn from(user: &entity::users::Model) -> Self {
+        Self {
+            id: user.id,
+            role: user.role,
+            service_centre_id: user.service_centre_id,
+            organization_id: user.organization_id,
+        }
+    }
+}
+
 impl Principal {
     pub fn role(&self) -> Option<Role> {
         match self {

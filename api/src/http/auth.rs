@@ -25,12 +25,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Pr
             .await?
             .filter(|user| user.active)
             .ok_or(ApiError::Unauthenticated)?;
-        Ok(Principal::User(UserPrincipal {
-            id: user.id,
-            role: user.role,
-            service_centre_id: user.service_centre_id,
-            organization_id: user.organization_id,
-        }))
+        Ok(Principal::User(UserPrincipal::from(&user)))
     } else if scheme.eq_ignore_ascii_case("apikey") {
         let key = store::api_keys::find_active(&state.db, &api_keys::digest(credential))
             .await?
