@@ -3,5 +3,6 @@
 
 mod identity;
 mod repair;
+mod repair_access;
 mod schema;
 mod transport;

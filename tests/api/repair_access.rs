@@ -1,0 +1,887 @@
+//! Who may see and change a repair order (R-PRV-1, R-PRV-7): every mutation as every kind of
+//! caller, list scopes, partner reports, optimistic concurrency and refused transitions. Every
+//! refused call is checked to have written nothing.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use entity::users::Role;
+use entity::{repair_orders, ticket_events};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+use servicedesk_tests::{
+    Auth, GqlResponse, ORDER_FIELDS, RepairWorld, TestApp, TestUser, db_tests,
+};
+
+db_tests!(
+    role_matrix_every_mutation_every_role,
+    r_prv_1_no_cross_customer_or_cross_organization_read,
+    r_prv_7_partner_reports_only_for_own_customers,
+    concurrent_assign_exactly_one_wins,
+    stale_version_is_conflict_and_writes_nothing,
+    invalid_transition_names_status_and_writes_nothing,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Callers, owners and outcomes
+// ---------------------------------------------------------------------------------------------
+
+/// Everyone who may call, relative to one order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    /// The customer the order belongs to.
+    Owner,
+    /// A customer of the same centre who does not own the order.
+    OtherCustomer,
+    /// `world.technician`: the order's technician once it is assigned.
+    Assignee,
+    /// A technician of the same centre who is not assigned to the order.
+    OtherTechnician,
+    /// An agent of the order's service centre.
+    Agent,
+    /// An agent of the other service centre.
+    OtherAgent,
+    /// The supervisor of the order's service centre.
+    Supervisor,
+    Admin,
+    /// `world.partner`: API key of the organization `org`.
+    Partner,
+    /// API key of another organization.
+    OtherPartner,
+    Anonymous,
+}
+
+/// The column order of the tables below.
+const CALLERS: [Caller; 11] = [
+    Caller::Owner,
+    Caller::OtherCustomer,
+    Caller::Assignee,
+    Caller::OtherTechnician,
+    Caller::Agent,
+    Caller::OtherAgent,
+    Caller::Supervisor,
+    Caller::Admin,
+    Caller::Partner,
+    Caller::OtherPartner,
+    Caller::Anonymous,
+];
+
+/// Whose order it is. Both kinds are handled by the centre North.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owner {
+    /// `world.customer`, reporting from the app; belongs to no partner organization, so no
+    /// partner may see the order.
+    AppCustomer,
+    /// `world.partner_customer` of the organization `org`, reported for by `world.partner`.
+    PartnerCustomer,
+}
+
+impl Owner {
+    fn customer(self, w: &RepairWorld) -> &TestUser {
+        match self {
+            Self::AppCustomer => &w.customer,
+            Self::PartnerCustomer => &w.partner_customer,
+        }
+    }
+}
+
+fn auth_of(w: &RepairWorld, owner: Owner, caller: Caller) -> Auth {
+    match caller {
+        Caller::Owner => owner.customer(w).auth.clone(),
+        Caller::OtherCustomer => w.other_customer.auth.clone(),
+        Caller::Assignee => w.technician.auth.clone(),
+        Caller::OtherTechnician => w.other_technician.auth.clone(),
+        Caller::Agent => w.agent.auth.clone(),
+        Caller::OtherAgent => w.other_agent.auth.clone(),
+        Caller::Supervisor => w.supervisor.auth.clone(),
+        Caller::Admin => w.admin.auth.clone(),
+        Caller::Partner => w.partner.clone(),
+        Caller::OtherPartner => w.other_partner.clone(),
+        Caller::Anonymous => Auth::None,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Ok,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+}
+
+/// Done.
+const OK: Outcome = Outcome::Ok;
+/// `FORBIDDEN`: the caller sees the order, but the role may not take the action.
+const FB: Outcome = Outcome::Forbidden;
+/// `NOT_FOUND`: the caller may not see the order (it looks the same as a missing one).
+const NF: Outcome = Outcome::NotFound;
+/// `UNAUTHENTICATED`: no credentials.
+const UA: Outcome = Outcome::Unauthenticated;
+
+impl Outcome {
+    fn code(self) -> Option<&'static str> {
+        match self {
+            Self::Ok => None,
+            Self::Forbidden => Some("FORBIDDEN"),
+            Self::NotFound => Some("NOT_FOUND"),
+            Self::Unauthenticated => Some("UNAUTHENTICATED"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shortcuts
+// ---------------------------------------------------------------------------------------------
+
+/// What a refused call must leave untouched: seen by the centre's agent.
+#[derive(Debug, PartialEq, Eq)]
+struct Snapshot {
+    version: i64,
+    status: String,
+    events: Vec<String>,
+}
+
+async fn snapshot(app: &TestApp, w: &RepairWorld, id: &Value) -> Snapshot {
+    let query = "query($id: ID!) { repairOrder(id: $id) { version status events { action } } }";
+    let response = app.gql(&w.agent.auth, query, json!({ "id": id })).await;
+    let order = &response.data()["repairOrder"];
+    Snapshot {
+        version: order["version"].as_i64().expect("version"),
+        status: order["status"].as_str().expect("status").to_owned(),
+        events: actions(order),
+    }
+}
+
+fn actions(order: &Value) -> Vec<String> {
+    order["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action").to_owned())
+        .collect()
+}
+
+fn has_errors(response: &GqlResponse) -> bool {
+    response.body.get("errors").is_some_and(|e| !e.is_null())
+}
+
+/// `reportFault` with `input` (customer, asset, ...) plus a fault, address and phone.
+async fn report_fault(app: &TestApp, auth: &Auth, input: Value) -> GqlResponse {
+    let query = format!(
+        "mutation($input: ReportFaultInput!) {{ reportFault(input: $input) {{ {ORDER_FIELDS} \
+         serviceCentreId customer {{ id }} }} }}"
+    );
+    let mut full = json!({ "faultDescription": "Ice maker leaks",
+                           "serviceAddress": "Room 502, 7 Nanjing Road, Huangpu",
+                           "contactPhone": "13900001111" });
+    for (field, value) in input.as_object().expect("input object") {
+        full[field] = value.clone();
+    }
+    app.gql(auth, &query, json!({ "input": full })).await
+}
+
+/// The partner reports a fault for its organization's customer, to be handled by North.
+async fn partner_report(app: &TestApp, w: &RepairWorld) -> Value {
+    let input = json!({ "customerId": w.partner_customer.id.to_string(),
+                        "assetId": w.partner_asset.to_string(),
+                        "serviceCentreId": w.centre.to_string() });
+    report_fault(app, &w.partner, input).await.data()["reportFault"].clone()
+}
+
+/// A fresh order of `owner` driven to `status` the normal way (agent assigns
+/// `world.technician`, who does the field work; the owner confirms).
+async fn order_for(app: &TestApp, w: &RepairWorld, owner: Owner, status: &str) -> Value {
+    let mut order = match owner {
+        Owner::AppCustomer => app.report(&w.customer, w.asset).await,
+        Owner::PartnerCustomer => partner_report(app, w).await,
+    };
+    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let steps: [(&Auth, &str, &str); 6] = [
+        (&w.agent.auth, "assignTechnician", &tech),
+        (&w.technician.auth, "acceptRepair", ""),
+        (&w.technician.auth, "startTravel", ""),
+        (&w.technician.auth, "markArrived", ""),
+        (
+            &w.technician.auth,
+            "completeRepair",
+            ", workDone: \"Replaced the valve\"",
+        ),
+        (&owner.customer(w).auth, "confirmRepair", ""),
+    ];
+    for (auth, name, args) in steps {
+        if order["status"] == status {
+            break;
+        }
+        order = app.repair_ok(auth, name, &order, args).await;
+    }
+    assert_eq!(order["status"], status, "could not reach {status}");
+    order
+}
+
+/// Valid arguments of `mutation` beyond `id` and `version`.
+fn args(app: &TestApp, w: &RepairWorld, mutation: &str, order: &Value) -> String {
+    match mutation {
+        // A first dispatch sends `technician`; a re-dispatch moves the order to the other one.
+        "assignTechnician" if order["status"] == "SUBMITTED" => {
+            format!(", technicianId: \"{}\"", w.technician.id)
+        }
+        "assignTechnician" => format!(", technicianId: \"{}\"", w.other_technician.id),
+        "addRepairLine" => ", input: { kind: PART, description: \"Valve\", partCode: \"V-2\", \
+                            quantity: \"1\", unitPrice: \"35.00\" }"
+            .to_owned(),
+        "completeRepair" => ", workDone: \"Replaced the valve\"".to_owned(),
+        "rejectRepair" => ", reason: \"Still leaking\"".to_owned(),
+        "cancelRepair" => ", reason: \"No longer needed\"".to_owned(),
+        "scheduleAppointment" => {
+            // Inside the arrival limit, so no deadline moves and one event is written.
+            let start = app.clock_now() + Duration::hours(1);
+            let end = start + Duration::hours(2);
+            format!(
+                ", start: \"{}\", end: \"{}\"",
+                start.to_rfc3339(),
+                end.to_rfc3339()
+            )
+        }
+        _ => String::new(),
+    }
+}
+
+/// Runs `mutation` on `order` with valid arguments.
+async fn call(
+    app: &TestApp,
+    w: &RepairWorld,
+    auth: &Auth,
+    mutation: &str,
+    order: &Value,
+) -> GqlResponse {
+    if mutation == "addRepairNote" {
+        let query = "mutation($id: ID!) { addRepairNote(id: $id, note: \"Called the customer\", \
+                     public: true) { id status version } }";
+        return app.gql(auth, query, json!({ "id": order["id"] })).await;
+    }
+    let args = args(app, w, mutation, order);
+    app.repair_op(auth, mutation, order, &args).await
+}
+
+/// `repairOrders` or `myRepairOrders`: ids listed, or the error code.
+async fn list_ids(app: &TestApp, auth: &Auth, field: &str) -> Result<Vec<Value>, String> {
+    let query = format!("{{ {field}(first: 100) {{ nodes {{ id }} }} }}");
+    let response = app.gql(auth, &query, json!({})).await;
+    if has_errors(&response) {
+        return Err(response.code().to_owned());
+    }
+    let ids = response.body["data"][field]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| node["id"].clone())
+        .collect();
+    Ok(sorted(ids))
+}
+
+/// Ids in key order.
+fn sorted(mut ids: Vec<Value>) -> Vec<Value> {
+    ids.sort_by_key(|id| id.as_str().unwrap_or_default().parse::<i64>().unwrap_or(0));
+    ids
+}
+
+async fn row_counts(app: &TestApp) -> (u64, u64) {
+    let orders = repair_orders::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count orders");
+    let events = ticket_events::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count events");
+    (orders, events)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Every mutation as every caller
+// ---------------------------------------------------------------------------------------------
+
+/// Expected outcome of each mutation for each caller, on an order of the partner's organization
+/// (`Owner::PartnerCustomer`) in the `from` state. On `world.customer`'s orders
+/// (`Owner::AppCustomer`, no organization) the table is the same except that the partner gets
+/// `NOT_FOUND` everywhere.
+///
+/// Columns (the order of `CALLERS`): own = the order's customer, cus = another customer,
+/// asg = `world.technician`, the assignee (not yet assigned while SUBMITTED), tec = another
+/// technician of the centre, agt = the centre's agent, ag2 = the other centre's agent,
+/// sup = supervisor, adm = admin, prt = partner of the customer's organization, pr2 = another
+/// organization's partner, ano = anonymous.
+#[rustfmt::skip]
+const MATRIX: &[(&str, &str, &str, [Outcome; 11])] = &[
+    // mutation             from         to            own cus asg tec agt ag2 sup adm prt pr2 ano
+    ("assignTechnician",    "SUBMITTED", "ASSIGNED",  [FB, NF, NF, NF, OK, NF, OK, NF, FB, NF, UA]),
+    ("assignTechnician",    "ASSIGNED",  "ASSIGNED",  [FB, NF, FB, NF, OK, NF, OK, NF, FB, NF, UA]),
+    ("acceptRepair",        "ASSIGNED",  "ACCEPTED",  [FB, NF, OK, NF, FB, NF, FB, NF, FB, NF, UA]),
+    ("startTravel",         "ACCEPTED",  "EN_ROUTE",  [FB, NF, OK, NF, FB, NF, FB, NF, FB, NF, UA]),
+    ("markArrived",         "EN_ROUTE",  "ON_SITE",   [FB, NF, OK, NF, FB, NF, FB, NF, FB, NF, UA]),
+    ("addRepairLine",       "ON_SITE",   "ON_SITE",   [FB, NF, OK, NF, FB, NF, FB, NF, FB, NF, UA]),
+    ("completeRepair",      "ON_SITE",   "COMPLETED", [FB, NF, OK, NF, FB, NF, FB, NF, FB, NF, UA]),
+    ("confirmRepair",       "COMPLETED", "CONFIRMED", [OK, NF, FB, NF, FB, NF, FB, NF, FB, NF, UA]),
+    ("rejectRepair",        "COMPLETED", "REOPENED",  [OK, NF, FB, NF, FB, NF, FB, NF, FB, NF, UA]),
+    ("cancelRepair",        "SUBMITTED", "CANCELLED", [OK, NF, NF, NF, OK, NF, OK, NF, OK, NF, UA]),
+    ("cancelRepair",        "ACCEPTED",  "CANCELLED", [OK, NF, FB, NF, OK, NF, OK, NF, OK, NF, UA]),
+    ("closeRepair",         "CONFIRMED", "CLOSED",    [FB, NF, FB, NF, OK, NF, OK, NF, FB, NF, UA]),
+    ("scheduleAppointment", "ASSIGNED",  "ASSIGNED",  [OK, NF, FB, NF, OK, NF, OK, NF, FB, NF, UA]),
+    ("addRepairNote",       "ON_SITE",   "ON_SITE",   [FB, NF, OK, NF, OK, NF, OK, NF, FB, NF, UA]),
+];
+
+async fn role_matrix_every_mutation_every_role(app: TestApp) {
+    let w = app.repair_world().await;
+    let mut failures = report_fault_matrix(&app, &w).await;
+    for &(mutation, from, to, expected) in MATRIX {
+        for owner in [Owner::PartnerCustomer, Owner::AppCustomer] {
+            // A call that succeeds uses the order up; the next caller gets a fresh one.
+            let mut order = None;
+            for (caller, expected) in CALLERS.into_iter().zip(expected) {
+                let expected = match (owner, caller) {
+                    (Owner::AppCustomer, Caller::Partner) => NF,
+                    _ => expected,
+                };
+                let current = match order.take() {
+                    Some(current) => current,
+                    None => order_for(&app, &w, owner, from).await,
+                };
+                let case = format!("{mutation} on a {owner:?} order in {from} as {caller:?}");
+                let before = snapshot(&app, &w, &current["id"]).await;
+                let auth = auth_of(&w, owner, caller);
+                let response = call(&app, &w, &auth, mutation, &current).await;
+                let after = snapshot(&app, &w, &current["id"]).await;
+                match expected.code() {
+                    None if has_errors(&response) => {
+                        failures.push(format!("{case}: expected success, got {}", response.body));
+                        order = Some(current);
+                    }
+                    None => {
+                        let done = &response.body["data"][mutation];
+                        // A note changes neither status nor version; every other action both.
+                        let bump = i64::from(mutation != "addRepairNote");
+                        if done["status"] != to || done["version"] != before.version + bump {
+                            failures.push(format!("{case}: unexpected result {done}"));
+                        }
+                        if after.events.len() != before.events.len() + 1 {
+                            failures.push(format!(
+                                "{case}: expected one new event, timeline {:?} -> {:?}",
+                                before.events, after.events
+                            ));
+                        }
+                    }
+                    Some(code) => {
+                        let got = has_errors(&response).then(|| response.code().to_owned());
+                        if got.as_deref() != Some(code) {
+                            failures
+                                .push(format!("{case}: expected {code}, got {}", response.body));
+                        }
+                        if after != before {
+                            failures.push(format!(
+                                "{case}: a refused call changed the order: {before:?} -> {after:?}"
+                            ));
+                        }
+                        order = Some(current);
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells of the access matrix are wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// `reportFault` has no order yet: who may report for whom.
+async fn report_fault_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
+    let own = json!({ "assetId": w.asset.to_string(), "serviceCentreId": w.centre.to_string() });
+    let for_customer = json!({ "customerId": w.customer.id.to_string(),
+                               "assetId": w.asset.to_string() });
+    let for_partners = json!({ "customerId": w.partner_customer.id.to_string(),
+                               "assetId": w.partner_asset.to_string(),
+                               "serviceCentreId": w.centre.to_string() });
+    let for_other = json!({ "customerId": w.other_customer.id.to_string(),
+                            "assetId": w.asset.to_string() });
+    let (customer, agent, other_agent) = (&w.customer.auth, &w.agent.auth, &w.other_agent.auth);
+    let (technician, supervisor, admin) = (&w.technician.auth, &w.supervisor.auth, &w.admin.auth);
+    let (partner, other_partner) = (&w.partner, &w.other_partner);
+    // (who, credentials, input, Ok(channel) or Err(code))
+    #[rustfmt::skip]
+    let cases: [(&str, &Auth, &Value, Result<&str, &str>); 12] = [
+        ("customer for themselves",        customer,      &own,          Ok("APP")),
+        ("customer for another customer",  customer,      &for_other,    Err("FORBIDDEN")),
+        ("agent for a customer",           agent,         &for_customer, Ok("PHONE")),
+        ("agent without customerId",       agent,         &own,          Err("BAD_USER_INPUT")),
+        ("other centre's agent",           other_agent,   &for_customer, Ok("PHONE")),
+        ("supervisor for a customer",      supervisor,    &for_customer, Ok("PHONE")),
+        ("technician",                     technician,    &for_customer, Err("FORBIDDEN")),
+        ("admin",                          admin,         &for_customer, Err("FORBIDDEN")),
+        ("partner for its customer",       partner,       &for_partners, Ok("PARTNER")),
+        ("partner for another customer",   partner,       &for_customer, Err("NOT_FOUND")),
+        ("other org's partner",            other_partner, &for_partners, Err("NOT_FOUND")),
+        ("anonymous",                      &Auth::None,   &own,          Err("UNAUTHENTICATED")),
+    ];
+    let mut failures = Vec::new();
+    for (who, auth, input, expected) in cases {
+        let before = row_counts(app).await;
+        let response = report_fault(app, auth, input.clone()).await;
+        let after = row_counts(app).await;
+        match expected {
+            Ok(channel) => {
+                let channel_got = &response.body["data"]["reportFault"]["channel"];
+                if has_errors(&response) || channel_got != channel {
+                    failures.push(format!(
+                        "reportFault as {who}: expected {channel}, got {}",
+                        response.body
+                    ));
+                }
+                if after != (before.0 + 1, before.1 + 1) {
+                    failures.push(format!(
+                        "reportFault as {who}: expected +1 order, +1 event: {before:?} -> {after:?}"
+                    ));
+                }
+            }
+            Err(code) => {
+                let got = has_errors(&response).then(|| response.code().to_owned());
+                if got.as_deref() != Some(code) {
+                    failures.push(format!(
+                        "reportFault as {who}: expected {code}, got {}",
+                        response.body
+                    ));
+                }
+                if after != before {
+                    failures.push(format!(
+                        "reportFault as {who}: refused but wrote {before:?} -> {after:?}"
+                    ));
+                }
+            }
+        }
+    }
+    failures
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Reading
+// ---------------------------------------------------------------------------------------------
+
+async fn r_prv_1_no_cross_customer_or_cross_organization_read(app: TestApp) {
+    let w = app.repair_world().await;
+    // North: world.customer's order, assigned to world.technician; the partner's order for its
+    // customer, not yet assigned. South: an order of a South customer, taken by the South agent.
+    let own = order_for(&app, &w, Owner::AppCustomer, "ASSIGNED").await;
+    let partners = order_for(&app, &w, Owner::PartnerCustomer, "SUBMITTED").await;
+    let south_customer = app.user(Role::Customer, Some(w.other_centre), None).await;
+    let south_asset = app
+        .asset(
+            south_customer.id,
+            app.clock_now().date_naive() + Duration::days(90),
+        )
+        .await;
+    let input =
+        json!({ "customerId": south_customer.id.to_string(), "assetId": south_asset.to_string() });
+    let south = report_fault(&app, &w.other_agent.auth, input).await.data()["reportFault"].clone();
+    assert_eq!(south["serviceCentreId"], w.other_centre.to_string());
+
+    // repairOrder(id): V the order, NF NOT_FOUND, UA UNAUTHENTICATED; columns as in `MATRIX`.
+    const V: Outcome = OK;
+    #[rustfmt::skip]
+    let expected: [(Owner, &Value, [Outcome; 11]); 2] = [
+        //                                  own cus asg tec agt ag2 sup adm prt pr2 ano
+        (Owner::AppCustomer,     &own,      [V,  NF, V,  NF, V,  NF, V,  NF, NF, NF, UA]),
+        (Owner::PartnerCustomer, &partners, [V,  NF, NF, NF, V,  NF, V,  NF, V,  NF, UA]),
+    ];
+    let query = "query($id: ID!) { repairOrder(id: $id) { id status customer { id } } }";
+    let mut failures = Vec::new();
+    for (owner, order, row) in expected {
+        for (caller, outcome) in CALLERS.into_iter().zip(row) {
+            let auth = auth_of(&w, owner, caller);
+            let response = app.gql(&auth, query, json!({ "id": order["id"] })).await;
+            let case = format!("repairOrder of {owner:?} as {caller:?}");
+            match outcome.code() {
+                None => {
+                    if has_errors(&response)
+                        || response.body["data"]["repairOrder"]["id"] != order["id"]
+                    {
+                        failures.push(format!("{case}: expected the order, got {}", response.body));
+                    }
+                }
+                Some(code) => {
+                    let got = has_errors(&response).then(|| response.code().to_owned());
+                    if got.as_deref() != Some(code) || !response.body["data"].is_null() {
+                        failures.push(format!("{case}: expected {code}, got {}", response.body));
+                    }
+                }
+            }
+        }
+    }
+    // The South order is invisible to everyone in North and to both partners.
+    for (who, auth) in [
+        ("customer", &w.customer.auth),
+        ("technician", &w.technician.auth),
+        ("agent", &w.agent.auth),
+        ("supervisor", &w.supervisor.auth),
+        ("partner", &w.partner),
+        ("other partner", &w.other_partner),
+    ] {
+        let response = app.gql(auth, query, json!({ "id": south["id"] })).await;
+        let got = has_errors(&response).then(|| response.code().to_owned());
+        if got.as_deref() != Some("NOT_FOUND") {
+            failures.push(format!(
+                "South order as North {who}: expected NOT_FOUND, got {}",
+                response.body
+            ));
+        }
+    }
+
+    // Lists: exactly the orders the caller may see, or the error code.
+    type Listed = Result<Vec<Value>, String>;
+    let ids = |orders: &[&Value]| -> Listed {
+        Ok(sorted(orders.iter().map(|o| o["id"].clone()).collect()))
+    };
+    let refused = |code: &str| -> Listed { Err(code.to_owned()) };
+    let (own, partners, south) = (&own, &partners, &south);
+    let (all, mine) = ("repairOrders", "myRepairOrders");
+    #[rustfmt::skip]
+    let lists: [(&str, &Auth, &str, Listed); 20] = [
+        ("agent",                &w.agent.auth,            all,  ids(&[own, partners])),
+        ("supervisor",           &w.supervisor.auth,       all,  ids(&[own, partners])),
+        ("other centre's agent", &w.other_agent.auth,      all,  ids(&[south])),
+        ("partner",              &w.partner,               all,  ids(&[partners])),
+        ("other partner",        &w.other_partner,         all,  ids(&[])),
+        ("customer",             &w.customer.auth,         all,  refused("FORBIDDEN")),
+        ("technician",           &w.technician.auth,       all,  refused("FORBIDDEN")),
+        ("admin",                &w.admin.auth,            all,  refused("FORBIDDEN")),
+        ("anonymous",            &Auth::None,              all,  refused("UNAUTHENTICATED")),
+        ("customer",             &w.customer.auth,         mine, ids(&[own])),
+        ("other customer",       &w.other_customer.auth,   mine, ids(&[])),
+        ("partner's customer",   &w.partner_customer.auth, mine, ids(&[partners])),
+        ("South customer",       &south_customer.auth,     mine, ids(&[south])),
+        ("technician",           &w.technician.auth,       mine, ids(&[own])),
+        ("other technician",     &w.other_technician.auth, mine, ids(&[])),
+        ("agent",                &w.agent.auth,            mine, refused("FORBIDDEN")),
+        ("supervisor",           &w.supervisor.auth,       mine, refused("FORBIDDEN")),
+        ("partner",              &w.partner,               mine, refused("FORBIDDEN")),
+        ("admin",                &w.admin.auth,            mine, refused("FORBIDDEN")),
+        ("anonymous",            &Auth::None,              mine, refused("UNAUTHENTICATED")),
+    ];
+    for (who, auth, field, expected) in lists {
+        let got = list_ids(&app, auth, field).await;
+        if got != expected {
+            failures.push(format!(
+                "{field} as {who}: expected {expected:?}, got {got:?}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} read checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Partners
+// ---------------------------------------------------------------------------------------------
+
+async fn r_prv_7_partner_reports_only_for_own_customers(app: TestApp) {
+    let w = app.repair_world().await;
+
+    // Its own organization's customer: accepted, marked as coming from the partner.
+    let order = partner_report(&app, &w).await;
+    assert_eq!(order["status"], "SUBMITTED");
+    assert_eq!(order["channel"], "PARTNER");
+    assert_eq!(order["customer"]["id"], w.partner_customer.id.to_string());
+    let seen = snapshot(&app, &w, &order["id"]).await;
+    assert_eq!(seen.events, ["REPORTED"]);
+    let query = "query($id: ID!) { repairOrder(id: $id) { id channel } }";
+    let read = app
+        .gql(&w.partner, query, json!({ "id": order["id"] }))
+        .await;
+    assert_eq!(read.data()["repairOrder"]["id"], order["id"]);
+
+    // Another organization's partner neither reads nor lists nor touches it.
+    app.gql(&w.other_partner, query, json!({ "id": order["id"] }))
+        .await
+        .expect_code("NOT_FOUND");
+    assert_eq!(
+        list_ids(&app, &w.other_partner, "repairOrders").await,
+        Ok(vec![])
+    );
+    app.repair_op(
+        &w.other_partner,
+        "cancelRepair",
+        &order,
+        ", reason: \"Test\"",
+    )
+    .await
+    .expect_code("NOT_FOUND");
+    assert_eq!(snapshot(&app, &w, &order["id"]).await, seen);
+
+    // Writing for anyone outside the organization is refused as if the customer (or asset) did
+    // not exist, and nothing is written.
+    let before = row_counts(&app).await;
+    let refused = [
+        (
+            "a customer of no organization",
+            &w.partner,
+            json!({ "customerId": w.customer.id.to_string(), "assetId": w.asset.to_string(),
+                    "serviceCentreId": w.centre.to_string() }),
+        ),
+        (
+            "its own customer with someone else's asset",
+            &w.partner,
+            json!({ "customerId": w.partner_customer.id.to_string(),
+                    "assetId": w.asset.to_string(), "serviceCentreId": w.centre.to_string() }),
+        ),
+        (
+            "another organization's customer",
+            &w.other_partner,
+            json!({ "customerId": w.partner_customer.id.to_string(),
+                    "assetId": w.partner_asset.to_string(),
+                    "serviceCentreId": w.centre.to_string() }),
+        ),
+    ];
+    for (case, auth, input) in refused {
+        let response = report_fault(&app, auth, input).await;
+        assert_eq!(
+            response.code(),
+            "NOT_FOUND",
+            "partner reporting for {case}: {}",
+            response.body
+        );
+        assert!(response.body["data"].is_null(), "{case}: {}", response.body);
+    }
+    assert_eq!(
+        row_counts(&app).await,
+        before,
+        "a refused partner report wrote rows"
+    );
+    // The agent's list holds only the partner's one order.
+    assert_eq!(
+        list_ids(&app, &w.agent.auth, "repairOrders").await,
+        Ok(vec![order["id"].clone()])
+    );
+
+    // Nor may the partner look up other customers' products.
+    let assets = "query($c: ID!) { assets(customerId: $c) { id } }";
+    app.gql(
+        &w.partner,
+        assets,
+        json!({ "c": w.customer.id.to_string() }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
+    let mine = app
+        .gql(
+            &w.partner,
+            assets,
+            json!({ "c": w.partner_customer.id.to_string() }),
+        )
+        .await;
+    assert_eq!(
+        mine.data()["assets"],
+        json!([{ "id": w.partner_asset.to_string() }])
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Concurrency
+// ---------------------------------------------------------------------------------------------
+
+async fn concurrent_assign_exactly_one_wins(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = order_for(&app, &w, Owner::AppCustomer, "SUBMITTED").await;
+    let version = order["version"].as_i64().expect("version");
+    let query = "mutation($id: ID!, $version: Int!, $tech: ID!) { \
+                 assignTechnician(id: $id, version: $version, technicianId: $tech) { \
+                 id status version technician { id } } }";
+
+    const CALLS: usize = 20;
+    let barrier = Arc::new(tokio::sync::Barrier::new(CALLS));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..CALLS {
+        let technician = if i % 2 == 0 {
+            &w.technician
+        } else {
+            &w.other_technician
+        };
+        let staff = if i % 4 < 2 { &w.agent } else { &w.supervisor };
+        let Auth::Bearer(token) = staff.auth.clone() else {
+            panic!("staff use bearer tokens");
+        };
+        let body = json!({ "query": query,
+                           "variables": { "id": order["id"], "version": version,
+                                          "tech": technician.id.to_string() } });
+        let request = app
+            .http
+            .post(format!("{}/graphql", app.base_url))
+            .bearer_auth(token)
+            .json(&body);
+        let barrier = barrier.clone();
+        let technician = technician.id;
+        tasks.spawn(async move {
+            barrier.wait().await;
+            let response = request.send().await.expect("send");
+            let body: Value = response.json().await.expect("JSON body");
+            (technician, body)
+        });
+    }
+    let mut winners = Vec::new();
+    let mut conflicts = 0;
+    while let Some(joined) = tasks.join_next().await {
+        let (technician, body) = joined.expect("task");
+        if body.get("errors").is_some_and(|e| !e.is_null()) {
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "CONFLICT",
+                "{body}"
+            );
+            conflicts += 1;
+        } else {
+            winners.push((technician, body["data"]["assignTechnician"].clone()));
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one assignment wins: {winners:?}");
+    assert_eq!(conflicts, CALLS - 1);
+    let (technician, won) = &winners[0];
+    assert_eq!(won["version"], version + 1);
+    assert_eq!(won["technician"]["id"], technician.to_string());
+
+    let query = "query($id: ID!) { repairOrder(id: $id) { \
+                 status version technician { id } events { action } } }";
+    let now = app
+        .gql(&w.agent.auth, query, json!({ "id": order["id"] }))
+        .await;
+    let now = &now.data()["repairOrder"];
+    assert_eq!(now["status"], "ASSIGNED");
+    assert_eq!(now["version"], version + 1);
+    assert_eq!(now["technician"]["id"], technician.to_string());
+    assert_eq!(actions(now), ["REPORTED", "ASSIGNED"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Stale versions and refused transitions
+// ---------------------------------------------------------------------------------------------
+
+async fn stale_version_is_conflict_and_writes_nothing(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = order_for(&app, &w, Owner::AppCustomer, "ASSIGNED").await;
+    let version = order["version"].as_i64().expect("version");
+    let before = snapshot(&app, &w, &order["id"]).await;
+    let at = |v: i64| {
+        let mut copy = order.clone();
+        copy["version"] = json!(v);
+        copy
+    };
+    let reassign = format!(", technicianId: \"{}\"", w.other_technician.id);
+    let (tech, agent, owner, stranger) = (
+        &w.technician.auth,
+        &w.agent.auth,
+        &w.customer.auth,
+        &w.other_customer.auth,
+    );
+    let (older, newer, reason) = (version - 1, version + 1, ", reason: \"x\"");
+    // (who, credentials, mutation, version sent, extra arguments, expected code). Visibility and
+    // role are checked before the version: a caller who may not act learns nothing about it.
+    #[rustfmt::skip]
+    let cases: [(&str, &Auth, &str, i64, &str, &str); 6] = [
+        ("assignee, older version",  tech,     "acceptRepair",     older, "",        "CONFLICT"),
+        ("assignee, newer version",  tech,     "acceptRepair",     newer, "",        "CONFLICT"),
+        ("agent, older version",     agent,    "assignTechnician", older, &reassign, "CONFLICT"),
+        ("owner, older version",     owner,    "cancelRepair",     older, reason,    "CONFLICT"),
+        ("stranger, older version",  stranger, "cancelRepair",     older, reason,    "NOT_FOUND"),
+        ("wrong role, older version", owner,   "acceptRepair",     older, "",        "FORBIDDEN"),
+    ];
+    for (who, auth, mutation, sent, extra, code) in cases {
+        let response = app.repair_op(auth, mutation, &at(sent), extra).await;
+        assert_eq!(
+            response.code(),
+            code,
+            "{mutation} as {who}: {}",
+            response.body
+        );
+        assert!(response.body["data"].is_null(), "{who}: {}", response.body);
+        assert_eq!(
+            snapshot(&app, &w, &order["id"]).await,
+            before,
+            "{mutation} as {who} wrote"
+        );
+    }
+
+    // The current version goes through, and the one just used is then stale.
+    let accepted = app
+        .repair_ok(&w.technician.auth, "acceptRepair", &order, "")
+        .await;
+    assert_eq!(accepted["version"], version + 1);
+    app.repair_op(&w.technician.auth, "startTravel", &order, "")
+        .await
+        .expect_code("CONFLICT");
+    let after = snapshot(&app, &w, &order["id"]).await;
+    assert_eq!(after.status, "ACCEPTED");
+    assert_eq!(after.version, version + 1);
+    assert_eq!(after.events, ["REPORTED", "ASSIGNED", "ACCEPTED"]);
+}
+
+async fn invalid_transition_names_status_and_writes_nothing(app: TestApp) {
+    let w = app.repair_world().await;
+    let (customer, technician, agent) = (&w.customer.auth, &w.technician.auth, &w.agent.auth);
+    // (order state, caller, mutation, extra arguments): each caller may act, the state is wrong.
+    #[rustfmt::skip]
+    let cases: [(&str, &Auth, &str, &str); 8] = [
+        ("SUBMITTED", customer,   "confirmRepair",  ""),
+        ("SUBMITTED", agent,      "closeRepair",    ""),
+        ("ASSIGNED",  technician, "startTravel",    ""),
+        ("ACCEPTED",  technician, "markArrived",    ""),
+        ("EN_ROUTE",  customer,   "cancelRepair",   ", reason: \"Too late\""),
+        ("ON_SITE",   agent,      "closeRepair",    ""),
+        ("COMPLETED", technician, "completeRepair", ", workDone: \"Again\""),
+        ("CONFIRMED", customer,   "rejectRepair",   ", reason: \"Changed my mind\""),
+    ];
+    for (status, auth, mutation, extra) in cases {
+        let order = order_for(&app, &w, Owner::AppCustomer, status).await;
+        let before = snapshot(&app, &w, &order["id"]).await;
+        let response = app.repair_op(auth, mutation, &order, extra).await;
+        let extensions = response.expect_code("INVALID_TRANSITION");
+        assert_eq!(
+            extensions["status"], status,
+            "{mutation} on {status}: {}",
+            response.body
+        );
+        let message = response.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            message.contains(status),
+            "{mutation} on {status}: {message}"
+        );
+        assert!(response.body["data"].is_null(), "{}", response.body);
+        assert_eq!(
+            snapshot(&app, &w, &order["id"]).await,
+            before,
+            "{mutation} on {status} wrote"
+        );
+    }
+
+    // A note cannot be added to a closed order; nothing is appended.
+    let closed = order_for(&app, &w, Owner::AppCustomer, "CONFIRMED").await;
+    let closed = app
+        .repair_ok(&w.agent.auth, "closeRepair", &closed, "")
+        .await;
+    let before = snapshot(&app, &w, &closed["id"]).await;
+    let response = call(&app, &w, &w.agent.auth, "addRepairNote", &closed).await;
+    assert_eq!(
+        response.expect_code("INVALID_TRANSITION")["status"],
+        "CLOSED"
+    );
+    assert_eq!(snapshot(&app, &w, &closed["id"]).await, before);
+
+    // Authorization comes first: the wrong role on a wrong state is FORBIDDEN, not a hint
+    // about the state.
+    let submitted = order_for(&app, &w, Owner::AppCustomer, "SUBMITTED").await;
+    app.repair_op(&w.agent.auth, "confirmRepair", &submitted, "")
+        .await
+        .expect_code("FORBIDDEN");
+}
