@@ -32,9 +32,12 @@ impl AppState {
             Duration::seconds(i64::from(config.token_ttl_seconds)),
         ));
         let schema = graphql::build_schema(
-            db.clone(),
-            clock.clone(),
-            tokens.clone(),
+            graphql::Services {
+                db: db.clone(),
+                clock: clock.clone(),
+                tokens: tokens.clone(),
+                settings: config.rule_settings(),
+            },
             graphql::Limits {
                 depth: config.graphql_depth_limit,
                 complexity: config.graphql_complexity_limit,

@@ -58,6 +58,14 @@ pub struct Config {
     /// Largest GraphQL complexity accepted (one point per field by default).
     #[arg(long, env = "GRAPHQL_COMPLEXITY_LIMIT", default_value_t = 1000)]
     pub graphql_complexity_limit: usize,
+
+    /// Seconds between SLA sweeps (escalation of overdue complaints); 0 disables the sweeper.
+    #[arg(long, env = "SLA_SWEEP_INTERVAL_SECONDS", default_value_t = 30)]
+    pub sla_sweep_interval_seconds: u64,
+
+    /// Highest compensation an agent may approve without a supervisor (R-ESC-5).
+    #[arg(long, env = "COMPENSATION_AGENT_LIMIT", default_value = "500.00")]
+    pub compensation_agent_limit: rust_decimal::Decimal,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +77,12 @@ pub enum ConfigError {
 }
 
 impl Config {
+    pub fn rule_settings(&self) -> crate::services::RuleSettings {
+        crate::services::RuleSettings {
+            compensation_agent_limit: self.compensation_agent_limit,
+        }
+    }
+
     /// The secret to sign tokens with, or why the server must not start.
     pub fn resolve_jwt_secret(&self) -> Result<String, ConfigError> {
         match (&self.jwt_secret, self.environment) {

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use servicedesk::app::AppState;
 use servicedesk::config::Config;
 use servicedesk::domain::clock::{Clock, SystemClock};
-use servicedesk::{db, graphql, http, seed};
+use servicedesk::{db, graphql, http, jobs, seed};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -28,6 +28,8 @@ enum Command {
     Migrate,
     /// Create demo data and print its credentials.
     SeedDemo,
+    /// Escalate overdue complaints once and exit.
+    SweepOnce,
     /// Write the GraphQL SDL.
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
@@ -51,6 +53,15 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::SeedDemo => seed_demo(&cli.config).await,
+        Command::SweepOnce => {
+            let db = connect(&cli.config).await?;
+            db::migrate(&db).await?;
+            let count = jobs::sla_sweeper::sweep_once(&db, SystemClock.now())
+                .await
+                .map_err(|err| anyhow::anyhow!("sweep failed: {}", err.message()))?;
+            println!("escalated {count} overdue complaints");
+            Ok(())
+        }
         Command::ExportSchema { out } => {
             std::fs::write(&out, graphql::sdl())
                 .with_context(|| format!("writing {}", out.display()))?;
@@ -70,7 +81,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let secret = config.resolve_jwt_secret()?;
     let db = connect(&config).await?;
     db::migrate(&db).await.context("applying migrations")?;
-    let state = AppState::new(db, Arc::new(SystemClock), &config, &secret);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    if config.sla_sweep_interval_seconds > 0 {
+        let interval = std::time::Duration::from_secs(config.sla_sweep_interval_seconds);
+        jobs::sla_sweeper::spawn(db.clone(), clock.clone(), interval);
+    }
+    let state = AppState::new(db, clock, &config, &secret);
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
@@ -84,7 +100,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     let db = connect(config).await?;
     db::migrate(&db).await?;
-    let credentials = seed::seed_demo(&db, SystemClock.now())
+    let credentials = seed::seed_demo(&db, &config.rule_settings(), SystemClock.now())
         .await
         .map_err(|err| anyhow::anyhow!("seeding failed: {}", err.message()))?;
     println!(

@@ -13,7 +13,7 @@ use crate::auth::{api_keys, passwords};
 use crate::domain::identity::{Principal, UserPrincipal};
 use crate::domain::repair::RepairAction;
 use crate::error::{ApiError, ApiResult};
-use crate::services::{Env, assets, repair_orders};
+use crate::services::{Env, RuleSettings, assets, repair_orders};
 use crate::store;
 
 /// What the demo seed created, to print for the person trying the API.
@@ -70,7 +70,11 @@ const PEOPLE: &[(Role, &str, &str, &str)] = &[
     ),
 ];
 
-pub async fn seed_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<DemoCredentials> {
+pub async fn seed_demo(
+    db: &DatabaseConnection,
+    settings: &RuleSettings,
+    now: DateTime<Utc>,
+) -> ApiResult<DemoCredentials> {
     let txn = db.begin().await?;
     let centre =
         store::directory::ensure_service_centre(&txn, CENTRE, "Asia/Shanghai", now).await?;
@@ -118,7 +122,7 @@ pub async fn seed_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult
     )
     .await?;
     txn.commit().await?;
-    seed_repair_orders(db, now).await?;
+    seed_repair_orders(db, settings, now).await?;
     Ok(DemoCredentials {
         logins,
         partner_api_key: key.plaintext,
@@ -127,7 +131,11 @@ pub async fn seed_demo(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult
 
 /// Demo repair orders in several states, created through the same use cases as the API. Only
 /// on the first run: later runs find the demo customer's products and leave the data alone.
-async fn seed_repair_orders(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<()> {
+async fn seed_repair_orders(
+    db: &DatabaseConnection,
+    settings: &RuleSettings,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     let person = |email: &'static str| async move {
         let user = store::users::find_by_email(db, email)
             .await?
@@ -145,7 +153,12 @@ async fn seed_repair_orders(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiR
     {
         return Ok(());
     }
-    let env = |actor| Env { db, now, actor };
+    let env = |actor| Env {
+        db,
+        now,
+        actor,
+        settings,
+    };
     let today = now.date_naive();
     let fridge = assets::register(
         &env(&customer),

@@ -5,10 +5,15 @@
 
 pub mod api_keys;
 pub mod assets;
+pub mod business_hours;
+pub mod complaints;
+pub mod escalations;
+pub mod holidays;
 pub mod organizations;
 pub mod repair_lines;
 pub mod repair_orders;
 pub mod service_centres;
 pub mod sla_policies;
+pub mod staff_penalties;
 pub mod ticket_events;
 pub mod users;

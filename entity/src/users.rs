@@ -39,6 +39,9 @@ pub struct Model {
     pub organization_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A supervisor who is also the top level (general manager): L3 escalations, the second
+    /// closure approval of serious complaints (R-ESC-1, R-ESC-4).
+    pub top_level: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

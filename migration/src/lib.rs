@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_identity;
 mod m20261122_000002_repair_orders;
+mod m20261122_000003_complaints;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_identity::Migration),
             Box::new(m20261122_000002_repair_orders::Migration),
+            Box::new(m20261122_000003_complaints::Migration),
         ]
     }
 }

@@ -133,6 +133,8 @@ pub fn test_config() -> Config {
         body_limit_bytes: 64 * 1024,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
+        sla_sweep_interval_seconds: 0,
+        compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
     }
 }
 

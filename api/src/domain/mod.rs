@@ -1,7 +1,10 @@
 //! The service rules as plain functions: no HTTP, no database, no wall clock.
 
+pub mod calendar;
 pub mod clock;
+pub mod complaint;
 pub mod identity;
 pub mod masking;
 pub mod money;
 pub mod repair;
+pub mod sla;

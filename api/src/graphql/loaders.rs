@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::ticket_events::{self, TicketKind};
-use entity::{assets, repair_lines, users};
+use entity::{assets, escalations, repair_lines, users};
 use sea_orm::DatabaseConnection;
 
 use crate::error::ApiError;
@@ -38,6 +38,14 @@ pub struct AssetKey(pub i64);
 /// The whole timeline of one repair order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RepairEventsKey(pub i64);
+
+/// The whole timeline of one complaint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ComplaintEventsKey(pub i64);
+
+/// The escalations of one complaint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EscalationsKey(pub i64);
 
 /// The parts and labour lines of one repair order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -82,6 +90,33 @@ impl Loader<RepairEventsKey> for DbLoader {
             store::events::for_tickets(&self.db, TicketKind::RepairOrder, &keys(ids, |k| k.0))
                 .await?;
         Ok(group(ids, rows, |row| RepairEventsKey(row.ticket_id)))
+    }
+}
+
+impl Loader<ComplaintEventsKey> for DbLoader {
+    type Value = Vec<ticket_events::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        ids: &[ComplaintEventsKey],
+    ) -> Result<HashMap<ComplaintEventsKey, Self::Value>, ApiError> {
+        let rows = store::events::for_tickets(&self.db, TicketKind::Complaint, &keys(ids, |k| k.0))
+            .await?;
+        Ok(group(ids, rows, |row| ComplaintEventsKey(row.ticket_id)))
+    }
+}
+
+impl Loader<EscalationsKey> for DbLoader {
+    type Value = Vec<escalations::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        ids: &[EscalationsKey],
+    ) -> Result<HashMap<EscalationsKey, Self::Value>, ApiError> {
+        let rows = store::escalations::for_complaints(&self.db, &keys(ids, |k| k.0)).await?;
+        Ok(group(ids, rows, |row| EscalationsKey(row.complaint_id)))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The GraphQL schema: one module per domain area, merged into the query and mutation roots.
 
+mod complaint;
 mod guard;
 mod identity;
 pub mod loaders;
@@ -15,17 +16,25 @@ use crate::auth::tokens::TokenIssuer;
 use crate::domain::clock::Clock;
 use crate::domain::identity::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::services::Env;
+use crate::services::{Env, RuleSettings};
 
 pub use guard::RoleGuard;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(identity::IdentityQuery, repair::RepairQuery);
+pub struct QueryRoot(
+    identity::IdentityQuery,
+    repair::RepairQuery,
+    complaint::ComplaintQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(identity::IdentityMutation, repair::RepairMutation);
+pub struct MutationRoot(
+    identity::IdentityMutation,
+    repair::RepairMutation,
+    complaint::ComplaintMutation,
+);
 
 /// Limits that stop expensive queries before any SQL runs.
 pub struct Limits {
@@ -38,20 +47,16 @@ pub struct Services {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenIssuer>,
+    pub settings: RuleSettings,
 }
 
-pub fn build_schema(
-    db: DatabaseConnection,
-    clock: Arc<dyn Clock>,
-    tokens: Arc<TokenIssuer>,
-    limits: Limits,
-) -> AppSchema {
+pub fn build_schema(services: Services, limits: Limits) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
-    .data(Services { db, clock, tokens })
+    .data(services)
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .finish()
@@ -80,6 +85,7 @@ pub(crate) fn env<'a>(ctx: &Context<'a>) -> ApiResult<Env<'a>> {
         db: &services.db,
         now: services.clock.now(),
         actor: principal(ctx),
+        settings: &services.settings,
     })
 }
 

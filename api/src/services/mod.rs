@@ -3,6 +3,7 @@
 //! entry. Resolvers only translate GraphQL to these calls.
 
 pub mod assets;
+pub mod complaints;
 pub mod repair_orders;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +16,14 @@ pub struct Env<'a> {
     pub db: &'a DatabaseConnection,
     pub now: DateTime<Utc>,
     pub actor: &'a Principal,
+    pub settings: &'a RuleSettings,
+}
+
+/// Rule parameters that are deployment settings rather than policy rows.
+#[derive(Clone, Debug)]
+pub struct RuleSettings {
+    /// Highest compensation an agent may approve alone (R-ESC-5).
+    pub compensation_agent_limit: rust_decimal::Decimal,
 }
 
 /// Trimmed text that must not be empty nor longer than `max` characters.

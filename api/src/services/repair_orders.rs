@@ -8,7 +8,7 @@ use entity::sla_policies::SlaMetric;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use rust_decimal::Decimal;
-use sea_orm::{DatabaseTransaction, Set, TransactionTrait};
+use sea_orm::{DatabaseTransaction, Set};
 
 use super::assets::acting_for_customer;
 use super::{Env, required_text};
@@ -508,7 +508,7 @@ pub async fn add_note(
     public: bool,
 ) -> ApiResult<repair_orders::Model> {
     let note = required_text("note", &note, 4000)?;
-    let txn = env.db.begin().await?;
+    let txn = store::begin_write(env.db).await?;
     let order = store::repair_orders::find(&txn, id)
         .await?
         .ok_or(ApiError::NotFound("repair order"))?;

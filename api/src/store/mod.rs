@@ -2,8 +2,12 @@
 
 pub mod api_keys;
 pub mod assets;
+pub mod calendar;
+pub mod complaints;
 pub mod directory;
+pub mod escalations;
 pub mod events;
+pub mod penalties;
 pub mod repair_lines;
 pub mod repair_orders;
 pub mod sla_policies;

@@ -21,3 +21,16 @@ pub async fn get(
         .await?
         .ok_or_else(|| ApiError::Internal(format!("no SLA policy for {kind:?}/{metric:?}/{scope}")))
 }
+
+/// Every policy of one kind and scope (one statement for all of a ticket's clocks).
+pub async fn of_scope(
+    db: &impl ConnectionTrait,
+    kind: TicketKind,
+    scope: &str,
+) -> ApiResult<Vec<sla_policies::Model>> {
+    Ok(sla_policies::Entity::find()
+        .filter(sla_policies::Column::TicketKind.eq(kind))
+        .filter(sla_policies::Column::Scope.eq(scope))
+        .all(db)
+        .await?)
+}

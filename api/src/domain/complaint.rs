@@ -1,0 +1,368 @@
+//! Complaint rules: who may act (R-PRV-1/7), the state machine, classification (R-CLS-1..3),
+//! starting level (R-ESC-1), the open clocks (R-SLA-3..6), compensation limit (R-ESC-5) and
+//! closure approvals (R-ESC-4).
+
+use chrono::{DateTime, Utc};
+use entity::complaints::{self, ComplaintCategory, ComplaintStatus, Severity};
+use entity::users::Role;
+use rust_decimal::Decimal;
+
+use super::identity::Principal;
+use crate::error::{ApiError, ApiResult};
+
+/// Escalation levels: L1 agent, L2 supervisor/manager, L3 top level.
+pub const TOP_LEVEL: i16 = 3;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ComplaintAction {
+    Acknowledge,
+    PostUpdate,
+    Investigate,
+    Reclassify,
+    ApproveCompensation,
+    Resolve,
+    Reopen,
+    ApproveClosure,
+    Close,
+    Escalate,
+    Reassign,
+}
+
+impl ComplaintAction {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Acknowledge => "acknowledge the complaint",
+            Self::PostUpdate => "post a progress update",
+            Self::Investigate => "record the investigation",
+            Self::Reclassify => "reclassify the complaint",
+            Self::ApproveCompensation => "approve compensation",
+            Self::Resolve => "resolve the complaint",
+            Self::Reopen => "reopen the complaint",
+            Self::ApproveClosure => "approve closing",
+            Self::Close => "close the complaint",
+            Self::Escalate => "escalate the complaint",
+            Self::Reassign => "reassign the complaint",
+        }
+    }
+
+    pub fn event(self) -> &'static str {
+        match self {
+            Self::Acknowledge => "ACKNOWLEDGED",
+            Self::PostUpdate => "PROGRESS_UPDATE",
+            Self::Investigate => "INVESTIGATION_RECORDED",
+            Self::Reclassify => "RECLASSIFIED",
+            Self::ApproveCompensation => "COMPENSATION_APPROVED",
+            Self::Resolve => "RESOLVED",
+            Self::Reopen => "REOPENED",
+            Self::ApproveClosure => "CLOSURE_APPROVED",
+            Self::Close => "CLOSED",
+            Self::Escalate => "ESCALATED",
+            Self::Reassign => "REASSIGNED",
+        }
+    }
+
+    fn roles(self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            Self::ApproveClosure | Self::Reassign => &[Supervisor],
+            Self::Reopen => &[Customer, Agent, Supervisor],
+            _ => &[Agent, Supervisor],
+        }
+    }
+}
+
+/// The people and organizations a complaint belongs to.
+#[derive(Clone, Debug)]
+pub struct ComplaintParties {
+    pub customer_id: i64,
+    pub service_centre_id: i64,
+    pub organization_id: Option<i64>,
+}
+
+impl From<&complaints::Model> for ComplaintParties {
+    fn from(complaint: &complaints::Model) -> Self {
+        Self {
+            customer_id: complaint.customer_id,
+            service_centre_id: complaint.service_centre_id,
+            organization_id: complaint.organization_id,
+        }
+    }
+}
+
+/// R-PRV-1/7: customers their own, agents and supervisors their centre's, partners their
+/// organization's customers'; technicians and admins none.
+pub fn can_view(principal: &Principal, complaint: &ComplaintParties) -> bool {
+    match principal {
+        Principal::Anonymous => false,
+        Principal::Partner {
+            organization_id, ..
+        } => complaint.organization_id == Some(*organization_id),
+        Principal::User(user) => match user.role {
+            Role::Customer => complaint.customer_id == user.id,
+            Role::Agent | Role::Supervisor => {
+                user.service_centre_id == Some(complaint.service_centre_id)
+            }
+            Role::Technician | Role::Admin | Role::Partner => false,
+        },
+    }
+}
+
+/// `NOT_FOUND` when unseen, `FORBIDDEN` when the role may not take the action.
+pub fn authorize(
+    principal: &Principal,
+    action: ComplaintAction,
+    complaint: &ComplaintParties,
+) -> ApiResult<()> {
+    if principal.role().is_none() {
+        return Err(ApiError::Unauthenticated);
+    }
+    if !can_view(principal, complaint) {
+        return Err(ApiError::NotFound("complaint"));
+    }
+    principal.require(action.roles()).map(|_| ())
+}
+
+/// The state machine.
+pub fn next_status(
+    action: ComplaintAction,
+    current: ComplaintStatus,
+) -> ApiResult<ComplaintStatus> {
+    use ComplaintAction as A;
+    use ComplaintStatus::*;
+    let open = !matches!(current, Resolved | Closed);
+    let next = match (action, current) {
+        (A::Acknowledge, Received) => Some(Acknowledged),
+        (A::PostUpdate | A::Reclassify | A::Escalate | A::Reassign, status) if open => Some(status),
+        (A::Investigate, Acknowledged | Investigating | Reopened) => Some(Investigating),
+        (A::ApproveCompensation, Investigating) => Some(Investigating),
+        (A::Resolve, Investigating) => Some(Resolved),
+        (A::Reopen, Resolved) => Some(Reopened),
+        (A::ApproveClosure, Resolved) => Some(Resolved),
+        (A::Close, Resolved) => Some(Closed),
+        _ => None,
+    };
+    next.ok_or_else(|| ApiError::InvalidTransition {
+        action: action.verb(),
+        current: status_name(current),
+    })
+}
+
+pub fn status_name(status: ComplaintStatus) -> String {
+    use sea_orm::ActiveEnum;
+    status.to_value()
+}
+
+/// R-CLS-2: property damage and injury are at least SERIOUS, whatever was asked.
+pub fn classify(category: ComplaintCategory, requested: Option<Severity>) -> Severity {
+    let requested = requested.unwrap_or(Severity::General);
+    match category {
+        ComplaintCategory::PropertyDamage | ComplaintCategory::Injury => {
+            requested.max(Severity::Serious)
+        }
+        _ => requested,
+    }
+}
+
+/// R-ESC-1: GENERAL starts with the agent (L1), SERIOUS with the manager (L2), MAJOR at the top
+/// (L3).
+pub fn starting_level(severity: Severity) -> i16 {
+    match severity {
+        Severity::General => 1,
+        Severity::Serious => 2,
+        Severity::Major => TOP_LEVEL,
+    }
+}
+
+/// Plain words for customers.
+pub fn level_words(level: i16) -> &'static str {
+    match level {
+        1 => "handled by a customer-service agent",
+        2 => "handled by the customer-service manager",
+        _ => "handled by senior management",
+    }
+}
+
+/// A clock that is still running on a complaint.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Clock {
+    FirstResponse,
+    ProgressUpdate,
+    Solution,
+    Resolution,
+}
+
+impl Clock {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::FirstResponse => "FIRST_RESPONSE",
+            Self::ProgressUpdate => "PROGRESS_UPDATE",
+            Self::Solution => "SOLUTION",
+            Self::Resolution => "RESOLUTION",
+        }
+    }
+}
+
+/// The deadlines still open: first response until acknowledged (R-SLA-6), progress update
+/// while unresolved (R-SLA-3), solution until investigated (R-SLA-5), resolution until resolved
+/// (R-SLA-4).
+pub fn open_clocks(c: &complaints::Model) -> Vec<(Clock, DateTime<Utc>)> {
+    let unresolved = !matches!(
+        c.status,
+        ComplaintStatus::Resolved | ComplaintStatus::Closed
+    );
+    let mut clocks = Vec::new();
+    if c.acknowledged_at.is_none() {
+        clocks.push((Clock::FirstResponse, c.first_response_due));
+    }
+    if unresolved {
+        clocks.push((Clock::ProgressUpdate, c.next_update_due));
+        if let (None, Some(due)) = (c.investigated_at, c.solution_due) {
+            clocks.push((Clock::Solution, due));
+        }
+        clocks.push((Clock::Resolution, c.resolution_due));
+    }
+    clocks
+}
+
+/// The earliest open deadline, kept in `next_deadline` so the sweeper reads only overdue rows.
+pub fn next_deadline(c: &complaints::Model) -> Option<DateTime<Utc>> {
+    open_clocks(c).into_iter().map(|(_, due)| due).min()
+}
+
+/// R-ESC-5: agents approve compensation up to their limit; above it only a supervisor may.
+pub fn check_compensation_approval(
+    role: Role,
+    amount: Decimal,
+    agent_limit: Decimal,
+) -> ApiResult<()> {
+    if amount <= Decimal::ZERO {
+        return Err(ApiError::bad_input(
+            "amount",
+            "compensation must be positive",
+        ));
+    }
+    if amount.scale() > 2 {
+        return Err(ApiError::bad_input(
+            "amount",
+            "compensation has at most 2 decimals",
+        ));
+    }
+    match role {
+        Role::Supervisor => Ok(()),
+        Role::Agent if amount <= agent_limit => Ok(()),
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+/// R-ESC-5: a resolution with compensation needs an approval of exactly that amount first.
+pub fn check_resolution(c: &complaints::Model, compensation: Option<Decimal>) -> ApiResult<()> {
+    match compensation {
+        Some(amount) if amount > Decimal::ZERO => {
+            if c.compensation_approved_by.is_some() && c.compensation_amount == Some(amount) {
+                Ok(())
+            } else {
+                Err(ApiError::bad_input(
+                    "compensation",
+                    "the compensation must be approved before the customer is told",
+                ))
+            }
+        }
+        Some(_) => Err(ApiError::bad_input(
+            "compensation",
+            "compensation must be positive",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// R-ESC-4: the manager's approval always; SERIOUS and MAJOR also the top level's.
+pub fn check_closure(c: &complaints::Model) -> ApiResult<()> {
+    if c.supervisor_approved_by.is_none() {
+        return Err(ApiError::bad_input(
+            "id",
+            "closing needs a supervisor's approval first",
+        ));
+    }
+    if c.severity != Severity::General && c.top_approved_by.is_none() {
+        return Err(ApiError::bad_input(
+            "id",
+            "closing a SERIOUS or MAJOR complaint needs the top level's approval too",
+        ));
+    }
+    Ok(())
+}
+
+/// `CP-20261122-000042`.
+pub fn complaint_number(received_at: DateTime<Utc>, id: i64) -> String {
+    format!("CP-{}-{id:06}", received_at.format("%Y%m%d"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn r_cls_2_damage_and_injury_are_at_least_serious() {
+        assert_eq!(
+            classify(ComplaintCategory::PropertyDamage, None),
+            Severity::Serious
+        );
+        assert_eq!(
+            classify(ComplaintCategory::Injury, Some(Severity::General)),
+            Severity::Serious
+        );
+        assert_eq!(
+            classify(ComplaintCategory::Injury, Some(Severity::Major)),
+            Severity::Major
+        );
+        assert_eq!(
+            classify(ComplaintCategory::ServiceAttitude, None),
+            Severity::General
+        );
+        assert_eq!(
+            classify(ComplaintCategory::Delay, Some(Severity::Major)),
+            Severity::Major
+        );
+    }
+
+    #[test]
+    fn r_esc_1_starting_levels() {
+        assert_eq!(starting_level(Severity::General), 1);
+        assert_eq!(starting_level(Severity::Serious), 2);
+        assert_eq!(starting_level(Severity::Major), 3);
+    }
+
+    #[test]
+    fn state_machine() {
+        use ComplaintAction as A;
+        use ComplaintStatus::*;
+        assert_eq!(next_status(A::Acknowledge, Received).unwrap(), Acknowledged);
+        assert_eq!(
+            next_status(A::Investigate, Acknowledged).unwrap(),
+            Investigating
+        );
+        assert_eq!(next_status(A::Resolve, Investigating).unwrap(), Resolved);
+        assert_eq!(next_status(A::Reopen, Resolved).unwrap(), Reopened);
+        assert_eq!(
+            next_status(A::Investigate, Reopened).unwrap(),
+            Investigating
+        );
+        assert_eq!(next_status(A::Close, Resolved).unwrap(), Closed);
+        assert!(next_status(A::Resolve, Received).is_err());
+        assert!(next_status(A::PostUpdate, Closed).is_err());
+        assert!(next_status(A::Acknowledge, Acknowledged).is_err());
+    }
+
+    #[test]
+    fn r_esc_5_agent_limit() {
+        let limit = dec!(500.00);
+        assert!(check_compensation_approval(Role::Agent, dec!(500.00), limit).is_ok());
+        assert!(matches!(
+            check_compensation_approval(Role::Agent, dec!(500.01), limit),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(check_compensation_approval(Role::Supervisor, dec!(5000), limit).is_ok());
+        assert!(check_compensation_approval(Role::Supervisor, dec!(0), limit).is_err());
+    }
+}

@@ -1,0 +1,505 @@
+//! Complaints over GraphQL: staff work on `Complaint`; customers (and anyone with the number
+//! and phone) see `ComplaintTracking`, which has nothing internal in it.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::complaints::{self, ComplaintCategory, ComplaintChannel, ComplaintStatus, Severity};
+use entity::users::Role;
+use rust_decimal::Decimal;
+
+use super::loaders::{ComplaintEventsKey, EscalationsKey, UserKey, loaders};
+use super::repair::TimelineEvent;
+use super::scalars::{id, key};
+use super::{RoleGuard, env};
+use crate::domain::complaint::level_words;
+use crate::domain::masking::mask_phone;
+use crate::domain::money::money;
+use crate::error::ApiError;
+use crate::services::complaints as service;
+
+/// A complaint as staff and partners work on it.
+pub struct Complaint(pub complaints::Model);
+
+#[derive(SimpleObject)]
+pub struct ComplaintDeadlines {
+    first_response_due: DateTime<Utc>,
+    next_update_due: DateTime<Utc>,
+    solution_due: Option<DateTime<Utc>>,
+    resolution_due: DateTime<Utc>,
+    /// The earliest deadline still open.
+    next_deadline: Option<DateTime<Utc>>,
+}
+
+#[derive(SimpleObject)]
+pub struct Escalation {
+    id: ID,
+    from_level: i32,
+    to_level: i32,
+    reason: String,
+    automatic: bool,
+    deadline_kind: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<entity::escalations::Model> for Escalation {
+    fn from(e: entity::escalations::Model) -> Self {
+        Self {
+            id: id(e.id),
+            from_level: i32::from(e.from_level),
+            to_level: i32::from(e.to_level),
+            reason: e.reason,
+            automatic: e.automatic,
+            deadline_kind: e.deadline_kind,
+            created_at: e.created_at,
+        }
+    }
+}
+
+#[Object]
+impl Complaint {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// e.g. `CP-20261122-000042`.
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    async fn status(&self) -> ComplaintStatus {
+        self.0.status
+    }
+    async fn channel(&self) -> ComplaintChannel {
+        self.0.channel
+    }
+    async fn category(&self) -> ComplaintCategory {
+        self.0.category
+    }
+    async fn severity(&self) -> Severity {
+        self.0.severity
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn customer_id(&self) -> ID {
+        id(self.0.customer_id)
+    }
+    async fn repair_order_id(&self) -> Option<ID> {
+        self.0.repair_order_id.map(id)
+    }
+    async fn service_centre_id(&self) -> ID {
+        id(self.0.service_centre_id)
+    }
+    async fn owner_id(&self) -> Option<ID> {
+        self.0.owner_id.map(id)
+    }
+    /// 1 agent, 2 supervisor/manager, 3 top level.
+    async fn escalation_level(&self) -> i32 {
+        i32::from(self.0.escalation_level)
+    }
+    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
+        self.0.acknowledged_at
+    }
+    async fn promised_resolution_at(&self) -> Option<DateTime<Utc>> {
+        self.0.promised_resolution_at
+    }
+    async fn next_contact_at(&self) -> Option<DateTime<Utc>> {
+        self.0.next_contact_at
+    }
+    async fn deadlines(&self) -> ComplaintDeadlines {
+        ComplaintDeadlines {
+            first_response_due: self.0.first_response_due,
+            next_update_due: self.0.next_update_due,
+            solution_due: self.0.solution_due,
+            resolution_due: self.0.resolution_due,
+            next_deadline: self.0.next_deadline,
+        }
+    }
+    async fn cause(&self) -> Option<&str> {
+        self.0.cause.as_deref()
+    }
+    async fn responsible_party(&self) -> Option<&str> {
+        self.0.responsible_party.as_deref()
+    }
+    async fn justified(&self) -> Option<bool> {
+        self.0.justified
+    }
+    async fn resolution(&self) -> Option<&str> {
+        self.0.resolution.as_deref()
+    }
+    async fn compensation_amount(&self) -> Option<Decimal> {
+        self.0.compensation_amount.map(money)
+    }
+    async fn compensation_approved(&self) -> bool {
+        self.0.compensation_approved_by.is_some()
+    }
+    async fn supervisor_approved(&self) -> bool {
+        self.0.supervisor_approved_by.is_some()
+    }
+    async fn top_level_approved(&self) -> bool {
+        self.0.top_approved_by.is_some()
+    }
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn escalations(&self, ctx: &Context<'_>) -> Result<Vec<Escalation>> {
+        let rows = loaders(ctx)?
+            .load_one(EscalationsKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Escalation::from).collect())
+    }
+    /// The full timeline for staff; public entries only for partners.
+    async fn events(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
+        let internal = matches!(
+            super::principal(ctx).role(),
+            Some(Role::Agent | Role::Supervisor)
+        );
+        let rows = loaders(ctx)?
+            .load_one(ComplaintEventsKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|e| internal || e.public)
+            .map(TimelineEvent::from)
+            .collect())
+    }
+}
+
+/// What a customer sees of a complaint (R-CMP-2, R-PRV-2): status, public timeline, promised
+/// and next contact times, who handles it with a masked contact, the level in plain words.
+pub struct ComplaintTracking(pub complaints::Model);
+
+#[derive(SimpleObject)]
+pub struct Handler {
+    name: String,
+    phone: Option<String>,
+}
+
+#[Object]
+impl ComplaintTracking {
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    async fn status(&self) -> ComplaintStatus {
+        self.0.status
+    }
+    async fn category(&self) -> ComplaintCategory {
+        self.0.category
+    }
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn promised_resolution_at(&self) -> Option<DateTime<Utc>> {
+        self.0.promised_resolution_at
+    }
+    async fn next_contact_at(&self) -> Option<DateTime<Utc>> {
+        self.0.next_contact_at
+    }
+    async fn resolution(&self) -> Option<&str> {
+        self.0.resolution.as_deref()
+    }
+    /// e.g. "handled by the customer-service manager".
+    async fn handled_at(&self) -> &'static str {
+        level_words(self.0.escalation_level)
+    }
+    async fn handler(&self, ctx: &Context<'_>) -> Result<Option<Handler>> {
+        let Some(owner) = self.0.owner_id else {
+            return Ok(None);
+        };
+        let user = loaders(ctx)?
+            .load_one(UserKey(owner))
+            .await?
+            .ok_or_else(|| ApiError::Internal(format!("user {owner} missing")))?;
+        Ok(Some(Handler {
+            name: user.name,
+            phone: user.phone.as_deref().map(mask_phone),
+        }))
+    }
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
+        let rows = loaders(ctx)?
+            .load_one(ComplaintEventsKey(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter(|e| e.public)
+            .map(|mut e| {
+                e.actor_role = public_actor(&e.actor_role);
+                TimelineEvent::from(e)
+            })
+            .collect())
+    }
+}
+
+/// Customers see "customer" or "service team", not internal roles.
+fn public_actor(role: &str) -> String {
+    if role == "CUSTOMER" {
+        "CUSTOMER"
+    } else {
+        "SERVICE_TEAM"
+    }
+    .to_owned()
+}
+
+#[derive(InputObject)]
+pub struct FileComplaintInput {
+    /// Required for staff and partners; customers file for themselves.
+    customer_id: Option<ID>,
+    repair_order_id: Option<ID>,
+    service_centre_id: Option<ID>,
+    /// Staff and partners say how the customer complained; customers' are APP.
+    channel: Option<ComplaintChannel>,
+    category: ComplaintCategory,
+    /// Defaults to GENERAL; PROPERTY_DAMAGE and INJURY are at least SERIOUS.
+    severity: Option<Severity>,
+    description: String,
+}
+
+#[derive(Default)]
+pub struct ComplaintQuery;
+
+#[Object]
+impl ComplaintQuery {
+    /// A complaint for staff (their centre) and partners (their organization).
+    #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])")]
+    async fn complaint_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Complaint> {
+        let env = env(ctx)?;
+        Ok(Complaint(service::get(&env, key(&id, "complaint")?).await?))
+    }
+
+    /// The customer's own complaints, newest first.
+    #[graphql(guard = "RoleGuard(&[Role::Customer])")]
+    async fn my_complaints(&self, ctx: &Context<'_>) -> Result<Vec<ComplaintTracking>> {
+        let env = env(ctx)?;
+        let rows = crate::store::complaints::of_customer(env.db, env.actor.user()?.id, 100).await?;
+        Ok(rows.into_iter().map(ComplaintTracking).collect())
+    }
+
+    /// One of the customer's own complaints by its number.
+    #[graphql(guard = "RoleGuard(&[Role::Customer])")]
+    async fn complaint(&self, ctx: &Context<'_>, number: String) -> Result<ComplaintTracking> {
+        let env = env(ctx)?;
+        let found = crate::store::complaints::find_by_number(env.db, number.trim())
+            .await?
+            .filter(|c| service::is_owner_customer(env.actor, c))
+            .ok_or(ApiError::NotFound("complaint"))?;
+        Ok(ComplaintTracking(found))
+    }
+}
+
+#[derive(Default)]
+pub struct ComplaintMutation;
+
+#[Object]
+impl ComplaintMutation {
+    /// R-CMP-1: customers (app), agents and supervisors (any channel) and partners file.
+    async fn file_complaint(
+        &self,
+        ctx: &Context<'_>,
+        input: FileComplaintInput,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let filed = service::file(
+            &env,
+            service::FileComplaint {
+                customer_id: input.customer_id.map(|c| key(&c, "customer")).transpose()?,
+                repair_order_id: input
+                    .repair_order_id
+                    .map(|r| key(&r, "repair order"))
+                    .transpose()?,
+                service_centre_id: input
+                    .service_centre_id
+                    .map(|c| key(&c, "service centre"))
+                    .transpose()?,
+                channel: input.channel,
+                category: input.category,
+                severity: input.severity,
+                description: input.description,
+            },
+        )
+        .await?;
+        Ok(Complaint(filed))
+    }
+
+    /// R-CMP-2: promised handling time and next contact time are required.
+    async fn acknowledge_complaint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        promised_resolution_at: DateTime<Utc>,
+        next_contact_at: DateTime<Utc>,
+        message: Option<String>,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(
+            service::acknowledge(
+                &env,
+                id,
+                version,
+                promised_resolution_at,
+                next_contact_at,
+                message,
+            )
+            .await?,
+        ))
+    }
+
+    /// R-SLA-3: a public update to the customer; restarts the 24 h update clock.
+    async fn post_progress_update(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        message: String,
+        next_contact_at: DateTime<Utc>,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(
+            service::post_update(&env, id, version, message, next_contact_at).await?,
+        ))
+    }
+
+    /// R-CMP-3: cause, responsible party, justified.
+    async fn record_investigation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        cause: String,
+        responsible_party: String,
+        justified: bool,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        let input = service::Investigation {
+            cause,
+            responsible_party,
+            justified,
+        };
+        Ok(Complaint(
+            service::investigate(&env, id, version, input).await?,
+        ))
+    }
+
+    async fn reclassify_complaint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        category: Option<ComplaintCategory>,
+        severity: Option<Severity>,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(
+            service::reclassify(&env, id, version, category, severity).await?,
+        ))
+    }
+
+    /// R-ESC-5: agents up to the configured limit, supervisors above it.
+    async fn approve_compensation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        amount: Decimal,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(
+            service::approve_compensation(&env, id, version, amount).await?,
+        ))
+    }
+
+    /// Compensation, if any, must have been approved at exactly this amount.
+    async fn resolve_complaint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        resolution: String,
+        compensation: Option<Decimal>,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(
+            service::resolve(&env, id, version, resolution, compensation).await?,
+        ))
+    }
+
+    async fn reopen_complaint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: String,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(service::reopen(&env, id, version, reason).await?))
+    }
+
+    /// R-ESC-4: supervisor's approval; a top-level supervisor's for SERIOUS and MAJOR.
+    async fn approve_complaint_closure(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(
+            service::approve_closure(&env, id, version).await?,
+        ))
+    }
+
+    async fn close_complaint(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(service::close(&env, id, version).await?))
+    }
+
+    /// R-ESC-3: by hand, with a reason, one level up.
+    async fn escalate_complaint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: String,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(
+            service::escalate(&env, id, version, reason).await?,
+        ))
+    }
+
+    /// Supervisors hand a complaint to another agent or supervisor of the centre.
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn reassign_complaint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        owner_id: ID,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        let owner = key(&owner_id, "user")?;
+        Ok(Complaint(
+            service::reassign(&env, id, version, owner).await?,
+        ))
+    }
+}

@@ -1,0 +1,684 @@
+//! Complaints: receipt, acknowledgement, updates, investigation, compensation, resolution,
+//! closure, escalation (R-CLS-1..3, R-ESC-1..6, R-CMP-1..4, R-SLA-3..6, R-SLA-10).
+
+use chrono::{DateTime, Duration, Utc};
+use entity::complaints::{self, ComplaintCategory, ComplaintChannel, ComplaintStatus, Severity};
+use entity::sla_policies::SlaMetric;
+use entity::ticket_events::TicketKind;
+use entity::users::Role;
+use rust_decimal::Decimal;
+use sea_orm::{ActiveEnum, ActiveModelTrait, ConnectionTrait, DatabaseTransaction, Set};
+
+use super::assets::acting_for_customer;
+use super::{Env, required_text};
+use crate::domain::complaint::{self, Clock, ComplaintAction, ComplaintParties, TOP_LEVEL};
+use crate::domain::identity::Principal;
+use crate::domain::sla::penalty_points;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, events::NewEvent};
+
+/// The limits of every complaint of one severity, as the policies set them.
+pub struct Deadlines {
+    pub first_response: Duration,
+    pub progress_update: Duration,
+    /// Whole working days (R-SLA-5).
+    pub solution_days: u32,
+    pub resolution: Duration,
+}
+
+pub async fn deadlines(db: &impl ConnectionTrait, severity: Severity) -> ApiResult<Deadlines> {
+    let policies =
+        store::sla_policies::of_scope(db, TicketKind::Complaint, &severity.to_value()).await?;
+    let minutes = |metric: SlaMetric| {
+        policies
+            .iter()
+            .find(|p| p.metric == metric)
+            .map(|p| i64::from(p.duration_minutes))
+            .ok_or_else(|| {
+                ApiError::Internal(format!("no complaint policy {metric:?} for {severity:?}"))
+            })
+    };
+    Ok(Deadlines {
+        first_response: Duration::minutes(minutes(SlaMetric::FirstResponse)?),
+        progress_update: Duration::minutes(minutes(SlaMetric::ProgressUpdate)?),
+        solution_days: u32::try_from(minutes(SlaMetric::Solution)? / (24 * 60))
+            .unwrap_or(1)
+            .max(1),
+        resolution: Duration::minutes(minutes(SlaMetric::Resolution)?),
+    })
+}
+
+pub struct FileComplaint {
+    pub customer_id: Option<i64>,
+    pub repair_order_id: Option<i64>,
+    pub service_centre_id: Option<i64>,
+    pub channel: Option<ComplaintChannel>,
+    pub category: ComplaintCategory,
+    pub severity: Option<Severity>,
+    pub description: String,
+}
+
+/// R-CMP-1: records time, content, complainant, channel and related order. Severity follows
+/// the category (R-CLS-2); SERIOUS starts at L2 and MAJOR at L3 with the escalation recorded at
+/// once (R-ESC-1).
+pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::Model> {
+    let customer = acting_for_customer(env, input.customer_id).await?;
+    let channel = match (env.actor.role(), input.channel) {
+        (Some(Role::Customer), _) => ComplaintChannel::App,
+        (_, Some(ComplaintChannel::App)) | (_, None) => {
+            return Err(ApiError::bad_input(
+                "channel",
+                "say how the customer complained",
+            ));
+        }
+        (_, Some(channel)) => channel,
+    };
+    let description = required_text("description", &input.description, 4000)?;
+    let repair_order = match input.repair_order_id {
+        Some(id) => Some(
+            store::repair_orders::find(env.db, id)
+                .await?
+                .filter(|order| order.customer_id == customer.id)
+                .ok_or(ApiError::NotFound("repair order"))?,
+        ),
+        None => None,
+    };
+    let centre_id = match env.actor {
+        Principal::User(user) if user.role != Role::Customer => user.service_centre_id,
+        _ => input
+            .service_centre_id
+            .or(repair_order.as_ref().map(|o| o.service_centre_id))
+            .or(customer.service_centre_id),
+    }
+    .ok_or_else(|| ApiError::bad_input("serviceCentreId", "choose the service centre"))?;
+    store::directory::get_service_centre(env.db, centre_id)
+        .await
+        .map_err(|_| ApiError::bad_input("serviceCentreId", "no such service centre"))?;
+    let severity = complaint::classify(input.category, input.severity);
+    let level = complaint::starting_level(severity);
+    let limits = deadlines(env.db, severity).await?;
+    let owner = match env.actor {
+        Principal::User(user) if matches!(user.role, Role::Agent | Role::Supervisor) => {
+            Some(user.id)
+        }
+        _ => None,
+    };
+    let mut model = complaints::Model {
+        id: 0,
+        number: String::new(),
+        customer_id: customer.id,
+        service_centre_id: centre_id,
+        organization_id: customer.organization_id,
+        repair_order_id: repair_order.map(|o| o.id),
+        channel,
+        category: input.category,
+        severity,
+        status: ComplaintStatus::Received,
+        description,
+        owner_id: owner,
+        escalation_level: level,
+        acknowledged_at: None,
+        promised_resolution_at: None,
+        next_contact_at: None,
+        first_response_due: env.now + limits.first_response,
+        next_update_due: env.now + limits.progress_update,
+        solution_due: None,
+        resolution_due: env.now + limits.resolution,
+        next_deadline: None,
+        cause: None,
+        responsible_party: None,
+        justified: None,
+        investigated_at: None,
+        resolution: None,
+        compensation_amount: None,
+        compensation_approved_by: None,
+        resolved_at: None,
+        supervisor_approved_by: None,
+        top_approved_by: None,
+        closed_at: None,
+        version: 1,
+        created_at: env.now,
+        updated_at: env.now,
+    };
+    model.next_deadline = complaint::next_deadline(&model);
+    let mut active: complaints::ActiveModel = model.into();
+    active.id = sea_orm::ActiveValue::NotSet;
+    let txn = store::begin_write(env.db).await?;
+    let created = store::complaints::insert(&txn, active, env.now).await?;
+    append(
+        &txn,
+        env,
+        created.id,
+        "RECEIVED",
+        None,
+        Some(ComplaintStatus::Received),
+        None,
+        true,
+    )
+    .await?;
+    if level > 1 {
+        let reason = format!(
+            "{} complaint: reported at once to level {level} (R-ESC-1)",
+            severity.to_value()
+        );
+        store::escalations::insert(
+            &txn, created.id, 1, level, reason, None, None, None, true, env.now,
+        )
+        .await?;
+        append(
+            &txn,
+            env,
+            created.id,
+            "ESCALATED",
+            None,
+            None,
+            Some(complaint::level_words(level).into()),
+            true,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// One complaint, if the caller may see it.
+pub async fn get(env: &Env<'_>, id: i64) -> ApiResult<complaints::Model> {
+    env.actor.role().ok_or(ApiError::Unauthenticated)?;
+    store::complaints::find(env.db, id)
+        .await?
+        .filter(|c| complaint::can_view(env.actor, &ComplaintParties::from(c)))
+        .ok_or(ApiError::NotFound("complaint"))
+}
+
+struct Step {
+    txn: DatabaseTransaction,
+    complaint: complaints::Model,
+    action: ComplaintAction,
+    to: ComplaintStatus,
+}
+
+impl Step {
+    async fn begin(
+        env: &Env<'_>,
+        id: i64,
+        version: i32,
+        action: ComplaintAction,
+    ) -> ApiResult<Self> {
+        let txn = store::begin_write(env.db).await?;
+        let complaint = store::complaints::find(&txn, id)
+            .await?
+            .ok_or(ApiError::NotFound("complaint"))?;
+        complaint::authorize(env.actor, action, &ComplaintParties::from(&complaint))?;
+        if complaint.version != version {
+            return Err(store::complaints::stale());
+        }
+        let to = complaint::next_status(action, complaint.status)?;
+        Ok(Self {
+            txn,
+            complaint,
+            action,
+            to,
+        })
+    }
+
+    /// Writes the change (recomputing the next deadline), its timeline entry and, for a late
+    /// action, the penalty of the holder (R-ESC-6, R-SLA-10).
+    async fn commit(
+        self,
+        env: &Env<'_>,
+        changes: complaints::ActiveModel,
+        note: Option<String>,
+        public: bool,
+        late: Option<(Clock, DateTime<Utc>)>,
+    ) -> ApiResult<complaints::Model> {
+        let mut merged = self.complaint.clone();
+        let mut changes = changes;
+        changes.status = Set(self.to);
+        apply(&mut merged, &changes);
+        changes.next_deadline = Set(complaint::next_deadline(&merged));
+        let updated = store::complaints::update_versioned(
+            &self.txn,
+            self.complaint.id,
+            self.complaint.version,
+            changes,
+            env.now,
+        )
+        .await?;
+        let from = (self.complaint.status != self.to).then_some(self.complaint.status);
+        let to = from.map(|_| self.to);
+        append(
+            &self.txn,
+            env,
+            updated.id,
+            self.action.event(),
+            from,
+            to,
+            note,
+            public,
+        )
+        .await?;
+        if let Some((clock, due)) = late {
+            record_penalty(&self.txn, &self.complaint, clock, due, env.now).await?;
+        }
+        self.txn.commit().await?;
+        Ok(updated)
+    }
+}
+
+/// The fields `changes` sets, applied to a copy, to recompute derived values before writing.
+fn apply(model: &mut complaints::Model, changes: &complaints::ActiveModel) {
+    let merged: complaints::ActiveModel = model.clone().into();
+    let mut merged = merged;
+    for column in <complaints::Column as sea_orm::Iterable>::iter() {
+        if let sea_orm::ActiveValue::Set(value) = changes.get(column) {
+            merged.set(column, value);
+        }
+    }
+    if let Ok(result) = sea_orm::TryIntoModel::try_into_model(merged) {
+        *model = result;
+    }
+}
+
+/// R-ESC-6, R-SLA-10: an action after its deadline costs the holder at the time of the breach
+/// points by lateness tier.
+async fn record_penalty(
+    txn: &DatabaseTransaction,
+    complaint: &complaints::Model,
+    clock: Clock,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let lateness = now - due;
+    let points = penalty_points(lateness);
+    let holder = store::escalations::holder_at_breach(txn, complaint.id, clock.name())
+        .await?
+        .or(complaint.owner_id);
+    match holder {
+        Some(user_id) if points > 0 => {
+            store::penalties::insert(
+                txn,
+                user_id,
+                complaint.id,
+                clock.name(),
+                due,
+                lateness,
+                points,
+                now,
+            )
+            .await
+        }
+        _ => Ok(()),
+    }
+}
+
+fn late(clock: Clock, due: DateTime<Utc>, now: DateTime<Utc>) -> Option<(Clock, DateTime<Utc>)> {
+    (now > due).then_some((clock, due))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn append(
+    txn: &DatabaseTransaction,
+    env: &Env<'_>,
+    id: i64,
+    action: &'static str,
+    from: Option<ComplaintStatus>,
+    to: Option<ComplaintStatus>,
+    note: Option<String>,
+    public: bool,
+) -> ApiResult<()> {
+    store::events::append(
+        txn,
+        NewEvent {
+            kind: TicketKind::Complaint,
+            ticket_id: id,
+            actor: env.actor,
+            action,
+            from_status: from.map(complaint::status_name),
+            to_status: to.map(complaint::status_name),
+            note,
+            public,
+        },
+        env.now,
+    )
+    .await
+}
+
+fn future(field: &'static str, at: DateTime<Utc>, now: DateTime<Utc>) -> ApiResult<DateTime<Utc>> {
+    if at > now {
+        Ok(at)
+    } else {
+        Err(ApiError::bad_input(
+            field,
+            format!("{field} must be in the future"),
+        ))
+    }
+}
+
+/// R-CMP-2: the customer is given a promised handling time and the next contact time. The
+/// solution clock (1 working day, R-SLA-5) starts now; the acting agent holds the complaint if
+/// nobody did.
+pub async fn acknowledge(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    promised_resolution_at: DateTime<Utc>,
+    next_contact_at: DateTime<Utc>,
+    message: Option<String>,
+) -> ApiResult<complaints::Model> {
+    let promised = future("promisedResolutionAt", promised_resolution_at, env.now)?;
+    let next_contact = future("nextContactAt", next_contact_at, env.now)?;
+    let message = message
+        .map(|m| required_text("message", &m, 4000))
+        .transpose()?;
+    let step = Step::begin(env, id, version, ComplaintAction::Acknowledge).await?;
+    let centre =
+        store::directory::get_service_centre(&step.txn, step.complaint.service_centre_id).await?;
+    let calendar = store::calendar::for_centre(&step.txn, &centre).await?;
+    let limits = deadlines(&step.txn, step.complaint.severity).await?;
+    let actor = env.actor.user()?.id;
+    let changes = complaints::ActiveModel {
+        acknowledged_at: Set(Some(env.now)),
+        promised_resolution_at: Set(Some(promised)),
+        next_contact_at: Set(Some(next_contact)),
+        solution_due: Set(Some(
+            calendar.add_business_days(env.now, limits.solution_days),
+        )),
+        next_update_due: Set(env.now + limits.progress_update),
+        owner_id: Set(step.complaint.owner_id.or(Some(actor))),
+        ..Default::default()
+    };
+    let note = message.unwrap_or_else(|| {
+        format!(
+            "We expect to resolve this by {}; we will contact you again by {}.",
+            promised.to_rfc3339(),
+            next_contact.to_rfc3339()
+        )
+    });
+    let late = late(
+        Clock::FirstResponse,
+        step.complaint.first_response_due,
+        env.now,
+    );
+    step.commit(env, changes, Some(note), true, late).await
+}
+
+/// R-SLA-3: a public update restarts the update clock and states the next contact time.
+pub async fn post_update(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    message: String,
+    next_contact_at: DateTime<Utc>,
+) -> ApiResult<complaints::Model> {
+    let message = required_text("message", &message, 4000)?;
+    let next_contact = future("nextContactAt", next_contact_at, env.now)?;
+    let step = Step::begin(env, id, version, ComplaintAction::PostUpdate).await?;
+    let limits = deadlines(&step.txn, step.complaint.severity).await?;
+    let changes = complaints::ActiveModel {
+        next_update_due: Set(env.now + limits.progress_update),
+        next_contact_at: Set(Some(next_contact)),
+        ..Default::default()
+    };
+    let late = late(
+        Clock::ProgressUpdate,
+        step.complaint.next_update_due,
+        env.now,
+    );
+    step.commit(env, changes, Some(message), true, late).await
+}
+
+pub struct Investigation {
+    pub cause: String,
+    pub responsible_party: String,
+    pub justified: bool,
+}
+
+/// R-CMP-3: cause, responsible party, whether justified; due within 1 working day (R-SLA-5).
+pub async fn investigate(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    input: Investigation,
+) -> ApiResult<complaints::Model> {
+    let cause = required_text("cause", &input.cause, 4000)?;
+    let party = required_text("responsibleParty", &input.responsible_party, 200)?;
+    let step = Step::begin(env, id, version, ComplaintAction::Investigate).await?;
+    let late = step
+        .complaint
+        .solution_due
+        .filter(|_| step.complaint.investigated_at.is_none())
+        .and_then(|due| late(Clock::Solution, due, env.now));
+    let changes = complaints::ActiveModel {
+        cause: Set(Some(cause.clone())),
+        responsible_party: Set(Some(party.clone())),
+        justified: Set(Some(input.justified)),
+        investigated_at: Set(Some(env.now)),
+        ..Default::default()
+    };
+    let note = format!(
+        "cause: {cause}; responsible: {party}; justified: {}",
+        input.justified
+    );
+    step.commit(env, changes, Some(note), false, late).await
+}
+
+/// Changes category or severity; deadlines are recomputed from the creation time and the level
+/// rises to the severity's starting level if it is below it.
+pub async fn reclassify(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    category: Option<ComplaintCategory>,
+    severity: Option<Severity>,
+) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::Reclassify).await?;
+    let category = category.unwrap_or(step.complaint.category);
+    let severity = complaint::classify(category, Some(severity.unwrap_or(step.complaint.severity)));
+    let limits = deadlines(&step.txn, severity).await?;
+    let level = step
+        .complaint
+        .escalation_level
+        .max(complaint::starting_level(severity));
+    let created = step.complaint.created_at;
+    let changes = complaints::ActiveModel {
+        category: Set(category),
+        severity: Set(severity),
+        escalation_level: Set(level),
+        first_response_due: Set(created + limits.first_response),
+        resolution_due: Set(created + limits.resolution),
+        ..Default::default()
+    };
+    if level > step.complaint.escalation_level {
+        let reason = format!(
+            "reclassified as {}: level {level} (R-ESC-1)",
+            severity.to_value()
+        );
+        store::escalations::insert(
+            &step.txn,
+            id,
+            step.complaint.escalation_level,
+            level,
+            reason,
+            None,
+            Some(env.actor.user()?.id),
+            step.complaint.owner_id,
+            false,
+            env.now,
+        )
+        .await?;
+    }
+    let note = format!("{} / {}", category.to_value(), severity.to_value());
+    step.commit(env, changes, Some(note), false, None).await
+}
+
+/// R-ESC-5: agents approve up to the limit, supervisors above it.
+pub async fn approve_compensation(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    amount: Decimal,
+) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::ApproveCompensation).await?;
+    let role = env.actor.require(&[Role::Agent, Role::Supervisor])?;
+    complaint::check_compensation_approval(role, amount, env.settings.compensation_agent_limit)?;
+    let changes = complaints::ActiveModel {
+        compensation_amount: Set(Some(amount)),
+        compensation_approved_by: Set(Some(env.actor.user()?.id)),
+        ..Default::default()
+    };
+    step.commit(
+        env,
+        changes,
+        Some(format!("compensation {amount} approved")),
+        false,
+        None,
+    )
+    .await
+}
+
+/// Tells the customer the result; asks how satisfied they are with it (R-CMP-4).
+pub async fn resolve(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    resolution: String,
+    compensation: Option<Decimal>,
+) -> ApiResult<complaints::Model> {
+    let resolution = required_text("resolution", &resolution, 4000)?;
+    let step = Step::begin(env, id, version, ComplaintAction::Resolve).await?;
+    complaint::check_resolution(&step.complaint, compensation)?;
+    let changes = complaints::ActiveModel {
+        resolution: Set(Some(resolution.clone())),
+        resolved_at: Set(Some(env.now)),
+        compensation_amount: Set(compensation),
+        ..Default::default()
+    };
+    let late = late(Clock::Resolution, step.complaint.resolution_due, env.now);
+    let note = format!("{resolution} — How satisfied are you with this result?");
+    step.commit(env, changes, Some(note), true, late).await
+}
+
+/// The customer (or staff for them) is not satisfied: back to investigation.
+pub async fn reopen(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    reason: String,
+) -> ApiResult<complaints::Model> {
+    let reason = required_text("reason", &reason, 4000)?;
+    let step = Step::begin(env, id, version, ComplaintAction::Reopen).await?;
+    let limits = deadlines(&step.txn, step.complaint.severity).await?;
+    let changes = complaints::ActiveModel {
+        resolved_at: Set(None),
+        supervisor_approved_by: Set(None),
+        top_approved_by: Set(None),
+        next_update_due: Set(env.now + limits.progress_update),
+        resolution_due: Set(env.now + limits.resolution),
+        ..Default::default()
+    };
+    step.commit(env, changes, Some(reason), true, None).await
+}
+
+/// R-ESC-4: a supervisor signs; a top-level supervisor signs as the top level (and as manager
+/// if nobody has).
+pub async fn approve_closure(env: &Env<'_>, id: i64, version: i32) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::ApproveClosure).await?;
+    let approver = store::users::get(&step.txn, env.actor.user()?.id).await?;
+    let mut changes = <complaints::ActiveModel as Default>::default();
+    if step.complaint.supervisor_approved_by.is_none() {
+        changes.supervisor_approved_by = Set(Some(approver.id));
+    }
+    if approver.top_level {
+        changes.top_approved_by = Set(Some(approver.id));
+    }
+    let note = if approver.top_level {
+        "approved by the top level"
+    } else {
+        "approved by the manager"
+    };
+    step.commit(env, changes, Some(note.into()), false, None)
+        .await
+}
+
+pub async fn close(env: &Env<'_>, id: i64, version: i32) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::Close).await?;
+    complaint::check_closure(&step.complaint)?;
+    let changes = complaints::ActiveModel {
+        closed_at: Set(Some(env.now)),
+        ..Default::default()
+    };
+    step.commit(env, changes, None, true, None).await
+}
+
+/// R-ESC-3: escalation by hand, with a reason, one level up.
+pub async fn escalate(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    reason: String,
+) -> ApiResult<complaints::Model> {
+    let reason = required_text("reason", &reason, 2000)?;
+    let step = Step::begin(env, id, version, ComplaintAction::Escalate).await?;
+    let from = step.complaint.escalation_level;
+    if from >= TOP_LEVEL {
+        return Err(ApiError::bad_input(
+            "id",
+            "the complaint is already at the top level",
+        ));
+    }
+    store::escalations::insert(
+        &step.txn,
+        id,
+        from,
+        from + 1,
+        reason.clone(),
+        None,
+        Some(env.actor.user()?.id),
+        step.complaint.owner_id,
+        false,
+        env.now,
+    )
+    .await?;
+    let changes = complaints::ActiveModel {
+        escalation_level: Set(from + 1),
+        ..Default::default()
+    };
+    step.commit(env, changes, Some(reason), false, None).await
+}
+
+/// Reassigns the complaint to another agent or supervisor of its centre (recorded).
+pub async fn reassign(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    owner_id: i64,
+) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::Reassign).await?;
+    let owner = store::users::find(&step.txn, owner_id)
+        .await?
+        .filter(|u| {
+            u.active
+                && matches!(u.role, Role::Agent | Role::Supervisor)
+                && u.service_centre_id == Some(step.complaint.service_centre_id)
+        })
+        .ok_or_else(|| {
+            ApiError::bad_input("ownerId", "no such agent or supervisor in this centre")
+        })?;
+    let changes = complaints::ActiveModel {
+        owner_id: Set(Some(owner.id)),
+        ..Default::default()
+    };
+    step.commit(
+        env,
+        changes,
+        Some(format!("reassigned to {}", owner.name)),
+        false,
+        None,
+    )
+    .await
+}
+
+/// The principal a complaint's customer is.
+pub fn is_owner_customer(actor: &Principal, complaint: &complaints::Model) -> bool {
+    matches!(actor, Principal::User(u) if u.role == Role::Customer && u.id == complaint.customer_id)
+}

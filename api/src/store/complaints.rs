@@ -1,0 +1,100 @@
+//! Complaints: insertion with a readable number, versioned updates, listing, overdue scans.
+
+use chrono::{DateTime, Utc};
+use entity::complaints::{self, Column};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+use crate::domain::complaint::complaint_number;
+use crate::error::{ApiError, ApiResult};
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<complaints::Model>> {
+    Ok(complaints::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn find_by_number(
+    db: &impl ConnectionTrait,
+    number: &str,
+) -> ApiResult<Option<complaints::Model>> {
+    Ok(complaints::Entity::find()
+        .filter(Column::Number.eq(number))
+        .one(db)
+        .await?)
+}
+
+/// Inserts the complaint, then gives it its number, which embeds its key.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    mut complaint: complaints::ActiveModel,
+    received_at: DateTime<Utc>,
+) -> ApiResult<complaints::Model> {
+    let placeholder = uuid::Uuid::new_v4().simple().to_string();
+    complaint.number = Set(format!("PENDING-{}", &placeholder[..16]));
+    let inserted = complaint.insert(db).await?;
+    let mut numbered: complaints::ActiveModel = inserted.clone().into();
+    numbered.number = Set(complaint_number(received_at, inserted.id));
+    Ok(numbered.update(db).await?)
+}
+
+/// Applies `changes` if the complaint is still at `expected_version`; else `CONFLICT`.
+pub async fn update_versioned(
+    db: &impl ConnectionTrait,
+    id: i64,
+    expected_version: i32,
+    mut changes: complaints::ActiveModel,
+    now: DateTime<Utc>,
+) -> ApiResult<complaints::Model> {
+    changes.version = Set(expected_version + 1);
+    changes.updated_at = Set(now);
+    complaints::Entity::update_many()
+        .set(changes)
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(expected_version))
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(stale)
+}
+
+pub fn stale() -> ApiError {
+    ApiError::Conflict("the complaint was changed by someone else; reload it and retry".into())
+}
+
+/// A customer's complaints, newest first.
+pub async fn of_customer(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+    limit: u64,
+) -> ApiResult<Vec<complaints::Model>> {
+    Ok(complaints::Entity::find()
+        .filter(Column::CustomerId.eq(customer_id))
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Ids of complaints with a deadline at or before `now`, earliest first, claimed for this
+/// transaction. On PostgreSQL rows another sweeper holds are skipped (`FOR UPDATE SKIP
+/// LOCKED`), so concurrent sweepers never handle the same complaint; SQLite has one writer.
+pub async fn claim_overdue(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> ApiResult<Vec<complaints::Model>> {
+    let mut query = complaints::Entity::find()
+        .filter(Column::NextDeadline.lte(now))
+        .order_by_asc(Column::NextDeadline)
+        .limit(limit);
+    if db.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_with_behavior(
+            sea_orm::sea_query::LockType::Update,
+            sea_orm::sea_query::LockBehavior::SkipLocked,
+        );
+    }
+    Ok(query.all(db).await?)
+}

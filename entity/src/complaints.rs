@@ -1,0 +1,145 @@
+//! Complaints: classified, timed and escalated by the server (R-CLS, R-ESC, R-CMP, R-SLA-3..6).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ComplaintChannel {
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    #[sea_orm(string_value = "SMS")]
+    Sms,
+    #[sea_orm(string_value = "CHAT")]
+    Chat,
+    #[sea_orm(string_value = "EMAIL")]
+    Email,
+    #[sea_orm(string_value = "APP")]
+    App,
+    #[sea_orm(string_value = "WALK_IN")]
+    WalkIn,
+    #[sea_orm(string_value = "RETURN_VISIT")]
+    ReturnVisit,
+    #[sea_orm(string_value = "SURVEY")]
+    Survey,
+}
+
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum ComplaintCategory {
+    #[sea_orm(string_value = "SERVICE_ATTITUDE")]
+    ServiceAttitude,
+    #[sea_orm(string_value = "PRODUCT_QUALITY")]
+    ProductQuality,
+    #[sea_orm(string_value = "DELAY")]
+    Delay,
+    #[sea_orm(string_value = "BILLING")]
+    Billing,
+    #[sea_orm(string_value = "PROPERTY_DAMAGE")]
+    PropertyDamage,
+    #[sea_orm(string_value = "INJURY")]
+    Injury,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// R-CLS-1..3.
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum Severity {
+    #[sea_orm(string_value = "GENERAL")]
+    General,
+    #[sea_orm(string_value = "SERIOUS")]
+    Serious,
+    #[sea_orm(string_value = "MAJOR")]
+    Major,
+}
+
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ComplaintStatus {
+    #[sea_orm(string_value = "RECEIVED")]
+    Received,
+    #[sea_orm(string_value = "ACKNOWLEDGED")]
+    Acknowledged,
+    #[sea_orm(string_value = "INVESTIGATING")]
+    Investigating,
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "REOPENED")]
+    Reopened,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "complaints")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Human-readable, e.g. `CP-20261122-000042`.
+    #[sea_orm(unique)]
+    pub number: String,
+    pub customer_id: i64,
+    pub service_centre_id: i64,
+    pub organization_id: Option<i64>,
+    pub repair_order_id: Option<i64>,
+    pub channel: ComplaintChannel,
+    pub category: ComplaintCategory,
+    pub severity: Severity,
+    pub status: ComplaintStatus,
+    pub description: String,
+    /// Who holds the complaint now; late handling is attributed to them (R-ESC-6).
+    pub owner_id: Option<i64>,
+    /// 1 = agent, 2 = supervisor/manager, 3 = top level (R-ESC-1).
+    pub escalation_level: i16,
+    pub acknowledged_at: Option<DateTimeUtc>,
+    pub promised_resolution_at: Option<DateTimeUtc>,
+    pub next_contact_at: Option<DateTimeUtc>,
+    /// R-SLA-6: first reply.
+    pub first_response_due: DateTimeUtc,
+    /// R-SLA-3: next progress update to the customer.
+    pub next_update_due: DateTimeUtc,
+    /// R-SLA-5: cause and solution, set on acknowledgement.
+    pub solution_due: Option<DateTimeUtc>,
+    /// R-SLA-4: resolution.
+    pub resolution_due: DateTimeUtc,
+    /// The earliest deadline still open; the sweeper's index. `None` when nothing is due.
+    pub next_deadline: Option<DateTimeUtc>,
+    pub cause: Option<String>,
+    pub responsible_party: Option<String>,
+    pub justified: Option<bool>,
+    pub investigated_at: Option<DateTimeUtc>,
+    pub resolution: Option<String>,
+    pub compensation_amount: Option<Decimal>,
+    pub compensation_approved_by: Option<i64>,
+    pub resolved_at: Option<DateTimeUtc>,
+    pub supervisor_approved_by: Option<i64>,
+    pub top_approved_by: Option<i64>,
+    pub closed_at: Option<DateTimeUtc>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
