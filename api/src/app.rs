@@ -1,5 +1,6 @@
 //! Application state shared by every request, and the router built from it.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -37,6 +38,9 @@ impl AppState {
                 clock: clock.clone(),
                 tokens: tokens.clone(),
                 settings: config.rule_settings(),
+                track_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
+                    NonZeroU32::new(config.track_rate_per_minute).unwrap_or(NonZeroU32::MIN),
+                ))),
             },
             graphql::Limits {
                 depth: config.graphql_depth_limit,

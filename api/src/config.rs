@@ -63,6 +63,10 @@ pub struct Config {
     #[arg(long, env = "SLA_SWEEP_INTERVAL_SECONDS", default_value_t = 30)]
     pub sla_sweep_interval_seconds: u64,
 
+    /// `trackComplaint` lookups allowed per client IP per minute (no account, so no other limit).
+    #[arg(long, env = "TRACK_RATE_PER_MINUTE", default_value_t = 10)]
+    pub track_rate_per_minute: u32,
+
     /// Highest compensation an agent may approve without a supervisor (R-ESC-5).
     #[arg(long, env = "COMPENSATION_AGENT_LIMIT", default_value = "500.00")]
     pub compensation_agent_limit: rust_decimal::Decimal,

@@ -27,6 +27,8 @@ pub enum ApiError {
         action: &'static str,
         current: String,
     },
+    /// Too many requests from this client; try again later.
+    RateLimited,
     /// Anything the caller cannot fix; details go to the log, not the response.
     Internal(String),
 }
@@ -47,6 +49,7 @@ impl ApiError {
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::InvalidTransition { .. } => "INVALID_TRANSITION",
+            Self::RateLimited => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -62,6 +65,7 @@ impl ApiError {
             Self::InvalidTransition { action, current } => {
                 format!("cannot {action} while the status is {current}")
             }
+            Self::RateLimited => "too many requests; try again in a minute".into(),
             Self::Internal(_) => "internal error".into(),
         }
     }

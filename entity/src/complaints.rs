@@ -113,6 +113,8 @@ pub struct Model {
     pub acknowledged_at: Option<DateTimeUtc>,
     pub promised_resolution_at: Option<DateTimeUtc>,
     pub next_contact_at: Option<DateTimeUtc>,
+    /// Last acknowledgement or progress update: the start of the current update cycle.
+    pub last_update_at: Option<DateTimeUtc>,
     /// R-SLA-6: first reply.
     pub first_response_due: DateTimeUtc,
     /// R-SLA-3: next progress update to the customer.

@@ -13,6 +13,8 @@ pub struct Model {
     pub reason: String,
     /// The missed clock (e.g. `PROGRESS_UPDATE`) for automatic escalations.
     pub deadline_kind: Option<String>,
+    /// When that clock ran out; lateness of the eventual action counts from here.
+    pub deadline_at: Option<DateTimeUtc>,
     /// Who escalated by hand; `None` for the server (creation rule or missed deadline).
     pub escalated_by: Option<i64>,
     /// The holder when it was escalated.

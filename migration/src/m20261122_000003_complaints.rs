@@ -140,6 +140,7 @@ impl MigrationTrait for Migration {
                         Complaints::PromisedResolutionAt,
                     ))
                     .col(timestamp_with_time_zone_null(Complaints::NextContactAt))
+                    .col(timestamp_with_time_zone_null(Complaints::LastUpdateAt))
                     .col(timestamp_with_time_zone(Complaints::FirstResponseDue))
                     .col(timestamp_with_time_zone(Complaints::NextUpdateDue))
                     .col(timestamp_with_time_zone_null(Complaints::SolutionDue))
@@ -208,6 +209,7 @@ impl MigrationTrait for Migration {
                     .col(small_integer(Escalations::ToLevel))
                     .col(text(Escalations::Reason))
                     .col(string_len_null(Escalations::DeadlineKind, 24))
+                    .col(timestamp_with_time_zone_null(Escalations::DeadlineAt))
                     .col(big_integer_null(Escalations::EscalatedBy))
                     .col(big_integer_null(Escalations::FromUserId))
                     .col(boolean(Escalations::Automatic))
@@ -373,6 +375,7 @@ enum Complaints {
     AcknowledgedAt,
     PromisedResolutionAt,
     NextContactAt,
+    LastUpdateAt,
     FirstResponseDue,
     NextUpdateDue,
     SolutionDue,
@@ -403,6 +406,7 @@ enum Escalations {
     ToLevel,
     Reason,
     DeadlineKind,
+    DeadlineAt,
     EscalatedBy,
     FromUserId,
     Automatic,

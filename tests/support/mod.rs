@@ -105,7 +105,12 @@ impl Drop for TestApp {
 }
 
 async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) {
-    axum::serve(listener, router).await.expect("test server");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
+    .expect("test server");
 }
 
 /// Server logs in test output when `RUST_LOG` is set, e.g. `RUST_LOG=servicedesk=debug`.
@@ -134,6 +139,7 @@ pub fn test_config() -> Config {
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         sla_sweep_interval_seconds: 0,
+        track_rate_per_minute: 10,
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
     }
 }

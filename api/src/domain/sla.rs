@@ -6,11 +6,13 @@ use chrono::{DateTime, Duration, Utc};
 /// R-SLA-10: points for handling late, by whole started minutes of lateness: 1–10 → 5,
 /// 11–30 → 10, more → 20; on time → 0. (10 min 30 s late is the 11th minute.)
 pub fn penalty_points(lateness: Duration) -> u32 {
-    let seconds = lateness.num_seconds();
-    if seconds <= 0 {
+    // Microseconds: the precision stored times have, so 10 min 0.5 s is the 11th minute.
+    let micros = lateness.num_microseconds().unwrap_or(i64::MAX);
+    if micros <= 0 {
         return 0;
     }
-    match (seconds + 59) / 60 {
+    const MINUTE: i64 = 60_000_000;
+    match micros.saturating_add(MINUTE - 1) / MINUTE {
         1..=10 => 5,
         11..=30 => 10,
         _ => 20,
@@ -48,6 +50,10 @@ mod tests {
         assert_eq!(late(0, 1), 5);
         assert_eq!(late(10, 0), 5);
         assert_eq!(late(10, 1), 10);
+        assert_eq!(
+            penalty_points(Duration::minutes(10) + Duration::milliseconds(500)),
+            10
+        );
         assert_eq!(late(30, 0), 10);
         assert_eq!(late(30, 1), 20);
         assert_eq!(late(600, 0), 20);

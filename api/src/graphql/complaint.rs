@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::loaders::{ComplaintEventsKey, EscalationsKey, UserKey, loaders};
 use super::repair::TimelineEvent;
 use super::scalars::{id, key};
-use super::{RoleGuard, env};
+use super::{ClientIp, RoleGuard, env};
 use crate::domain::complaint::level_words;
 use crate::domain::masking::mask_phone;
 use crate::domain::money::money;
@@ -284,6 +284,35 @@ impl ComplaintQuery {
         Ok(rows.into_iter().map(ComplaintTracking).collect())
     }
 
+    /// Status of a complaint without an account: its number and the customer's phone. A wrong
+    /// number and a wrong phone look the same; lookups are rate-limited per client address.
+    async fn track_complaint(
+        &self,
+        ctx: &Context<'_>,
+        number: String,
+        phone: String,
+    ) -> Result<ComplaintTracking> {
+        let services = super::services(ctx)?;
+        if let Ok(ClientIp(ip)) = ctx.data::<ClientIp>() {
+            services
+                .track_limiter
+                .check_key(ip)
+                .map_err(|_| ApiError::RateLimited)?;
+        }
+        let not_found = || ApiError::NotFound("complaint");
+        let found = crate::store::complaints::find_by_number(&services.db, number.trim())
+            .await?
+            .ok_or_else(not_found)?;
+        let customer = crate::store::users::get(&services.db, found.customer_id).await?;
+        let wanted = digits(&phone);
+        let matches = !wanted.is_empty() && customer.phone.as_deref().map(digits) == Some(wanted);
+        if matches {
+            Ok(ComplaintTracking(found))
+        } else {
+            Err(not_found().into())
+        }
+    }
+
     /// One of the customer's own complaints by its number.
     #[graphql(guard = "RoleGuard(&[Role::Customer])")]
     async fn complaint(&self, ctx: &Context<'_>, number: String) -> Result<ComplaintTracking> {
@@ -294,6 +323,11 @@ impl ComplaintQuery {
             .ok_or(ApiError::NotFound("complaint"))?;
         Ok(ComplaintTracking(found))
     }
+}
+
+/// Digits only, so `138-1234-5678` and `13812345678` match.
+fn digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
 }
 
 #[derive(Default)]

@@ -4,10 +4,14 @@ mod complaint;
 mod guard;
 mod identity;
 pub mod loaders;
+mod policy;
 mod repair;
 mod scalars;
 
+use std::net::IpAddr;
 use std::sync::Arc;
+
+use governor::DefaultKeyedRateLimiter;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
@@ -27,6 +31,7 @@ pub struct QueryRoot(
     identity::IdentityQuery,
     repair::RepairQuery,
     complaint::ComplaintQuery,
+    policy::PolicyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -34,6 +39,7 @@ pub struct MutationRoot(
     identity::IdentityMutation,
     repair::RepairMutation,
     complaint::ComplaintMutation,
+    policy::PolicyMutation,
 );
 
 /// Limits that stop expensive queries before any SQL runs.
@@ -48,7 +54,13 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenIssuer>,
     pub settings: RuleSettings,
+    /// Per-IP limit of anonymous complaint tracking.
+    pub track_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
+
+/// The client's address, as the HTTP layer saw it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
 
 pub fn build_schema(services: Services, limits: Limits) -> AppSchema {
     Schema::build(

@@ -6,8 +6,10 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use std::net::SocketAddr;
+
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header::CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
@@ -15,7 +17,7 @@ use serde_json::json;
 use super::auth::authenticate;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::graphql::loaders;
+use crate::graphql::{ClientIp, loaders};
 
 pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
@@ -23,6 +25,7 @@ pub async fn graphiql() -> Html<String> {
 
 pub async fn execute(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -86,7 +89,10 @@ pub async fn execute(
         }
     };
     let loader = loaders::for_request(state.db.clone());
-    let request = request.data(principal).data(loader);
+    let request = request
+        .data(principal)
+        .data(loader)
+        .data(ClientIp(peer.ip()));
     let mut response = state.schema.execute(request).await;
     response.errors.iter_mut().for_each(ensure_code);
     GraphQLResponse::from(response).into_response()

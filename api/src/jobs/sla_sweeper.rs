@@ -70,7 +70,7 @@ async fn escalate_overdue(
 ) -> ApiResult<()> {
     let limits = deadlines(txn, c.severity).await?;
     let mut changes = complaints::ActiveModel::default();
-    let mut worst: Option<(SlaClock, u32)> = None;
+    let mut worst: Option<(SlaClock, u32, DateTime<Utc>)> = None;
     let mut moved = c.clone();
     for (clock, due) in complaint::open_clocks(c) {
         let (missed, next_due) = missed_periods(due, period(&limits, clock), now);
@@ -95,11 +95,11 @@ async fn escalate_overdue(
                 moved.resolution_due = next_due;
             }
         }
-        if worst.is_none_or(|(_, most)| missed > most) {
-            worst = Some((clock, missed));
+        if worst.is_none_or(|(_, most, _)| missed > most) {
+            worst = Some((clock, missed, due));
         }
     }
-    let Some((clock, missed)) = worst else {
+    let Some((clock, missed, due)) = worst else {
         return Err(ApiError::Internal(format!(
             "complaint {} claimed but not overdue",
             c.id
@@ -117,13 +117,14 @@ async fn escalate_overdue(
     for step in 0..climb {
         let from = c.escalation_level + step;
         let reason = format!("{} deadline missed (R-ESC-2)", clock.name());
+        let missed_at = due + period(&limits, clock) * i32::from(step);
         store::escalations::insert(
             txn,
             c.id,
             from,
             from + 1,
             reason,
-            Some(clock.name()),
+            Some((clock.name(), missed_at)),
             None,
             c.owner_id,
             true,

@@ -120,6 +120,7 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
         acknowledged_at: None,
         promised_resolution_at: None,
         next_contact_at: None,
+        last_update_at: None,
         first_response_due: env.now + limits.first_response,
         next_update_due: env.now + limits.progress_update,
         solution_due: None,
@@ -221,15 +222,15 @@ impl Step {
         })
     }
 
-    /// Writes the change (recomputing the next deadline), its timeline entry and, for a late
-    /// action, the penalty of the holder (R-ESC-6, R-SLA-10).
+    /// Writes the change (recomputing the next deadline), its timeline entry and, when the
+    /// action meets a clock (`satisfies`) late, the penalty of the holder (R-ESC-6, R-SLA-10).
     async fn commit(
         self,
         env: &Env<'_>,
         changes: complaints::ActiveModel,
         note: Option<String>,
         public: bool,
-        late: Option<(Clock, DateTime<Utc>)>,
+        satisfies: Option<(Clock, DateTime<Utc>)>,
     ) -> ApiResult<complaints::Model> {
         let mut merged = self.complaint.clone();
         let mut changes = changes;
@@ -257,7 +258,7 @@ impl Step {
             public,
         )
         .await?;
-        if let Some((clock, due)) = late {
+        if let Some((clock, due)) = satisfies {
             record_penalty(&self.txn, &self.complaint, clock, due, env.now).await?;
         }
         self.txn.commit().await?;
@@ -288,11 +289,15 @@ async fn record_penalty(
     due: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
+    // The sweeper moves a missed deadline on; the breach it recorded keeps the original.
+    let since = match clock {
+        Clock::ProgressUpdate => complaint.last_update_at.unwrap_or(complaint.created_at),
+        _ => complaint.created_at,
+    };
+    let breach = store::escalations::first_breach(txn, complaint.id, clock.name(), since).await?;
+    let (holder, due) = breach.unwrap_or((complaint.owner_id, due));
     let lateness = now - due;
     let points = penalty_points(lateness);
-    let holder = store::escalations::holder_at_breach(txn, complaint.id, clock.name())
-        .await?
-        .or(complaint.owner_id);
     match holder {
         Some(user_id) if points > 0 => {
             store::penalties::insert(
@@ -309,10 +314,6 @@ async fn record_penalty(
         }
         _ => Ok(()),
     }
-}
-
-fn late(clock: Clock, due: DateTime<Utc>, now: DateTime<Utc>) -> Option<(Clock, DateTime<Utc>)> {
-    (now > due).then_some((clock, due))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -380,6 +381,7 @@ pub async fn acknowledge(
         acknowledged_at: Set(Some(env.now)),
         promised_resolution_at: Set(Some(promised)),
         next_contact_at: Set(Some(next_contact)),
+        last_update_at: Set(Some(env.now)),
         solution_due: Set(Some(
             calendar.add_business_days(env.now, limits.solution_days),
         )),
@@ -394,12 +396,8 @@ pub async fn acknowledge(
             next_contact.to_rfc3339()
         )
     });
-    let late = late(
-        Clock::FirstResponse,
-        step.complaint.first_response_due,
-        env.now,
-    );
-    step.commit(env, changes, Some(note), true, late).await
+    let satisfies = Some((Clock::FirstResponse, step.complaint.first_response_due));
+    step.commit(env, changes, Some(note), true, satisfies).await
 }
 
 /// R-SLA-3: a public update restarts the update clock and states the next contact time.
@@ -417,14 +415,12 @@ pub async fn post_update(
     let changes = complaints::ActiveModel {
         next_update_due: Set(env.now + limits.progress_update),
         next_contact_at: Set(Some(next_contact)),
+        last_update_at: Set(Some(env.now)),
         ..Default::default()
     };
-    let late = late(
-        Clock::ProgressUpdate,
-        step.complaint.next_update_due,
-        env.now,
-    );
-    step.commit(env, changes, Some(message), true, late).await
+    let satisfies = Some((Clock::ProgressUpdate, step.complaint.next_update_due));
+    step.commit(env, changes, Some(message), true, satisfies)
+        .await
 }
 
 pub struct Investigation {
@@ -443,11 +439,11 @@ pub async fn investigate(
     let cause = required_text("cause", &input.cause, 4000)?;
     let party = required_text("responsibleParty", &input.responsible_party, 200)?;
     let step = Step::begin(env, id, version, ComplaintAction::Investigate).await?;
-    let late = step
+    let satisfies = step
         .complaint
         .solution_due
         .filter(|_| step.complaint.investigated_at.is_none())
-        .and_then(|due| late(Clock::Solution, due, env.now));
+        .map(|due| (Clock::Solution, due));
     let changes = complaints::ActiveModel {
         cause: Set(Some(cause.clone())),
         responsible_party: Set(Some(party.clone())),
@@ -459,7 +455,8 @@ pub async fn investigate(
         "cause: {cause}; responsible: {party}; justified: {}",
         input.justified
     );
-    step.commit(env, changes, Some(note), false, late).await
+    step.commit(env, changes, Some(note), false, satisfies)
+        .await
 }
 
 /// Changes category or severity; deadlines are recomputed from the creation time and the level
@@ -553,9 +550,9 @@ pub async fn resolve(
         compensation_amount: Set(compensation),
         ..Default::default()
     };
-    let late = late(Clock::Resolution, step.complaint.resolution_due, env.now);
+    let satisfies = Some((Clock::Resolution, step.complaint.resolution_due));
     let note = format!("{resolution} — How satisfied are you with this result?");
-    step.commit(env, changes, Some(note), true, late).await
+    step.commit(env, changes, Some(note), true, satisfies).await
 }
 
 /// The customer (or staff for them) is not satisfied: back to investigation.

@@ -1,6 +1,6 @@
 //! Business calendars of service centres.
 
-use chrono::{NaiveTime, Weekday};
+use chrono::{NaiveTime, Timelike, Weekday};
 use entity::{business_hours, holidays, service_centres};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -46,4 +46,48 @@ pub async fn for_centre(
         .collect();
     BusinessCalendar::new(tz, hours, holidays)
         .map_err(|err| ApiError::Internal(format!("centre {} calendar: {err}", centre.id)))
+}
+
+/// Replaces the centre's weekly hours.
+pub async fn replace_hours(
+    db: &impl ConnectionTrait,
+    centre_id: i64,
+    hours: &[WorkingHours],
+) -> ApiResult<()> {
+    use sea_orm::{ActiveModelTrait, Set};
+    business_hours::Entity::delete_many()
+        .filter(business_hours::Column::ServiceCentreId.eq(centre_id))
+        .exec(db)
+        .await?;
+    let minute = |t: NaiveTime| i32::try_from(t.num_seconds_from_midnight() / 60).unwrap_or(0);
+    for h in hours {
+        business_hours::ActiveModel {
+            service_centre_id: Set(centre_id),
+            weekday: Set(i16::from(h.weekday.num_days_from_monday() as u8)),
+            start_minute: Set(minute(h.start)),
+            end_minute: Set(minute(h.end)),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn add_holiday(
+    db: &impl ConnectionTrait,
+    centre_id: i64,
+    date: chrono::NaiveDate,
+    name: String,
+) -> ApiResult<()> {
+    use sea_orm::{ActiveModelTrait, Set};
+    holidays::ActiveModel {
+        service_centre_id: Set(centre_id),
+        date: Set(date),
+        name: Set(name),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }

@@ -15,7 +15,7 @@ pub async fn insert(
     from_level: i16,
     to_level: i16,
     reason: String,
-    deadline_kind: Option<&str>,
+    missed: Option<(&str, DateTime<Utc>)>,
     escalated_by: Option<i64>,
     from_user_id: Option<i64>,
     automatic: bool,
@@ -26,7 +26,8 @@ pub async fn insert(
         from_level: Set(from_level),
         to_level: Set(to_level),
         reason: Set(reason),
-        deadline_kind: Set(deadline_kind.map(str::to_owned)),
+        deadline_kind: Set(missed.map(|(kind, _)| kind.to_owned())),
+        deadline_at: Set(missed.map(|(_, at)| at)),
         escalated_by: Set(escalated_by),
         from_user_id: Set(from_user_id),
         automatic: Set(automatic),
@@ -38,20 +39,22 @@ pub async fn insert(
     Ok(model.insert(db).await?)
 }
 
-/// Who held the complaint when `deadline_kind` was first missed (R-ESC-6), if the sweeper
-/// recorded that breach.
-pub async fn holder_at_breach(
+/// The first breach of `deadline_kind` recorded since `since` (the start of the clock's current
+/// cycle) (R-ESC-6): who held the complaint then, and when the clock ran out.
+pub async fn first_breach(
     db: &impl ConnectionTrait,
     complaint_id: i64,
     deadline_kind: &str,
-) -> ApiResult<Option<i64>> {
+    since: DateTime<Utc>,
+) -> ApiResult<Option<(Option<i64>, DateTime<Utc>)>> {
     Ok(escalations::Entity::find()
         .filter(escalations::Column::ComplaintId.eq(complaint_id))
         .filter(escalations::Column::DeadlineKind.eq(deadline_kind))
+        .filter(escalations::Column::CreatedAt.gte(since))
         .order_by_asc(escalations::Column::Id)
         .one(db)
         .await?
-        .and_then(|e| e.from_user_id))
+        .and_then(|e| Some((e.from_user_id, e.deadline_at?))))
 }
 
 pub async fn for_complaints(

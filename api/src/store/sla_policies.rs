@@ -34,3 +34,26 @@ pub async fn of_scope(
         .all(db)
         .await?)
 }
+
+pub async fn all(db: &impl ConnectionTrait) -> ApiResult<Vec<sla_policies::Model>> {
+    Ok(sla_policies::Entity::find().all(db).await?)
+}
+
+/// Sets one limit; tickets created or reclassified afterwards use it.
+pub async fn set_duration(
+    db: &impl ConnectionTrait,
+    kind: TicketKind,
+    metric: SlaMetric,
+    scope: &str,
+    minutes: i32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<sla_policies::Model> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let policy = get(db, kind, metric, scope)
+        .await
+        .map_err(|_| ApiError::NotFound("SLA policy"))?;
+    let mut model: sla_policies::ActiveModel = policy.into();
+    model.duration_minutes = Set(minutes);
+    model.updated_at = Set(now);
+    Ok(model.update(db).await?)
+}

@@ -1,0 +1,584 @@
+//! Complaints per rule: receipt (R-CMP-1), classification (R-CLS-2), acknowledgement
+//! (R-CMP-2), update clock (R-SLA-3), business-day solution deadline (R-SLA-5), manual
+//! escalation (R-ESC-3), attribution and penalties (R-ESC-6, R-SLA-10), satisfaction question
+//! (R-CMP-4), customer tracking.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use entity::staff_penalties;
+use entity::users::Role;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use servicedesk::jobs::sla_sweeper::sweep_once;
+use servicedesk_tests::{Auth, GqlResponse, RepairWorld, TestApp, db_tests};
+
+db_tests!(
+    r_cmp_1_receipt_records_time_content_channel_and_order,
+    r_cls_2_property_damage_is_at_least_serious,
+    r_cmp_2_acknowledgement_promises_times_to_the_customer,
+    r_sla_3_progress_update_restarts_the_24h_clock,
+    r_sla_5_solution_due_one_working_day_across_weekend_and_holiday,
+    r_esc_2_missed_update_escalates_once_per_day_up_to_the_top,
+    r_esc_3_agent_escalates_by_hand_with_a_reason,
+    r_esc_6_r_sla_10_late_first_response_costs_the_holder_points,
+    r_cmp_4_resolution_asks_the_customer_about_satisfaction,
+    customer_tracks_own_complaints_without_internals,
+    track_complaint_by_number_and_phone_is_rate_limited,
+    reclassification_recomputes_deadlines_and_level,
+);
+
+const FIELDS: &str = "id number status version severity channel escalationLevel
+    promisedResolutionAt nextContactAt repairOrderId
+    deadlines { firstResponseDue nextUpdateDue solutionDue resolutionDue nextDeadline }";
+
+fn time(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().expect("time"))
+        .expect("RFC 3339")
+        .with_timezone(&Utc)
+}
+
+async fn file(app: &TestApp, auth: &Auth, input: Value) -> GqlResponse {
+    let query = format!(
+        "mutation($input: FileComplaintInput!) {{ fileComplaint(input: $input) {{ {FIELDS} }} }}"
+    );
+    app.gql(auth, &query, json!({ "input": input })).await
+}
+
+/// A GENERAL service-attitude complaint the agent took by phone.
+async fn by_phone(app: &TestApp, w: &RepairWorld) -> Value {
+    let input = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+                        "category": "SERVICE_ATTITUDE", "description": "The technician was rude" });
+    file(app, &w.agent.auth, input).await.data()["fileComplaint"].clone()
+}
+
+async fn op(app: &TestApp, auth: &Auth, name: &str, complaint: &Value, args: &str) -> GqlResponse {
+    let query = format!(
+        "mutation($id: ID!, $version: Int!) {{ {name}(id: $id, version: $version{args}) {{ {FIELDS} }} }}"
+    );
+    app.gql(
+        auth,
+        &query,
+        json!({ "id": complaint["id"], "version": complaint["version"] }),
+    )
+    .await
+}
+
+async fn ok(app: &TestApp, auth: &Auth, name: &str, complaint: &Value, args: &str) -> Value {
+    op(app, auth, name, complaint, args).await.data()[name].clone()
+}
+
+fn acknowledge_args(now: DateTime<Utc>) -> String {
+    format!(
+        ", promisedResolutionAt: \"{}\", nextContactAt: \"{}\"",
+        (now + Duration::hours(20)).to_rfc3339(),
+        (now + Duration::hours(4)).to_rfc3339()
+    )
+}
+
+async fn staff_view(app: &TestApp, auth: &Auth, complaint: &Value, fields: &str) -> Value {
+    let query = format!("query($id: ID!) {{ complaintById(id: $id) {{ {fields} }} }}");
+    app.gql(auth, &query, json!({ "id": complaint["id"] }))
+        .await
+        .data()["complaintById"]
+        .clone()
+}
+
+async fn r_cmp_1_receipt_records_time_content_channel_and_order(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = app.report(&w.customer, w.asset).await;
+    let input =
+        json!({ "category": "DELAY", "description": "Nobody came", "repairOrderId": order["id"] });
+    let filed = file(&app, &w.customer.auth, input).await;
+    let complaint = &filed.data()["fileComplaint"];
+    assert_eq!(complaint["channel"], "APP");
+    assert_eq!(complaint["status"], "RECEIVED");
+    assert_eq!(complaint["repairOrderId"], order["id"]);
+    assert!(
+        complaint["number"]
+            .as_str()
+            .unwrap()
+            .starts_with("CP-20261102-")
+    );
+    let seen = staff_view(
+        &app,
+        &w.agent.auth,
+        complaint,
+        "description customerId events { action actorRole createdAt }",
+    )
+    .await;
+    assert_eq!(seen["description"], "Nobody came");
+    assert_eq!(seen["customerId"], w.customer.id.to_string());
+    assert_eq!(seen["events"][0]["action"], "RECEIVED");
+    assert_eq!(time(&seen["events"][0]["createdAt"]), app.clock_now());
+
+    // Staff must say how the customer complained; the app channel is the customer's own.
+    let input =
+        json!({ "customerId": w.customer.id.to_string(), "category": "DELAY", "description": "x" });
+    file(&app, &w.agent.auth, input)
+        .await
+        .expect_code("BAD_USER_INPUT");
+    let other_customers_order =
+        json!({ "category": "DELAY", "description": "x", "repairOrderId": order["id"] });
+    file(&app, &w.other_customer.auth, other_customers_order)
+        .await
+        .expect_code("NOT_FOUND");
+}
+
+async fn r_cls_2_property_damage_is_at_least_serious(app: TestApp) {
+    let w = app.repair_world().await;
+    for (category, requested, expected, level) in [
+        ("PROPERTY_DAMAGE", "GENERAL", "SERIOUS", 2),
+        ("INJURY", "GENERAL", "SERIOUS", 2),
+        ("INJURY", "MAJOR", "MAJOR", 3),
+        ("BILLING", "GENERAL", "GENERAL", 1),
+    ] {
+        let input = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+                            "category": category, "severity": requested, "description": "x" });
+        let complaint = file(&app, &w.agent.auth, input).await.data()["fileComplaint"].clone();
+        assert_eq!(complaint["severity"], expected, "{category}");
+        assert_eq!(complaint["escalationLevel"], level, "{category}");
+    }
+}
+
+async fn r_cmp_2_acknowledgement_promises_times_to_the_customer(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = by_phone(&app, &w).await;
+    let now = app.clock_now();
+    let past = format!(
+        ", promisedResolutionAt: \"{}\", nextContactAt: \"{}\"",
+        now.to_rfc3339(),
+        (now + Duration::hours(1)).to_rfc3339()
+    );
+    let refused = op(
+        &app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &past,
+    )
+    .await;
+    assert_eq!(
+        refused.expect_code("BAD_USER_INPUT")["field"],
+        "promisedResolutionAt"
+    );
+    let missing = op(
+        &app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        ", nextContactAt: \"2026-11-03T00:00:00Z\"",
+    )
+    .await;
+    missing.expect_code("GRAPHQL_VALIDATION_FAILED");
+
+    let acknowledged = ok(
+        &app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &acknowledge_args(now),
+    )
+    .await;
+    assert_eq!(acknowledged["status"], "ACKNOWLEDGED");
+    assert_eq!(
+        time(&acknowledged["promisedResolutionAt"]),
+        now + Duration::hours(20)
+    );
+    assert_eq!(
+        time(&acknowledged["nextContactAt"]),
+        now + Duration::hours(4)
+    );
+    let mine = app
+        .gql(
+            &w.customer.auth,
+            "{ myComplaints { promisedResolutionAt nextContactAt timeline { action note } } }",
+            json!({}),
+        )
+        .await;
+    let tracked = &mine.data()["myComplaints"][0];
+    assert_eq!(time(&tracked["nextContactAt"]), now + Duration::hours(4));
+    assert!(tracked["timeline"].to_string().contains("ACKNOWLEDGED"));
+}
+
+async fn r_sla_3_progress_update_restarts_the_24h_clock(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = by_phone(&app, &w).await;
+    let complaint = ok(
+        &app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &acknowledge_args(app.clock_now()),
+    )
+    .await;
+    app.clock.advance(Duration::hours(10));
+    let now = app.clock_now();
+    let no_next_contact = op(
+        &app,
+        &w.agent.auth,
+        "postProgressUpdate",
+        &complaint,
+        ", message: \"Parts ordered\"",
+    )
+    .await;
+    no_next_contact.expect_code("GRAPHQL_VALIDATION_FAILED");
+    let args = format!(
+        ", message: \"Parts ordered\", nextContactAt: \"{}\"",
+        (now + Duration::hours(6)).to_rfc3339()
+    );
+    let updated = ok(&app, &w.agent.auth, "postProgressUpdate", &complaint, &args).await;
+    assert_eq!(
+        time(&updated["deadlines"]["nextUpdateDue"]),
+        now + Duration::hours(24)
+    );
+    assert_eq!(time(&updated["nextContactAt"]), now + Duration::hours(6));
+    let mine = app
+        .gql(
+            &w.customer.auth,
+            "{ myComplaints { timeline { note } } }",
+            json!({}),
+        )
+        .await;
+    assert!(mine.body.to_string().contains("Parts ordered"));
+}
+
+async fn r_sla_5_solution_due_one_working_day_across_weekend_and_holiday(app: TestApp) {
+    let w = app.repair_world().await;
+    let hours: Vec<Value> = (1..=5)
+        .map(|d| json!({ "weekday": d, "start": "09:00:00", "end": "18:00:00" }))
+        .collect();
+    let set = "mutation($c: ID!, $h: [WorkingHoursInput!]!) { setBusinessHours(serviceCentreId: $c, hours: $h) }";
+    app.gql(
+        &w.admin.auth,
+        set,
+        json!({ "c": w.centre.to_string(), "h": hours }),
+    )
+    .await
+    .data();
+    let holiday = "mutation($c: ID!) { addHoliday(serviceCentreId: $c, date: \"2026-11-09\", name: \"Founders' day\") }";
+    app.gql(&w.admin.auth, holiday, json!({ "c": w.centre.to_string() }))
+        .await
+        .data();
+    let shanghai = chrono_tz::Asia::Shanghai;
+    // Friday 17:00 local.
+    app.clock.set(
+        shanghai
+            .with_ymd_and_hms(2026, 11, 6, 17, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc),
+    );
+    let complaint = by_phone(&app, &w).await;
+    let acknowledged = ok(
+        &app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &acknowledge_args(app.clock_now()),
+    )
+    .await;
+    // Monday is a holiday: due Tuesday 17:00 local.
+    let due = shanghai
+        .with_ymd_and_hms(2026, 11, 10, 17, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(time(&acknowledged["deadlines"]["solutionDue"]), due);
+}
+
+async fn r_esc_2_missed_update_escalates_once_per_day_up_to_the_top(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = by_phone(&app, &w).await;
+    let fields = "escalationLevel escalations { automatic deadlineKind }";
+    app.clock.advance(Duration::hours(23));
+    assert_eq!(sweep_once(&app.db, app.clock_now()).await.unwrap(), 0);
+    app.clock.advance(Duration::hours(1) + Duration::minutes(1));
+    assert_eq!(sweep_once(&app.db, app.clock_now()).await.unwrap(), 1);
+    assert_eq!(
+        staff_view(&app, &w.supervisor.auth, &complaint, fields).await["escalationLevel"],
+        2
+    );
+    // Sweeping again in the same period changes nothing.
+    assert_eq!(sweep_once(&app.db, app.clock_now()).await.unwrap(), 0);
+    app.clock.advance(Duration::hours(24));
+    sweep_once(&app.db, app.clock_now()).await.unwrap();
+    let seen = staff_view(&app, &w.supervisor.auth, &complaint, fields).await;
+    assert_eq!(seen["escalationLevel"], 3);
+    assert_eq!(seen["escalations"].as_array().unwrap().len(), 2);
+    assert!(
+        seen["escalations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["automatic"] == true)
+    );
+    app.clock.advance(Duration::hours(24));
+    sweep_once(&app.db, app.clock_now()).await.unwrap();
+    let seen = staff_view(&app, &w.supervisor.auth, &complaint, fields).await;
+    assert_eq!(seen["escalationLevel"], 3, "never past the top level");
+    assert_eq!(seen["escalations"].as_array().unwrap().len(), 2);
+}
+
+async fn r_esc_3_agent_escalates_by_hand_with_a_reason(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = by_phone(&app, &w).await;
+    op(
+        &app,
+        &w.agent.auth,
+        "escalateComplaint",
+        &complaint,
+        ", reason: \" \"",
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    let escalated = ok(
+        &app,
+        &w.agent.auth,
+        "escalateComplaint",
+        &complaint,
+        ", reason: \"Cannot be solved on the spot\"",
+    )
+    .await;
+    assert_eq!(escalated["escalationLevel"], 2);
+    let seen = staff_view(
+        &app,
+        &w.agent.auth,
+        &escalated,
+        "escalations { fromLevel toLevel reason automatic }",
+    )
+    .await;
+    assert_eq!(
+        seen["escalations"][0]["reason"],
+        "Cannot be solved on the spot"
+    );
+    assert_eq!(seen["escalations"][0]["automatic"], false);
+    let top = ok(
+        &app,
+        &w.agent.auth,
+        "escalateComplaint",
+        &escalated,
+        ", reason: \"Still stuck\"",
+    )
+    .await;
+    op(
+        &app,
+        &w.agent.auth,
+        "escalateComplaint",
+        &top,
+        ", reason: \"more\"",
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    op(
+        &app,
+        &w.customer.auth,
+        "escalateComplaint",
+        &top,
+        ", reason: \"more\"",
+    )
+    .await
+    .expect_code("FORBIDDEN");
+}
+
+async fn r_esc_6_r_sla_10_late_first_response_costs_the_holder_points(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = by_phone(&app, &w).await; // held by w.agent
+    app.clock
+        .advance(Duration::hours(24) + Duration::minutes(5));
+    sweep_once(&app.db, app.clock_now()).await.unwrap();
+    let complaint = staff_view(&app, &w.supervisor.auth, &complaint, "id version").await;
+    let colleague = app.user(Role::Agent, Some(w.centre), None).await;
+    let args = format!(", ownerId: \"{}\"", colleague.id);
+    let complaint = ok(
+        &app,
+        &w.supervisor.auth,
+        "reassignComplaint",
+        &complaint,
+        &args,
+    )
+    .await;
+    app.clock.advance(Duration::minutes(15)); // 20 minutes late in all
+    ok(
+        &app,
+        &colleague.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &acknowledge_args(app.clock_now()),
+    )
+    .await;
+    let penalties = staff_penalties::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(penalties.len(), 1, "{penalties:?}");
+    assert_eq!(
+        penalties[0].user_id, w.agent.id,
+        "the holder at the breach, not the new owner"
+    );
+    assert_eq!(penalties[0].deadline_kind, "FIRST_RESPONSE");
+    assert_eq!(penalties[0].late_minutes, 20);
+    assert_eq!(penalties[0].points, 10);
+}
+
+async fn investigated(app: &TestApp, w: &RepairWorld) -> Value {
+    let complaint = by_phone(app, w).await;
+    let complaint = ok(
+        app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &acknowledge_args(app.clock_now()),
+    )
+    .await;
+    ok(
+        app,
+        &w.agent.auth,
+        "recordInvestigation",
+        &complaint,
+        ", cause: \"Technician rushed\", responsibleParty: \"Field team North\", justified: true",
+    )
+    .await
+}
+
+async fn r_cmp_4_resolution_asks_the_customer_about_satisfaction(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = investigated(&app, &w).await;
+    let resolved = ok(
+        &app,
+        &w.agent.auth,
+        "resolveComplaint",
+        &complaint,
+        ", resolution: \"We apologised and retrained\"",
+    )
+    .await;
+    assert_eq!(resolved["status"], "RESOLVED");
+    let mine = app
+        .gql(
+            &w.customer.auth,
+            "{ myComplaints { status resolution timeline { action note } } }",
+            json!({}),
+        )
+        .await;
+    let tracked = &mine.data()["myComplaints"][0];
+    assert_eq!(tracked["resolution"], "We apologised and retrained");
+    let resolved_event = tracked["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "RESOLVED")
+        .unwrap();
+    assert!(
+        resolved_event["note"]
+            .as_str()
+            .unwrap()
+            .contains("How satisfied are you")
+    );
+}
+
+async fn customer_tracks_own_complaints_without_internals(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = investigated(&app, &w).await;
+    let query = "query($n: String!) { complaint(number: $n) { number status handledAt handler { name phone }
+        timeline { action note actorRole } } }";
+    let mine = app
+        .gql(&w.customer.auth, query, json!({ "n": complaint["number"] }))
+        .await;
+    let tracked = &mine.data()["complaint"];
+    assert_eq!(tracked["status"], "INVESTIGATING");
+    assert_eq!(tracked["handledAt"], "handled by a customer-service agent");
+    assert_eq!(tracked["handler"]["phone"], "138****5678");
+    let text = tracked["timeline"].to_string();
+    assert!(
+        !text.contains("Technician rushed"),
+        "internal investigation leaked: {text}"
+    );
+    assert!(!text.contains("AGENT"), "internal roles leaked: {text}");
+    let stranger = app
+        .gql(
+            &w.other_customer.auth,
+            query,
+            json!({ "n": complaint["number"] }),
+        )
+        .await;
+    stranger.expect_code("NOT_FOUND");
+    // The customer type has no internal fields at all.
+    let internal = app
+        .gql(
+            &w.customer.auth,
+            "query($n: String!) { complaint(number: $n) { cause } }",
+            json!({ "n": complaint["number"] }),
+        )
+        .await;
+    internal.expect_code("GRAPHQL_VALIDATION_FAILED");
+}
+
+async fn track_complaint_by_number_and_phone_is_rate_limited(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = by_phone(&app, &w).await;
+    let query = "query($n: String!, $p: String!) { trackComplaint(number: $n, phone: $p) { number status handledAt } }";
+    let number = complaint["number"].clone();
+    let found = app
+        .gql(
+            &Auth::None,
+            query,
+            json!({ "n": number, "p": "138-1234-5678" }),
+        )
+        .await;
+    assert_eq!(found.data()["trackComplaint"]["status"], "RECEIVED");
+    let wrong_phone = app
+        .gql(
+            &Auth::None,
+            query,
+            json!({ "n": number, "p": "13900000000" }),
+        )
+        .await;
+    let wrong_number = app
+        .gql(
+            &Auth::None,
+            query,
+            json!({ "n": "CP-20261102-999999", "p": "13812345678" }),
+        )
+        .await;
+    for response in [&wrong_phone, &wrong_number] {
+        response.expect_code("NOT_FOUND");
+        assert_eq!(response.body["errors"][0]["message"], "complaint not found");
+    }
+    let mut codes = Vec::new();
+    for _ in 0..8 {
+        let response = app
+            .gql(
+                &Auth::None,
+                query,
+                json!({ "n": number, "p": "13812345678" }),
+            )
+            .await;
+        codes.push(
+            response.body["errors"][0]["extensions"]["code"]
+                .as_str()
+                .unwrap_or("OK")
+                .to_owned(),
+        );
+    }
+    // Ten lookups a minute per address: 3 above plus 7 more pass, the rest are refused.
+    assert_eq!(codes.iter().filter(|c| *c == "OK").count(), 7, "{codes:?}");
+    assert_eq!(codes.last().unwrap(), "RATE_LIMITED");
+}
+
+async fn reclassification_recomputes_deadlines_and_level(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = by_phone(&app, &w).await;
+    let created = app.clock_now();
+    assert_eq!(
+        time(&complaint["deadlines"]["resolutionDue"]),
+        created + Duration::hours(24)
+    );
+    app.clock.advance(Duration::hours(2));
+    let serious = ok(
+        &app,
+        &w.agent.auth,
+        "reclassifyComplaint",
+        &complaint,
+        ", severity: SERIOUS",
+    )
+    .await;
+    assert_eq!(serious["severity"], "SERIOUS");
+    assert_eq!(serious["escalationLevel"], 2);
+    assert_eq!(
+        time(&serious["deadlines"]["resolutionDue"]),
+        created + Duration::hours(72)
+    );
+}
