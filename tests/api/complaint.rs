@@ -24,6 +24,7 @@ db_tests!(
     customer_tracks_own_complaints_without_internals,
     track_complaint_by_number_and_phone_is_rate_limited,
     reclassification_recomputes_deadlines_and_level,
+    r_cls_2_serious_complaint_reaches_the_supervisors_at_once,
 );
 
 const FIELDS: &str = "id number status version severity channel escalationLevel
@@ -581,4 +582,35 @@ async fn reclassification_recomputes_deadlines_and_level(app: TestApp) {
         time(&serious["deadlines"]["resolutionDue"]),
         created + Duration::hours(72)
     );
+}
+
+async fn r_cls_2_serious_complaint_reaches_the_supervisors_at_once(app: TestApp) {
+    let w = app.repair_world().await;
+    let input = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+                        "category": "PROPERTY_DAMAGE", "description": "Leak ruined the floor" });
+    let complaint = file(&app, &w.agent.auth, input).await.data()["fileComplaint"].clone();
+    by_phone(&app, &w).await; // GENERAL: stays with the agent
+    let inbox = "{ escalationInbox { id complaintId toLevel automatic } }";
+    let seen = app.gql(&w.supervisor.auth, inbox, json!({})).await;
+    let items = seen.data()["escalationInbox"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["complaintId"], complaint["id"]);
+    assert_eq!(items[0]["toLevel"], 2);
+    let elsewhere = app.user(Role::Supervisor, Some(w.other_centre), None).await;
+    let other = app.gql(&elsewhere.auth, inbox, json!({})).await;
+    assert_eq!(other.data()["escalationInbox"], json!([]));
+    app.gql(&w.agent.auth, inbox, json!({}))
+        .await
+        .expect_code("FORBIDDEN");
+
+    let take = "mutation($id: ID!) { acknowledgeEscalation(id: $id) { acknowledgedAt } }";
+    app.gql(&elsewhere.auth, take, json!({ "id": items[0]["id"] }))
+        .await
+        .expect_code("NOT_FOUND");
+    let taken = app
+        .gql(&w.supervisor.auth, take, json!({ "id": items[0]["id"] }))
+        .await;
+    assert!(taken.data()["acknowledgeEscalation"]["acknowledgedAt"].is_string());
+    let after = app.gql(&w.supervisor.auth, inbox, json!({})).await;
+    assert_eq!(after.data()["escalationInbox"], json!([]));
 }

@@ -33,24 +33,28 @@ pub struct ComplaintDeadlines {
 #[derive(SimpleObject)]
 pub struct Escalation {
     id: ID,
+    complaint_id: ID,
     from_level: i32,
     to_level: i32,
     reason: String,
     automatic: bool,
     deadline_kind: Option<String>,
     created_at: DateTime<Utc>,
+    acknowledged_at: Option<DateTime<Utc>>,
 }
 
 impl From<entity::escalations::Model> for Escalation {
     fn from(e: entity::escalations::Model) -> Self {
         Self {
             id: id(e.id),
+            complaint_id: id(e.complaint_id),
             from_level: i32::from(e.from_level),
             to_level: i32::from(e.to_level),
             reason: e.reason,
             automatic: e.automatic,
             deadline_kind: e.deadline_kind,
             created_at: e.created_at,
+            acknowledged_at: e.acknowledged_at,
         }
     }
 }
@@ -274,6 +278,20 @@ impl ComplaintQuery {
     async fn complaint_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Complaint> {
         let env = env(ctx)?;
         Ok(Complaint(service::get(&env, key(&id, "complaint")?).await?))
+    }
+
+    /// Escalations of the supervisor's centre to manager level or above that nobody has taken
+    /// yet, oldest first: SERIOUS and MAJOR complaints arrive here at once (R-ESC-1).
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn escalation_inbox(&self, ctx: &Context<'_>) -> Result<Vec<Escalation>> {
+        let env = env(ctx)?;
+        let centre = env
+            .actor
+            .user()?
+            .service_centre_id
+            .ok_or(ApiError::Forbidden)?;
+        let rows = crate::store::escalations::inbox(env.db, centre).await?;
+        Ok(rows.into_iter().map(Escalation::from).collect())
     }
 
     /// The customer's own complaints, newest first.
@@ -518,6 +536,27 @@ impl ComplaintMutation {
         Ok(Complaint(
             service::escalate(&env, id, version, reason).await?,
         ))
+    }
+
+    /// A supervisor takes an escalation out of the inbox.
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn acknowledge_escalation(&self, ctx: &Context<'_>, id: ID) -> Result<Escalation> {
+        let env = env(ctx)?;
+        let escalation = crate::store::escalations::find(env.db, key(&id, "escalation")?)
+            .await?
+            .ok_or(ApiError::NotFound("escalation"))?;
+        // Only escalations of complaints the supervisor can see.
+        service::get(&env, escalation.complaint_id)
+            .await
+            .map_err(|_| ApiError::NotFound("escalation"))?;
+        let acknowledged = crate::store::escalations::acknowledge(
+            env.db,
+            escalation,
+            env.actor.user()?.id,
+            env.now,
+        )
+        .await?;
+        Ok(acknowledged.into())
     }
 
     /// Supervisors hand a complaint to another agent or supervisor of the centre.

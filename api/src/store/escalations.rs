@@ -67,3 +67,45 @@ pub async fn for_complaints(
         .all(db)
         .await?)
 }
+
+/// Escalations to the manager level or above that nobody of the centre has taken yet: the
+/// supervisors' inbox (R-ESC-1 "reported at once", R-ESC-2).
+pub async fn inbox(
+    db: &impl ConnectionTrait,
+    service_centre_id: i64,
+) -> ApiResult<Vec<escalations::Model>> {
+    use entity::complaints;
+    use sea_orm::sea_query::Query;
+    let centre_complaints = Query::select()
+        .column(complaints::Column::Id)
+        .from(complaints::Entity)
+        .and_where(complaints::Column::ServiceCentreId.eq(service_centre_id))
+        .to_owned();
+    Ok(escalations::Entity::find()
+        .filter(escalations::Column::AcknowledgedAt.is_null())
+        .filter(escalations::Column::ToLevel.gte(2))
+        .filter(escalations::Column::ComplaintId.in_subquery(centre_complaints))
+        .order_by_asc(escalations::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Marks an escalation as taken; the first acknowledgement stays.
+pub async fn acknowledge(
+    db: &impl ConnectionTrait,
+    escalation: escalations::Model,
+    by: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<escalations::Model> {
+    if escalation.acknowledged_at.is_some() {
+        return Ok(escalation);
+    }
+    let mut model: escalations::ActiveModel = escalation.into();
+    model.acknowledged_at = Set(Some(now));
+    model.acknowledged_by = Set(Some(by));
+    Ok(model.update(db).await?)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<escalations::Model>> {
+    Ok(escalations::Entity::find_by_id(id).one(db).await?)
+}
