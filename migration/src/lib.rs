@@ -2,6 +2,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod common;
 mod m20261122_000001_identity;
 mod m20261122_000002_repair_orders;
 mod m20261122_000003_complaints;

@@ -1,8 +1,9 @@
 //! Repair orders: assets, SLA policies (with the R-SLA-1/2 defaults), orders, their parts and
 //! labour lines, and the ticket timeline.
 
-use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::common::{index, timestamp_literal};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -67,12 +68,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // PostgreSQL will not take a text parameter for a timestamptz column without a cast;
-        // SQLite stores the text as it is.
-        let epoch: SimpleExpr = match manager.get_database_backend() {
-            DbBackend::Postgres => Expr::val(POLICY_EPOCH).cast_as("timestamptz"),
-            _ => Expr::val(POLICY_EPOCH),
-        };
+        let epoch = timestamp_literal(manager, POLICY_EPOCH);
         let mut defaults = Query::insert();
         defaults.into_table(SlaPolicies::Table).columns([
             SlaPolicies::TicketKind,
@@ -276,20 +272,6 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'static>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    columns: &[C],
-) -> Result<(), DbErr> {
-    let mut statement = Index::create();
-    statement.name(name).table(table);
-    for &column in columns {
-        statement.col(column);
-    }
-    manager.create_index(statement).await
 }
 
 #[derive(DeriveIden)]

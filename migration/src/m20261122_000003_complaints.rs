@@ -1,8 +1,9 @@
 //! Complaints: business calendar, complaint SLA policies (R-SLA-3..6 defaults), complaints,
 //! escalations and staff penalties; the top-level (general manager) flag on users.
 
-use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::common::{index, timestamp_literal};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -69,10 +70,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
-        let epoch: SimpleExpr = match manager.get_database_backend() {
-            DbBackend::Postgres => Expr::val(POLICY_EPOCH).cast_as("timestamptz"),
-            _ => Expr::val(POLICY_EPOCH),
-        };
+        let epoch = timestamp_literal(manager, POLICY_EPOCH);
         let mut defaults = Query::insert();
         defaults.into_table(SlaPolicies::Table).columns([
             SlaPolicies::TicketKind,
@@ -290,20 +288,6 @@ impl MigrationTrait for Migration {
             )
             .await
     }
-}
-
-async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'static>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    columns: &[C],
-) -> Result<(), DbErr> {
-    let mut statement = Index::create();
-    statement.name(name).table(table);
-    for &column in columns {
-        statement.col(column);
-    }
-    manager.create_index(statement).await
 }
 
 #[derive(DeriveIden)]

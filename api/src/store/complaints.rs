@@ -30,8 +30,7 @@ pub async fn insert(
     mut complaint: complaints::ActiveModel,
     received_at: DateTime<Utc>,
 ) -> ApiResult<complaints::Model> {
-    let placeholder = uuid::Uuid::new_v4().simple().to_string();
-    complaint.number = Set(format!("PENDING-{}", &placeholder[..16]));
+    complaint.number = Set(super::placeholder_number());
     let inserted = complaint.insert(db).await?;
     let mut numbered: complaints::ActiveModel = inserted.clone().into();
     numbered.number = Set(complaint_number(received_at, inserted.id));

@@ -30,3 +30,10 @@ pub async fn begin_write(db: &DatabaseConnection) -> ApiResult<DatabaseTransacti
     };
     Ok(db.begin_with_options(options).await?)
 }
+
+/// A unique stand-in for a ticket number in the moment between inserting a ticket and giving
+/// it the number that embeds its key.
+pub fn placeholder_number() -> String {
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("PENDING-{}", &random[..16])
+}

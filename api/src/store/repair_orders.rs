@@ -30,9 +30,7 @@ pub async fn insert(
     mut order: repair_orders::ActiveModel,
     reported_at: DateTime<Utc>,
 ) -> ApiResult<repair_orders::Model> {
-    // A unique stand-in for the moment between the two statements.
-    let placeholder = uuid::Uuid::new_v4().simple().to_string();
-    order.number = Set(format!("PENDING-{}", &placeholder[..16]));
+    order.number = Set(super::placeholder_number());
     let inserted = order.insert(db).await?;
     let mut numbered: repair_orders::ActiveModel = inserted.clone().into();
     numbered.number = Set(order_number(reported_at, inserted.id));
