@@ -1,8 +1,9 @@
 //! Demo data for trying the API from GraphiQL: one service centre, one user per role, a partner
-//! organization with an API key, and a few customers. Passwords and the key are random and
+//! organization with an API key, a few customers, repair orders and complaints. Passwords and the key are random and
 //! printed once (R-PRV-5: no default passwords); running it again issues fresh ones.
 
 use chrono::{DateTime, Days, Utc};
+use entity::complaints::{ComplaintCategory, ComplaintChannel};
 use entity::repair_lines::RepairLineKind;
 use entity::users::Role;
 use rand::distr::{Alphanumeric, SampleString};
@@ -13,7 +14,7 @@ use crate::auth::{api_keys, passwords};
 use crate::domain::identity::{Principal, UserPrincipal};
 use crate::domain::repair::RepairAction;
 use crate::error::{ApiError, ApiResult};
-use crate::services::{Env, RuleSettings, assets, repair_orders};
+use crate::services::{Env, RuleSettings, assets, complaints, repair_orders};
 use crate::store;
 
 /// What the demo seed created, to print for the person trying the API.
@@ -49,6 +50,12 @@ const PEOPLE: &[(Role, &str, &str, &str)] = &[
         "technician@servicedesk.demo",
         "Wang Technician",
         "13800000004",
+    ),
+    (
+        Role::Supervisor,
+        "manager@servicedesk.demo",
+        "Gao General-Manager",
+        "13800000005",
     ),
     (
         Role::Customer,
@@ -103,6 +110,7 @@ pub async fn seed_demo(
                         password_hash: Some(hash),
                         service_centre_id: Some(centre.id),
                         organization_id,
+                        top_level: email.starts_with("manager@"),
                     },
                     now,
                 )
@@ -279,5 +287,27 @@ async fn seed_repair_orders(
         None,
     )
     .await?;
+    // Two complaints: a GENERAL one with the agent, a SERIOUS one in the supervisors' inbox.
+    for (category, description) in [
+        (
+            ComplaintCategory::Delay,
+            "The technician came two hours late",
+        ),
+        (
+            ComplaintCategory::PropertyDamage,
+            "The leaking ice maker damaged the kitchen floor",
+        ),
+    ] {
+        let complaint = complaints::FileComplaint {
+            customer_id: Some(customer_id),
+            repair_order_id: Some(order.id),
+            service_centre_id: None,
+            channel: Some(ComplaintChannel::Phone),
+            category,
+            severity: None,
+            description: description.into(),
+        };
+        complaints::file(&env(&agent), complaint).await?;
+    }
     Ok(())
 }

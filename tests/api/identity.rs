@@ -256,6 +256,13 @@ async fn admin_creates_staff_and_customers(app: TestApp) {
         .await
         .expect_code("BAD_USER_INPUT");
 
+    let top_agent = json!({ "email": "ta@example.test", "name": "TA", "role": "AGENT",
+                            "serviceCentreId": centre.to_string(), "topLevel": true });
+    let response = app
+        .gql(&admin.auth, CREATE_USER, json!({ "input": top_agent }))
+        .await;
+    assert_eq!(response.expect_code("BAD_USER_INPUT")["field"], "topLevel");
+
     let bad_email = json!({ "email": "nope", "name": "N", "role": "CUSTOMER" });
     let response = app
         .gql(&admin.auth, CREATE_USER, json!({ "input": bad_email }))

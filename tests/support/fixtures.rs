@@ -57,6 +57,7 @@ impl TestApp {
                 password_hash: Some(hash),
                 service_centre_id,
                 organization_id,
+                top_level: false,
             },
             self.clock_now(),
         )

@@ -48,6 +48,10 @@ impl User {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Top-level supervisor (general manager).
+    async fn top_level(&self) -> bool {
+        self.0.top_level
+    }
 }
 
 #[derive(SimpleObject)]
@@ -146,6 +150,10 @@ pub struct CreateUserInput {
     service_centre_id: Option<ID>,
     /// For customers brought by a partner.
     organization_id: Option<ID>,
+    /// Supervisors only: the top level (general manager) who signs off serious complaints and
+    /// receives level-3 escalations.
+    #[graphql(default = false)]
+    top_level: bool,
 }
 
 #[derive(Default)]
@@ -255,6 +263,11 @@ impl IdentityMutation {
             ),
             None => None,
         };
+        if input.top_level && input.role != Role::Supervisor {
+            return Err(
+                ApiError::bad_input("topLevel", "only supervisors can be the top level").into(),
+            );
+        }
         let password_hash = match input.password {
             Some(password) => {
                 check_password_policy(&email, &password)?;
@@ -272,6 +285,7 @@ impl IdentityMutation {
                 password_hash,
                 service_centre_id,
                 organization_id,
+                top_level: input.top_level,
             },
             svc.clock.now(),
         )

@@ -32,6 +32,8 @@ pub struct NewUser {
     pub password_hash: Option<String>,
     pub service_centre_id: Option<i64>,
     pub organization_id: Option<i64>,
+    /// Top level (general manager): only for supervisors.
+    pub top_level: bool,
 }
 
 /// Inserts a user; a taken e-mail is a `CONFLICT`.
@@ -55,6 +57,7 @@ pub async fn insert(
         active: Set(true),
         service_centre_id: Set(user.service_centre_id),
         organization_id: Set(user.organization_id),
+        top_level: Set(user.top_level),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
