@@ -5,6 +5,7 @@
 use chrono::{DateTime, Days, Utc};
 use entity::complaints::{ComplaintCategory, ComplaintChannel};
 use entity::repair_lines::RepairLineKind;
+use entity::repair_orders::RequestType;
 use entity::users::Role;
 use rand::distr::{Alphanumeric, SampleString};
 use rust_decimal::Decimal;
@@ -194,7 +195,8 @@ async fn seed_repair_orders(
         customer_id: None,
         asset_id: asset,
         service_centre_id: None,
-        fault_description: fault.into(),
+        request_type: RequestType::Repair,
+        fault_description: Some(fault.into()),
         service_address: "Room 1201, 88 Century Avenue, Pudong, Shanghai".into(),
         contact_phone: "13912345678".into(),
         priority: None,

@@ -59,6 +59,20 @@ pub enum RepairChannel {
     Partner,
 }
 
+/// What the customer asks for (R-REP-2): a repair, or returning or exchanging the product.
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum RequestType {
+    #[sea_orm(string_value = "REPAIR")]
+    Repair,
+    #[sea_orm(string_value = "RETURN")]
+    Return,
+    #[sea_orm(string_value = "EXCHANGE")]
+    Exchange,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "repair_orders")]
 pub struct Model {
@@ -72,6 +86,8 @@ pub struct Model {
     pub service_centre_id: i64,
     /// The customer's partner organization, copied here so partner scoping is one predicate.
     pub organization_id: Option<i64>,
+    pub request_type: RequestType,
+    /// The fault, or the reason for a return/exchange (empty when none was needed, R-REP-4).
     pub fault_description: String,
     pub service_address: String,
     pub contact_phone: String,

@@ -21,6 +21,9 @@ pub enum SlaMetric {
     Solution,
     #[sea_orm(string_value = "RESOLUTION")]
     Resolution,
+    /// Days after purchase in which a return or exchange needs no reason (R-REP-4).
+    #[sea_orm(string_value = "RETURN_WINDOW")]
+    ReturnWindow,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

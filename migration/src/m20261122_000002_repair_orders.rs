@@ -79,13 +79,15 @@ impl MigrationTrait for Migration {
             SlaPolicies::RuleId,
             SlaPolicies::UpdatedAt,
         ]);
-        for (scope, minutes, rule) in [
-            ("IN_WARRANTY", 12 * 60, "R-SLA-1"),
-            ("OUT_OF_WARRANTY", 48 * 60, "R-SLA-2"),
+        for (metric, scope, minutes, rule) in [
+            ("ARRIVAL", "IN_WARRANTY", 12 * 60, "R-SLA-1"),
+            ("ARRIVAL", "OUT_OF_WARRANTY", 48 * 60, "R-SLA-2"),
+            // Whole days: 15 × 1440 minutes.
+            ("RETURN_WINDOW", "ANY", 15 * 24 * 60, "R-REP-4"),
         ] {
             defaults.values_panic([
                 "REPAIR_ORDER".into(),
-                "ARRIVAL".into(),
+                metric.into(),
                 scope.into(),
                 minutes.into(),
                 false.into(),
@@ -105,6 +107,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer(RepairOrders::AssetId))
                     .col(big_integer(RepairOrders::ServiceCentreId))
                     .col(big_integer_null(RepairOrders::OrganizationId))
+                    .col(string_len(RepairOrders::RequestType, 8))
                     .col(text(RepairOrders::FaultDescription))
                     .col(string_len(RepairOrders::ServiceAddress, 500))
                     .col(string_len(RepairOrders::ContactPhone, 32))
@@ -320,6 +323,7 @@ enum RepairOrders {
     AssetId,
     ServiceCentreId,
     OrganizationId,
+    RequestType,
     FaultDescription,
     ServiceAddress,
     ContactPhone,

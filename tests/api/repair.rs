@@ -26,6 +26,7 @@ db_tests!(
     keyset_pages_cover_every_order_once,
     list_filters_by_status_technician_breach_and_date,
     page_of_50_with_nested_fields_costs_constant_statements,
+    r_rep_4_return_within_15_days_needs_no_reason,
 );
 
 fn parse_time(value: &Value) -> DateTime<Utc> {
@@ -738,4 +739,59 @@ async fn page_of_50_with_nested_fields_costs_constant_statements(app: TestApp) {
     assert_eq!(small, large, "statements must not grow with the page size");
     // Authentication, the page, users, assets, lines, events.
     assert!(large <= 6, "{large} statements for one page");
+}
+
+async fn r_rep_4_return_within_15_days_needs_no_reason(app: TestApp) {
+    let w = app.repair_world().await;
+    let today = app.clock_now().date_naive();
+    let bought = |days_ago: i64| servicedesk::store::assets::NewAsset {
+        customer_id: w.customer.id,
+        model: "Kettle".into(),
+        serial_number: format!("K-{days_ago}"),
+        purchase_date: today - Duration::days(days_ago),
+        warranty_ends_on: today + Duration::days(300),
+    };
+    let recent = servicedesk::store::assets::insert(&app.db, bought(15), app.clock_now())
+        .await
+        .unwrap()
+        .id;
+    let older = servicedesk::store::assets::insert(&app.db, bought(16), app.clock_now())
+        .await
+        .unwrap()
+        .id;
+    let query = "mutation($input: ReportFaultInput!) { reportFault(input: $input) { requestType faultDescription } }";
+    let ask = |asset: i64, kind: &str, reason: Option<&str>| {
+        json!({ "input": { "assetId": asset.to_string(), "requestType": kind, "faultDescription": reason,
+                           "serviceAddress": "1 Road", "contactPhone": "13812345678" } })
+    };
+    let returned = app
+        .gql(&w.customer.auth, query, ask(recent, "RETURN", None))
+        .await;
+    assert_eq!(returned.data()["reportFault"]["requestType"], "RETURN");
+    assert_eq!(returned.data()["reportFault"]["faultDescription"], "");
+    app.gql(&w.customer.auth, query, ask(recent, "EXCHANGE", None))
+        .await
+        .data();
+    let late = app
+        .gql(&w.customer.auth, query, ask(older, "RETURN", None))
+        .await;
+    assert_eq!(
+        late.expect_code("BAD_USER_INPUT")["field"],
+        "faultDescription"
+    );
+    let with_reason = app
+        .gql(
+            &w.customer.auth,
+            query,
+            ask(older, "RETURN", Some("Too loud")),
+        )
+        .await;
+    assert_eq!(
+        with_reason.data()["reportFault"]["faultDescription"],
+        "Too loud"
+    );
+    let repair = app
+        .gql(&w.customer.auth, query, ask(recent, "REPAIR", None))
+        .await;
+    repair.expect_code("BAD_USER_INPUT");
 }

@@ -1,8 +1,8 @@
 //! Repair-order rules: who may do what (R-PRV-1/2/7), the state machine, the arrival deadline
 //! (R-SLA-1/2) and what the customer pays (R-REP-1).
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entity::repair_orders::{self, RepairStatus};
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
+use entity::repair_orders::{self, RepairStatus, RequestType};
 use entity::users::Role;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -215,6 +215,22 @@ pub fn order_number(reported_at: DateTime<Utc>, id: i64) -> String {
 /// In warranty when the fault is reported on or before the warranty's last day.
 pub fn in_warranty(warranty_ends_on: NaiveDate, reported_on: NaiveDate) -> bool {
     reported_on <= warranty_ends_on
+}
+
+/// R-REP-4: a return or exchange asked for within the window after purchase needs no reason;
+/// later ones, and every repair, must say what is wrong.
+pub fn needs_reason(
+    request: RequestType,
+    purchased_on: NaiveDate,
+    asked_on: NaiveDate,
+    window_days: u64,
+) -> bool {
+    match request {
+        RequestType::Repair => true,
+        RequestType::Return | RequestType::Exchange => purchased_on
+            .checked_add_days(Days::new(window_days))
+            .is_none_or(|end| asked_on > end),
+    }
 }
 
 /// Policy scope of the arrival limit: 12 h in warranty (R-SLA-1), 48 h out (R-SLA-2) by
@@ -513,6 +529,16 @@ mod tests {
         assert!(!in_warranty(ends, ends.succ_opt().unwrap()));
         assert_eq!(arrival_scope(true), "IN_WARRANTY");
         assert_eq!(arrival_scope(false), "OUT_OF_WARRANTY");
+    }
+
+    #[test]
+    fn r_rep_4_returns_inside_the_window_need_no_reason() {
+        let bought = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        assert!(!needs_reason(RequestType::Return, bought, day(16), 15));
+        assert!(needs_reason(RequestType::Return, bought, day(17), 15));
+        assert!(!needs_reason(RequestType::Exchange, bought, day(2), 15));
+        assert!(needs_reason(RequestType::Repair, bought, day(2), 15));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::repair_lines::{self, RepairLineKind};
-use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus};
+use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus, RequestType};
 use entity::users::Role;
 use entity::{assets, ticket_events};
 use rust_decimal::Decimal;
@@ -154,6 +154,9 @@ impl RepairOrder {
     }
     async fn channel(&self) -> RepairChannel {
         self.0.channel
+    }
+    async fn request_type(&self) -> RequestType {
+        self.0.request_type
     }
     async fn fault_description(&self) -> &str {
         &self.0.fault_description
@@ -516,7 +519,12 @@ pub struct ReportFaultInput {
     asset_id: ID,
     /// Staff report into their own centre; others default to the customer's.
     service_centre_id: Option<ID>,
-    fault_description: String,
+    /// REPAIR by default; RETURN and EXCHANGE within the no-reason window (15 days after
+    /// purchase by default) need no description (R-REP-4).
+    #[graphql(default_with = "RequestType::Repair")]
+    request_type: RequestType,
+    /// The fault, or the reason for a return or exchange.
+    fault_description: Option<String>,
     service_address: String,
     contact_phone: String,
     priority: Option<Priority>,
@@ -571,6 +579,7 @@ impl RepairMutation {
                     .service_centre_id
                     .map(|c| key(&c, "service centre"))
                     .transpose()?,
+                request_type: input.request_type,
                 fault_description: input.fault_description,
                 service_address: input.service_address,
                 contact_phone: input.contact_phone,

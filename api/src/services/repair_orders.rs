@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::repair_lines::RepairLineKind;
-use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus};
+use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus, RequestType};
 use entity::sla_policies::SlaMetric;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
@@ -21,7 +21,8 @@ pub struct ReportFault {
     pub customer_id: Option<i64>,
     pub asset_id: i64,
     pub service_centre_id: Option<i64>,
-    pub fault_description: String,
+    pub request_type: RequestType,
+    pub fault_description: Option<String>,
     pub service_address: String,
     pub contact_phone: String,
     pub priority: Option<Priority>,
@@ -49,28 +50,37 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         .timezone
         .parse()
         .map_err(|_| ApiError::Internal(format!("centre {} has a bad time zone", centre.id)))?;
-    let in_warranty = repair::in_warranty(
-        asset.warranty_ends_on,
-        env.now.with_timezone(&tz).date_naive(),
-    );
-    let policy = store::sla_policies::get(
-        env.db,
-        TicketKind::RepairOrder,
-        SlaMetric::Arrival,
-        repair::arrival_scope(in_warranty),
-    )
-    .await?;
-    let arrive_by = env.now + chrono::Duration::minutes(i64::from(policy.duration_minutes));
+    let today = env.now.with_timezone(&tz).date_naive();
+    let in_warranty = repair::in_warranty(asset.warranty_ends_on, today);
+    let policies = store::sla_policies::of_kind(env.db, TicketKind::RepairOrder).await?;
+    let policy_minutes = |metric: SlaMetric, scope: &str| {
+        policies
+            .iter()
+            .find(|p| p.metric == metric && p.scope == scope)
+            .map(|p| i64::from(p.duration_minutes))
+            .ok_or_else(|| ApiError::Internal(format!("no repair policy {metric:?}/{scope}")))
+    };
+    let arrival_minutes = policy_minutes(SlaMetric::Arrival, repair::arrival_scope(in_warranty))?;
+    let window_days =
+        u64::try_from(policy_minutes(SlaMetric::ReturnWindow, "ANY")? / (24 * 60)).unwrap_or(0);
+    let description = match input.fault_description.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => required_text("faultDescription", text, 2000)?,
+        _ if repair::needs_reason(input.request_type, asset.purchase_date, today, window_days) => {
+            return Err(ApiError::bad_input(
+                "faultDescription",
+                "describe the fault (or, after the no-reason window, the reason)",
+            ));
+        }
+        _ => String::new(),
+    };
+    let arrive_by = env.now + chrono::Duration::minutes(arrival_minutes);
     let order = repair_orders::ActiveModel {
         customer_id: Set(customer.id),
         asset_id: Set(asset.id),
         service_centre_id: Set(centre.id),
         organization_id: Set(customer.organization_id),
-        fault_description: Set(required_text(
-            "faultDescription",
-            &input.fault_description,
-            2000,
-        )?),
+        request_type: Set(input.request_type),
+        fault_description: Set(description),
         service_address: Set(required_text(
             "serviceAddress",
             &input.service_address,

@@ -22,6 +22,17 @@ pub async fn get(
         .ok_or_else(|| ApiError::Internal(format!("no SLA policy for {kind:?}/{metric:?}/{scope}")))
 }
 
+/// Every policy of one ticket kind.
+pub async fn of_kind(
+    db: &impl ConnectionTrait,
+    kind: TicketKind,
+) -> ApiResult<Vec<sla_policies::Model>> {
+    Ok(sla_policies::Entity::find()
+        .filter(sla_policies::Column::TicketKind.eq(kind))
+        .all(db)
+        .await?)
+}
+
 /// Every policy of one kind and scope (one statement for all of a ticket's clocks).
 pub async fn of_scope(
     db: &impl ConnectionTrait,
