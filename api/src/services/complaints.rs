@@ -199,6 +199,8 @@ struct Step {
 }
 
 impl Step {
+    /// Checks visibility and role, the caller's version, then the state machine; use cases
+    /// check their arguments after this, so callers who may not act learn nothing more.
     async fn begin(
         env: &Env<'_>,
         id: i64,
@@ -366,12 +368,12 @@ pub async fn acknowledge(
     next_contact_at: DateTime<Utc>,
     message: Option<String>,
 ) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::Acknowledge).await?;
     let promised = future("promisedResolutionAt", promised_resolution_at, env.now)?;
     let next_contact = future("nextContactAt", next_contact_at, env.now)?;
     let message = message
         .map(|m| required_text("message", &m, 4000))
         .transpose()?;
-    let step = Step::begin(env, id, version, ComplaintAction::Acknowledge).await?;
     let centre =
         store::directory::get_service_centre(&step.txn, step.complaint.service_centre_id).await?;
     let calendar = store::calendar::for_centre(&step.txn, &centre).await?;
@@ -408,9 +410,9 @@ pub async fn post_update(
     message: String,
     next_contact_at: DateTime<Utc>,
 ) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::PostUpdate).await?;
     let message = required_text("message", &message, 4000)?;
     let next_contact = future("nextContactAt", next_contact_at, env.now)?;
-    let step = Step::begin(env, id, version, ComplaintAction::PostUpdate).await?;
     let limits = deadlines(&step.txn, step.complaint.severity).await?;
     let changes = complaints::ActiveModel {
         next_update_due: Set(env.now + limits.progress_update),
@@ -436,9 +438,9 @@ pub async fn investigate(
     version: i32,
     input: Investigation,
 ) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::Investigate).await?;
     let cause = required_text("cause", &input.cause, 4000)?;
     let party = required_text("responsibleParty", &input.responsible_party, 200)?;
-    let step = Step::begin(env, id, version, ComplaintAction::Investigate).await?;
     let satisfies = step
         .complaint
         .solution_due
@@ -541,8 +543,8 @@ pub async fn resolve(
     resolution: String,
     compensation: Option<Decimal>,
 ) -> ApiResult<complaints::Model> {
-    let resolution = required_text("resolution", &resolution, 4000)?;
     let step = Step::begin(env, id, version, ComplaintAction::Resolve).await?;
+    let resolution = required_text("resolution", &resolution, 4000)?;
     complaint::check_resolution(&step.complaint, compensation)?;
     let changes = complaints::ActiveModel {
         resolution: Set(Some(resolution.clone())),
@@ -562,8 +564,8 @@ pub async fn reopen(
     version: i32,
     reason: String,
 ) -> ApiResult<complaints::Model> {
-    let reason = required_text("reason", &reason, 4000)?;
     let step = Step::begin(env, id, version, ComplaintAction::Reopen).await?;
+    let reason = required_text("reason", &reason, 4000)?;
     let limits = deadlines(&step.txn, step.complaint.severity).await?;
     let changes = complaints::ActiveModel {
         resolved_at: Set(None),
@@ -614,8 +616,8 @@ pub async fn escalate(
     version: i32,
     reason: String,
 ) -> ApiResult<complaints::Model> {
-    let reason = required_text("reason", &reason, 2000)?;
     let step = Step::begin(env, id, version, ComplaintAction::Escalate).await?;
+    let reason = required_text("reason", &reason, 2000)?;
     let from = step.complaint.escalation_level;
     if from >= TOP_LEVEL {
         return Err(ApiError::bad_input(

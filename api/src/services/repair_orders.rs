@@ -189,6 +189,8 @@ pub fn scope_of(actor: &Principal) -> ApiResult<Scope> {
 }
 
 /// A state change in progress: the order as read, inside the transaction that will write it.
+/// Use cases begin a step before checking their arguments, so callers who may not act learn
+/// nothing from validation errors.
 struct Step {
     txn: DatabaseTransaction,
     order: repair_orders::Model,
@@ -332,7 +334,7 @@ pub async fn assign_technician(
     step.commit(env, changes, note, None).await
 }
 
-/// Accept, start travel: the technician's acknowledgements, no data of their own.
+/// Steps that carry no data of their own: accept, start travel, confirm, close.
 pub async fn advance(
     env: &Env<'_>,
     id: i64,
@@ -340,8 +342,8 @@ pub async fn advance(
     action: RepairAction,
     note: Option<String>,
 ) -> ApiResult<repair_orders::Model> {
-    let note = optional_text("note", note, 2000)?;
     let step = Step::begin(env, id, version, action).await?;
+    let note = optional_text("note", note, 2000)?;
     let mut changes = repair_orders::ActiveModel::default();
     match action {
         RepairAction::Confirm => {}
@@ -390,10 +392,10 @@ pub async fn add_line(
     version: i32,
     line: NewLine,
 ) -> ApiResult<repair_orders::Model> {
+    let step = Step::begin(env, id, version, RepairAction::AddLine).await?;
     let description = required_text("description", &line.description, 500)?;
     let part_code = optional_text("partCode", line.part_code, 64)?;
     let amount = repair::line_amount(line.quantity, line.unit_price)?;
-    let step = Step::begin(env, id, version, RepairAction::AddLine).await?;
     let technician_id = env.actor.user()?.id;
     let existing = store::repair_lines::for_orders(&step.txn, &[id]).await?;
     store::repair_lines::insert(
@@ -430,8 +432,8 @@ pub async fn complete(
     version: i32,
     work_done: String,
 ) -> ApiResult<repair_orders::Model> {
-    let work_done = required_text("workDone", &work_done, 4000)?;
     let step = Step::begin(env, id, version, RepairAction::Complete).await?;
+    let work_done = required_text("workDone", &work_done, 4000)?;
     let changes = repair_orders::ActiveModel {
         completed_at: Set(Some(env.now)),
         ..Default::default()
@@ -446,8 +448,8 @@ pub async fn reject(
     version: i32,
     reason: String,
 ) -> ApiResult<repair_orders::Model> {
-    let reason = required_text("reason", &reason, 2000)?;
     let step = Step::begin(env, id, version, RepairAction::Reject).await?;
+    let reason = required_text("reason", &reason, 2000)?;
     step.commit(
         env,
         repair_orders::ActiveModel::default(),
@@ -463,8 +465,8 @@ pub async fn cancel(
     version: i32,
     reason: String,
 ) -> ApiResult<repair_orders::Model> {
-    let reason = required_text("reason", &reason, 2000)?;
     let step = Step::begin(env, id, version, RepairAction::Cancel).await?;
+    let reason = required_text("reason", &reason, 2000)?;
     let changes = repair_orders::ActiveModel {
         cancel_reason: Set(Some(reason.clone())),
         ..Default::default()
@@ -481,8 +483,8 @@ pub async fn schedule_appointment(
     window: (DateTime<Utc>, DateTime<Utc>),
     customer_requested: bool,
 ) -> ApiResult<repair_orders::Model> {
-    repair::check_window(window.0, window.1, env.now)?;
     let step = Step::begin(env, id, version, RepairAction::ScheduleAppointment).await?;
+    repair::check_window(window.0, window.1, env.now)?;
     let by_customer = env.actor.role() == Some(Role::Customer) || customer_requested;
     let deadline = repair::effective_arrival(step.order.policy_arrive_by, window, by_customer);
     let moved = deadline.at != step.order.arrive_by;
@@ -517,7 +519,6 @@ pub async fn add_note(
     note: String,
     public: bool,
 ) -> ApiResult<repair_orders::Model> {
-    let note = required_text("note", &note, 4000)?;
     let txn = store::begin_write(env.db).await?;
     let order = store::repair_orders::find(&txn, id)
         .await?
@@ -528,6 +529,7 @@ pub async fn add_note(
         &OrderParties::from(&order),
     )?;
     repair::next_status(RepairAction::AddNote, order.status)?;
+    let note = required_text("note", &note, 4000)?;
     append(
         &txn,
         env,
