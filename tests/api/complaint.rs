@@ -25,6 +25,7 @@ db_tests!(
     track_complaint_by_number_and_phone_is_rate_limited,
     reclassification_recomputes_deadlines_and_level,
     r_cls_2_serious_complaint_reaches_the_supervisors_at_once,
+    staff_list_the_centres_complaints_by_page_and_filter,
 );
 
 const FIELDS: &str = "id number status version severity channel escalationLevel
@@ -613,4 +614,60 @@ async fn r_cls_2_serious_complaint_reaches_the_supervisors_at_once(app: TestApp)
     assert!(taken.data()["acknowledgeEscalation"]["acknowledgedAt"].is_string());
     let after = app.gql(&w.supervisor.auth, inbox, json!({})).await;
     assert_eq!(after.data()["escalationInbox"], json!([]));
+}
+
+async fn staff_list_the_centres_complaints_by_page_and_filter(app: TestApp) {
+    let w = app.repair_world().await;
+    let mut numbers = Vec::new();
+    for _ in 0..5 {
+        app.clock.advance(Duration::minutes(1));
+        numbers.push(
+            by_phone(&app, &w).await["number"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    numbers.reverse();
+    let query = "query($after: String, $filter: ComplaintFilter) {
+        complaints(first: 2, after: $after, filter: $filter) {
+            edges { node { number } } pageInfo { hasNextPage endCursor } } }";
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app
+            .gql(&w.supervisor.auth, query, json!({ "after": after }))
+            .await;
+        let page = page.data()["complaints"].clone();
+        seen.extend(
+            page["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["number"].as_str().unwrap().to_owned()),
+        );
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, numbers);
+    let other = app.gql(&w.other_agent.auth, query, json!({})).await;
+    assert_eq!(other.data()["complaints"]["edges"], json!([]));
+    app.gql(&w.customer.auth, query, json!({}))
+        .await
+        .expect_code("FORBIDDEN");
+    let overdue = json!({ "overdue": true });
+    let none = app
+        .gql(&w.agent.auth, query, json!({ "filter": overdue }))
+        .await;
+    assert_eq!(none.data()["complaints"]["edges"], json!([]));
+    app.clock.advance(Duration::hours(25));
+    let all_late = app
+        .gql(&w.agent.auth, query, json!({ "filter": overdue }))
+        .await;
+    assert_eq!(
+        all_late.data()["complaints"]["pageInfo"]["hasNextPage"],
+        true
+    );
 }

@@ -8,14 +8,17 @@ use entity::users::Role;
 use rust_decimal::Decimal;
 
 use super::loaders::{ComplaintEventsKey, EscalationsKey, UserKey, loaders};
+use super::pagination::{KeysetConnection, PageRequest};
 use super::repair::TimelineEvent;
 use super::scalars::{id, key};
 use super::{ClientIp, RoleGuard, env};
 use crate::domain::complaint::level_words;
+use crate::domain::identity::Principal;
 use crate::domain::masking::mask_phone;
 use crate::domain::money::money;
 use crate::error::ApiError;
 use crate::services::complaints as service;
+use crate::store::complaints::{ListFilter, Scope};
 
 /// A complaint as staff and partners work on it.
 pub struct Complaint(pub complaints::Model);
@@ -268,6 +271,14 @@ pub struct FileComplaintInput {
     description: String,
 }
 
+#[derive(InputObject, Default)]
+pub struct ComplaintFilter {
+    status: Option<Vec<ComplaintStatus>>,
+    severity: Option<Vec<Severity>>,
+    /// Complaints with a deadline already passed (not yet handled by the sweeper, or at the top).
+    overdue: Option<bool>,
+}
+
 #[derive(Default)]
 pub struct ComplaintQuery;
 
@@ -278,6 +289,45 @@ impl ComplaintQuery {
     async fn complaint_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Complaint> {
         let env = env(ctx)?;
         Ok(Complaint(service::get(&env, key(&id, "complaint")?).await?))
+    }
+
+    /// The centre's complaints (agents, supervisors) or the organization's (partners), newest
+    /// first.
+    #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])")]
+    async fn complaints(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ComplaintFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<KeysetConnection<Complaint>> {
+        let env = env(ctx)?;
+        let scope = match env.actor {
+            Principal::Partner {
+                organization_id, ..
+            } => Scope::Organization(*organization_id),
+            Principal::User(user) => {
+                Scope::ServiceCentre(user.service_centre_id.ok_or(ApiError::Forbidden)?)
+            }
+            Principal::Anonymous => return Err(ApiError::Unauthenticated.into()),
+        };
+        let filter = filter.unwrap_or_default();
+        let filter = ListFilter {
+            statuses: filter.status.unwrap_or_default(),
+            severities: filter.severity.unwrap_or_default(),
+            overdue: filter.overdue,
+        };
+        let page = PageRequest::parse(first, after)?;
+        let rows = crate::store::complaints::list(
+            env.db,
+            scope,
+            &filter,
+            page.after,
+            page.limit(),
+            env.now,
+        )
+        .await?;
+        Ok(page.connection(rows, |row| (row.created_at, row.id), Complaint))
     }
 
     /// Escalations of the supervisor's centre to manager level or above that nobody has taken

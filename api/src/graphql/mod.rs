@@ -4,6 +4,7 @@ mod complaint;
 mod guard;
 mod identity;
 pub mod loaders;
+mod pagination;
 mod policy;
 mod repair;
 mod scalars;

@@ -1,8 +1,6 @@
 //! Repair orders over GraphQL: thin resolvers over `services::repair_orders`.
 
-use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::repair_lines::{self, RepairLineKind};
 use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus, RequestType};
@@ -11,6 +9,7 @@ use entity::{assets, ticket_events};
 use rust_decimal::Decimal;
 
 use super::loaders::{AssetKey, RepairEventsKey, RepairLinesKey, UserKey, loaders};
+use super::pagination::{KeysetConnection, PageRequest};
 use super::scalars::{id, key};
 use super::{RoleGuard, env, principal};
 use crate::domain::masking::{mask_address, mask_name, mask_phone};
@@ -19,9 +18,6 @@ use crate::domain::repair::{self, OrderParties, RepairAction};
 use crate::error::ApiError;
 use crate::services::{assets as asset_service, repair_orders as service};
 use crate::store::repair_orders::ListFilter;
-
-/// Largest page a client may ask for.
-const MAX_PAGE: usize = 100;
 
 pub struct RepairOrder(pub repair_orders::Model);
 
@@ -314,33 +310,7 @@ async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<entity::users::Mod
         .ok_or_else(|| ApiError::Internal(format!("user {user_id} missing")))?)
 }
 
-/// Keyset position `(created_at, id)`, opaque to clients.
-#[derive(Clone, Copy)]
-pub struct OrderCursor(DateTime<Utc>, i64);
-
-#[derive(Debug, thiserror::Error)]
-#[error("not a cursor from this API")]
-pub struct BadCursor;
-
-impl CursorType for OrderCursor {
-    type Error = BadCursor;
-
-    fn decode_cursor(s: &str) -> Result<Self, BadCursor> {
-        let invalid = || BadCursor;
-        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let (micros, id) = text.split_once(':').ok_or_else(invalid)?;
-        let micros = micros.parse().map_err(|_| invalid())?;
-        let created_at = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?;
-        Ok(Self(created_at, id.parse().map_err(|_| invalid())?))
-    }
-
-    fn encode_cursor(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.0.timestamp_micros(), self.1))
-    }
-}
-
-pub type RepairOrderConnection = Connection<OrderCursor, RepairOrder, EmptyFields, EmptyFields>;
+pub type RepairOrderConnection = KeysetConnection<RepairOrder>;
 
 #[derive(InputObject, Default)]
 pub struct RepairOrderFilter {
@@ -373,42 +343,25 @@ async fn page(
         reported_from: filter.reported_from,
         reported_to: filter.reported_to,
     };
-    let first = match first {
-        None => 20,
-        Some(n) if (1..=MAX_PAGE as i32).contains(&n) => n as usize,
-        Some(_) => {
-            return Err(
-                ApiError::bad_input("first", format!("first must be 1..={MAX_PAGE}")).into(),
-            );
-        }
-    };
-    let after = after
-        .map(|a| OrderCursor::decode_cursor(&a))
-        .transpose()
-        .map_err(|err| ApiError::bad_input("after", err.to_string()))?;
-    let mut rows = crate::store::repair_orders::list(
+    let page = PageRequest::parse(first, after)?;
+    let rows = crate::store::repair_orders::list(
         env.db,
         scope,
         &filter,
-        after.map(|c| (c.0, c.1)),
-        first as u64 + 1,
+        page.after,
+        page.limit(),
         env.now,
     )
     .await?;
-    let has_next = rows.len() > first;
-    rows.truncate(first);
-    prefetch(ctx, &rows).await?;
-    let mut connection = Connection::new(after.is_some(), has_next);
-    connection.edges.extend(
-        rows.into_iter()
-            .map(|row| Edge::new(OrderCursor(row.created_at, row.id), RepairOrder(row))),
-    );
+    let connection = page.connection(rows, |row| (row.created_at, row.id), RepairOrder);
+    let nodes: Vec<_> = connection.edges.iter().map(|edge| &edge.node.0).collect();
+    prefetch(ctx, &nodes).await?;
     Ok(connection)
 }
 
 /// Loads, one statement per kind, the nested data the query selects for a page, so the cost
 /// of a page does not depend on its size nor on how the field resolvers happen to be batched.
-async fn prefetch(ctx: &Context<'_>, rows: &[repair_orders::Model]) -> Result<(), ApiError> {
+async fn prefetch(ctx: &Context<'_>, rows: &[&repair_orders::Model]) -> Result<(), ApiError> {
     let node = ctx.look_ahead().field("edges").field("node");
     let loader = loaders(ctx)?;
     let selected = |field: &str| !rows.is_empty() && node.field(field).exists();

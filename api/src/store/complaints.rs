@@ -62,6 +62,62 @@ pub fn stale() -> ApiError {
     ApiError::Conflict("the complaint was changed by someone else; reload it and retry".into())
 }
 
+/// Whose complaints a listing covers.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope {
+    ServiceCentre(i64),
+    Organization(i64),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    pub statuses: Vec<entity::complaints::ComplaintStatus>,
+    pub severities: Vec<entity::complaints::Severity>,
+    /// Complaints with a deadline already passed.
+    pub overdue: Option<bool>,
+}
+
+/// One page, newest first, by keyset.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    filter: &ListFilter,
+    after: Option<super::Cursor>,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<complaints::Model>> {
+    let mut query = complaints::Entity::find().filter(match scope {
+        Scope::ServiceCentre(id) => Column::ServiceCentreId.eq(id),
+        Scope::Organization(id) => Column::OrganizationId.eq(id),
+    });
+    if !filter.statuses.is_empty() {
+        query = query.filter(Column::Status.is_in(filter.statuses.iter().copied()));
+    }
+    if !filter.severities.is_empty() {
+        query = query.filter(Column::Severity.is_in(filter.severities.iter().copied()));
+    }
+    match filter.overdue {
+        Some(true) => query = query.filter(Column::NextDeadline.lte(now)),
+        Some(false) => {
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(Column::NextDeadline.is_null())
+                    .add(Column::NextDeadline.gt(now)),
+            )
+        }
+        None => {}
+    }
+    if let Some(cursor) = after {
+        query = query.filter(super::after(Column::CreatedAt, Column::Id, cursor));
+    }
+    Ok(query
+        .order_by_desc(Column::CreatedAt)
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
 /// A customer's complaints, newest first.
 pub async fn of_customer(
     db: &impl ConnectionTrait,

@@ -13,9 +13,10 @@ pub mod repair_orders;
 pub mod sla_policies;
 pub mod users;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use crate::error::ApiResult;
@@ -36,4 +37,14 @@ pub async fn begin_write(db: &DatabaseConnection) -> ApiResult<DatabaseTransacti
 pub fn placeholder_number() -> String {
     let random = uuid::Uuid::new_v4().simple().to_string();
     format!("PENDING-{}", &random[..16])
+}
+
+/// Position in a newest-first listing: `(created_at, id)` of the last row seen.
+pub type Cursor = (DateTime<Utc>, i64);
+
+/// Rows strictly after `cursor` in `(created_at DESC, id DESC)` order.
+pub fn after<C: ColumnTrait>(created_at: C, id: C, (at, key): Cursor) -> Condition {
+    Condition::any()
+        .add(created_at.lt(at))
+        .add(Condition::all().add(created_at.eq(at)).add(id.lt(key)))
 }

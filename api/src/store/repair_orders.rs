@@ -7,6 +7,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
+use super::Cursor;
 use crate::domain::repair::order_number;
 use crate::error::{ApiError, ApiResult};
 
@@ -82,9 +83,6 @@ pub struct ListFilter {
     pub reported_to: Option<DateTime<Utc>>,
 }
 
-/// Position in the newest-first order: `(created_at, id)` of the last row seen.
-pub type Cursor = (DateTime<Utc>, i64);
-
 /// One page, newest first, by keyset on `(created_at, id)` — never OFFSET, so deep pages cost
 /// the same as the first.
 pub async fn list(
@@ -127,14 +125,8 @@ pub async fn list(
             is_breached.not()
         });
     }
-    if let Some((created_at, id)) = after {
-        query = query.filter(
-            Condition::any().add(Column::CreatedAt.lt(created_at)).add(
-                Condition::all()
-                    .add(Column::CreatedAt.eq(created_at))
-                    .add(Column::Id.lt(id)),
-            ),
-        );
+    if let Some(cursor) = after {
+        query = query.filter(super::after(Column::CreatedAt, Column::Id, cursor));
     }
     Ok(query
         .order_by_desc(Column::CreatedAt)

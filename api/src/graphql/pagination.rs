@@ -1,0 +1,89 @@
+//! Relay connections over keyset pagination on `(created_at, id)`, newest first — never
+//! OFFSET, so page 10,000 costs what page 1 does.
+
+use async_graphql::OutputType;
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::Cursor;
+
+/// Largest page a client may ask for.
+pub const MAX_PAGE: usize = 100;
+const DEFAULT_PAGE: usize = 20;
+
+/// Keyset position `(created_at, id)`, opaque to clients.
+#[derive(Clone, Copy)]
+pub struct KeysetCursor(DateTime<Utc>, i64);
+
+#[derive(Debug, thiserror::Error)]
+#[error("not a cursor from this API")]
+pub struct BadCursor;
+
+impl CursorType for KeysetCursor {
+    type Error = BadCursor;
+
+    fn decode_cursor(s: &str) -> Result<Self, BadCursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| BadCursor)?;
+        let text = String::from_utf8(bytes).map_err(|_| BadCursor)?;
+        let (micros, id) = text.split_once(':').ok_or(BadCursor)?;
+        let created_at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| BadCursor)?)
+            .ok_or(BadCursor)?;
+        Ok(Self(created_at, id.parse().map_err(|_| BadCursor)?))
+    }
+
+    fn encode_cursor(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.0.timestamp_micros(), self.1))
+    }
+}
+
+pub type KeysetConnection<N> = Connection<KeysetCursor, N, EmptyFields, EmptyFields>;
+
+/// A validated `first`/`after` pair.
+pub struct PageRequest {
+    pub first: usize,
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    pub fn parse(first: Option<i32>, after: Option<String>) -> ApiResult<Self> {
+        let first = match first {
+            None => DEFAULT_PAGE,
+            Some(n) => usize::try_from(n)
+                .ok()
+                .filter(|n| (1..=MAX_PAGE).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_input("first", format!("first must be 1..={MAX_PAGE}"))
+                })?,
+        };
+        let after = after
+            .map(|a| KeysetCursor::decode_cursor(&a))
+            .transpose()
+            .map_err(|err| ApiError::bad_input("after", err.to_string()))?
+            .map(|c| (c.0, c.1));
+        Ok(Self { first, after })
+    }
+
+    /// Rows to fetch: one more than the page, to know whether another page follows.
+    pub fn limit(&self) -> u64 {
+        self.first as u64 + 1
+    }
+
+    /// The connection for `rows` fetched with `limit()`.
+    pub fn connection<T, N: OutputType>(
+        &self,
+        mut rows: Vec<T>,
+        position: impl Fn(&T) -> Cursor,
+        node: impl Fn(T) -> N,
+    ) -> KeysetConnection<N> {
+        let has_next = rows.len() > self.first;
+        rows.truncate(self.first);
+        let mut connection = Connection::new(self.after.is_some(), has_next);
+        connection.edges.extend(rows.into_iter().map(|row| {
+            let (at, id) = position(&row);
+            Edge::new(KeysetCursor(at, id), node(row))
+        }));
+        connection
+    }
+}
