@@ -3,6 +3,7 @@
 
 mod complaint;
 mod identity;
+mod metrics;
 mod repair;
 mod repair_access;
 mod schema;

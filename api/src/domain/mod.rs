@@ -5,6 +5,7 @@ pub mod clock;
 pub mod complaint;
 pub mod identity;
 pub mod masking;
+pub mod metrics;
 pub mod money;
 pub mod repair;
 pub mod sla;

@@ -4,6 +4,7 @@ mod complaint;
 mod guard;
 mod identity;
 pub mod loaders;
+mod metrics;
 mod pagination;
 mod policy;
 mod repair;
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     repair::RepairQuery,
     complaint::ComplaintQuery,
     policy::PolicyQuery,
+    metrics::MetricsQuery,
 );
 
 #[derive(MergedObject, Default)]

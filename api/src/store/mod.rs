@@ -7,6 +7,7 @@ pub mod complaints;
 pub mod directory;
 pub mod escalations;
 pub mod events;
+pub mod metrics;
 pub mod penalties;
 pub mod repair_lines;
 pub mod repair_orders;

@@ -1,0 +1,200 @@
+//! Service metrics and the monthly complaint report, each number with its parts.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveTime, Utc};
+use entity::users::Role;
+
+use super::scalars::{id, key};
+use super::{RoleGuard, env};
+use crate::domain::identity::Principal;
+use crate::domain::metrics::{Ratio, finished_month};
+use crate::error::ApiError;
+use crate::store::metrics::{self, MetricsScope};
+
+#[derive(SimpleObject)]
+pub struct RatioMetric {
+    numerator: i64,
+    denominator: i64,
+    /// numerator / denominator; null when nothing was counted.
+    value: Option<f64>,
+}
+
+impl From<Ratio> for RatioMetric {
+    fn from(ratio: Ratio) -> Self {
+        Self {
+            numerator: ratio.numerator,
+            denominator: ratio.denominator,
+            value: ratio.value(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct LevelCount {
+    level: i32,
+    count: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct StaffPenalty {
+    user_id: ID,
+    name: String,
+    points: i64,
+    late_actions: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct GroupCount {
+    key: Option<String>,
+    count: i64,
+}
+
+fn groups(rows: Vec<metrics::Group>) -> Vec<GroupCount> {
+    rows.into_iter()
+        .map(|g| GroupCount {
+            key: g.key,
+            count: g.count,
+        })
+        .collect()
+}
+
+pub struct ServiceMetrics {
+    numbers: metrics::ServiceMetrics,
+}
+
+#[Object]
+impl ServiceMetrics {
+    /// Completed repairs never reopened / completed repairs.
+    async fn first_time_fix_rate(&self) -> RatioMetric {
+        self.numbers.first_time_fix.into()
+    }
+    /// Arrivals within the limit / arrivals (R-SLA-1/2).
+    async fn on_time_arrival_rate(&self) -> RatioMetric {
+        self.numbers.on_time_arrival.into()
+    }
+    /// Complaints received in the period and resolved / received.
+    async fn complaint_handling_rate(&self) -> RatioMetric {
+        self.numbers.complaint_handling.into()
+    }
+    /// Median hours from receipt to resolution of GENERAL complaints (target < 24, R-SLA-4).
+    async fn general_median_handling_hours(&self) -> Option<f64> {
+        self.numbers
+            .general_median_handling_seconds
+            .map(|s| s / 3600.0)
+    }
+    /// How many GENERAL complaints the median is over.
+    async fn general_handled(&self) -> i64 {
+        self.numbers.general_handled
+    }
+    /// Target 0 (R-CLS-3).
+    async fn major_complaints(&self) -> i64 {
+        self.numbers.major_complaints
+    }
+    async fn escalations_by_level(&self) -> Vec<LevelCount> {
+        self.numbers
+            .escalations_by_level
+            .iter()
+            .map(|l| LevelCount {
+                level: l.level,
+                count: l.count,
+            })
+            .collect()
+    }
+    /// Points per staff member (R-SLA-10, R-ESC-6); staff data, so not for partners.
+    async fn penalty_points(&self, ctx: &Context<'_>) -> Result<Vec<StaffPenalty>> {
+        if super::principal(ctx).role() == Some(Role::Partner) {
+            return Err(ApiError::Forbidden.into());
+        }
+        Ok(self
+            .numbers
+            .penalty_points
+            .iter()
+            .map(|p| StaffPenalty {
+                user_id: id(p.user_id),
+                name: p.name.clone(),
+                points: p.points,
+                late_actions: p.late_actions,
+            })
+            .collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct MonthlyComplaintReport {
+    month: String,
+    by_category: Vec<GroupCount>,
+    by_severity: Vec<GroupCount>,
+    by_outcome: Vec<GroupCount>,
+    top_causes: Vec<GroupCount>,
+    breaches: i64,
+}
+
+/// Supervisors see their centre, admins any centre or all, partners their organization.
+fn scope_for(actor: &Principal, centre: Option<&ID>) -> Result<MetricsScope, ApiError> {
+    let centre = centre.map(|c| key(c, "service centre")).transpose()?;
+    match actor {
+        Principal::Partner {
+            organization_id, ..
+        } => Ok(MetricsScope::Organization(*organization_id)),
+        Principal::User(user) if user.role == Role::Admin => {
+            Ok(centre.map_or(MetricsScope::All, MetricsScope::ServiceCentre))
+        }
+        Principal::User(user) if user.role == Role::Supervisor => {
+            match (centre, user.service_centre_id) {
+                (Some(asked), Some(own)) if asked != own => Err(ApiError::Forbidden),
+                (_, Some(own)) => Ok(MetricsScope::ServiceCentre(own)),
+                (_, None) => Err(ApiError::Forbidden),
+            }
+        }
+        Principal::User(_) => Err(ApiError::Forbidden),
+        Principal::Anonymous => Err(ApiError::Unauthenticated),
+    }
+}
+
+#[derive(Default)]
+pub struct MetricsQuery;
+
+#[Object]
+impl MetricsQuery {
+    /// Metrics over `[from, to)`.
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor, Role::Admin, Role::Partner])")]
+    async fn service_metrics(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        service_centre_id: Option<ID>,
+    ) -> Result<ServiceMetrics> {
+        let env = env(ctx)?;
+        if to <= from {
+            return Err(ApiError::bad_input("to", "the period must end after it starts").into());
+        }
+        let scope = scope_for(env.actor, service_centre_id.as_ref())?;
+        let numbers = metrics::service_metrics(env.db, from, to, scope).await?;
+        Ok(ServiceMetrics { numbers })
+    }
+
+    /// R-CMP-5: complaints received in a finished month (`YYYY-MM`, UTC).
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor, Role::Admin, Role::Partner])")]
+    async fn monthly_complaint_report(
+        &self,
+        ctx: &Context<'_>,
+        month: String,
+        service_centre_id: Option<ID>,
+    ) -> Result<MonthlyComplaintReport> {
+        let env = env(ctx)?;
+        let (start, end) = finished_month(month.trim(), env.now.date_naive())
+            .ok_or_else(|| ApiError::bad_input("month", "a finished month as YYYY-MM"))?;
+        let scope = scope_for(env.actor, service_centre_id.as_ref())?;
+        let at = |day: chrono::NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
+        let report = metrics::monthly_report(env.db, at(start), at(end), scope).await?;
+        Ok(MonthlyComplaintReport {
+            month: month.trim().to_owned(),
+            by_category: groups(report.by_category),
+            by_severity: groups(report.by_severity),
+            by_outcome: groups(report.by_outcome),
+            top_causes: groups(report.top_causes),
+            breaches: report.breaches,
+        })
+    }
+}

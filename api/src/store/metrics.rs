@@ -1,0 +1,276 @@
+//! Service metrics as SQL aggregates (GROUP BY / COUNT / SUM): nothing is loaded row by row.
+//! Statements use `$n` parameters, which both PostgreSQL and SQLite accept.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+
+use crate::domain::metrics::{Ratio, median_window};
+use crate::error::{ApiError, ApiResult};
+
+/// Whose tickets are counted.
+#[derive(Clone, Copy, Debug)]
+pub enum MetricsScope {
+    All,
+    ServiceCentre(i64),
+    Organization(i64),
+}
+
+/// A half-open period `[from, to)` and a scope: the parameters `$1`, `$2` (and `$3`).
+struct Query {
+    backend: DbBackend,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    scope: MetricsScope,
+}
+
+impl Query {
+    /// `AND <alias>.<column> = $3` for the scope, empty for all.
+    fn scope(&self, alias: &str) -> String {
+        match self.scope {
+            MetricsScope::All => String::new(),
+            MetricsScope::ServiceCentre(_) => format!(" AND {alias}.service_centre_id = $3"),
+            MetricsScope::Organization(_) => format!(" AND {alias}.organization_id = $3"),
+        }
+    }
+
+    fn statement(&self, sql: String) -> Statement {
+        let mut values: Vec<Value> = vec![self.from.into(), self.to.into()];
+        match self.scope {
+            MetricsScope::All => {}
+            MetricsScope::ServiceCentre(id) | MetricsScope::Organization(id) => {
+                values.push(id.into())
+            }
+        }
+        Statement::from_sql_and_values(self.backend, sql, values)
+    }
+
+    /// Seconds between two timestamp columns.
+    fn seconds_between(&self, start: &str, end: &str) -> String {
+        match self.backend {
+            DbBackend::Postgres => {
+                format!("CAST(EXTRACT(EPOCH FROM ({end} - {start})) AS DOUBLE PRECISION)")
+            }
+            _ => format!("((julianday({end}) - julianday({start})) * 86400.0)"),
+        }
+    }
+}
+
+#[derive(FromQueryResult)]
+struct RatioRow {
+    numerator: Option<i64>,
+    denominator: i64,
+}
+
+#[derive(FromQueryResult)]
+struct CountRow {
+    count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct Seconds {
+    seconds: f64,
+}
+
+#[derive(FromQueryResult)]
+pub struct LevelCount {
+    pub level: i32,
+    pub count: i64,
+}
+
+#[derive(FromQueryResult)]
+pub struct StaffPoints {
+    pub user_id: i64,
+    pub name: String,
+    pub points: i64,
+    pub late_actions: i64,
+}
+
+#[derive(FromQueryResult)]
+pub struct Group {
+    pub key: Option<String>,
+    pub count: i64,
+}
+
+/// The counted numbers behind `serviceMetrics`.
+pub struct ServiceMetrics {
+    pub first_time_fix: Ratio,
+    pub on_time_arrival: Ratio,
+    pub complaint_handling: Ratio,
+    pub general_median_handling_seconds: Option<f64>,
+    pub general_handled: i64,
+    pub major_complaints: i64,
+    pub escalations_by_level: Vec<LevelCount>,
+    pub penalty_points: Vec<StaffPoints>,
+}
+
+async fn ratio(db: &impl ConnectionTrait, q: &Query, sql: String) -> ApiResult<Ratio> {
+    let row = RatioRow::find_by_statement(q.statement(sql))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::Internal("aggregate returned no row".into()))?;
+    Ok(Ratio {
+        numerator: row.numerator.unwrap_or(0),
+        denominator: row.denominator,
+    })
+}
+
+async fn count(db: &impl ConnectionTrait, q: &Query, sql: String) -> ApiResult<i64> {
+    Ok(CountRow::find_by_statement(q.statement(sql))
+        .one(db)
+        .await?
+        .map_or(0, |row| row.count))
+}
+
+pub async fn service_metrics(
+    db: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    scope: MetricsScope,
+) -> ApiResult<ServiceMetrics> {
+    let q = Query {
+        backend: db.get_database_backend(),
+        from,
+        to,
+        scope,
+    };
+    // Completed repairs that never had to be reopened.
+    let first_time_fix = ratio(db, &q, format!(
+        "SELECT COUNT(*) AS denominator, CAST(SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM ticket_events e \
+         WHERE e.ticket_kind = 'REPAIR_ORDER' AND e.ticket_id = r.id AND e.to_status = 'REOPENED') \
+         THEN 1 ELSE 0 END) AS BIGINT) AS numerator \
+         FROM repair_orders r WHERE r.completed_at >= $1 AND r.completed_at < $2{}",
+        q.scope("r")
+    ))
+    .await?;
+    // Arrivals within the limit in force (R-SLA-1/2).
+    let on_time_arrival = ratio(db, &q, format!(
+        "SELECT COUNT(*) AS denominator, CAST(SUM(CASE WHEN r.arrival_breached THEN 0 ELSE 1 END) AS BIGINT) AS numerator \
+         FROM repair_orders r WHERE r.arrived_at >= $1 AND r.arrived_at < $2{}",
+        q.scope("r")
+    ))
+    .await?;
+    // Complaints received in the period that are resolved (or closed).
+    let complaint_handling = ratio(db, &q, format!(
+        "SELECT COUNT(*) AS denominator, CAST(SUM(CASE WHEN c.resolved_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS numerator \
+         FROM complaints c WHERE c.created_at >= $1 AND c.created_at < $2{}",
+        q.scope("c")
+    ))
+    .await?;
+    let general = format!(
+        "FROM complaints c WHERE c.severity = 'GENERAL' AND c.resolved_at IS NOT NULL \
+         AND c.created_at >= $1 AND c.created_at < $2{}",
+        q.scope("c")
+    );
+    let general_handled = count(db, &q, format!("SELECT COUNT(*) AS count {general}")).await?;
+    // R-SLA-4: median handling time of GENERAL complaints, from the middle row(s).
+    let general_median_handling_seconds = match median_window(general_handled) {
+        None => None,
+        Some((offset, take)) => {
+            let seconds = q.seconds_between("c.created_at", "c.resolved_at");
+            let sql = format!(
+                "SELECT {seconds} AS seconds {general} ORDER BY seconds LIMIT {take} OFFSET {offset}"
+            );
+            let middle = Seconds::find_by_statement(q.statement(sql)).all(db).await?;
+            // SQLite's julianday() is a float of days: good to about a millisecond, so round there.
+            let seconds = middle.iter().map(|m| (m.seconds * 1000.0).round() / 1000.0);
+            Some(seconds.sum::<f64>() / middle.len().max(1) as f64)
+        }
+    };
+    let major_complaints = count(
+        db,
+        &q,
+        format!(
+            "SELECT COUNT(*) AS count FROM complaints c \
+         WHERE c.severity = 'MAJOR' AND c.created_at >= $1 AND c.created_at < $2{}",
+            q.scope("c")
+        ),
+    )
+    .await?;
+    let escalations_by_level = LevelCount::find_by_statement(q.statement(format!(
+        "SELECT CAST(x.to_level AS INTEGER) AS level, COUNT(*) AS count FROM escalations x \
+         JOIN complaints c ON c.id = x.complaint_id \
+         WHERE x.created_at >= $1 AND x.created_at < $2{} GROUP BY x.to_level ORDER BY x.to_level",
+        q.scope("c")
+    )))
+    .all(db)
+    .await?;
+    // R-SLA-10 / R-ESC-6: points per person.
+    let penalty_points = StaffPoints::find_by_statement(q.statement(format!(
+        "SELECT p.user_id AS user_id, u.name AS name, CAST(SUM(p.points) AS BIGINT) AS points, COUNT(*) AS late_actions \
+         FROM staff_penalties p JOIN users u ON u.id = p.user_id JOIN complaints c ON c.id = p.complaint_id \
+         WHERE p.created_at >= $1 AND p.created_at < $2{} GROUP BY p.user_id, u.name ORDER BY points DESC, p.user_id",
+        q.scope("c")
+    )))
+    .all(db)
+    .await?;
+    Ok(ServiceMetrics {
+        first_time_fix,
+        on_time_arrival,
+        complaint_handling,
+        general_median_handling_seconds,
+        general_handled,
+        major_complaints,
+        escalations_by_level,
+        penalty_points,
+    })
+}
+
+/// R-CMP-5: complaints received in a month by category, severity, outcome, and top causes.
+pub struct MonthlyReport {
+    pub by_category: Vec<Group>,
+    pub by_severity: Vec<Group>,
+    pub by_outcome: Vec<Group>,
+    pub top_causes: Vec<Group>,
+    /// Deadlines missed and escalated automatically during the month.
+    pub breaches: i64,
+}
+
+pub async fn monthly_report(
+    db: &impl ConnectionTrait,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    scope: MetricsScope,
+) -> ApiResult<MonthlyReport> {
+    let q = Query {
+        backend: db.get_database_backend(),
+        from,
+        to,
+        scope,
+    };
+    let grouped = |column: &str, extra: &str| {
+        format!(
+            "SELECT c.{column} AS key, COUNT(*) AS count FROM complaints c \
+             WHERE c.created_at >= $1 AND c.created_at < $2{}{extra} GROUP BY c.{column} ORDER BY count DESC, key",
+            q.scope("c")
+        )
+    };
+    let by_category = Group::find_by_statement(q.statement(grouped("category", "")))
+        .all(db)
+        .await?;
+    let by_severity = Group::find_by_statement(q.statement(grouped("severity", "")))
+        .all(db)
+        .await?;
+    let by_outcome = Group::find_by_statement(q.statement(grouped("status", "")))
+        .all(db)
+        .await?;
+    let top_causes = Group::find_by_statement(q.statement(format!(
+        "{} LIMIT 5",
+        grouped("cause", " AND c.cause IS NOT NULL")
+    )))
+    .all(db)
+    .await?;
+    let breaches = count(db, &q, format!(
+        "SELECT COUNT(*) AS count FROM escalations x JOIN complaints c ON c.id = x.complaint_id \
+         WHERE x.automatic = {} AND x.deadline_kind IS NOT NULL AND x.created_at >= $1 AND x.created_at < $2{}",
+        if q.backend == DbBackend::Postgres { "TRUE" } else { "1" },
+        q.scope("c")
+    ))
+    .await?;
+    Ok(MonthlyReport {
+        by_category,
+        by_severity,
+        by_outcome,
+        top_causes,
+        breaches,
+    })
+}

@@ -1,0 +1,238 @@
+//! Service metrics and the monthly report over known data: every number checked, on SQLite and
+//! PostgreSQL (R-SLA-1/2, R-SLA-4, R-CLS-3, R-SLA-10, R-CMP-5).
+
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+use servicedesk::jobs::sla_sweeper::sweep_once;
+use servicedesk_tests::{Auth, RepairWorld, TestApp, db_tests};
+
+db_tests!(
+    metrics_count_exactly_what_happened,
+    r_cmp_5_monthly_report_for_a_finished_month
+);
+
+const COMPLAINT: &str = "id number version status";
+
+async fn file(app: &TestApp, w: &RepairWorld, category: &str, severity: &str) -> Value {
+    let query = format!(
+        "mutation($input: FileComplaintInput!) {{ fileComplaint(input: $input) {{ {COMPLAINT} }} }}"
+    );
+    let input = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE", "category": category,
+                        "severity": severity, "description": "x" });
+    app.gql(&w.agent.auth, &query, json!({ "input": input }))
+        .await
+        .data()["fileComplaint"]
+        .clone()
+}
+
+async fn step(app: &TestApp, auth: &Auth, name: &str, complaint: &Value, args: &str) -> Value {
+    let query = format!(
+        "mutation($id: ID!, $version: Int!) {{ {name}(id: $id, version: $version{args}) {{ {COMPLAINT} }} }}"
+    );
+    app.gql(
+        auth,
+        &query,
+        json!({ "id": complaint["id"], "version": complaint["version"] }),
+    )
+    .await
+    .data()[name]
+        .clone()
+}
+
+async fn acknowledge(app: &TestApp, w: &RepairWorld, complaint: &Value) -> Value {
+    let now = app.clock_now();
+    let args = format!(
+        ", promisedResolutionAt: \"{}\", nextContactAt: \"{}\"",
+        (now + Duration::hours(8)).to_rfc3339(),
+        (now + Duration::hours(2)).to_rfc3339()
+    );
+    step(app, &w.agent.auth, "acknowledgeComplaint", complaint, &args).await
+}
+
+async fn handle(app: &TestApp, w: &RepairWorld, complaint: &Value) {
+    let c = acknowledge(app, w, complaint).await;
+    let args = ", cause: \"Late dispatch\", responsibleParty: \"Dispatch\", justified: true";
+    let c = step(app, &w.agent.auth, "recordInvestigation", &c, args).await;
+    step(
+        app,
+        &w.agent.auth,
+        "resolveComplaint",
+        &c,
+        ", resolution: \"Apologised\"",
+    )
+    .await;
+}
+
+/// Three repairs (one reopened, one late), five complaints (two resolved in 2 h and 6 h, one
+/// acknowledged 15 min late, one SERIOUS, one MAJOR) and one sweep.
+async fn known_history(app: &TestApp, w: &RepairWorld) {
+    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    app.order_in(w, "COMPLETED").await;
+    let reopened = app.order_in(w, "REOPENED").await;
+    let mut order = app
+        .repair_ok(&w.agent.auth, "assignTechnician", &reopened, &tech)
+        .await;
+    for name in ["acceptRepair", "startTravel", "markArrived"] {
+        order = app.repair_ok(&w.technician.auth, name, &order, "").await;
+    }
+    app.repair_ok(
+        &w.technician.auth,
+        "completeRepair",
+        &order,
+        ", workDone: \"again\"",
+    )
+    .await;
+
+    let g1 = file(app, w, "SERVICE_ATTITUDE", "GENERAL").await;
+    let g2 = file(app, w, "SERVICE_ATTITUDE", "GENERAL").await;
+    let g3 = file(app, w, "SERVICE_ATTITUDE", "GENERAL").await;
+    file(app, w, "PROPERTY_DAMAGE", "GENERAL").await; // SERIOUS by category
+    file(app, w, "OTHER", "MAJOR").await;
+    app.clock.advance(Duration::hours(2));
+    handle(app, w, &g1).await;
+    app.clock.advance(Duration::hours(4));
+    handle(app, w, &g2).await;
+
+    let late = app.order_in(w, "EN_ROUTE").await;
+    app.clock.advance(Duration::hours(13)); // past its 12 h limit
+    let late = app
+        .repair_ok(&w.technician.auth, "markArrived", &late, "")
+        .await;
+    app.repair_ok(
+        &w.technician.auth,
+        "completeRepair",
+        &late,
+        ", workDone: \"fixed\"",
+    )
+    .await;
+
+    app.clock
+        .advance(Duration::hours(5) + Duration::minutes(15)); // 24 h 15 min after filing
+    acknowledge(app, w, &g3).await;
+    app.clock.advance(Duration::minutes(5));
+    sweep_once(&app.db, app.clock_now()).await.unwrap();
+}
+
+const METRICS: &str = "query($from: DateTime!, $to: DateTime!, $centre: ID) {
+  serviceMetrics(from: $from, to: $to, serviceCentreId: $centre) {
+    firstTimeFixRate { numerator denominator value }
+    onTimeArrivalRate { numerator denominator value }
+    complaintHandlingRate { numerator denominator value }
+    generalMedianHandlingHours generalHandled majorComplaints
+    escalationsByLevel { level count }
+    penaltyPoints { userId points lateActions } } }";
+
+async fn metrics_count_exactly_what_happened(app: TestApp) {
+    let w = app.repair_world().await;
+    let start = app.clock_now() - Duration::hours(1);
+    known_history(&app, &w).await;
+    let period =
+        json!({ "from": start.to_rfc3339(), "to": (start + Duration::days(30)).to_rfc3339() });
+    let response = app.gql(&w.supervisor.auth, METRICS, period.clone()).await;
+    let m = &response.data()["serviceMetrics"];
+    assert_eq!(
+        m["firstTimeFixRate"],
+        json!({ "numerator": 2, "denominator": 3, "value": 2.0 / 3.0 })
+    );
+    assert_eq!(
+        m["onTimeArrivalRate"],
+        json!({ "numerator": 2, "denominator": 3, "value": 2.0 / 3.0 })
+    );
+    assert_eq!(
+        m["complaintHandlingRate"],
+        json!({ "numerator": 2, "denominator": 5, "value": 0.4 })
+    );
+    assert_eq!(m["generalMedianHandlingHours"], 4.0);
+    assert_eq!(m["generalHandled"], 2);
+    assert_eq!(m["majorComplaints"], 1);
+    // At filing: SERIOUS → 2, MAJOR → 3; the sweep: the late GENERAL 1 → 2, SERIOUS 2 → 3.
+    assert_eq!(
+        m["escalationsByLevel"],
+        json!([{ "level": 2, "count": 2 }, { "level": 3, "count": 2 }])
+    );
+    assert_eq!(
+        m["penaltyPoints"],
+        json!([{ "userId": w.agent.id.to_string(), "points": 10, "lateActions": 1 }])
+    );
+
+    // A period before anything happened counts nothing.
+    let empty =
+        json!({ "from": (start - Duration::days(2)).to_rfc3339(), "to": start.to_rfc3339() });
+    let none = app.gql(&w.admin.auth, METRICS, empty).await;
+    assert_eq!(
+        none.data()["serviceMetrics"]["complaintHandlingRate"]["value"],
+        Value::Null
+    );
+
+    // Who may read what.
+    let elsewhere = app
+        .user(entity::users::Role::Supervisor, Some(w.other_centre), None)
+        .await;
+    let mut ours = period.clone();
+    ours["centre"] = json!(w.centre.to_string());
+    app.gql(&elsewhere.auth, METRICS, ours.clone())
+        .await
+        .expect_code("FORBIDDEN");
+    app.gql(&w.admin.auth, METRICS, ours).await.data();
+    app.gql(&w.agent.auth, METRICS, period.clone())
+        .await
+        .expect_code("FORBIDDEN");
+    let partner = app.gql(&w.partner, METRICS, period).await;
+    assert_eq!(
+        partner.code(),
+        "FORBIDDEN",
+        "staff penalties are not for partners"
+    );
+    let partner_rates = "query($from: DateTime!, $to: DateTime!) { serviceMetrics(from: $from, to: $to) { complaintHandlingRate { denominator } } }";
+    let scoped = app
+        .gql(
+            &w.partner,
+            partner_rates,
+            json!({ "from": start.to_rfc3339(), "to": (start + Duration::days(30)).to_rfc3339() }),
+        )
+        .await;
+    assert_eq!(
+        scoped.data()["serviceMetrics"]["complaintHandlingRate"]["denominator"],
+        0
+    );
+}
+
+async fn r_cmp_5_monthly_report_for_a_finished_month(app: TestApp) {
+    let w = app.repair_world().await;
+    known_history(&app, &w).await;
+    let query = "query($month: String!) { monthlyComplaintReport(month: $month) {
+        month breaches byCategory { key count } bySeverity { key count } byOutcome { key count } topCauses { key count } } }";
+    app.gql(&w.supervisor.auth, query, json!({ "month": "2026-11" }))
+        .await
+        .expect_code("BAD_USER_INPUT");
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 3, 8, 0, 0).unwrap());
+    let response = app
+        .gql(&w.supervisor.auth, query, json!({ "month": "2026-11" }))
+        .await;
+    let report = &response.data()["monthlyComplaintReport"];
+    assert_eq!(
+        report["byCategory"],
+        json!([{ "key": "SERVICE_ATTITUDE", "count": 3 }, { "key": "OTHER", "count": 1 }, { "key": "PROPERTY_DAMAGE", "count": 1 }])
+    );
+    assert_eq!(
+        report["bySeverity"],
+        json!([{ "key": "GENERAL", "count": 3 }, { "key": "MAJOR", "count": 1 }, { "key": "SERIOUS", "count": 1 }])
+    );
+    assert_eq!(
+        report["byOutcome"],
+        json!([{ "key": "RECEIVED", "count": 2 }, { "key": "RESOLVED", "count": 2 }, { "key": "ACKNOWLEDGED", "count": 1 }])
+    );
+    assert_eq!(
+        report["topCauses"],
+        json!([{ "key": "Late dispatch", "count": 2 }])
+    );
+    assert_eq!(report["breaches"], 2);
+    let october = app
+        .gql(&w.supervisor.auth, query, json!({ "month": "2026-10" }))
+        .await;
+    assert_eq!(
+        october.data()["monthlyComplaintReport"]["byCategory"],
+        json!([])
+    );
+}
