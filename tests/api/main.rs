@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set.
 
 mod complaint;
+mod complaint_roles;
 mod identity;
 mod metrics;
 mod repair;

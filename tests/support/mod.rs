@@ -87,6 +87,11 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The rule settings the server runs with, for calling use cases directly.
+    pub fn state_settings(&self) -> servicedesk::services::RuleSettings {
+        test_config().rule_settings()
+    }
+
     /// Statements run while `work` ran.
     pub async fn count_statements<T>(
         &self,
