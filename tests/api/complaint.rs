@@ -125,6 +125,8 @@ async fn r_cmp_1_receipt_records_time_content_channel_and_order(app: TestApp) {
         .expect_code("NOT_FOUND");
 }
 
+/// R-CLS-1 (GENERAL stays with the agent), R-CLS-2 (damage, injury → SERIOUS, manager),
+/// R-CLS-3 (MAJOR → top level).
 async fn r_cls_2_property_damage_is_at_least_serious(app: TestApp) {
     let w = app.repair_world().await;
     for (category, requested, expected, level) in [
@@ -285,6 +287,8 @@ async fn r_sla_5_solution_due_one_working_day_across_weekend_and_holiday(app: Te
     assert_eq!(time(&acknowledged["deadlines"]["solutionDue"]), due);
 }
 
+/// The first-response (R-SLA-6), update (R-SLA-3) and GENERAL resolution (R-SLA-4) clocks all run
+/// out 24 h after filing; missing them together escalates once, every further day once more.
 async fn r_esc_2_missed_update_escalates_once_per_day_up_to_the_top(app: TestApp) {
     let w = app.repair_world().await;
     let complaint = by_phone(&app, &w).await;
