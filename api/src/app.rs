@@ -2,6 +2,7 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Duration;
 use sea_orm::DatabaseConnection;
@@ -19,15 +20,23 @@ pub struct AppState {
     pub tokens: Arc<TokenIssuer>,
     pub schema: AppSchema,
     pub body_limit_bytes: usize,
+    /// SQL statements run through the pool since start, for `/metrics`.
+    pub sql_statements: Arc<AtomicU64>,
 }
 
 impl AppState {
+    /// Builds the state; statements are counted on `db` from here on.
     pub fn new(
-        db: DatabaseConnection,
+        mut db: DatabaseConnection,
         clock: Arc<dyn Clock>,
         config: &Config,
         jwt_secret: &str,
     ) -> Self {
+        let sql_statements = Arc::new(AtomicU64::new(0));
+        let counter = sql_statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         let tokens = Arc::new(TokenIssuer::new(
             jwt_secret,
             Duration::seconds(i64::from(config.token_ttl_seconds)),
@@ -53,6 +62,7 @@ impl AppState {
             tokens,
             schema,
             body_limit_bytes: config.body_limit_bytes,
+            sql_statements,
         }
     }
 }

@@ -14,6 +14,7 @@ db_tests!(
     bad_argument_value_is_bad_user_input,
     depth_and_complexity_limits_reject_bombs,
     graphiql_is_served,
+    metrics_count_sql_statements,
 );
 
 async fn post_raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
@@ -144,4 +145,34 @@ async fn graphiql_is_served(app: TestApp) {
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     assert!(response.text().await.unwrap().contains("graphiql"));
+}
+
+async fn metrics_count_sql_statements(app: TestApp) {
+    let read = || async {
+        let text = app
+            .http
+            .get(format!("{}/metrics", app.base_url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("servicedesk_sql_statements_total "))
+            .unwrap()
+            .to_owned();
+        line.rsplit(' ').next().unwrap().parse::<u64>().unwrap()
+    };
+    let before = read().await;
+    let user = app.user(entity::users::Role::Customer, None, None).await;
+    app.gql(&user.auth, "{ me { role } }", json!({}))
+        .await
+        .data();
+    assert_eq!(
+        read().await - before,
+        2,
+        "authentication and `me` read the user once each"
+    );
 }

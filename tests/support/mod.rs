@@ -8,7 +8,7 @@ mod gql;
 mod repair;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use chrono::{TimeZone, Utc};
 use sea_orm::DatabaseConnection;
@@ -32,8 +32,6 @@ pub struct TestApp {
     /// Direct access for fixtures and for checking what was (not) written.
     pub db: DatabaseConnection,
     pub state: AppState,
-    /// SQL statements the server (and fixtures) ran so far.
-    pub statements: Arc<AtomicUsize>,
     server: tokio::task::JoinHandle<()>,
     // Dropped last: removes the database.
     _database: database::TestDatabase,
@@ -47,20 +45,9 @@ impl TestApp {
     pub async fn start_with(backend: Backend, config: Config) -> Self {
         init_logging();
         let database = database::TestDatabase::create(backend).await;
-        let mut db = servicedesk::db::connect(database.url())
+        let db = servicedesk::db::connect(database.url())
             .await
             .expect("connect test database");
-        let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
-        db.set_metric_callback(move |info| {
-            if std::env::var("SQL_TRACE").is_ok() {
-                eprintln!(
-                    "SQL {}",
-                    info.statement.sql.chars().take(300).collect::<String>()
-                );
-            }
-            counter.fetch_add(1, Ordering::Relaxed);
-        });
 
         servicedesk::db::migrate(&db).await.expect("migrate");
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
@@ -79,7 +66,6 @@ impl TestApp {
             clock,
             db,
             state,
-            statements,
             server,
             _database: database,
         }
@@ -92,14 +78,18 @@ impl TestApp {
         test_config().rule_settings()
     }
 
-    /// Statements run while `work` ran.
+    /// Statements the server ran while `work` ran (fixtures use their own connection).
     pub async fn count_statements<T>(
         &self,
         work: impl std::future::Future<Output = T>,
     ) -> (T, usize) {
-        let before = self.statements.load(Ordering::SeqCst);
+        let before = self.state.sql_statements.load(Ordering::SeqCst);
         let result = work.await;
-        (result, self.statements.load(Ordering::SeqCst) - before)
+        let after = self.state.sql_statements.load(Ordering::SeqCst);
+        (
+            result,
+            usize::try_from(after - before).unwrap_or(usize::MAX),
+        )
     }
 }
 

@@ -9,6 +9,16 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Prometheus text format; the statement count lets load tests compute SQL per request.
+pub async fn metrics(State(state): State<AppState>) -> String {
+    let statements = state
+        .sql_statements
+        .load(std::sync::atomic::Ordering::Relaxed);
+    format!(
+        "# TYPE servicedesk_sql_statements_total counter\nservicedesk_sql_statements_total {statements}\n"
+    )
+}
+
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),

@@ -16,6 +16,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(state.body_limit_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
