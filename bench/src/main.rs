@@ -1,0 +1,161 @@
+//! Benchmark harness: loads a data set into PostgreSQL, starts the server (release build, as a
+//! child process), drives HTTP load at fixed concurrency for five workloads, runs
+//! `pgbench -S` as the one-round-trip ceiling, and writes `bench/RESULTS.md`.
+//!
+//! `cargo run -p bench --release -- all [--scale 0.1] [--seconds 10]`
+
+mod load;
+mod workload;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sea_orm::{ConnectionTrait, Database};
+use servicedesk::app::AppState;
+use servicedesk::config::Config;
+use servicedesk::domain::clock::SystemClock;
+
+#[derive(Parser)]
+struct Cli {
+    /// PostgreSQL server to use (its `postgres` database); the bench creates its own databases.
+    #[arg(
+        long,
+        env = "BENCH_DATABASE_URL",
+        default_value = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+    )]
+    admin_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load the data set, start the server, run every workload and pgbench, write RESULTS.md.
+    All {
+        /// Fraction of the full data set (1 = 100k customers, 1M orders, 200k complaints, 5M events).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Seconds per workload and concurrency level.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value = "bench/RESULTS.md")]
+        out: PathBuf,
+    },
+    /// (internal) Run the server on `DATABASE_URL` at `SERVICEDESK_BIND`.
+    ServeChild,
+}
+
+const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
+const BIND: &str = "127.0.0.1:18080";
+const DATABASE: &str = "servicedesk_bench";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::ServeChild => serve_child().await,
+        Command::All {
+            scale,
+            seconds,
+            out,
+        } => all(&cli.admin_url, scale, seconds, out).await,
+    }
+}
+
+fn database_url(admin_url: &str, name: &str) -> String {
+    let (server, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
+    format!("{server}/{name}")
+}
+
+async fn serve_child() -> anyhow::Result<()> {
+    let config = bench_config(std::env::var("DATABASE_URL")?);
+    let db = servicedesk::db::connect(&config.database_url).await?;
+    let state = AppState::new(db, Arc::new(SystemClock), &config, SECRET);
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    axum::serve(
+        listener,
+        servicedesk::http::router(state)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await?;
+    Ok(())
+}
+
+fn bench_config(database_url: String) -> Config {
+    Config {
+        bind: BIND.parse().expect("bind address"),
+        database_url,
+        jwt_secret: Some(SECRET.into()),
+        environment: servicedesk::config::Environment::Production,
+        token_ttl_seconds: 24 * 3600,
+        body_limit_bytes: 1 << 20,
+        graphql_depth_limit: 12,
+        graphql_complexity_limit: 1000,
+        sla_sweep_interval_seconds: 0,
+        // Workload 4 is anonymous tracking from one address: lift the per-IP limit.
+        track_rate_per_minute: 10_000_000,
+        compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
+    }
+}
+
+async fn all(admin_url: &str, scale: f64, seconds: u64, out: PathBuf) -> anyhow::Result<()> {
+    let admin = Database::connect(admin_url)
+        .await
+        .context("connect BENCH_DATABASE_URL")?;
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
+        format!("CREATE DATABASE {DATABASE}"),
+    ] {
+        admin.execute_unprepared(&sql).await?;
+    }
+    let url = database_url(admin_url, DATABASE);
+    let db = servicedesk::db::connect(&url).await?;
+    servicedesk::db::migrate(&db).await?;
+    let sizes = load::Sizes::at(scale);
+    eprintln!("loading scale {scale}");
+    let hash = servicedesk::auth::passwords::hash("bench-password".into())
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
+    load::load(&db, &sizes, &hash).await?;
+
+    let mut server = tokio::process::Command::new(std::env::current_exe()?)
+        .arg("serve-child")
+        .env("DATABASE_URL", &url)
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = server.id().context("server pid")?;
+    let base = format!("http://{BIND}");
+    workload::wait_ready(&base).await?;
+    let tokens = workload::Tokens::mint(&db, SECRET).await?;
+    let mut rows = Vec::new();
+    for concurrency in [8usize, 64, 256] {
+        let ceiling = workload::pgbench(admin_url, concurrency, seconds).await?;
+        for kind in workload::Kind::ALL {
+            let result = workload::run(
+                &base,
+                kind,
+                &tokens,
+                &sizes,
+                concurrency,
+                Duration::from_secs(seconds),
+                pid,
+            )
+            .await?;
+            eprintln!(
+                "{concurrency:>4} {:<28} {:>8.0} req/s",
+                kind.name(),
+                result.throughput
+            );
+            rows.push((concurrency, kind, result, ceiling));
+        }
+    }
+    server.kill().await.ok();
+    std::fs::write(&out, workload::report(scale, seconds, &rows))?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
