@@ -70,6 +70,14 @@ pub struct Config {
     /// Highest compensation an agent may approve without a supervisor (R-ESC-5).
     #[arg(long, env = "COMPENSATION_AGENT_LIMIT", default_value = "500.00")]
     pub compensation_agent_limit: rust_decimal::Decimal,
+
+    /// A survey's overall score at or below this opens a follow-up complaint (R-CMP-6).
+    #[arg(long, env = "SURVEY_LOW_SCORE", default_value_t = 2)]
+    pub survey_low_score: i16,
+
+    /// Days a customer has to answer a survey.
+    #[arg(long, env = "SURVEY_EXPIRY_DAYS", default_value_t = 14)]
+    pub survey_expiry_days: u16,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +92,8 @@ impl Config {
     pub fn rule_settings(&self) -> crate::services::RuleSettings {
         crate::services::RuleSettings {
             compensation_agent_limit: self.compensation_agent_limit,
+            survey_low_score: self.survey_low_score,
+            survey_expiry: chrono::Duration::days(i64::from(self.survey_expiry_days)),
         }
     }
 

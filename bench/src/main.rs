@@ -99,6 +99,8 @@ fn bench_config(database_url: String) -> Config {
         // Workload 4 is anonymous tracking from one address: lift the per-IP limit.
         track_rate_per_minute: 10_000_000,
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
+        survey_low_score: 2,
+        survey_expiry_days: 14,
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 mod m20261122_000001_identity;
 mod m20261122_000002_repair_orders;
 mod m20261122_000003_complaints;
+mod m20261122_000004_surveys_return_visits;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_identity::Migration),
             Box::new(m20261122_000002_repair_orders::Migration),
             Box::new(m20261122_000003_complaints::Migration),
+            Box::new(m20261122_000004_surveys_return_visits::Migration),
         ]
     }
 }

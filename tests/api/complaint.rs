@@ -112,6 +112,14 @@ async fn r_cmp_1_receipt_records_time_content_channel_and_order(app: TestApp) {
     assert_eq!(seen["events"][0]["action"], "RECEIVED");
     assert_eq!(time(&seen["events"][0]["createdAt"]), app.clock_now());
 
+    // R-PRV-1: the complainant does not see who holds it, escalations or causes.
+    let internal = "mutation($input: FileComplaintInput!) { fileComplaint(input: $input) { number escalations { id } } }";
+    let input = json!({ "category": "INJURY", "description": "Cut my hand on the door" });
+    let refused = app
+        .gql(&w.customer.auth, internal, json!({ "input": input }))
+        .await;
+    refused.expect_code("FORBIDDEN");
+
     // Staff must say how the customer complained; the app channel is the customer's own.
     let input =
         json!({ "customerId": w.customer.id.to_string(), "category": "DELAY", "description": "x" });

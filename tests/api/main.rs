@@ -2,10 +2,12 @@
 //! `TEST_DATABASE_URL` is set.
 
 mod complaint;
-mod complaint_roles;
+mod complaint_access;
 mod identity;
 mod metrics;
 mod repair;
 mod repair_access;
+mod return_visit;
 mod schema;
+mod survey;
 mod transport;

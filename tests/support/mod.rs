@@ -136,6 +136,8 @@ pub fn test_config() -> Config {
         sla_sweep_interval_seconds: 0,
         track_rate_per_minute: 10,
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
+        survey_low_score: 2,
+        survey_expiry_days: 14,
     }
 }
 

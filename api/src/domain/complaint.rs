@@ -275,6 +275,36 @@ pub fn check_resolution(c: &complaints::Model, compensation: Option<Decimal>) ->
     }
 }
 
+/// Which signature an approval is (R-ESC-4).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Signature {
+    Manager,
+    TopLevel,
+}
+
+/// R-ESC-4 needs two different people for SERIOUS and MAJOR complaints: a top-level
+/// supervisor signs as the top level, any supervisor as the manager; nobody signs twice.
+pub fn closure_signature(
+    c: &complaints::Model,
+    approver_id: i64,
+    approver_top_level: bool,
+) -> ApiResult<Signature> {
+    let signed = |by: Option<i64>| by == Some(approver_id);
+    if approver_top_level
+        && c.severity != Severity::General
+        && c.top_approved_by.is_none()
+        && !signed(c.supervisor_approved_by)
+    {
+        Ok(Signature::TopLevel)
+    } else if c.supervisor_approved_by.is_none() && !signed(c.top_approved_by) {
+        Ok(Signature::Manager)
+    } else {
+        Err(ApiError::Conflict(
+            "nothing left for you to approve on this complaint".into(),
+        ))
+    }
+}
+
 /// R-ESC-4: the manager's approval always; SERIOUS and MAJOR also the top level's.
 pub fn check_closure(c: &complaints::Model) -> ApiResult<()> {
     if c.supervisor_approved_by.is_none() {
@@ -352,6 +382,69 @@ mod tests {
         assert!(next_status(A::Resolve, Received).is_err());
         assert!(next_status(A::PostUpdate, Closed).is_err());
         assert!(next_status(A::Acknowledge, Acknowledged).is_err());
+    }
+
+    #[test]
+    fn r_esc_4_serious_needs_two_different_signatures() {
+        let mut c = sample(Severity::Serious);
+        assert_eq!(closure_signature(&c, 7, true).unwrap(), Signature::TopLevel);
+        c.top_approved_by = Some(7);
+        assert!(
+            closure_signature(&c, 7, true).is_err(),
+            "the same person cannot sign twice"
+        );
+        assert_eq!(closure_signature(&c, 8, false).unwrap(), Signature::Manager);
+        c.supervisor_approved_by = Some(8);
+        assert!(check_closure(&c).is_ok());
+        let mut general = sample(Severity::General);
+        assert_eq!(
+            closure_signature(&general, 7, true).unwrap(),
+            Signature::Manager
+        );
+        general.supervisor_approved_by = Some(7);
+        assert!(check_closure(&general).is_ok());
+    }
+
+    fn sample(severity: Severity) -> complaints::Model {
+        let at = chrono::DateTime::<Utc>::UNIX_EPOCH;
+        complaints::Model {
+            id: 1,
+            number: "CP".into(),
+            customer_id: 1,
+            service_centre_id: 1,
+            organization_id: None,
+            repair_order_id: None,
+            channel: entity::complaints::ComplaintChannel::Phone,
+            category: ComplaintCategory::Other,
+            severity,
+            status: ComplaintStatus::Resolved,
+            description: "x".into(),
+            owner_id: None,
+            escalation_level: 1,
+            acknowledged_at: None,
+            promised_resolution_at: None,
+            next_contact_at: None,
+            last_update_at: None,
+            first_response_due: at,
+            next_update_due: at,
+            solution_due: None,
+            resolution_due: at,
+            next_deadline: None,
+            cause: None,
+            responsible_party: None,
+            justified: None,
+            investigated_at: None,
+            resolution: None,
+            compensation_amount: None,
+            compensation_approved_by: None,
+            resolved_at: None,
+            supervisor_approved_by: None,
+            top_approved_by: None,
+            closed_at: None,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
     }
 
     #[test]

@@ -8,4 +8,6 @@ pub mod masking;
 pub mod metrics;
 pub mod money;
 pub mod repair;
+pub mod return_visit;
 pub mod sla;
+pub mod survey;

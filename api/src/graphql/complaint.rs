@@ -20,7 +20,11 @@ use crate::error::ApiError;
 use crate::services::complaints as service;
 use crate::store::complaints::{ListFilter, Scope};
 
-/// A complaint as staff and partners work on it.
+/// Roles that see a complaint's internals (R-PRV-1): the holder, the cause, escalations.
+const STAFF: &[Role] = &[Role::Agent, Role::Supervisor];
+
+/// A complaint as staff and partners work on it; customers get `ComplaintTracking`, or, from
+/// `fileComplaint`, this type without its internal fields.
 pub struct Complaint(pub complaints::Model);
 
 #[derive(SimpleObject)]
@@ -95,6 +99,7 @@ impl Complaint {
     async fn service_centre_id(&self) -> ID {
         id(self.0.service_centre_id)
     }
+    #[graphql(guard = "RoleGuard(STAFF)")]
     async fn owner_id(&self) -> Option<ID> {
         self.0.owner_id.map(id)
     }
@@ -120,12 +125,15 @@ impl Complaint {
             next_deadline: self.0.next_deadline,
         }
     }
+    #[graphql(guard = "RoleGuard(STAFF)")]
     async fn cause(&self) -> Option<&str> {
         self.0.cause.as_deref()
     }
+    #[graphql(guard = "RoleGuard(STAFF)")]
     async fn responsible_party(&self) -> Option<&str> {
         self.0.responsible_party.as_deref()
     }
+    #[graphql(guard = "RoleGuard(STAFF)")]
     async fn justified(&self) -> Option<bool> {
         self.0.justified
     }
@@ -156,6 +164,7 @@ impl Complaint {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    #[graphql(guard = "RoleGuard(STAFF)")]
     async fn escalations(&self, ctx: &Context<'_>) -> Result<Vec<Escalation>> {
         let rows = loaders(ctx)?
             .load_one(EscalationsKey(self.0.id))

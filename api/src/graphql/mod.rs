@@ -9,6 +9,7 @@ mod pagination;
 mod policy;
 mod repair;
 mod scalars;
+mod survey;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub struct QueryRoot(
     complaint::ComplaintQuery,
     policy::PolicyQuery,
     metrics::MetricsQuery,
+    survey::SurveyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,6 +45,7 @@ pub struct MutationRoot(
     repair::RepairMutation,
     complaint::ComplaintMutation,
     policy::PolicyMutation,
+    survey::SurveyMutation,
 );
 
 /// Limits that stop expensive queries before any SQL runs.

@@ -11,7 +11,9 @@ use sea_orm::{ActiveEnum, ActiveModelTrait, ConnectionTrait, DatabaseTransaction
 
 use super::assets::acting_for_customer;
 use super::{Env, required_text};
-use crate::domain::complaint::{self, Clock, ComplaintAction, ComplaintParties, TOP_LEVEL};
+use crate::domain::complaint::{
+    self, Clock, ComplaintAction, ComplaintParties, Signature, TOP_LEVEL,
+};
 use crate::domain::identity::Principal;
 use crate::domain::sla::penalty_points;
 use crate::error::{ApiError, ApiResult};
@@ -94,9 +96,50 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
     store::directory::get_service_centre(env.db, centre_id)
         .await
         .map_err(|_| ApiError::bad_input("serviceCentreId", "no such service centre"))?;
-    let severity = complaint::classify(input.category, input.severity);
+    let txn = store::begin_write(env.db).await?;
+    let created = insert(
+        &txn,
+        env,
+        NewComplaint {
+            customer_id: customer.id,
+            organization_id: customer.organization_id,
+            repair_order_id: repair_order.map(|o| o.id),
+            service_centre_id: centre_id,
+            channel,
+            category: input.category,
+            severity: input.severity,
+            description,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A complaint whose parties and text the caller has checked.
+pub struct NewComplaint {
+    pub customer_id: i64,
+    pub organization_id: Option<i64>,
+    pub repair_order_id: Option<i64>,
+    pub service_centre_id: i64,
+    pub channel: ComplaintChannel,
+    pub category: ComplaintCategory,
+    pub severity: Option<Severity>,
+    pub description: String,
+}
+
+/// Writes a complaint inside the caller's transaction, so use cases that raise one (a return
+/// visit, a low survey score, R-CMP-6) file it the same way as `file`: deadlines from the
+/// policies, the acting agent as holder, SERIOUS at L2 and MAJOR at L3 with the escalation
+/// recorded at once (R-ESC-1).
+pub async fn insert(
+    txn: &DatabaseTransaction,
+    env: &Env<'_>,
+    new: NewComplaint,
+) -> ApiResult<complaints::Model> {
+    let severity = complaint::classify(new.category, new.severity);
     let level = complaint::starting_level(severity);
-    let limits = deadlines(env.db, severity).await?;
+    let limits = deadlines(txn, severity).await?;
     let owner = match env.actor {
         Principal::User(user) if matches!(user.role, Role::Agent | Role::Supervisor) => {
             Some(user.id)
@@ -106,15 +149,15 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
     let mut model = complaints::Model {
         id: 0,
         number: String::new(),
-        customer_id: customer.id,
-        service_centre_id: centre_id,
-        organization_id: customer.organization_id,
-        repair_order_id: repair_order.map(|o| o.id),
-        channel,
-        category: input.category,
+        customer_id: new.customer_id,
+        service_centre_id: new.service_centre_id,
+        organization_id: new.organization_id,
+        repair_order_id: new.repair_order_id,
+        channel: new.channel,
+        category: new.category,
         severity,
         status: ComplaintStatus::Received,
-        description,
+        description: new.description,
         owner_id: owner,
         escalation_level: level,
         acknowledged_at: None,
@@ -144,10 +187,9 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
     model.next_deadline = complaint::next_deadline(&model);
     let mut active: complaints::ActiveModel = model.into();
     active.id = sea_orm::ActiveValue::NotSet;
-    let txn = store::begin_write(env.db).await?;
-    let created = store::complaints::insert(&txn, active, env.now).await?;
+    let created = store::complaints::insert(txn, active, env.now).await?;
     append(
-        &txn,
+        txn,
         env,
         created.id,
         "RECEIVED",
@@ -163,11 +205,11 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
             severity.to_value()
         );
         store::escalations::insert(
-            &txn, created.id, 1, level, reason, None, None, None, true, env.now,
+            txn, created.id, 1, level, reason, None, None, None, true, env.now,
         )
         .await?;
         append(
-            &txn,
+            txn,
             env,
             created.id,
             "ESCALATED",
@@ -178,7 +220,6 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
         )
         .await?;
     }
-    txn.commit().await?;
     Ok(created)
 }
 
@@ -552,6 +593,7 @@ pub async fn resolve(
         compensation_amount: Set(compensation),
         ..Default::default()
     };
+    super::surveys::issue(&step.txn, env, (&step.complaint).into()).await?;
     let satisfies = Some((Clock::Resolution, step.complaint.resolution_due));
     let note = format!("{resolution} — How satisfied are you with this result?");
     step.commit(env, changes, Some(note), true, satisfies).await
@@ -578,22 +620,21 @@ pub async fn reopen(
     step.commit(env, changes, Some(reason), true, None).await
 }
 
-/// R-ESC-4: a supervisor signs; a top-level supervisor signs as the top level (and as manager
-/// if nobody has).
+/// R-ESC-4: a supervisor signs as the manager, a top-level supervisor as the top level.
 pub async fn approve_closure(env: &Env<'_>, id: i64, version: i32) -> ApiResult<complaints::Model> {
     let step = Step::begin(env, id, version, ComplaintAction::ApproveClosure).await?;
     let approver = store::users::get(&step.txn, env.actor.user()?.id).await?;
     let mut changes = <complaints::ActiveModel as Default>::default();
-    if step.complaint.supervisor_approved_by.is_none() {
-        changes.supervisor_approved_by = Set(Some(approver.id));
-    }
-    if approver.top_level {
-        changes.top_approved_by = Set(Some(approver.id));
-    }
-    let note = if approver.top_level {
-        "approved by the top level"
-    } else {
-        "approved by the manager"
+    let note = match complaint::closure_signature(&step.complaint, approver.id, approver.top_level)?
+    {
+        Signature::TopLevel => {
+            changes.top_approved_by = Set(Some(approver.id));
+            "approved by the top level"
+        }
+        Signature::Manager => {
+            changes.supervisor_approved_by = Set(Some(approver.id));
+            "approved by the manager"
+        }
     };
     step.commit(env, changes, Some(note.into()), false, None)
         .await

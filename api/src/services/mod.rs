@@ -5,6 +5,8 @@
 pub mod assets;
 pub mod complaints;
 pub mod repair_orders;
+pub mod return_visits;
+pub mod surveys;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -24,6 +26,10 @@ pub struct Env<'a> {
 pub struct RuleSettings {
     /// Highest compensation an agent may approve alone (R-ESC-5).
     pub compensation_agent_limit: rust_decimal::Decimal,
+    /// An overall survey score at or below this opens a follow-up complaint (R-CMP-6).
+    pub survey_low_score: i16,
+    /// How long a customer has to answer a survey.
+    pub survey_expiry: chrono::Duration,
 }
 
 /// Trimmed text that must not be empty nor longer than `max` characters.

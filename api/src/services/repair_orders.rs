@@ -353,6 +353,14 @@ pub async fn advance(
             return Err(ApiError::Internal(format!("{other:?} is not a plain step")));
         }
     }
+    // R-SUR-1: a confirmed or closed repair gets its one survey; closure schedules the return
+    // visits (R-SLA-7, R-SLA-8). Both in the transition's transaction.
+    if matches!(action, RepairAction::Confirm | RepairAction::Close) {
+        super::surveys::issue(&step.txn, env, (&step.order).into()).await?;
+    }
+    if action == RepairAction::Close {
+        super::return_visits::schedule_after_closure(&step.txn, &step.order, env.now).await?;
+    }
     step.commit(env, changes, note, None).await
 }
 

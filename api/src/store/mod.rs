@@ -11,7 +11,9 @@ pub mod metrics;
 pub mod penalties;
 pub mod repair_lines;
 pub mod repair_orders;
+pub mod return_visits;
 pub mod sla_policies;
+pub mod surveys;
 pub mod users;
 
 use chrono::{DateTime, Utc};

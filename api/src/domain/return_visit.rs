@@ -1,0 +1,297 @@
+//! Return-visit rules: when visits are due (R-SLA-7, R-SLA-8), the customer's rest hours
+//! (R-SUR-2), what a complete record is (R-SUR-3) and the report deadline (R-SLA-9).
+
+use chrono::{DateTime, Days, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use entity::return_visits::{VisitOutcome, VisitPurpose};
+
+use crate::error::{ApiError, ApiResult};
+
+/// R-SLA-7: a visit within 3 days of closure.
+pub const AFTER_CLOSURE: Duration = Duration::days(3);
+/// R-SLA-8: a visit 30 days after the repair.
+pub const THIRTY_DAY: Duration = Duration::days(30);
+
+/// Local times customers must not be called in (R-SUR-2). Rest runs from `start` to `end`,
+/// across midnight when `end` is earlier; both boundaries are callable.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RestHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl Default for RestHours {
+    /// 21:00–09:00.
+    fn default() -> Self {
+        Self {
+            start: NaiveTime::from_hms_opt(21, 0, 0).unwrap_or(NaiveTime::MIN),
+            end: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN),
+        }
+    }
+}
+
+impl RestHours {
+    pub fn contains(&self, local: NaiveTime) -> bool {
+        if self.start <= self.end {
+            self.start < local && local < self.end
+        } else {
+            local > self.start || local < self.end
+        }
+    }
+
+    /// The latest callable moment at or before `target`: a time in rest hours moves back to
+    /// the start of that rest period, so a visit due "within" a limit stays within it.
+    pub fn latest_callable(&self, target: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+        let local = target.with_timezone(&tz);
+        let time = local.time();
+        if !self.contains(time) {
+            return target;
+        }
+        let date = local.date_naive();
+        // After midnight inside an overnight rest: it began the evening before.
+        let rest_began = if self.start > self.end && time < self.end {
+            date.pred_opt().unwrap_or(date)
+        } else {
+            date
+        };
+        local_instant(tz, rest_began, self.start).unwrap_or(target)
+    }
+}
+
+/// `date` at `time` in `tz`: the earlier instant when clocks go back, `None` in a gap.
+fn local_instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
+    match tz.from_local_datetime(&date.and_time(time)) {
+        LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => Some(at.with_timezone(&Utc)),
+        LocalResult::None => None,
+    }
+}
+
+/// The visits a repair closed at `closed_at` (completed at `completed_at`) gets, each due at
+/// a callable time (R-SLA-7, R-SLA-8, R-SUR-2).
+pub fn schedule(
+    completed_at: DateTime<Utc>,
+    closed_at: DateTime<Utc>,
+    rest: &RestHours,
+    tz: Tz,
+) -> [(VisitPurpose, DateTime<Utc>); 2] {
+    [
+        (
+            VisitPurpose::AfterClosure,
+            rest.latest_callable(closed_at + AFTER_CLOSURE, tz),
+        ),
+        (
+            VisitPurpose::ThirtyDay,
+            rest.latest_callable(completed_at + THIRTY_DAY, tz),
+        ),
+    ]
+}
+
+/// R-SLA-9: the end of the local day after `at` (midnight that starts the day after).
+pub fn end_of_next_day(at: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let date = at.with_timezone(&tz).date_naive();
+    let day_after_next = date.checked_add_days(Days::new(2)).unwrap_or(date);
+    local_instant(tz, day_after_next, NaiveTime::MIN).unwrap_or(at + Duration::days(2))
+}
+
+/// What the agent reports about one attempt.
+pub struct VisitReport {
+    pub visited_at: DateTime<Utc>,
+    pub satisfied: Option<bool>,
+    pub outcome: VisitOutcome,
+    pub retry_at: Option<DateTime<Utc>>,
+    pub retry_customer_chosen: bool,
+    pub raises_complaint: bool,
+}
+
+/// R-SUR-3, R-SUR-2: a reached customer's answer is recorded; an unreachable one gets a retry
+/// time in the future and outside rest hours unless the customer chose it; a raised complaint
+/// comes with its details, and only then.
+pub fn check_report(
+    report: &VisitReport,
+    now: DateTime<Utc>,
+    rest: &RestHours,
+    tz: Tz,
+) -> ApiResult<()> {
+    if report.visited_at > now {
+        return Err(ApiError::bad_input(
+            "visitedAt",
+            "visitedAt must not be in the future",
+        ));
+    }
+    let unreachable = report.outcome == VisitOutcome::Unreachable;
+    if !unreachable && report.satisfied.is_none() {
+        return Err(ApiError::bad_input(
+            "satisfied",
+            "record whether the customer is satisfied",
+        ));
+    }
+    let raised = report.outcome == VisitOutcome::ComplaintRaised;
+    if raised != report.raises_complaint {
+        return Err(ApiError::bad_input(
+            "complaint",
+            "give the complaint exactly when the outcome is COMPLAINT_RAISED",
+        ));
+    }
+    match (unreachable, report.retry_at) {
+        (true, None) => Err(ApiError::bad_input(
+            "retryAt",
+            "an unreachable customer is called again: give the retry time",
+        )),
+        (false, Some(_)) => Err(ApiError::bad_input(
+            "retryAt",
+            "only unreachable visits are retried",
+        )),
+        (true, Some(at)) if at <= now => Err(ApiError::bad_input(
+            "retryAt",
+            "retryAt must be in the future",
+        )),
+        (true, Some(at))
+            if !report.retry_customer_chosen && rest.contains(at.with_timezone(&tz).time()) =>
+        {
+            Err(ApiError::bad_input(
+                "retryAt",
+                "retryAt falls in the customer's rest hours; only the customer may choose such a time",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHANGHAI: Tz = chrono_tz::Asia::Shanghai;
+
+    fn utc(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, hour, minute, 0)
+            .unwrap()
+    }
+
+    fn report() -> VisitReport {
+        VisitReport {
+            visited_at: utc(5, 2, 0),
+            satisfied: Some(true),
+            outcome: VisitOutcome::Ok,
+            retry_at: None,
+            retry_customer_chosen: false,
+            raises_complaint: false,
+        }
+    }
+
+    fn bad_field(report: VisitReport) -> &'static str {
+        match check_report(&report, utc(5, 3, 0), &RestHours::default(), SHANGHAI) {
+            Err(ApiError::BadUserInput { field, .. }) => field,
+            other => panic!("expected bad input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn r_sur_2_rest_hours_cross_midnight_and_keep_boundaries_callable() {
+        let rest = RestHours::default();
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert!(!rest.contains(t(21, 0)));
+        assert!(rest.contains(t(21, 1)));
+        assert!(rest.contains(t(3, 0)));
+        assert!(!rest.contains(t(9, 0)));
+        assert!(!rest.contains(t(14, 0)));
+        let day = RestHours {
+            start: t(12, 0),
+            end: t(14, 0),
+        };
+        assert!(day.contains(t(13, 0)));
+        assert!(!day.contains(t(22, 0)));
+    }
+
+    #[test]
+    fn r_sur_2_a_due_time_in_rest_hours_moves_back_to_the_evening_before() {
+        let rest = RestHours::default();
+        // 22:30 local → 21:00 local the same evening.
+        assert_eq!(
+            rest.latest_callable(utc(5, 14, 30), SHANGHAI),
+            utc(5, 13, 0)
+        );
+        // 02:00 local on the 6th → 21:00 local on the 5th.
+        assert_eq!(rest.latest_callable(utc(5, 18, 0), SHANGHAI), utc(5, 13, 0));
+        // 15:00 local stays.
+        assert_eq!(rest.latest_callable(utc(5, 7, 0), SHANGHAI), utc(5, 7, 0));
+    }
+
+    #[test]
+    fn r_sla_7_r_sla_8_visits_at_3_and_30_days() {
+        let completed = utc(2, 6, 0); // 14:00 local
+        let closed = utc(3, 7, 0); // 15:00 local
+        let [first, second] = schedule(completed, closed, &RestHours::default(), SHANGHAI);
+        assert_eq!(first, (VisitPurpose::AfterClosure, utc(6, 7, 0)));
+        assert_eq!(
+            second,
+            (VisitPurpose::ThirtyDay, completed + Duration::days(30))
+        );
+    }
+
+    #[test]
+    fn r_sla_9_report_due_at_the_end_of_the_next_local_day() {
+        // 23:30 local on the 5th (15:30 UTC) → midnight local starting the 7th.
+        assert_eq!(end_of_next_day(utc(5, 15, 30), SHANGHAI), utc(6, 16, 0));
+        // 00:30 local on the 6th (16:30 UTC on the 5th) → midnight starting the 8th.
+        assert_eq!(end_of_next_day(utc(5, 16, 30), SHANGHAI), utc(7, 16, 0));
+    }
+
+    #[test]
+    fn r_sur_3_report_is_complete_and_retries_respect_rest_hours() {
+        assert!(check_report(&report(), utc(5, 3, 0), &RestHours::default(), SHANGHAI).is_ok());
+        assert_eq!(
+            bad_field(VisitReport {
+                visited_at: utc(5, 4, 0),
+                ..report()
+            }),
+            "visitedAt"
+        );
+        assert_eq!(
+            bad_field(VisitReport {
+                satisfied: None,
+                ..report()
+            }),
+            "satisfied"
+        );
+        assert_eq!(
+            bad_field(VisitReport {
+                outcome: VisitOutcome::ComplaintRaised,
+                ..report()
+            }),
+            "complaint"
+        );
+        let unreachable = || VisitReport {
+            outcome: VisitOutcome::Unreachable,
+            satisfied: None,
+            retry_at: Some(utc(6, 2, 0)), // 10:00 local
+            ..report()
+        };
+        assert!(
+            check_report(
+                &unreachable(),
+                utc(5, 3, 0),
+                &RestHours::default(),
+                SHANGHAI
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            bad_field(VisitReport {
+                retry_at: None,
+                ..unreachable()
+            }),
+            "retryAt"
+        );
+        let at_night = || VisitReport {
+            retry_at: Some(utc(5, 15, 0)), // 23:00 local
+            ..unreachable()
+        };
+        assert_eq!(bad_field(at_night()), "retryAt");
+        let chosen = VisitReport {
+            retry_customer_chosen: true,
+            ..at_night()
+        };
+        assert!(check_report(&chosen, utc(5, 3, 0), &RestHours::default(), SHANGHAI).is_ok());
+    }
+}

@@ -1,0 +1,249 @@
+//! Satisfaction survey rules (R-SUR-1, R-CMP-4, R-CMP-6): who may answer, when, and what a
+//! valid answer is.
+
+use chrono::{DateTime, Utc};
+use entity::surveys;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Longest survey comment, in characters.
+pub const MAX_COMMENT: usize = 2000;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SurveyState {
+    Pending,
+    Submitted,
+    Expired,
+}
+
+impl SurveyState {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Submitted => "SUBMITTED",
+            Self::Expired => "EXPIRED",
+        }
+    }
+}
+
+/// A survey is answered once; after its expiry it can no longer be.
+pub fn state(survey: &surveys::Model, now: DateTime<Utc>) -> SurveyState {
+    match survey.submitted_at {
+        Some(_) => SurveyState::Submitted,
+        None if now >= survey.expires_at => SurveyState::Expired,
+        None => SurveyState::Pending,
+    }
+}
+
+/// Only the ticket's customer answers (anyone else learns nothing: `NOT_FOUND`), once, before
+/// expiry (`INVALID_TRANSITION` with the survey's state).
+pub fn check_submittable(
+    survey: &surveys::Model,
+    customer_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if survey.customer_id != customer_id {
+        return Err(ApiError::NotFound("survey"));
+    }
+    match state(survey, now) {
+        SurveyState::Pending => Ok(()),
+        other => Err(ApiError::InvalidTransition {
+            action: "submit the survey",
+            current: other.name().to_owned(),
+        }),
+    }
+}
+
+/// The customer's answers as submitted.
+#[derive(Clone, Debug)]
+pub struct Answers {
+    pub timeliness: i32,
+    pub attitude: i32,
+    pub professionalism: i32,
+    pub result: i32,
+    pub overall: i32,
+    pub comment: Option<String>,
+    pub would_recommend: i32,
+}
+
+/// Answers checked and narrowed to their stored types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidAnswers {
+    pub timeliness: i16,
+    pub attitude: i16,
+    pub professionalism: i16,
+    pub result: i16,
+    pub overall: i16,
+    pub comment: Option<String>,
+    pub would_recommend: i16,
+}
+
+fn in_range(field: &'static str, value: i32, low: i16, high: i16) -> ApiResult<i16> {
+    i16::try_from(value)
+        .ok()
+        .filter(|v| (low..=high).contains(v))
+        .ok_or_else(|| ApiError::bad_input(field, format!("{field} must be {low} to {high}")))
+}
+
+/// Scores 1–5, would-recommend 0–10, comment at most 2,000 characters (blank means none).
+pub fn validate(answers: Answers) -> ApiResult<ValidAnswers> {
+    let score = |field, value| in_range(field, value, 1, 5);
+    let comment = answers
+        .comment
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    if comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_COMMENT)
+    {
+        return Err(ApiError::bad_input(
+            "comment",
+            format!("comment must be at most {MAX_COMMENT} characters"),
+        ));
+    }
+    Ok(ValidAnswers {
+        timeliness: score("timeliness", answers.timeliness)?,
+        attitude: score("attitude", answers.attitude)?,
+        professionalism: score("professionalism", answers.professionalism)?,
+        result: score("result", answers.result)?,
+        overall: score("overall", answers.overall)?,
+        comment,
+        would_recommend: in_range("wouldRecommend", answers.would_recommend, 0, 10)?,
+    })
+}
+
+/// R-CMP-6: an overall score at or below the threshold opens a follow-up complaint.
+pub fn needs_follow_up(overall: i16, threshold: i16) -> bool {
+    overall <= threshold
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+    use entity::ticket_events::TicketKind;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
+    }
+
+    fn survey() -> surveys::Model {
+        surveys::Model {
+            id: 1,
+            ticket_kind: TicketKind::RepairOrder,
+            ticket_id: 7,
+            customer_id: 5,
+            service_centre_id: 1,
+            organization_id: None,
+            expires_at: now() + Duration::days(14),
+            submitted_at: None,
+            timeliness: None,
+            attitude: None,
+            professionalism: None,
+            result: None,
+            overall: None,
+            comment: None,
+            would_recommend: None,
+            follow_up_complaint_id: None,
+            created_at: now(),
+        }
+    }
+
+    fn answers() -> Answers {
+        Answers {
+            timeliness: 5,
+            attitude: 4,
+            professionalism: 3,
+            result: 2,
+            overall: 1,
+            comment: Some("  ok  ".into()),
+            would_recommend: 0,
+        }
+    }
+
+    fn bad_field(answers: Answers) -> &'static str {
+        match validate(answers) {
+            Err(ApiError::BadUserInput { field, .. }) => field,
+            other => panic!("expected bad input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn r_sur_1_only_the_customer_answers_once_before_expiry() {
+        let mut s = survey();
+        assert!(check_submittable(&s, 5, now()).is_ok());
+        assert!(matches!(
+            check_submittable(&s, 6, now()),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(matches!(
+            check_submittable(&s, 5, s.expires_at),
+            Err(ApiError::InvalidTransition { current, .. }) if current == "EXPIRED"
+        ));
+        s.submitted_at = Some(now());
+        assert!(matches!(
+            check_submittable(&s, 5, now()),
+            Err(ApiError::InvalidTransition { current, .. }) if current == "SUBMITTED"
+        ));
+        assert_eq!(state(&s, s.expires_at), SurveyState::Submitted);
+    }
+
+    #[test]
+    fn r_sur_1_scores_and_comment_are_checked() {
+        let valid = validate(answers()).unwrap();
+        assert_eq!(valid.comment.as_deref(), Some("ok"));
+        assert_eq!((valid.overall, valid.would_recommend), (1, 0));
+        assert_eq!(
+            validate(Answers {
+                comment: Some("   ".into()),
+                would_recommend: 10,
+                ..answers()
+            })
+            .unwrap()
+            .comment,
+            None
+        );
+        assert_eq!(
+            bad_field(Answers {
+                timeliness: 0,
+                ..answers()
+            }),
+            "timeliness"
+        );
+        assert_eq!(
+            bad_field(Answers {
+                overall: 6,
+                ..answers()
+            }),
+            "overall"
+        );
+        assert_eq!(
+            bad_field(Answers {
+                would_recommend: 11,
+                ..answers()
+            }),
+            "wouldRecommend"
+        );
+        assert_eq!(
+            bad_field(Answers {
+                comment: Some("x".repeat(MAX_COMMENT + 1)),
+                ..answers()
+            }),
+            "comment"
+        );
+        assert!(
+            validate(Answers {
+                comment: Some("字".repeat(MAX_COMMENT)),
+                ..answers()
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn r_cmp_6_low_overall_score_needs_a_follow_up() {
+        assert!(needs_follow_up(1, 2));
+        assert!(needs_follow_up(2, 2));
+        assert!(!needs_follow_up(3, 2));
+    }
+}

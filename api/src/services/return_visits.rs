@@ -1,0 +1,291 @@
+//! Return visits (回访): scheduled when a repair closes (R-SLA-7, R-SLA-8) at callable times
+//! (R-SUR-2), recorded in full with unreachable customers called again (R-SUR-3), a complaint
+//! raised from the call (R-CMP-6), reviewed by a supervisor (R-SLA-9).
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use entity::complaints::{ComplaintCategory, ComplaintChannel, Severity};
+use entity::repair_orders;
+use entity::return_visits::{self, Column, VisitChannel, VisitOutcome};
+use entity::service_centres;
+use entity::ticket_events::TicketKind;
+use entity::users::Role;
+use sea_orm::{ActiveEnum, DatabaseTransaction, Set};
+
+use super::complaints::NewComplaint;
+use super::{Env, required_text};
+use crate::domain::return_visit::{self, RestHours, VisitReport};
+use crate::error::{ApiError, ApiResult};
+use crate::store;
+
+/// Who makes and records return visits.
+const STAFF: &[Role] = &[Role::Agent, Role::Supervisor];
+
+fn time_zone(centre: &service_centres::Model) -> ApiResult<Tz> {
+    centre
+        .timezone
+        .parse()
+        .map_err(|_| ApiError::Internal(format!("centre {} has a bad time zone", centre.id)))
+}
+
+/// The centre's time zone and its customers' rest hours.
+async fn local_rules(txn: &DatabaseTransaction, centre_id: i64) -> ApiResult<(Tz, RestHours)> {
+    let centre = store::directory::get_service_centre(txn, centre_id).await?;
+    let rest = store::return_visits::rest_hours(txn, centre_id).await?;
+    Ok((time_zone(&centre)?, rest))
+}
+
+fn pending_visit(
+    order: &repair_orders::Model,
+    purpose: return_visits::VisitPurpose,
+    attempt: i16,
+    due_at: DateTime<Utc>,
+    customer_chose_time: bool,
+    now: DateTime<Utc>,
+) -> return_visits::ActiveModel {
+    return_visits::ActiveModel {
+        repair_order_id: Set(order.id),
+        customer_id: Set(order.customer_id),
+        service_centre_id: Set(order.service_centre_id),
+        purpose: Set(purpose),
+        attempt: Set(attempt),
+        due_at: Set(due_at),
+        customer_chose_time: Set(customer_chose_time),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Called inside the closing transaction of a repair: the visit within 3 days of closure and
+/// the one 30 days after the repair, each moved out of the customer's rest hours.
+pub async fn schedule_after_closure(
+    txn: &DatabaseTransaction,
+    order: &repair_orders::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let (tz, rest) = local_rules(txn, order.service_centre_id).await?;
+    let completed_at = order.completed_at.unwrap_or(now);
+    for (purpose, due_at) in return_visit::schedule(completed_at, now, &rest, tz) {
+        store::return_visits::insert(txn, pending_visit(order, purpose, 1, due_at, false, now))
+            .await?;
+    }
+    Ok(())
+}
+
+/// A visit of the caller's centre; other centres' visits do not exist for them.
+async fn visit_of_centre(
+    txn: &DatabaseTransaction,
+    env: &Env<'_>,
+    id: i64,
+) -> ApiResult<return_visits::Model> {
+    let centre = env.actor.user()?.service_centre_id;
+    store::return_visits::find(txn, id)
+        .await?
+        .filter(|visit| Some(visit.service_centre_id) == centre)
+        .ok_or(ApiError::NotFound("return visit"))
+}
+
+/// The complaint the customer raised during the call.
+pub struct RaisedComplaint {
+    pub category: ComplaintCategory,
+    pub severity: Option<Severity>,
+    pub description: String,
+}
+
+pub struct RecordVisit {
+    pub visited_at: DateTime<Utc>,
+    pub channel: VisitChannel,
+    pub satisfied: Option<bool>,
+    pub answers: String,
+    pub outcome: VisitOutcome,
+    pub retry_at: Option<DateTime<Utc>>,
+    pub retry_customer_chosen: bool,
+    pub complaint: Option<RaisedComplaint>,
+}
+
+/// R-SUR-3: records who called, when, how, the answers and the outcome. The report is due by
+/// the end of the day after the call and its review by the end of the day after filing
+/// (R-SLA-9). An unreachable customer gets the next attempt at the retry time; a complaint
+/// raised on the call is filed with channel RETURN_VISIT (R-CMP-6).
+pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<return_visits::Model> {
+    env.actor.require(STAFF)?;
+    let agent_id = env.actor.user()?.id;
+    let txn = store::begin_write(env.db).await?;
+    let visit = visit_of_centre(&txn, env, id).await?;
+    if visit.recorded_at.is_some() {
+        return Err(ApiError::InvalidTransition {
+            action: "record the return visit",
+            current: "RECORDED".into(),
+        });
+    }
+    let (tz, rest) = local_rules(&txn, visit.service_centre_id).await?;
+    return_visit::check_report(
+        &VisitReport {
+            visited_at: input.visited_at,
+            satisfied: input.satisfied,
+            outcome: input.outcome,
+            retry_at: input.retry_at,
+            retry_customer_chosen: input.retry_customer_chosen,
+            raises_complaint: input.complaint.is_some(),
+        },
+        env.now,
+        &rest,
+        tz,
+    )?;
+    let answers = required_text("answers", &input.answers, 4000)?;
+    let order = store::repair_orders::find(&txn, visit.repair_order_id)
+        .await?
+        .ok_or(ApiError::NotFound("repair order"))?;
+    let complaint = match input.complaint {
+        Some(raised) => Some(
+            super::complaints::insert(
+                &txn,
+                env,
+                NewComplaint {
+                    customer_id: order.customer_id,
+                    organization_id: order.organization_id,
+                    repair_order_id: Some(order.id),
+                    service_centre_id: order.service_centre_id,
+                    channel: ComplaintChannel::ReturnVisit,
+                    category: raised.category,
+                    severity: raised.severity,
+                    description: required_text("complaint.description", &raised.description, 4000)?,
+                },
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let report_due = return_visit::end_of_next_day(input.visited_at, tz);
+    let changes = return_visits::ActiveModel {
+        agent_id: Set(Some(agent_id)),
+        visited_at: Set(Some(input.visited_at)),
+        channel: Set(Some(input.channel)),
+        satisfied: Set(input.satisfied),
+        answers: Set(Some(answers)),
+        outcome: Set(Some(input.outcome)),
+        retry_at: Set(input.retry_at),
+        complaint_id: Set(complaint.as_ref().map(|c| c.id)),
+        recorded_at: Set(Some(env.now)),
+        report_due_at: Set(Some(report_due)),
+        report_late: Set(Some(env.now > report_due)),
+        review_due_at: Set(Some(return_visit::end_of_next_day(env.now, tz))),
+        ..Default::default()
+    };
+    let recorded = store::return_visits::update_if(&txn, id, Column::RecordedAt, changes).await?;
+    if let Some(retry_at) = input.retry_at {
+        let next = pending_visit(
+            &order,
+            visit.purpose,
+            visit.attempt.saturating_add(1),
+            retry_at,
+            input.retry_customer_chosen,
+            env.now,
+        );
+        store::return_visits::insert(&txn, next).await?;
+    }
+    let mut note = format!(
+        "return visit ({}) by {}: {}",
+        visit.purpose.to_value(),
+        input.channel.to_value(),
+        input.outcome.to_value()
+    );
+    if let Some(complaint) = &complaint {
+        note.push_str(&format!("; complaint {} filed", complaint.number));
+    }
+    append(&txn, env, order.id, "RETURN_VISIT_RECORDED", note).await?;
+    txn.commit().await?;
+    Ok(recorded)
+}
+
+/// R-SLA-9: a supervisor of the centre reviews the filed report, once.
+pub async fn review(
+    env: &Env<'_>,
+    id: i64,
+    note: Option<String>,
+) -> ApiResult<return_visits::Model> {
+    env.actor.require(&[Role::Supervisor])?;
+    let supervisor_id = env.actor.user()?.id;
+    let txn = store::begin_write(env.db).await?;
+    let visit = visit_of_centre(&txn, env, id).await?;
+    let current = match (visit.recorded_at, visit.reviewed_at) {
+        (None, _) => Some("PENDING"),
+        (_, Some(_)) => Some("REVIEWED"),
+        _ => None,
+    };
+    if let Some(current) = current {
+        return Err(ApiError::InvalidTransition {
+            action: "review the return visit",
+            current: current.into(),
+        });
+    }
+    let note = note.map(|n| required_text("note", &n, 2000)).transpose()?;
+    let changes = return_visits::ActiveModel {
+        reviewed_by: Set(Some(supervisor_id)),
+        reviewed_at: Set(Some(env.now)),
+        review_note: Set(note),
+        ..Default::default()
+    };
+    let reviewed = store::return_visits::update_if(&txn, id, Column::ReviewedAt, changes).await?;
+    let late = visit.review_due_at.is_some_and(|due| env.now > due);
+    let note = if late {
+        "return-visit report reviewed late"
+    } else {
+        "return-visit report reviewed"
+    };
+    append(
+        &txn,
+        env,
+        visit.repair_order_id,
+        "RETURN_VISIT_REVIEWED",
+        note.into(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(reviewed)
+}
+
+/// Return visits are staff work: their timeline entries are internal.
+async fn append(
+    txn: &DatabaseTransaction,
+    env: &Env<'_>,
+    order_id: i64,
+    action: &'static str,
+    note: String,
+) -> ApiResult<()> {
+    let ticket = (TicketKind::RepairOrder, order_id);
+    super::surveys::append_note(txn, env, ticket, action, note, false).await
+}
+
+/// The caller's centre's visits not yet made, earliest due first.
+pub async fn due(
+    env: &Env<'_>,
+    until: Option<DateTime<Utc>>,
+) -> ApiResult<Vec<return_visits::Model>> {
+    store::return_visits::due(env.db, centre_of(env, STAFF)?, until).await
+}
+
+/// R-SLA-9: the centre's filed reports whose review deadline has passed.
+pub async fn reviews_overdue(env: &Env<'_>) -> ApiResult<Vec<return_visits::Model>> {
+    store::return_visits::reviews_overdue(env.db, centre_of(env, &[Role::Supervisor])?, env.now)
+        .await
+}
+
+/// The centre whose visits the caller works on.
+fn centre_of(env: &Env<'_>, roles: &[Role]) -> ApiResult<i64> {
+    env.actor.require(roles)?;
+    env.actor
+        .user()?
+        .service_centre_id
+        .ok_or(ApiError::Forbidden)
+}
+
+/// Sets a centre's rest hours (R-SUR-2); they apply to visits scheduled from now on.
+pub async fn set_rest_hours(env: &Env<'_>, centre_id: i64, rest: RestHours) -> ApiResult<()> {
+    env.actor.require(&[Role::Admin])?;
+    let txn = store::begin_write(env.db).await?;
+    store::directory::get_service_centre(&txn, centre_id).await?;
+    store::return_visits::set_rest_hours(&txn, centre_id, rest).await?;
+    txn.commit().await?;
+    Ok(())
+}

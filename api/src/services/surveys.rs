@@ -1,0 +1,216 @@
+//! Satisfaction surveys: issued when a ticket is done (R-SUR-1, R-CMP-4), answered by its
+//! customer, a low score opening a follow-up complaint (R-CMP-6).
+
+use entity::complaints::{self, ComplaintCategory, ComplaintChannel};
+use entity::repair_orders;
+use entity::surveys;
+use entity::ticket_events::TicketKind;
+use entity::users::Role;
+use sea_orm::{ActiveEnum, DatabaseTransaction, Set};
+
+use super::Env;
+use super::complaints::NewComplaint;
+use crate::domain::identity::Principal;
+use crate::domain::survey::{self, Answers};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, complaints::Scope, events::NewEvent};
+
+/// The parts of a ticket a survey copies: whose it is and who may read the answer.
+pub struct Ticket {
+    pub kind: TicketKind,
+    pub id: i64,
+    pub customer_id: i64,
+    pub service_centre_id: i64,
+    pub organization_id: Option<i64>,
+}
+
+impl From<&repair_orders::Model> for Ticket {
+    fn from(order: &repair_orders::Model) -> Self {
+        Self {
+            kind: TicketKind::RepairOrder,
+            id: order.id,
+            customer_id: order.customer_id,
+            service_centre_id: order.service_centre_id,
+            organization_id: order.organization_id,
+        }
+    }
+}
+
+impl From<&complaints::Model> for Ticket {
+    fn from(complaint: &complaints::Model) -> Self {
+        Self {
+            kind: TicketKind::Complaint,
+            id: complaint.id,
+            customer_id: complaint.customer_id,
+            service_centre_id: complaint.service_centre_id,
+            organization_id: complaint.organization_id,
+        }
+    }
+}
+
+impl From<&surveys::Model> for Ticket {
+    fn from(survey: &surveys::Model) -> Self {
+        Self {
+            kind: survey.ticket_kind,
+            id: survey.ticket_id,
+            customer_id: survey.customer_id,
+            service_centre_id: survey.service_centre_id,
+            organization_id: survey.organization_id,
+        }
+    }
+}
+
+/// Issues the ticket's survey inside the transition's transaction; a ticket that already has
+/// one keeps it (a repair is both confirmed and closed, a complaint may be resolved twice).
+/// The survey row is the record: the transition's own timeline entry stays the only one.
+pub async fn issue(txn: &DatabaseTransaction, env: &Env<'_>, ticket: Ticket) -> ApiResult<()> {
+    let survey = surveys::ActiveModel {
+        ticket_kind: Set(ticket.kind),
+        ticket_id: Set(ticket.id),
+        customer_id: Set(ticket.customer_id),
+        service_centre_id: Set(ticket.service_centre_id),
+        organization_id: Set(ticket.organization_id),
+        expires_at: Set(env.now + env.settings.survey_expiry),
+        submitted_at: Set(None),
+        timeliness: Set(None),
+        attitude: Set(None),
+        professionalism: Set(None),
+        result: Set(None),
+        overall: Set(None),
+        comment: Set(None),
+        would_recommend: Set(None),
+        follow_up_complaint_id: Set(None),
+        created_at: Set(env.now),
+        ..Default::default()
+    };
+    store::surveys::insert_once(txn, survey).await?;
+    Ok(())
+}
+
+/// A timeline entry that records something beside the ticket's status, e.g. its survey or a
+/// return visit.
+pub(super) async fn append_note(
+    txn: &DatabaseTransaction,
+    env: &Env<'_>,
+    (kind, ticket_id): (TicketKind, i64),
+    action: &'static str,
+    note: String,
+    public: bool,
+) -> ApiResult<()> {
+    store::events::append(
+        txn,
+        NewEvent {
+            kind,
+            ticket_id,
+            actor: env.actor,
+            action,
+            from_status: None,
+            to_status: None,
+            note: Some(note),
+            public,
+        },
+        env.now,
+    )
+    .await
+}
+
+/// The customer answers their survey, once and before it expires. An overall score at or
+/// below the configured threshold files a SURVEY complaint about the ticket in its service
+/// centre (R-CMP-6), in the same transaction as the answers.
+pub async fn submit(env: &Env<'_>, id: i64, answers: Answers) -> ApiResult<surveys::Model> {
+    let customer_id = env.actor.user()?.id;
+    let txn = store::begin_write(env.db).await?;
+    let found = store::surveys::find(&txn, id)
+        .await?
+        .ok_or(ApiError::NotFound("survey"))?;
+    survey::check_submittable(&found, customer_id, env.now)?;
+    let answers = survey::validate(answers)?;
+    let ticket = Ticket::from(&found);
+    let follow_up = if survey::needs_follow_up(answers.overall, env.settings.survey_low_score) {
+        Some(follow_up(&txn, env, &ticket, &answers).await?.id)
+    } else {
+        None
+    };
+    let overall = answers.overall;
+    let submitted = store::surveys::submit(&txn, id, answers, follow_up, env.now).await?;
+    let note = format!("survey answered: overall {overall}/5");
+    append_note(
+        &txn,
+        env,
+        (ticket.kind, ticket.id),
+        "SURVEY_SUBMITTED",
+        note,
+        false,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(submitted)
+}
+
+/// R-CMP-6: the complaint a low score opens, linked to the ticket's repair order.
+async fn follow_up(
+    txn: &DatabaseTransaction,
+    env: &Env<'_>,
+    ticket: &Ticket,
+    answers: &survey::ValidAnswers,
+) -> ApiResult<complaints::Model> {
+    let (number, repair_order_id) = match ticket.kind {
+        TicketKind::RepairOrder => {
+            let order = store::repair_orders::find(txn, ticket.id)
+                .await?
+                .ok_or(ApiError::NotFound("repair order"))?;
+            (order.number, Some(order.id))
+        }
+        TicketKind::Complaint => {
+            let complaint = store::complaints::find(txn, ticket.id)
+                .await?
+                .ok_or(ApiError::NotFound("complaint"))?;
+            (complaint.number, complaint.repair_order_id)
+        }
+    };
+    let mut description = format!(
+        "Satisfaction survey of {} {number}: overall score {}/5.",
+        ticket.kind.to_value(),
+        answers.overall
+    );
+    if let Some(comment) = &answers.comment {
+        description.push(' ');
+        description.push_str(comment);
+    }
+    super::complaints::insert(
+        txn,
+        env,
+        NewComplaint {
+            customer_id: ticket.customer_id,
+            organization_id: ticket.organization_id,
+            repair_order_id,
+            service_centre_id: ticket.service_centre_id,
+            channel: ComplaintChannel::Survey,
+            category: ComplaintCategory::Other,
+            severity: None,
+            description,
+        },
+    )
+    .await
+}
+
+/// The customer's surveys still waiting for an answer.
+pub async fn pending(env: &Env<'_>) -> ApiResult<Vec<surveys::Model>> {
+    let customer_id = env.actor.user()?.id;
+    store::surveys::pending_of_customer(env.db, customer_id, env.now).await
+}
+
+/// Staff read their centre's results, partners their organization's (R-PRV-7).
+pub fn scope_of(actor: &Principal) -> ApiResult<Scope> {
+    match actor {
+        Principal::Anonymous => Err(ApiError::Unauthenticated),
+        Principal::Partner {
+            organization_id, ..
+        } => Ok(Scope::Organization(*organization_id)),
+        Principal::User(user) if matches!(user.role, Role::Agent | Role::Supervisor) => user
+            .service_centre_id
+            .map(Scope::ServiceCentre)
+            .ok_or(ApiError::Forbidden),
+        Principal::User(_) => Err(ApiError::Forbidden),
+    }
+}

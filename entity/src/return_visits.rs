@@ -1,0 +1,109 @@
+//! Return visits (回访) after a repair: scheduled at closure (R-SLA-7, R-SLA-8), recorded in
+//! full (R-SUR-3) and reviewed by a supervisor (R-SLA-9). Each attempt is a row, so an
+//! unreachable customer leaves a record and a new attempt.
+
+use sea_orm::entity::prelude::*;
+
+/// Which rule scheduled the visit.
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum VisitPurpose {
+    /// R-SLA-7: within 3 days of closure.
+    #[sea_orm(string_value = "AFTER_CLOSURE")]
+    AfterClosure,
+    /// R-SLA-8: 30 days after the repair.
+    #[sea_orm(string_value = "THIRTY_DAY")]
+    ThirtyDay,
+}
+
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum VisitChannel {
+    #[sea_orm(string_value = "PHONE")]
+    Phone,
+    #[sea_orm(string_value = "SMS")]
+    Sms,
+    #[sea_orm(string_value = "ON_SITE")]
+    OnSite,
+    #[sea_orm(string_value = "APP")]
+    App,
+}
+
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum VisitOutcome {
+    #[sea_orm(string_value = "OK")]
+    Ok,
+    #[sea_orm(string_value = "COMPLAINT_RAISED")]
+    ComplaintRaised,
+    #[sea_orm(string_value = "UNREACHABLE")]
+    Unreachable,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "return_visits")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub repair_order_id: i64,
+    pub customer_id: i64,
+    pub service_centre_id: i64,
+    pub purpose: VisitPurpose,
+    /// 1 for the scheduled visit, +1 for each retry after an unreachable attempt.
+    pub attempt: i16,
+    pub due_at: DateTimeUtc,
+    /// The customer set this time, so it may fall in their rest hours (R-SUR-2).
+    pub customer_chose_time: bool,
+    /// The fields below stay `None` until the visit is recorded (R-SUR-3).
+    pub agent_id: Option<i64>,
+    pub visited_at: Option<DateTimeUtc>,
+    pub channel: Option<VisitChannel>,
+    pub satisfied: Option<bool>,
+    pub answers: Option<String>,
+    pub outcome: Option<VisitOutcome>,
+    pub retry_at: Option<DateTimeUtc>,
+    pub complaint_id: Option<i64>,
+    pub recorded_at: Option<DateTimeUtc>,
+    /// End of the day after the visit, local time (R-SLA-9).
+    pub report_due_at: Option<DateTimeUtc>,
+    pub report_late: Option<bool>,
+    /// End of the day after the report was filed, local time (R-SLA-9).
+    pub review_due_at: Option<DateTimeUtc>,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<DateTimeUtc>,
+    pub review_note: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// Rest hours of a service centre's customers, local time; no row means 21:00–09:00
+/// (R-SUR-2).
+pub mod rest_hours {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "rest_hours")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub service_centre_id: i64,
+        /// Minutes after local midnight when rest begins.
+        pub start_minute: i32,
+        /// Minutes after local midnight when rest ends (may be before `start_minute`).
+        pub end_minute: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

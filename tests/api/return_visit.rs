@@ -1,0 +1,292 @@
+//! Return visits (回访): scheduled at closure (R-SLA-7, R-SLA-8) outside rest hours (R-SUR-2),
+//! recorded in full with retries (R-SUR-3), complaints raised on the call (R-CMP-6), reports
+//! filed and reviewed on time (R-SLA-9).
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+use servicedesk_tests::{Auth, GqlResponse, RepairWorld, TestApp, db_tests};
+
+db_tests!(
+    r_sla_7_r_sla_8_closing_a_repair_schedules_visits_at_3_and_30_days,
+    r_sur_2_visits_avoid_rest_hours_unless_the_customer_chose_the_time,
+    r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried,
+    r_cmp_6_a_complaint_raised_on_a_return_visit,
+    r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor,
+);
+
+const VISIT_FIELDS: &str = "id repairOrderId customerId purpose attempt dueAt customerChoseTime
+    agentId visitedAt channel satisfied answers outcome retryAt complaintId recordedAt
+    reportDueAt reportLate reviewDueAt reviewedBy reviewedAt reviewNote";
+
+fn time(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().expect("time"))
+        .expect("RFC 3339")
+        .with_timezone(&Utc)
+}
+
+fn utc(month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, month, day, hour, minute, 0)
+        .unwrap()
+}
+
+async fn due(app: &TestApp, auth: &Auth) -> Vec<Value> {
+    let query = format!("{{ returnVisitsDue {{ {VISIT_FIELDS} }} }}");
+    app.gql(auth, &query, json!({})).await.data()["returnVisitsDue"]
+        .as_array()
+        .expect("list")
+        .clone()
+}
+
+async fn record(app: &TestApp, auth: &Auth, visit: &Value, input: Value) -> GqlResponse {
+    let query = format!(
+        "mutation($id: ID!, $input: RecordReturnVisitInput!) {{ recordReturnVisit(id: $id, input: $input) {{ {VISIT_FIELDS} }} }}"
+    );
+    app.gql(auth, &query, json!({ "id": visit["id"], "input": input }))
+        .await
+}
+
+fn reached(at: DateTime<Utc>) -> Value {
+    json!({ "visitedAt": at.to_rfc3339(), "channel": "PHONE", "satisfied": true,
+            "answers": "Fridge cools again; technician was polite", "outcome": "OK" })
+}
+
+/// Completes a repair now and confirms and closes it `later`.
+async fn closed_after(app: &TestApp, w: &RepairWorld, later: Duration) -> Value {
+    let order = app.order_in(w, "COMPLETED").await;
+    app.clock.advance(later);
+    let order = app
+        .repair_ok(&w.customer.auth, "confirmRepair", &order, "")
+        .await;
+    app.repair_ok(&w.agent.auth, "closeRepair", &order, "")
+        .await
+}
+
+async fn r_sla_7_r_sla_8_closing_a_repair_schedules_visits_at_3_and_30_days(app: TestApp) {
+    let w = app.repair_world().await;
+    app.order_in(&w, "CONFIRMED").await;
+    assert!(
+        due(&app, &w.agent.auth).await.is_empty(),
+        "only closure schedules"
+    );
+    let completed_at = app.clock_now();
+    let order = closed_after(&app, &w, Duration::hours(1)).await;
+    let closed_at = app.clock_now();
+    let visits: Vec<Value> = due(&app, &w.agent.auth)
+        .await
+        .into_iter()
+        .filter(|v| v["repairOrderId"] == order["id"])
+        .collect();
+    assert_eq!(visits.len(), 2);
+    assert_eq!(visits[0]["purpose"], "AFTER_CLOSURE");
+    assert_eq!(time(&visits[0]["dueAt"]), closed_at + Duration::days(3));
+    assert_eq!(visits[1]["purpose"], "THIRTY_DAY");
+    assert_eq!(time(&visits[1]["dueAt"]), completed_at + Duration::days(30));
+    for visit in &visits {
+        assert_eq!(visit["attempt"], 1);
+        assert_eq!(visit["customerId"], w.customer.id.to_string());
+        assert!(visit["recordedAt"].is_null());
+    }
+    // Bounded by `until`; another centre's agents see none of it.
+    let query = "query($until: DateTime!) { returnVisitsDue(until: $until) { purpose } }";
+    let until = (closed_at + Duration::days(4)).to_rfc3339();
+    let soon = app
+        .gql(&w.agent.auth, query, json!({ "until": until }))
+        .await;
+    assert_eq!(
+        soon.data()["returnVisitsDue"],
+        json!([{ "purpose": "AFTER_CLOSURE" }])
+    );
+    assert!(due(&app, &w.other_agent.auth).await.is_empty());
+    app.gql(&w.customer.auth, "{ returnVisitsDue { id } }", json!({}))
+        .await
+        .expect_code("FORBIDDEN");
+}
+
+async fn r_sur_2_visits_avoid_rest_hours_unless_the_customer_chose_the_time(app: TestApp) {
+    let w = app.repair_world().await;
+    // Completed 17:00 Shanghai, closed 22:30: the 3-day visit would fall in rest hours.
+    closed_after(&app, &w, Duration::minutes(330)).await;
+    let visits = due(&app, &w.agent.auth).await;
+    assert_eq!(visits[0]["purpose"], "AFTER_CLOSURE");
+    assert_eq!(time(&visits[0]["dueAt"]), utc(11, 5, 13, 0), "21:00 local");
+    assert_eq!(time(&visits[1]["dueAt"]), utc(12, 2, 9, 0), "17:00 local");
+
+    // Rest hours are the centre's: 20:00–08:00 moves a 22:30 visit to 20:00 local.
+    let set = "mutation($c: ID!) { setRestHours(serviceCentreId: $c, start: \"20:00:00\", end: \"08:00:00\") }";
+    app.gql(&w.agent.auth, set, json!({ "c": w.centre.to_string() }))
+        .await
+        .expect_code("FORBIDDEN");
+    app.gql(&w.admin.auth, set, json!({ "c": w.centre.to_string() }))
+        .await
+        .data();
+    closed_after(&app, &w, Duration::zero()).await;
+    let visits = due(&app, &w.agent.auth).await;
+    let due_times: Vec<DateTime<Utc>> = visits.iter().map(|v| time(&v["dueAt"])).collect();
+    assert!(due_times.contains(&utc(11, 5, 12, 0)), "{due_times:?}");
+    assert!(due_times.contains(&utc(12, 2, 12, 0)), "{due_times:?}");
+
+    // An agent cannot pick 23:00 local for the retry; the customer can.
+    let night = utc(11, 3, 15, 0);
+    let unreachable = json!({ "visitedAt": app.clock_now().to_rfc3339(), "channel": "PHONE",
+                              "answers": "No answer", "outcome": "UNREACHABLE",
+                              "retryAt": night.to_rfc3339() });
+    let refused = record(&app, &w.agent.auth, &visits[0], unreachable.clone()).await;
+    assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "retryAt");
+    let mut chosen = unreachable;
+    chosen["retryCustomerChosen"] = json!(true);
+    record(&app, &w.agent.auth, &visits[0], chosen).await.data();
+    let retry = due(&app, &w.agent.auth).await;
+    let retry = retry.iter().find(|v| v["attempt"] == 2).expect("retry");
+    assert_eq!(time(&retry["dueAt"]), night);
+    assert_eq!(retry["customerChoseTime"], true);
+}
+
+async fn r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried(app: TestApp) {
+    let w = app.repair_world().await;
+    closed_after(&app, &w, Duration::zero()).await;
+    let visits = due(&app, &w.agent.auth).await;
+    let first = &visits[0];
+    let now = app.clock_now();
+
+    let mut incomplete = reached(now);
+    incomplete["satisfied"] = Value::Null;
+    let refused = record(&app, &w.agent.auth, first, incomplete).await;
+    assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "satisfied");
+    let mut no_retry = reached(now);
+    no_retry["outcome"] = json!("UNREACHABLE");
+    let refused = record(&app, &w.agent.auth, first, no_retry).await;
+    assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "retryAt");
+    assert_eq!(due(&app, &w.agent.auth).await, visits, "nothing stored");
+    record(&app, &w.other_agent.auth, first, reached(now))
+        .await
+        .expect_code("NOT_FOUND");
+
+    let retry_at = now + Duration::days(1);
+    let input = json!({ "visitedAt": now.to_rfc3339(), "channel": "PHONE",
+                        "answers": "Rang three times, no answer", "outcome": "UNREACHABLE",
+                        "retryAt": retry_at.to_rfc3339() });
+    let missed = record(&app, &w.agent.auth, first, input).await;
+    let missed = &missed.data()["recordReturnVisit"];
+    assert_eq!(missed["agentId"], w.agent.id.to_string());
+    assert_eq!(time(&missed["visitedAt"]), now);
+    assert_eq!(missed["channel"], "PHONE");
+    assert_eq!(missed["answers"], "Rang three times, no answer");
+    assert_eq!(missed["outcome"], "UNREACHABLE");
+    assert_eq!(time(&missed["retryAt"]), retry_at);
+    assert_eq!(time(&missed["recordedAt"]), now);
+
+    let pending = due(&app, &w.agent.auth).await;
+    assert_eq!(pending.len(), 2, "rescheduled, not dropped");
+    let again = &pending[0];
+    assert_eq!(again["purpose"], "AFTER_CLOSURE");
+    assert_eq!(again["attempt"], 2);
+    assert_eq!(time(&again["dueAt"]), retry_at);
+
+    app.clock.advance(Duration::days(1));
+    let visited = app.clock_now() - Duration::minutes(10);
+    let mut input = reached(visited);
+    input["channel"] = json!("ON_SITE");
+    input["satisfied"] = json!(false);
+    let done = record(&app, &w.agent.auth, again, input.clone()).await;
+    let done = &done.data()["recordReturnVisit"];
+    assert_eq!(done["satisfied"], false);
+    assert_eq!(done["channel"], "ON_SITE");
+    assert_eq!(done["outcome"], "OK");
+    assert_eq!(time(&done["visitedAt"]), visited);
+    assert!(done["retryAt"].is_null());
+    assert_eq!(due(&app, &w.agent.auth).await.len(), 1);
+    let twice = record(&app, &w.agent.auth, again, input).await;
+    assert_eq!(
+        twice.expect_code("INVALID_TRANSITION")["status"],
+        "RECORDED"
+    );
+    let mut future = reached(app.clock_now() + Duration::hours(1));
+    future["outcome"] = json!("OK");
+    let refused = record(&app, &w.agent.auth, &pending[1], future).await;
+    assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "visitedAt");
+}
+
+async fn r_cmp_6_a_complaint_raised_on_a_return_visit(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = closed_after(&app, &w, Duration::zero()).await;
+    let visit = due(&app, &w.agent.auth).await[0].clone();
+    let mut input = reached(app.clock_now());
+    input["satisfied"] = json!(false);
+    input["outcome"] = json!("COMPLAINT_RAISED");
+    let missing = record(&app, &w.agent.auth, &visit, input.clone()).await;
+    assert_eq!(missing.expect_code("BAD_USER_INPUT")["field"], "complaint");
+    input["complaint"] = json!({ "category": "SERVICE_ATTITUDE",
+                                 "description": "The technician left a mess" });
+    let recorded = record(&app, &w.agent.auth, &visit, input).await;
+    let recorded = &recorded.data()["recordReturnVisit"];
+    assert_eq!(recorded["outcome"], "COMPLAINT_RAISED");
+    let query = "query($id: ID!) { complaintById(id: $id) {
+        channel status repairOrderId customerId serviceCentreId ownerId description } }";
+    let complaint = app
+        .gql(
+            &w.agent.auth,
+            query,
+            json!({ "id": recorded["complaintId"] }),
+        )
+        .await;
+    let complaint = &complaint.data()["complaintById"];
+    assert_eq!(complaint["channel"], "RETURN_VISIT");
+    assert_eq!(complaint["status"], "RECEIVED");
+    assert_eq!(complaint["repairOrderId"], order["id"]);
+    assert_eq!(complaint["customerId"], w.customer.id.to_string());
+    assert_eq!(complaint["serviceCentreId"], w.centre.to_string());
+    assert_eq!(complaint["ownerId"], w.agent.id.to_string());
+    assert_eq!(complaint["description"], "The technician left a mess");
+}
+
+async fn r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor(app: TestApp) {
+    let w = app.repair_world().await;
+    // Closed Monday 2 Nov, 17:00 Shanghai.
+    closed_after(&app, &w, Duration::zero()).await;
+    let visits = due(&app, &w.agent.auth).await;
+    app.clock.set(utc(11, 5, 9, 0));
+    // Called Tuesday 17:00 local, filed Thursday: after the end of Wednesday.
+    let late = record(&app, &w.agent.auth, &visits[0], reached(utc(11, 3, 9, 0))).await;
+    let late = late.data()["recordReturnVisit"].clone();
+    assert_eq!(time(&late["reportDueAt"]), utc(11, 4, 16, 0));
+    assert_eq!(late["reportLate"], true);
+    let on_time = record(&app, &w.agent.auth, &visits[1], reached(app.clock_now())).await;
+    let on_time = on_time.data()["recordReturnVisit"].clone();
+    assert_eq!(on_time["reportLate"], false);
+    // Reviews are due by the end of the day after filing (Friday, local).
+    assert_eq!(time(&on_time["reviewDueAt"]), utc(11, 6, 16, 0));
+
+    let review = "mutation($id: ID!) { reviewReturnVisit(id: $id, note: \"Checked\") { reviewedBy reviewedAt reviewNote } }";
+    app.gql(&w.agent.auth, review, json!({ "id": late["id"] }))
+        .await
+        .expect_code("FORBIDDEN");
+    let overdue = "{ returnVisitReviewsOverdue { id } }";
+    let listed = app.gql(&w.supervisor.auth, overdue, json!({})).await;
+    assert_eq!(listed.data()["returnVisitReviewsOverdue"], json!([]));
+    app.gql(&w.supervisor.auth, review, json!({ "id": on_time["id"] }))
+        .await
+        .data();
+
+    app.clock.set(utc(11, 6, 17, 0));
+    let listed = app.gql(&w.supervisor.auth, overdue, json!({})).await;
+    assert_eq!(
+        listed.data()["returnVisitReviewsOverdue"],
+        json!([{ "id": late["id"] }])
+    );
+    let reviewed = app
+        .gql(&w.supervisor.auth, review, json!({ "id": late["id"] }))
+        .await;
+    let reviewed = &reviewed.data()["reviewReturnVisit"];
+    assert_eq!(reviewed["reviewedBy"], w.supervisor.id.to_string());
+    assert_eq!(time(&reviewed["reviewedAt"]), app.clock_now());
+    assert_eq!(reviewed["reviewNote"], "Checked");
+    let listed = app.gql(&w.supervisor.auth, overdue, json!({})).await;
+    assert_eq!(listed.data()["returnVisitReviewsOverdue"], json!([]));
+    let twice = app
+        .gql(&w.supervisor.auth, review, json!({ "id": late["id"] }))
+        .await;
+    assert_eq!(
+        twice.expect_code("INVALID_TRANSITION")["status"],
+        "REVIEWED"
+    );
+}
