@@ -129,10 +129,7 @@ impl PolicyMutation {
                 })
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
-        let tz = centre
-            .timezone
-            .parse()
-            .map_err(|_| ApiError::Internal("bad time zone".into()))?;
+        let tz = store::directory::time_zone(&centre)?;
         BusinessCalendar::new(tz, hours.clone(), BTreeSet::new())
             .map_err(|err| ApiError::bad_input("hours", err.to_string()))?;
         let txn = store::begin_write(env.db).await?;

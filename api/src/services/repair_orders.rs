@@ -46,10 +46,7 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
     let centre = store::directory::get_service_centre(env.db, centre_id)
         .await
         .map_err(|_| ApiError::bad_input("serviceCentreId", "no such service centre"))?;
-    let tz: chrono_tz::Tz = centre
-        .timezone
-        .parse()
-        .map_err(|_| ApiError::Internal(format!("centre {} has a bad time zone", centre.id)))?;
+    let tz = store::directory::time_zone(&centre)?;
     let today = env.now.with_timezone(&tz).date_naive();
     let in_warranty = repair::in_warranty(asset.warranty_ends_on, today);
     let policies = store::sla_policies::of_kind(env.db, TicketKind::RepairOrder).await?;

@@ -7,7 +7,6 @@ use chrono_tz::Tz;
 use entity::complaints::{ComplaintCategory, ComplaintChannel, Severity};
 use entity::repair_orders;
 use entity::return_visits::{self, Column, VisitChannel, VisitOutcome};
-use entity::service_centres;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use sea_orm::{ActiveEnum, DatabaseTransaction, Set};
@@ -21,18 +20,11 @@ use crate::store;
 /// Who makes and records return visits.
 const STAFF: &[Role] = &[Role::Agent, Role::Supervisor];
 
-fn time_zone(centre: &service_centres::Model) -> ApiResult<Tz> {
-    centre
-        .timezone
-        .parse()
-        .map_err(|_| ApiError::Internal(format!("centre {} has a bad time zone", centre.id)))
-}
-
 /// The centre's time zone and its customers' rest hours.
 async fn local_rules(txn: &DatabaseTransaction, centre_id: i64) -> ApiResult<(Tz, RestHours)> {
     let centre = store::directory::get_service_centre(txn, centre_id).await?;
     let rest = store::return_visits::rest_hours(txn, centre_id).await?;
-    Ok((time_zone(&centre)?, rest))
+    Ok((store::directory::time_zone(&centre)?, rest))
 }
 
 fn pending_visit(

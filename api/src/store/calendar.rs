@@ -12,10 +12,7 @@ pub async fn for_centre(
     db: &impl ConnectionTrait,
     centre: &service_centres::Model,
 ) -> ApiResult<BusinessCalendar> {
-    let tz: chrono_tz::Tz = centre
-        .timezone
-        .parse()
-        .map_err(|_| ApiError::Internal(format!("centre {} has a bad time zone", centre.id)))?;
+    let tz = super::directory::time_zone(centre)?;
     let rows = business_hours::Entity::find()
         .filter(business_hours::Column::ServiceCentreId.eq(centre.id))
         .all(db)

@@ -86,3 +86,11 @@ pub async fn ensure_service_centre(
         None => insert_service_centre(db, name.to_owned(), timezone.to_owned(), now).await,
     }
 }
+
+/// The centre's IANA time zone; an unparsable one is a data error (it is checked on creation).
+pub fn time_zone(centre: &service_centres::Model) -> ApiResult<chrono_tz::Tz> {
+    centre
+        .timezone
+        .parse()
+        .map_err(|_| ApiError::Internal(format!("centre {} has a bad time zone", centre.id)))
+}
