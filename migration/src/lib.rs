@@ -7,6 +7,7 @@ mod m20261122_000001_identity;
 mod m20261122_000002_repair_orders;
 mod m20261122_000003_complaints;
 mod m20261122_000004_surveys_return_visits;
+mod m20261123_000005_metrics_indexes;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_repair_orders::Migration),
             Box::new(m20261122_000003_complaints::Migration),
             Box::new(m20261122_000004_surveys_return_visits::Migration),
+            Box::new(m20261123_000005_metrics_indexes::Migration),
         ]
     }
 }
