@@ -1,11 +1,13 @@
 //! Demo data for trying the API from GraphiQL: one service centre, one user per role, a partner
-//! organization with an API key, a few customers, repair orders and complaints. Passwords and the key are random and
+//! organization with an API key, a few customers, repair orders, complaints, an answered survey
+//! and a return visit. Passwords and the key are random and
 //! printed once (R-PRV-5: no default passwords); running it again issues fresh ones.
 
 use chrono::{DateTime, Days, Utc};
 use entity::complaints::{ComplaintCategory, ComplaintChannel};
 use entity::repair_lines::RepairLineKind;
 use entity::repair_orders::RequestType;
+use entity::return_visits::{VisitChannel, VisitOutcome, VisitPurpose};
 use entity::users::Role;
 use rand::distr::{Alphanumeric, SampleString};
 use rust_decimal::Decimal;
@@ -14,8 +16,11 @@ use sea_orm::{DatabaseConnection, Set, TransactionTrait};
 use crate::auth::{api_keys, passwords};
 use crate::domain::identity::{Principal, UserPrincipal};
 use crate::domain::repair::RepairAction;
+use crate::domain::survey::Answers;
 use crate::error::{ApiError, ApiResult};
-use crate::services::{Env, RuleSettings, assets, complaints, repair_orders};
+use crate::services::{
+    Env, RuleSettings, assets, complaints, repair_orders, return_visits, surveys,
+};
 use crate::store;
 
 /// What the demo seed created, to print for the person trying the API.
@@ -281,7 +286,7 @@ async fn seed_repair_orders(
         None,
     )
     .await?;
-    repair_orders::advance(
+    let order = repair_orders::advance(
         &env(&agent),
         order.id,
         order.version,
@@ -289,6 +294,36 @@ async fn seed_repair_orders(
         None,
     )
     .await?;
+    // The customer answers its survey; the agent makes the call after closure (R-SLA-7).
+    for survey in surveys::pending(&env(&customer)).await? {
+        let answers = Answers {
+            timeliness: 4,
+            attitude: 5,
+            professionalism: 5,
+            result: 4,
+            overall: 4,
+            comment: Some("Quick and tidy".into()),
+            would_recommend: 9,
+        };
+        surveys::submit(&env(&customer), survey.id, answers).await?;
+    }
+    let after_closure = return_visits::due(&env(&agent), None)
+        .await?
+        .into_iter()
+        .filter(|v| v.repair_order_id == order.id && v.purpose == VisitPurpose::AfterClosure);
+    for visit in after_closure {
+        let call = return_visits::RecordVisit {
+            visited_at: now,
+            channel: VisitChannel::Phone,
+            satisfied: Some(true),
+            answers: "The door closes tightly again; satisfied with the technician".into(),
+            outcome: VisitOutcome::Ok,
+            retry_at: None,
+            retry_customer_chosen: false,
+            complaint: None,
+        };
+        return_visits::record(&env(&agent), visit.id, call).await?;
+    }
     // Two complaints: a GENERAL one with the agent, a SERIOUS one in the supervisors' inbox.
     for (category, description) in [
         (

@@ -1,13 +1,16 @@
 //! Service metrics and the monthly report over known data: every number checked, on SQLite and
-//! PostgreSQL (R-SLA-1/2, R-SLA-4, R-CLS-3, R-SLA-10, R-CMP-5).
+//! PostgreSQL (R-SUR-1, R-SLA-7/8, R-SLA-1/2, R-SLA-4, R-CLS-3, R-SLA-10, R-CMP-5).
 
 use chrono::{Duration, TimeZone, Utc};
+use entity::users::Role;
 use serde_json::{Value, json};
 use servicedesk::jobs::sla_sweeper::sweep_once;
 use servicedesk_tests::{Auth, RepairWorld, TestApp, db_tests};
 
 db_tests!(
     metrics_count_exactly_what_happened,
+    r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly,
+    demo_seed_gives_non_trivial_metrics,
     r_cmp_5_monthly_report_for_a_finished_month
 );
 
@@ -165,9 +168,7 @@ async fn metrics_count_exactly_what_happened(app: TestApp) {
     );
 
     // Who may read what.
-    let elsewhere = app
-        .user(entity::users::Role::Supervisor, Some(w.other_centre), None)
-        .await;
+    let elsewhere = app.user(Role::Supervisor, Some(w.other_centre), None).await;
     let mut ours = period.clone();
     ours["centre"] = json!(w.centre.to_string());
     app.gql(&elsewhere.auth, METRICS, ours.clone())
@@ -235,4 +236,169 @@ async fn r_cmp_5_monthly_report_for_a_finished_month(app: TestApp) {
         october.data()["monthlyComplaintReport"]["byCategory"],
         json!([])
     );
+}
+
+/// The world's customer's survey for `order`.
+async fn survey_of(app: &TestApp, w: &RepairWorld, order: &Value) -> Value {
+    let response = app
+        .gql(&w.customer.auth, "{ mySurveys { id ticketId } }", json!({}))
+        .await;
+    response.data()["mySurveys"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["ticketId"] == order["id"])
+        .expect("a survey for the order")
+        .clone()
+}
+
+async fn answer_survey(app: &TestApp, w: &RepairWorld, order: &Value, overall: i32) {
+    let survey = survey_of(app, w, order).await;
+    let answers = json!({ "timeliness": 4, "attitude": 4, "professionalism": 4, "result": 4,
+                          "overall": overall, "wouldRecommend": 8 });
+    app.gql(
+        &w.customer.auth,
+        "mutation($id: ID!, $answers: SurveyAnswersInput!) { submitSurvey(id: $id, answers: $answers) { id } }",
+        json!({ "id": survey["id"], "answers": answers }),
+    )
+    .await
+    .data();
+}
+
+/// Records the order's pending return visit after closure with `input` (visited now).
+async fn record_visit(app: &TestApp, w: &RepairWorld, order: &Value, mut input: Value) {
+    let due = app
+        .gql(
+            &w.agent.auth,
+            "{ returnVisitsDue { id repairOrderId purpose } }",
+            json!({}),
+        )
+        .await;
+    let visit = due.data()["returnVisitsDue"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|v| v["repairOrderId"] == order["id"] && v["purpose"] == "AFTER_CLOSURE")
+        .expect("a visit due")
+        .clone();
+    input["visitedAt"] = json!(app.clock_now().to_rfc3339());
+    input["channel"] = json!("PHONE");
+    input["answers"] = json!("Asked whether the repair holds");
+    app.gql(
+        &w.agent.auth,
+        "mutation($id: ID!, $input: RecordReturnVisitInput!) { recordReturnVisit(id: $id, input: $input) { id } }",
+        json!({ "id": visit["id"], "input": input }),
+    )
+    .await
+    .data();
+}
+
+const SURVEY_METRICS: &str = "query($from: DateTime!, $to: DateTime!, $centre: ID) {
+  serviceMetrics(from: $from, to: $to, serviceCentreId: $centre) {
+    satisfactionRate { numerator denominator value }
+    surveyResponseRate { numerator denominator value }
+    returnVisitRate { numerator denominator value }
+    returnVisitPassRate { numerator denominator value } } }";
+
+/// Four closed repairs: surveys answered 5, 3 and 1 and one unanswered; visits after closure
+/// reached on time (satisfied), on time (complaint raised, dissatisfied), late on a retry
+/// (satisfied), and never.
+async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestApp) {
+    let w = app.repair_world().await;
+    let start = app.clock_now() - Duration::hours(1);
+    let a = app.order_in(&w, "CLOSED").await;
+    let b = app.order_in(&w, "CLOSED").await;
+    let d = app.order_in(&w, "CLOSED").await;
+    app.order_in(&w, "CLOSED").await; // neither surveyed nor visited
+    answer_survey(&app, &w, &a, 5).await;
+    answer_survey(&app, &w, &b, 3).await;
+    answer_survey(&app, &w, &d, 1).await;
+
+    app.clock.advance(Duration::days(1));
+    record_visit(&app, &w, &a, json!({ "satisfied": true, "outcome": "OK" })).await;
+    let complaint =
+        json!({ "category": "PRODUCT_QUALITY", "severity": "GENERAL", "description": "Noisy" });
+    record_visit(
+        &app,
+        &w,
+        &d,
+        json!({ "satisfied": false, "outcome": "COMPLAINT_RAISED", "complaint": complaint }),
+    )
+    .await;
+    let retry = app.clock_now() + Duration::days(3); // after the 3-day limit
+    record_visit(
+        &app,
+        &w,
+        &b,
+        json!({ "outcome": "UNREACHABLE", "retryAt": retry.to_rfc3339() }),
+    )
+    .await;
+    app.clock.set(retry);
+    record_visit(&app, &w, &b, json!({ "satisfied": true, "outcome": "OK" })).await;
+
+    // Twenty days: the visits after closure fall due, the 30-day ones do not.
+    let period = |centre: i64| {
+        json!({ "from": start.to_rfc3339(), "to": (start + Duration::days(20)).to_rfc3339(),
+                "centre": centre.to_string() })
+    };
+    let response = app
+        .gql(&w.supervisor.auth, SURVEY_METRICS, period(w.centre))
+        .await;
+    let m = &response.data()["serviceMetrics"];
+    let ratio =
+        |n: i64, d: i64| json!({ "numerator": n, "denominator": d, "value": n as f64 / d as f64 });
+    assert_eq!(m["satisfactionRate"], ratio(1, 3));
+    assert_eq!(m["surveyResponseRate"], ratio(3, 4));
+    assert_eq!(m["returnVisitRate"], ratio(2, 4));
+    assert_eq!(m["returnVisitPassRate"], ratio(2, 3));
+
+    let elsewhere = app
+        .gql(&w.admin.auth, SURVEY_METRICS, period(w.other_centre))
+        .await;
+    let none = json!({ "numerator": 0, "denominator": 0, "value": null });
+    for name in [
+        "satisfactionRate",
+        "surveyResponseRate",
+        "returnVisitRate",
+        "returnVisitPassRate",
+    ] {
+        assert_eq!(elsewhere.data()["serviceMetrics"][name], none, "{name}");
+    }
+}
+
+/// The README's metrics example: the demo data fills every rate.
+async fn demo_seed_gives_non_trivial_metrics(app: TestApp) {
+    let now = app.clock_now();
+    let credentials = servicedesk::seed::seed_demo(&app.db, &app.state_settings(), now)
+        .await
+        .expect("seed");
+    let (_, email, password) = credentials
+        .logins
+        .iter()
+        .find(|(role, _, _)| *role == Role::Supervisor)
+        .expect("a supervisor");
+    let login = app
+        .gql(
+            &Auth::None,
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+            json!({ "e": email, "p": password }),
+        )
+        .await;
+    let token = login.data()["login"]["accessToken"]
+        .as_str()
+        .expect("token");
+    let period = json!({ "from": (now - Duration::days(1)).to_rfc3339(),
+                         "to": (now + Duration::days(7)).to_rfc3339() });
+    let response = app
+        .gql(&Auth::Bearer(token.into()), SURVEY_METRICS, period)
+        .await;
+    let m = &response.data()["serviceMetrics"];
+    for name in [
+        "satisfactionRate",
+        "surveyResponseRate",
+        "returnVisitRate",
+        "returnVisitPassRate",
+    ] {
+        assert!(m[name]["denominator"].as_i64() > Some(0), "{name}: {m}");
+    }
 }

@@ -8,6 +8,8 @@ use crate::error::{ApiError, ApiResult};
 
 /// Longest survey comment, in characters.
 pub const MAX_COMMENT: usize = 2000;
+/// The lowest overall score that counts as satisfied in the satisfaction rate (R-SUR-1).
+pub const SATISFIED_FROM: i16 = 4;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum SurveyState {

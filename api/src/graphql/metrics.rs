@@ -64,6 +64,24 @@ pub struct ServiceMetrics {
 
 #[Object]
 impl ServiceMetrics {
+    /// Submitted surveys with overall 4 or 5 / submitted surveys (R-SUR-1, target 100%).
+    async fn satisfaction_rate(&self) -> RatioMetric {
+        self.numbers.satisfaction.into()
+    }
+    /// Surveys issued in the period and answered / issued.
+    async fn survey_response_rate(&self) -> RatioMetric {
+        self.numbers.survey_response.into()
+    }
+    /// Return visits due in the period where the customer was reached by the due time / due
+    /// (R-SLA-7, R-SLA-8, target 100%). Retries count; the due time is the first attempt's.
+    async fn return_visit_rate(&self) -> RatioMetric {
+        self.numbers.return_visit_on_time.into()
+    }
+    /// Customers reached on a return visit in the period who were satisfied / reached
+    /// (R-SUR-1, target > 98%).
+    async fn return_visit_pass_rate(&self) -> RatioMetric {
+        self.numbers.return_visit_pass.into()
+    }
     /// Completed repairs never reopened / completed repairs.
     async fn first_time_fix_rate(&self) -> RatioMetric {
         self.numbers.first_time_fix.into()

@@ -5,7 +5,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 
 use crate::domain::metrics::{Ratio, median_window};
+use crate::domain::survey::SATISFIED_FROM;
 use crate::error::{ApiError, ApiResult};
+
+/// Return-visit outcomes where the customer was reached.
+const REACHED: &str = "'OK', 'COMPLAINT_RAISED'";
 
 /// Whose tickets are counted.
 #[derive(Clone, Copy, Debug)]
@@ -93,6 +97,10 @@ pub struct Group {
 
 /// The counted numbers behind `serviceMetrics`.
 pub struct ServiceMetrics {
+    pub satisfaction: Ratio,
+    pub survey_response: Ratio,
+    pub return_visit_on_time: Ratio,
+    pub return_visit_pass: Ratio,
     pub first_time_fix: Ratio,
     pub on_time_arrival: Ratio,
     pub complaint_handling: Ratio,
@@ -103,7 +111,17 @@ pub struct ServiceMetrics {
     pub penalty_points: Vec<StaffPoints>,
 }
 
-async fn ratio(db: &impl ConnectionTrait, q: &Query, sql: String) -> ApiResult<Ratio> {
+/// The rows (`FROM … WHERE …`) as the denominator and those meeting `counted` as the numerator.
+async fn ratio(
+    db: &impl ConnectionTrait,
+    q: &Query,
+    counted: &str,
+    rows: String,
+) -> ApiResult<Ratio> {
+    let sql = format!(
+        "SELECT COUNT(*) AS denominator, \
+         CAST(SUM(CASE WHEN {counted} THEN 1 ELSE 0 END) AS BIGINT) AS numerator {rows}"
+    );
     let row = RatioRow::find_by_statement(q.statement(sql))
         .one(db)
         .await?
@@ -133,28 +151,89 @@ pub async fn service_metrics(
         to,
         scope,
     };
+    // R-SUR-1: submitted surveys scoring 4 or 5 overall.
+    let satisfaction = ratio(
+        db,
+        &q,
+        &format!("s.overall >= {SATISFIED_FROM}"),
+        format!(
+            "FROM surveys s WHERE s.submitted_at >= $1 AND s.submitted_at < $2{}",
+            q.scope("s")
+        ),
+    )
+    .await?;
+    // Surveys issued in the period that the customer answered.
+    let survey_response = ratio(
+        db,
+        &q,
+        "s.submitted_at IS NOT NULL",
+        format!(
+            "FROM surveys s WHERE s.created_at >= $1 AND s.created_at < $2{}",
+            q.scope("s")
+        ),
+    )
+    .await?;
+    // R-SLA-7/8: visits falling due in the period (first attempts) where the customer was
+    // reached by the due time, possibly on a retry.
+    let return_visit_on_time = ratio(
+        db,
+        &q,
+        &format!(
+            "EXISTS (SELECT 1 FROM return_visits a WHERE a.repair_order_id = v.repair_order_id \
+             AND a.purpose = v.purpose AND a.outcome IN ({REACHED}) AND a.visited_at <= v.due_at)"
+        ),
+        format!(
+            "FROM return_visits v JOIN repair_orders r ON r.id = v.repair_order_id \
+             WHERE v.attempt = 1 AND v.due_at >= $1 AND v.due_at < $2{}",
+            q.scope("r")
+        ),
+    )
+    .await?;
+    // R-SUR-1: customers reached in the period who said they were satisfied.
+    let return_visit_pass = ratio(
+        db,
+        &q,
+        "v.satisfied",
+        format!(
+            "FROM return_visits v JOIN repair_orders r ON r.id = v.repair_order_id \
+             WHERE v.outcome IN ({REACHED}) AND v.visited_at >= $1 AND v.visited_at < $2{}",
+            q.scope("r")
+        ),
+    )
+    .await?;
     // Completed repairs that never had to be reopened.
-    let first_time_fix = ratio(db, &q, format!(
-        "SELECT COUNT(*) AS denominator, CAST(SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM ticket_events e \
-         WHERE e.ticket_kind = 'REPAIR_ORDER' AND e.ticket_id = r.id AND e.to_status = 'REOPENED') \
-         THEN 1 ELSE 0 END) AS BIGINT) AS numerator \
-         FROM repair_orders r WHERE r.completed_at >= $1 AND r.completed_at < $2{}",
-        q.scope("r")
-    ))
+    let first_time_fix = ratio(
+        db,
+        &q,
+        "NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_kind = 'REPAIR_ORDER' \
+         AND e.ticket_id = r.id AND e.to_status = 'REOPENED')",
+        format!(
+            "FROM repair_orders r WHERE r.completed_at >= $1 AND r.completed_at < $2{}",
+            q.scope("r")
+        ),
+    )
     .await?;
     // Arrivals within the limit in force (R-SLA-1/2).
-    let on_time_arrival = ratio(db, &q, format!(
-        "SELECT COUNT(*) AS denominator, CAST(SUM(CASE WHEN r.arrival_breached THEN 0 ELSE 1 END) AS BIGINT) AS numerator \
-         FROM repair_orders r WHERE r.arrived_at >= $1 AND r.arrived_at < $2{}",
-        q.scope("r")
-    ))
+    let on_time_arrival = ratio(
+        db,
+        &q,
+        "NOT r.arrival_breached",
+        format!(
+            "FROM repair_orders r WHERE r.arrived_at >= $1 AND r.arrived_at < $2{}",
+            q.scope("r")
+        ),
+    )
     .await?;
     // Complaints received in the period that are resolved (or closed).
-    let complaint_handling = ratio(db, &q, format!(
-        "SELECT COUNT(*) AS denominator, CAST(SUM(CASE WHEN c.resolved_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS numerator \
-         FROM complaints c WHERE c.created_at >= $1 AND c.created_at < $2{}",
-        q.scope("c")
-    ))
+    let complaint_handling = ratio(
+        db,
+        &q,
+        "c.resolved_at IS NOT NULL",
+        format!(
+            "FROM complaints c WHERE c.created_at >= $1 AND c.created_at < $2{}",
+            q.scope("c")
+        ),
+    )
     .await?;
     let general = format!(
         "FROM complaints c WHERE c.severity = 'GENERAL' AND c.resolved_at IS NOT NULL \
@@ -204,6 +283,10 @@ pub async fn service_metrics(
     .all(db)
     .await?;
     Ok(ServiceMetrics {
+        satisfaction,
+        survey_response,
+        return_visit_on_time,
+        return_visit_pass,
         first_time_fix,
         on_time_arrival,
         complaint_handling,
