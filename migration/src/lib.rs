@@ -8,6 +8,7 @@ mod m20261122_000002_repair_orders;
 mod m20261122_000003_complaints;
 mod m20261122_000004_surveys_return_visits;
 mod m20261123_000005_metrics_indexes;
+mod m20261123_000006_complaint_severity_index;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_complaints::Migration),
             Box::new(m20261122_000004_surveys_return_visits::Migration),
             Box::new(m20261123_000005_metrics_indexes::Migration),
+            Box::new(m20261123_000006_complaint_severity_index::Migration),
         ]
     }
 }
