@@ -34,8 +34,14 @@ impl AppState {
     ) -> Self {
         let sql_statements = Arc::new(AtomicU64::new(0));
         let counter = sql_statements.clone();
-        db.set_metric_callback(move |_| {
+        db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            // `RUST_LOG=servicedesk::sql=trace`: every statement with its values and time.
+            tracing::trace!(
+                target: "servicedesk::sql",
+                micros = info.elapsed.as_micros() as u64,
+                sql = %info.statement,
+            );
         });
         let tokens = Arc::new(TokenIssuer::new(
             jwt_secret,

@@ -90,11 +90,13 @@ pub async fn load(
     )).await?;
     chunked(db, "complaints", sizes.complaints, &format!(
         "INSERT INTO complaints (number, customer_id, service_centre_id, channel, category, severity, status, description, \
-         owner_id, escalation_level, first_response_due, next_update_due, resolution_due, next_deadline, version, created_at, updated_at) \
-         SELECT 'CP-BENCH-' || g, {STAFF} + 1 + g % {customers}, 1, 'PHONE', 'DELAY', 'GENERAL', \
+         owner_id, escalation_level, first_response_due, next_update_due, resolution_due, next_deadline, resolved_at, closed_at, version, created_at, updated_at) \
+         SELECT 'CP-BENCH-' || g, {STAFF} + 1 + g % {customers}, 1, 'PHONE', 'DELAY', CASE WHEN g % 500 = 0 THEN 'MAJOR' ELSE 'GENERAL' END, \
          CASE WHEN g % 3 = 0 THEN 'CLOSED' ELSE 'ACKNOWLEDGED' END, 'Late', 1, 1, \
          now() + interval '1 day', now() + interval '1 day', now() + interval '1 day', \
-         CASE WHEN g % 3 = 0 THEN NULL ELSE now() + interval '1 day' END, 1, \
+         CASE WHEN g % 3 = 0 THEN NULL ELSE now() + interval '1 day' END, \
+         CASE WHEN g % 3 = 0 THEN now() - g * interval '60 seconds' + interval '5 hours' END, \
+         CASE WHEN g % 3 = 0 THEN now() - g * interval '60 seconds' + interval '6 hours' END, 1, \
          now() - g * interval '60 seconds', now() - g * interval '60 seconds' \
          FROM generate_series({{lo}}, {{hi}}) g"
     )).await?;

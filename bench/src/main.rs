@@ -4,6 +4,8 @@
 //!
 //! `cargo run -p bench --release -- all [--scale 0.1] [--seconds 10]`
 
+mod explain;
+mod keyset;
 mod load;
 mod workload;
 
@@ -44,12 +46,21 @@ enum Command {
         seconds: u64,
         #[arg(long, default_value = "bench/RESULTS.md")]
         out: PathBuf,
+        /// Keep the data set loaded by an earlier run at the same scale instead of reloading.
+        #[arg(long)]
+        reuse: bool,
+        /// Client counts to run.
+        #[arg(long, value_delimiter = ',', default_values_t = [8usize, 64, 256])]
+        clients: Vec<usize>,
+        /// Workloads to run (1–5).
+        #[arg(long, value_delimiter = ',', default_values_t = [1u8, 2, 3, 4, 5])]
+        workloads: Vec<u8>,
     },
     /// (internal) Run the server on `DATABASE_URL` at `SERVICEDESK_BIND`.
     ServeChild,
 }
 
-const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
+pub(crate) const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
 const BIND: &str = "127.0.0.1:18080";
 const DATABASE: &str = "servicedesk_bench";
 
@@ -62,7 +73,22 @@ async fn main() -> anyhow::Result<()> {
             scale,
             seconds,
             out,
-        } => all(&cli.admin_url, scale, seconds, out).await,
+            reuse,
+            clients,
+            workloads,
+        } => {
+            let plan = Plan {
+                scale,
+                seconds,
+                reuse,
+                clients,
+                workloads: workload::Kind::ALL
+                    .into_iter()
+                    .filter(|k| workloads.contains(&k.number()))
+                    .collect(),
+            };
+            all(&cli.admin_url, &plan, out).await
+        }
     }
 }
 
@@ -85,7 +111,7 @@ async fn serve_child() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn bench_config(database_url: String) -> Config {
+pub(crate) fn bench_config(database_url: String) -> Config {
     Config {
         bind: BIND.parse().expect("bind address"),
         database_url,
@@ -104,25 +130,39 @@ fn bench_config(database_url: String) -> Config {
     }
 }
 
-async fn all(admin_url: &str, scale: f64, seconds: u64, out: PathBuf) -> anyhow::Result<()> {
+/// What one invocation runs.
+struct Plan {
+    scale: f64,
+    seconds: u64,
+    reuse: bool,
+    clients: Vec<usize>,
+    workloads: Vec<workload::Kind>,
+}
+
+async fn all(admin_url: &str, plan: &Plan, out: PathBuf) -> anyhow::Result<()> {
+    let (scale, seconds) = (plan.scale, plan.seconds);
     let admin = Database::connect(admin_url)
         .await
         .context("connect BENCH_DATABASE_URL")?;
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
-        format!("CREATE DATABASE {DATABASE}"),
-    ] {
-        admin.execute_unprepared(&sql).await?;
-    }
     let url = database_url(admin_url, DATABASE);
+    let sizes = load::Sizes::at(scale);
+    if !plan.reuse {
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
+            format!("CREATE DATABASE {DATABASE}"),
+        ] {
+            admin.execute_unprepared(&sql).await?;
+        }
+    }
     let db = servicedesk::db::connect(&url).await?;
     servicedesk::db::migrate(&db).await?;
-    let sizes = load::Sizes::at(scale);
-    eprintln!("loading scale {scale}");
-    let hash = servicedesk::auth::passwords::hash("bench-password".into())
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message()))?;
-    load::load(&db, &sizes, &hash).await?;
+    if !plan.reuse {
+        eprintln!("loading scale {scale}");
+        let hash = servicedesk::auth::passwords::hash("bench-password".into())
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
+        load::load(&db, &sizes, &hash).await?;
+    }
 
     let mut server = tokio::process::Command::new(std::env::current_exe()?)
         .arg("serve-child")
@@ -135,9 +175,9 @@ async fn all(admin_url: &str, scale: f64, seconds: u64, out: PathBuf) -> anyhow:
     workload::wait_ready(&base).await?;
     let tokens = workload::Tokens::mint(&db, SECRET).await?;
     let mut rows = Vec::new();
-    for concurrency in [8usize, 64, 256] {
+    for &concurrency in &plan.clients {
         let ceiling = workload::pgbench(admin_url, concurrency, seconds).await?;
-        for kind in workload::Kind::ALL {
+        for &kind in &plan.workloads {
             let result = workload::run(
                 &base,
                 kind,
@@ -156,8 +196,37 @@ async fn all(admin_url: &str, scale: f64, seconds: u64, out: PathBuf) -> anyhow:
             rows.push((concurrency, kind, result, ceiling));
         }
     }
+    let pages = keyset::compare(&base, &db, &tokens, sizes.orders).await?;
     server.kill().await.ok();
-    std::fs::write(&out, workload::report(scale, seconds, &rows))?;
+    let explained = explain::workloads(&url, &db, &tokens, &sizes).await?;
+    let mut report = workload::report(scale, seconds, &rows);
+    report.push_str(&format!(
+        "\n## Keyset pagination\n\n`repairOrders(first: 50)` as the agent, one client, {} requests each, interleaved: \
+         page 1 median {:.2} ms (p95 {:.2}), page {} median {:.2} ms (p95 {:.2}); deep / first = {:.2}.\n",
+        keyset::REQUESTS,
+        pages.first_median_ms,
+        pages.first_p95_ms,
+        pages.deep_page,
+        pages.deep_median_ms,
+        pages.deep_p95_ms,
+        pages.ratio()
+    ));
+    report.push_str(&explain::report(&explained));
+    let missing: Vec<String> = explained
+        .iter()
+        .flat_map(|(kind, statements)| {
+            statements
+                .iter()
+                .filter(|e| e.seq_scan_of_big_table)
+                .map(move |e| format!("{}: {}", kind.name(), e.sql))
+        })
+        .collect();
+    std::fs::write(&out, report)?;
     eprintln!("wrote {}", out.display());
+    anyhow::ensure!(
+        missing.is_empty(),
+        "sequential scans of loaded tables:\n{}",
+        missing.join("\n")
+    );
     Ok(())
 }

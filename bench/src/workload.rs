@@ -1,5 +1,6 @@
 //! The five workloads, the load loop, pgbench and the report.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -27,6 +28,17 @@ impl Kind {
         Kind::Metrics,
     ];
 
+    /// The workload's number in the issue.
+    pub fn number(self) -> u8 {
+        match self {
+            Kind::ComplaintStatus => 1,
+            Kind::RepairPage => 2,
+            Kind::ReportFault => 3,
+            Kind::TrackComplaint => 4,
+            Kind::Metrics => 5,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::ComplaintStatus => "1 complaint(number), JWT",
@@ -49,6 +61,10 @@ pub struct Tokens {
 const SAMPLE: i64 = 200;
 
 impl Tokens {
+    pub fn agent(&self) -> &str {
+        &self.agent
+    }
+
     pub async fn mint(db: &DatabaseConnection, secret: &str) -> anyhow::Result<Self> {
         let issuer = TokenIssuer::new(secret, chrono::Duration::hours(24));
         let now = chrono::Utc::now();
@@ -77,7 +93,7 @@ impl Tokens {
 }
 
 /// The request of `kind` for the `i`-th iteration: (bearer token, GraphQL body).
-fn request(kind: Kind, tokens: &Tokens, sizes: &Sizes, i: usize) -> (Option<String>, Value) {
+pub fn request(kind: Kind, tokens: &Tokens, sizes: &Sizes, i: usize) -> (Option<String>, Value) {
     let k = (i as i64 % SAMPLE.min(sizes.customers - 1)) + 1;
     let customer = tokens.customers[(k - 1) as usize].clone();
     match kind {
@@ -121,6 +137,88 @@ pub struct Outcome {
     pub errors: usize,
     pub sql_per_request: f64,
     pub peak_rss_mib: f64,
+    /// Shares of the machine's CPU time during the cell: server, PostgreSQL, load generator.
+    pub cpu: CpuShares,
+}
+
+/// Where the machine's CPU went during a cell, as fractions of all cores' time.
+#[derive(Clone, Copy)]
+pub struct CpuShares {
+    pub server: f64,
+    pub postgres: f64,
+    pub load: f64,
+}
+
+/// Linux reports process CPU time in ticks of 1/100 s (`getconf CLK_TCK`).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// User + system CPU ticks of one process.
+fn cpu_ticks(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // Fields after the `(comm)`: state is 3rd, utime 14th, stime 15th overall.
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+/// Ticks of each `postgres` process (the backends serving the server, and the server's own).
+fn postgres_ticks() -> HashMap<String, u64> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return HashMap::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "postgres")
+        })
+        .map(|pid| {
+            let ticks = cpu_ticks(&pid);
+            (pid, ticks)
+        })
+        .collect()
+}
+
+struct CpuSample {
+    server: u64,
+    postgres: HashMap<String, u64>,
+    load: u64,
+}
+
+impl CpuSample {
+    fn now(server_pid: u32) -> Self {
+        Self {
+            server: cpu_ticks(&server_pid.to_string()),
+            postgres: postgres_ticks(),
+            load: cpu_ticks(&std::process::id().to_string()),
+        }
+    }
+
+    fn shares_since(&self, before: &CpuSample, seconds: f64) -> CpuShares {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let share = |after: u64, before: u64| {
+            after.saturating_sub(before) as f64 / TICKS_PER_SECOND / (seconds * cores)
+        };
+        // Per process, so backends that came or went during the cell count only their part.
+        let postgres: u64 = self
+            .postgres
+            .iter()
+            .map(|(pid, after)| {
+                after.saturating_sub(before.postgres.get(pid).copied().unwrap_or(0))
+            })
+            .sum();
+        CpuShares {
+            server: share(self.server, before.server),
+            postgres: share(postgres, 0),
+            load: share(self.load, before.load),
+        }
+    }
 }
 
 pub async fn wait_ready(base: &str) -> anyhow::Result<()> {
@@ -184,6 +282,7 @@ pub async fn run(
         .pool_max_idle_per_host(concurrency)
         .build()?;
     let before = statements(&client, base).await?;
+    let cpu_before = CpuSample::now(server_pid);
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = tokio::task::JoinSet::new();
@@ -225,6 +324,7 @@ pub async fn run(
         errors += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = CpuSample::now(server_pid).shares_since(&cpu_before, elapsed);
     let after = statements(&client, base).await?;
     latencies.sort_unstable();
     let pct = |p: f64| {
@@ -242,6 +342,7 @@ pub async fn run(
         // Minus the two /metrics reads' zero statements.
         sql_per_request: after.saturating_sub(before) as f64 / total as f64,
         peak_rss_mib: peak_rss_mib(server_pid),
+        cpu,
     })
 }
 
@@ -311,13 +412,14 @@ pub fn report(scale: f64, seconds: u64, rows: &[(usize, Kind, Outcome, (f64, usi
     let mut out = format!(
         "# Benchmark results\n\n{} · {cores} cores · scale {scale} · {seconds} s per cell · server, PostgreSQL and load generator on one machine\n\n\
          Throughput ratio is to `pgbench -S -M prepared` at the same client count, run in the same session.\n\n\
-         | clients | workload | req/s | × pgbench -S | p50 ms | p95 ms | p99 ms | SQL/req | errors | server peak RSS MiB |\n\
-         |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+         CPU is each process group's share of all cores' time during the cell (server / PostgreSQL / load generator).\n\n\
+         | clients | workload | req/s | × pgbench -S | p50 ms | p95 ms | p99 ms | SQL/req | errors | server peak RSS MiB | CPU % server / PG / load |\n\
+         |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         chrono::Utc::now().format("%Y-%m-%d")
     );
     for (clients, kind, o, ceiling) in rows {
         out.push_str(&format!(
-            "| {clients} | {} | {:.0} | {:.3} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {:.0} |\n",
+            "| {clients} | {} | {:.0} | {:.3} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {:.0} | {:.0} / {:.0} / {:.0} |\n",
             kind.name(),
             o.throughput,
             o.throughput / ceiling.0.max(1.0),
@@ -326,16 +428,19 @@ pub fn report(scale: f64, seconds: u64, rows: &[(usize, Kind, Outcome, (f64, usi
             o.p99_ms,
             o.sql_per_request,
             o.errors,
-            o.peak_rss_mib
+            o.peak_rss_mib,
+            o.cpu.server * 100.0,
+            o.cpu.postgres * 100.0,
+            o.cpu.load * 100.0
         ));
     }
-    let ceilings: Vec<String> = rows
-        .iter()
-        .filter(|(_, kind, _, _)| *kind == Kind::ComplaintStatus)
-        .map(|(c, _, _, (tps, used))| {
-            format!("{c} clients: {tps:.0} tps (pgbench ran {used} clients)")
-        })
-        .collect();
+    let mut ceilings: Vec<String> = Vec::new();
+    for (c, _, _, (tps, used)) in rows {
+        let line = format!("{c} clients: {tps:.0} tps (pgbench ran {used} clients)");
+        if !ceilings.contains(&line) {
+            ceilings.push(line);
+        }
+    }
     out.push_str(&format!(
         "\n`pgbench -S` ceilings: {}.\n",
         ceilings.join(", ")

@@ -5,7 +5,7 @@ mod guard;
 mod identity;
 pub mod loaders;
 mod metrics;
-mod pagination;
+pub mod pagination;
 mod policy;
 mod repair;
 mod scalars;

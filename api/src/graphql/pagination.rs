@@ -13,9 +13,10 @@ use crate::store::Cursor;
 pub const MAX_PAGE: usize = 100;
 const DEFAULT_PAGE: usize = 20;
 
-/// Keyset position `(created_at, id)`, opaque to clients.
+/// Keyset position `(created_at, id)`, opaque to clients; public so tools (the benchmark) can
+/// jump deep into a list.
 #[derive(Clone, Copy)]
-pub struct KeysetCursor(DateTime<Utc>, i64);
+pub struct KeysetCursor(pub DateTime<Utc>, pub i64);
 
 #[derive(Debug, thiserror::Error)]
 #[error("not a cursor from this API")]
