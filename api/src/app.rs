@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::Duration;
 use sea_orm::DatabaseConnection;
 
+use crate::auth::principals::PrincipalCache;
 use crate::auth::tokens::TokenIssuer;
 use crate::config::Config;
 use crate::domain::clock::Clock;
@@ -18,6 +19,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenIssuer>,
+    pub principals: Arc<PrincipalCache>,
     pub schema: AppSchema,
     pub body_limit_bytes: usize,
     /// SQL statements run through the pool since start, for `/metrics`.
@@ -47,11 +49,14 @@ impl AppState {
             jwt_secret,
             Duration::seconds(i64::from(config.token_ttl_seconds)),
         ));
+        let principals = Arc::new(PrincipalCache::default());
+        principals.listen(&db);
         let schema = graphql::build_schema(
             graphql::Services {
                 db: db.clone(),
                 clock: clock.clone(),
                 tokens: tokens.clone(),
+                principals: principals.clone(),
                 settings: config.rule_settings(),
                 track_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
                     NonZeroU32::new(config.track_rate_per_minute).unwrap_or(NonZeroU32::MIN),
@@ -66,6 +71,7 @@ impl AppState {
             db,
             clock,
             tokens,
+            principals,
             schema,
             body_limit_bytes: config.body_limit_bytes,
             sql_statements,

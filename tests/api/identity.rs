@@ -5,7 +5,7 @@ use entity::users::Role;
 use sea_orm::ActiveEnum;
 use serde_json::{Value, json};
 use servicedesk::store;
-use servicedesk_tests::{Auth, TestApp, db_tests};
+use servicedesk_tests::{Auth, Backend, TestApp, db_tests};
 
 const LOGIN: &str = "mutation($email: String!, $password: String!) {
     login(email: $email, password: $password) { accessToken tokenType expiresAt user { id email role } }
@@ -119,6 +119,43 @@ async fn r_prv_4_deactivated_user_is_locked_out_at_once(app: TestApp) {
     login(&app, &leaver.email, &leaver.password)
         .await
         .expect_code("UNAUTHENTICATED");
+}
+
+/// R-PRV-4 with several server instances: the one that did not make the change has the leaver's
+/// account cached and must still lock them out. PostgreSQL only: SQLite serves one process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_prv_4_deactivation_reaches_every_instance() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let app = TestApp::start(backend).await;
+    let other = app.another_instance().await;
+    let centre = app.service_centre("North").await;
+    let admin = app.user(Role::Admin, None, None).await;
+    let leaver = app.user(Role::Technician, Some(centre), None).await;
+    assert_eq!(other.gql(&leaver.auth, ME, json!({})).await.status, 200);
+
+    app.gql(
+        &admin.auth,
+        DEACTIVATE,
+        json!({ "id": leaver.id.to_string() }),
+    )
+    .await
+    .data();
+    // The announcement travels through PostgreSQL: allow it a moment, far below the cache's
+    // time-to-live.
+    let mut status = 200;
+    for _ in 0..100 {
+        status = other.gql(&leaver.auth, ME, json!({})).await.status;
+        if status == 401 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        status, 401,
+        "the other instance still accepts the leaver's token"
+    );
 }
 
 async fn role_change_applies_to_existing_tokens(app: TestApp) {

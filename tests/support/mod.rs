@@ -33,8 +33,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub state: AppState,
     server: tokio::task::JoinHandle<()>,
-    // Dropped last: removes the database.
-    _database: database::TestDatabase,
+    /// Removes the database when the last instance on it is dropped.
+    database: Arc<database::TestDatabase>,
 }
 
 impl TestApp {
@@ -44,14 +44,33 @@ impl TestApp {
 
     pub async fn start_with(backend: Backend, config: Config) -> Self {
         init_logging();
-        let database = database::TestDatabase::create(backend).await;
+        let database = Arc::new(database::TestDatabase::create(backend).await);
+        Self::serve(database, config, true).await
+    }
+
+    /// A second server on the same database with caches of its own, as another instance
+    /// behind a load balancer would be.
+    pub async fn another_instance(&self) -> Self {
+        Self::serve(self.database.clone(), test_config(), false).await
+    }
+
+    async fn serve(database: Arc<database::TestDatabase>, config: Config, migrate: bool) -> Self {
         let db = servicedesk::db::connect(database.url())
             .await
             .expect("connect test database");
-
-        servicedesk::db::migrate(&db).await.expect("migrate");
+        if migrate {
+            servicedesk::db::migrate(&db).await.expect("migrate");
+        }
         let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
         let state = AppState::new(db.clone(), Arc::new(clock.clone()), &config, TEST_SECRET);
+        // Statement counts depend on whether accounts are cached: wait for the listener.
+        for _ in 0..500 {
+            if state.principals.is_caching() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(state.principals.is_caching(), "user change listener is up");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -67,7 +86,7 @@ impl TestApp {
             db,
             state,
             server,
-            _database: database,
+            database,
         }
     }
 }

@@ -4,10 +4,10 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::users::Role;
 use entity::{api_keys, organizations, service_centres, users};
-use sea_orm::Set;
+use sea_orm::{Set, TransactionTrait};
 
 use super::scalars::{id, key};
-use super::{RoleGuard, principal, services};
+use super::{RoleGuard, Services, principal, services};
 use crate::auth::{api_keys as keys, passwords};
 use crate::domain::identity::{
     Principal, check_assignable_role, check_password_policy, is_staff, normalize_email,
@@ -305,9 +305,7 @@ impl IdentityMutation {
             )
             .into());
         }
-        let user =
-            store::users::update(&svc.db, user, svc.clock.now(), |m| m.role = Set(role)).await?;
-        Ok(User(user))
+        Ok(User(change_user(svc, user, |m| m.role = Set(role)).await?))
     }
 
     /// Disables an account at once: its tokens stop working on their next request (R-PRV-4).
@@ -315,9 +313,9 @@ impl IdentityMutation {
     async fn deactivate_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<User> {
         let svc = services(ctx)?;
         let user = target_other_user(ctx, &user_id).await?;
-        let user =
-            store::users::update(&svc.db, user, svc.clock.now(), |m| m.active = Set(false)).await?;
-        Ok(User(user))
+        Ok(User(
+            change_user(svc, user, |m| m.active = Set(false)).await?,
+        ))
     }
 
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
@@ -389,6 +387,20 @@ impl IdentityMutation {
 }
 
 /// The user an admin acts on; admins cannot change or lock out themselves.
+/// Changes a user in one transaction, then evicts the cached principal, so the change applies to
+/// the user's very next request (R-PRV-4).
+async fn change_user(
+    svc: &Services,
+    user: users::Model,
+    change: impl FnOnce(&mut users::ActiveModel),
+) -> Result<users::Model, ApiError> {
+    let txn = svc.db.begin().await?;
+    let user = store::users::update(&txn, user, svc.clock.now(), change).await?;
+    txn.commit().await?;
+    svc.principals.changed(user.id);
+    Ok(user)
+}
+
 async fn target_other_user(ctx: &Context<'_>, user_id: &ID) -> Result<users::Model, ApiError> {
     let user_id = key(user_id, "user")?;
     if principal(ctx).user()?.id == user_id {

@@ -19,6 +19,7 @@ use governor::DefaultKeyedRateLimiter;
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::principals::PrincipalCache;
 use crate::auth::tokens::TokenIssuer;
 use crate::domain::clock::Clock;
 use crate::domain::identity::Principal;
@@ -59,6 +60,8 @@ pub struct Services {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenIssuer>,
+    /// Evicted when a user changes (R-PRV-4).
+    pub principals: Arc<PrincipalCache>,
     pub settings: RuleSettings,
     /// Per-IP limit of anonymous complaint tracking.
     pub track_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,

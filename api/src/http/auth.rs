@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, header::AUTHORIZATION};
 
 use crate::app::AppState;
 use crate::auth::api_keys;
-use crate::domain::identity::{Principal, UserPrincipal};
+use crate::domain::identity::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::store;
 
@@ -19,13 +19,13 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Pr
     let credential = credential.trim();
     if scheme.eq_ignore_ascii_case("bearer") {
         let user_id = state.tokens.verify(credential, state.clock.now())?;
-        // Re-read the account on every request, so deactivation and role changes apply at once
-        // (R-PRV-4).
-        let user = store::users::find(&state.db, user_id)
+        // The account as it is now, so deactivation and role changes apply at once (R-PRV-4).
+        let user = state
+            .principals
+            .active_user(&state.db, user_id)
             .await?
-            .filter(|user| user.active)
             .ok_or(ApiError::Unauthenticated)?;
-        Ok(Principal::User(UserPrincipal::from(&user)))
+        Ok(Principal::User(user))
     } else if scheme.eq_ignore_ascii_case("apikey") {
         let key = store::api_keys::find_active(&state.db, &api_keys::digest(credential))
             .await?

@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::users::{self, Role};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set,
+    Statement,
+};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -65,7 +68,11 @@ pub async fn insert(
     Ok(model.insert(db).await?)
 }
 
-/// Applies `change` to a user and stamps `updated_at`.
+/// The PostgreSQL channel on which user changes are announced to every server instance.
+pub const CHANGES_CHANNEL: &str = "servicedesk_users";
+
+/// Applies `change` to a user and stamps `updated_at`. On PostgreSQL the change is announced on
+/// [`CHANGES_CHANNEL`] when the transaction commits, so cached principals go stale nowhere.
 pub async fn update(
     db: &impl ConnectionTrait,
     user: users::Model,
@@ -75,7 +82,16 @@ pub async fn update(
     let mut model: users::ActiveModel = user.into();
     change(&mut model);
     model.updated_at = Set(now);
-    Ok(model.update(db).await?)
+    let user = model.update(db).await?;
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        db.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANGES_CHANNEL.into(), user.id.to_string().into()],
+        ))
+        .await?;
+    }
+    Ok(user)
 }
 
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> ApiResult<Vec<users::Model>> {
