@@ -2,10 +2,10 @@
 
 use chrono::NaiveDate;
 use entity::assets;
-use entity::users::{self, Role};
+use entity::users::Role;
 
 use super::{Env, required_text};
-use crate::domain::identity::Principal;
+use crate::domain::identity::{Principal, UserPrincipal};
 use crate::error::{ApiError, ApiResult};
 use crate::store;
 
@@ -35,23 +35,23 @@ pub async fn register(env: &Env<'_>, input: RegisterAsset) -> ApiResult<assets::
     store::assets::insert(env.db, asset, env.now).await
 }
 
-/// The customer a caller acts for: customers for themselves, agents and supervisors for any
-/// customer (phone, walk-in), partners for their organization's customers only (R-PRV-7).
-/// Anyone else, or a customer the caller may not act for, is `NOT_FOUND`/`FORBIDDEN`.
+/// The customer a caller acts for: customers for themselves (their verified principal, no
+/// read), agents and supervisors for any customer (phone, walk-in), partners for their
+/// organization's customers only (R-PRV-7). Anyone else, or a customer the caller may not act
+/// for, is `NOT_FOUND`/`FORBIDDEN`.
 pub async fn acting_for_customer(
     env: &Env<'_>,
     customer_id: Option<i64>,
-) -> ApiResult<users::Model> {
+) -> ApiResult<UserPrincipal> {
     let role =
         env.actor
             .require(&[Role::Customer, Role::Agent, Role::Supervisor, Role::Partner])?;
     let wanted = match (env.actor, customer_id) {
-        (Principal::User(user), None) if role == Role::Customer => user.id,
-        (Principal::User(user), Some(id)) if role == Role::Customer => {
-            if id != user.id {
-                return Err(ApiError::Forbidden);
-            }
-            id
+        (Principal::User(user), wanted) if role == Role::Customer => {
+            return match wanted {
+                Some(id) if id != user.id => Err(ApiError::Forbidden),
+                _ => Ok(user.clone()),
+            };
         }
         (_, Some(id)) => id,
         (_, None) => {
@@ -70,5 +70,7 @@ pub async fn acting_for_customer(
             } => user.organization_id == Some(*organization_id),
             _ => true,
         });
-    customer.ok_or(ApiError::NotFound("customer"))
+    customer
+        .map(|user| UserPrincipal::from(&user))
+        .ok_or(ApiError::NotFound("customer"))
 }
