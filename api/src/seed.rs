@@ -8,6 +8,7 @@ use entity::complaints::{ComplaintCategory, ComplaintChannel};
 use entity::repair_lines::RepairLineKind;
 use entity::repair_orders::RequestType;
 use entity::return_visits::{VisitChannel, VisitOutcome, VisitPurpose};
+use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use rand::distr::{Alphanumeric, SampleString};
 use rust_decimal::Decimal;
@@ -310,7 +311,10 @@ async fn seed_repair_orders(
     let after_closure = return_visits::due(&env(&agent), None)
         .await?
         .into_iter()
-        .filter(|v| v.repair_order_id == order.id && v.purpose == VisitPurpose::AfterClosure);
+        .filter(|v| {
+            (v.ticket_kind, v.ticket_id) == (TicketKind::RepairOrder, order.id)
+                && v.purpose == VisitPurpose::AfterClosure
+        });
     for visit in after_closure {
         let call = return_visits::RecordVisit {
             visited_at: now,

@@ -1,8 +1,10 @@
-//! Return visits (回访) after a repair: scheduled at closure (R-SLA-7, R-SLA-8), recorded in
-//! full (R-SUR-3) and reviewed by a supervisor (R-SLA-9). Each attempt is a row, so an
-//! unreachable customer leaves a record and a new attempt.
+//! Return visits (回访) after a repair or a complaint: scheduled at closure (R-SLA-7, R-SLA-8),
+//! recorded in full (R-SUR-3) and reviewed by a supervisor (R-SLA-9). Each attempt is a row, so
+//! an unreachable customer leaves a record and a new attempt.
 
 use sea_orm::entity::prelude::*;
+
+use crate::ticket_events::TicketKind;
 
 /// Which rule scheduled the visit.
 #[derive(
@@ -10,10 +12,10 @@ use sea_orm::entity::prelude::*;
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum VisitPurpose {
-    /// R-SLA-7: within 3 days of closure.
+    /// R-SLA-7: within 3 days of closure, for every ticket.
     #[sea_orm(string_value = "AFTER_CLOSURE")]
     AfterClosure,
-    /// R-SLA-8: 30 days after the repair.
+    /// R-SLA-8: 30 days after the repair, for repair orders only.
     #[sea_orm(string_value = "THIRTY_DAY")]
     ThirtyDay,
 }
@@ -51,9 +53,13 @@ pub enum VisitOutcome {
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub repair_order_id: i64,
+    /// The ticket the visit follows up, like a survey's.
+    pub ticket_kind: TicketKind,
+    pub ticket_id: i64,
     pub customer_id: i64,
     pub service_centre_id: i64,
+    /// The ticket's partner organization, copied so metrics scope visits without a join.
+    pub organization_id: Option<i64>,
     pub purpose: VisitPurpose,
     /// 1 for the scheduled visit, +1 for each retry after an unreachable attempt.
     pub attempt: i16,
@@ -68,6 +74,7 @@ pub struct Model {
     pub answers: Option<String>,
     pub outcome: Option<VisitOutcome>,
     pub retry_at: Option<DateTimeUtc>,
+    /// The complaint the customer raised on the call (R-CMP-6), not the ticket visited.
     pub complaint_id: Option<i64>,
     pub recorded_at: Option<DateTimeUtc>,
     /// End of the day after the visit, local time (R-SLA-9).

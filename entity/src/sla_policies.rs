@@ -24,6 +24,10 @@ pub enum SlaMetric {
     /// Days after purchase in which a return or exchange needs no reason (R-REP-4).
     #[sea_orm(string_value = "RETURN_WINDOW")]
     ReturnWindow,
+    /// Time from closure (or completion) to a return visit, scoped by the visit's purpose
+    /// (R-SLA-7, R-SLA-8).
+    #[sea_orm(string_value = "RETURN_VISIT")]
+    ReturnVisit,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -34,7 +38,7 @@ pub struct Model {
     pub ticket_kind: TicketKind,
     pub metric: SlaMetric,
     /// What the limit applies to within the kind: `IN_WARRANTY` / `OUT_OF_WARRANTY` for repair
-    /// arrival, a severity for complaints.
+    /// arrival, a severity for complaints, a visit purpose for return visits.
     pub scope: String,
     pub duration_minutes: i32,
     /// Counted in working hours of the service centre's calendar instead of wall-clock time.

@@ -9,6 +9,7 @@ mod m20261122_000003_complaints;
 mod m20261122_000004_surveys_return_visits;
 mod m20261123_000005_metrics_indexes;
 mod m20261123_000006_complaint_severity_index;
+mod m20261201_000007_return_visits_for_every_ticket;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_surveys_return_visits::Migration),
             Box::new(m20261123_000005_metrics_indexes::Migration),
             Box::new(m20261123_000006_complaint_severity_index::Migration),
+            Box::new(m20261201_000007_return_visits_for_every_ticket::Migration),
         ]
     }
 }

@@ -265,12 +265,23 @@ async fn answer_survey(app: &TestApp, w: &RepairWorld, order: &Value, overall: i
     .data();
 }
 
-/// Records the order's pending return visit after closure with `input` (visited now).
-async fn record_visit(app: &TestApp, w: &RepairWorld, order: &Value, mut input: Value) {
+/// Records the pending return visit after closure of the repair order `ticket` with `input`
+/// (visited now).
+async fn record_visit(app: &TestApp, w: &RepairWorld, ticket: &Value, input: Value) {
+    record_visit_of(app, w, ("REPAIR_ORDER", ticket), input).await;
+}
+
+/// Records the pending return visit after closure of a ticket of `kind` with `input`.
+async fn record_visit_of(
+    app: &TestApp,
+    w: &RepairWorld,
+    (kind, ticket): (&str, &Value),
+    mut input: Value,
+) {
     let due = app
         .gql(
             &w.agent.auth,
-            "{ returnVisitsDue { id repairOrderId purpose } }",
+            "{ returnVisitsDue { id ticketKind ticketId purpose } }",
             json!({}),
         )
         .await;
@@ -278,7 +289,11 @@ async fn record_visit(app: &TestApp, w: &RepairWorld, order: &Value, mut input: 
         .as_array()
         .expect("list")
         .iter()
-        .find(|v| v["repairOrderId"] == order["id"] && v["purpose"] == "AFTER_CLOSURE")
+        .find(|v| {
+            v["ticketKind"] == kind
+                && v["ticketId"] == ticket["id"]
+                && v["purpose"] == "AFTER_CLOSURE"
+        })
         .expect("a visit due")
         .clone();
     input["visitedAt"] = json!(app.clock_now().to_rfc3339());
@@ -302,7 +317,8 @@ const SURVEY_METRICS: &str = "query($from: DateTime!, $to: DateTime!, $centre: I
 
 /// Four closed repairs: surveys answered 5, 3 and 1 and one unanswered; visits after closure
 /// reached on time (satisfied), on time (complaint raised, dissatisfied), late on a retry
-/// (satisfied), and never.
+/// (satisfied), and never. One closed complaint of the partner's customer: its survey
+/// unanswered, its visit after closure reached on time (satisfied) (R-SLA-7).
 async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestApp) {
     let w = app.repair_world().await;
     let start = app.clock_now() - Duration::hours(1);
@@ -310,12 +326,15 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
     let b = app.order_in(&w, "CLOSED").await;
     let d = app.order_in(&w, "CLOSED").await;
     app.order_in(&w, "CLOSED").await; // neither surveyed nor visited
+    let complaint = app.complaint_in(&w, &w.partner_customer, "CLOSED").await;
     answer_survey(&app, &w, &a, 5).await;
     answer_survey(&app, &w, &b, 3).await;
     answer_survey(&app, &w, &d, 1).await;
 
     app.clock.advance(Duration::days(1));
     record_visit(&app, &w, &a, json!({ "satisfied": true, "outcome": "OK" })).await;
+    let reached = json!({ "satisfied": true, "outcome": "OK" });
+    record_visit_of(&app, &w, ("COMPLAINT", &complaint), reached).await;
     let complaint =
         json!({ "category": "PRODUCT_QUALITY", "severity": "GENERAL", "description": "Noisy" });
     record_visit(
@@ -348,9 +367,21 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
     let ratio =
         |n: i64, d: i64| json!({ "numerator": n, "denominator": d, "value": n as f64 / d as f64 });
     assert_eq!(m["satisfactionRate"], ratio(1, 3));
-    assert_eq!(m["surveyResponseRate"], ratio(3, 4));
-    assert_eq!(m["returnVisitRate"], ratio(2, 4));
-    assert_eq!(m["returnVisitPassRate"], ratio(2, 3));
+    assert_eq!(m["surveyResponseRate"], ratio(3, 5));
+    assert_eq!(m["returnVisitRate"], ratio(3, 5));
+    assert_eq!(m["returnVisitPassRate"], ratio(3, 4));
+
+    // The partner's organization: the complaint's visit only.
+    let partner = app
+        .gql(
+            &w.partner,
+            SURVEY_METRICS,
+            json!({ "from": start.to_rfc3339(), "to": (start + Duration::days(20)).to_rfc3339() }),
+        )
+        .await;
+    let m = &partner.data()["serviceMetrics"];
+    assert_eq!(m["returnVisitRate"], ratio(1, 1));
+    assert_eq!(m["returnVisitPassRate"], ratio(1, 1));
 
     let elsewhere = app
         .gql(&w.admin.auth, SURVEY_METRICS, period(w.other_centre))

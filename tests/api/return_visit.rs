@@ -1,8 +1,13 @@
-//! Return visits (回访): scheduled at closure (R-SLA-7, R-SLA-8) outside rest hours (R-SUR-2),
-//! recorded in full with retries (R-SUR-3), complaints raised on the call (R-CMP-6), reports
-//! filed and reviewed on time (R-SLA-9).
+//! Return visits (回访): scheduled when a repair or a complaint closes, at intervals the SLA
+//! policy sets (R-SLA-7, R-SLA-8), outside rest hours (R-SUR-2), recorded in full with retries
+//! (R-SUR-3), complaints raised on the call (R-CMP-6), reports filed and reviewed on time
+//! (R-SLA-9).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use entity::return_visits;
+use entity::ticket_events::TicketKind;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 use servicedesk_tests::{Auth, GqlResponse, RepairWorld, TestApp, db_tests};
 
@@ -12,9 +17,13 @@ db_tests!(
     r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried,
     r_cmp_6_a_complaint_raised_on_a_return_visit,
     r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor,
+    r_sla_7_r_sla_8_visit_intervals_are_the_admins_policy,
+    r_sla_7_closing_a_complaint_schedules_one_visit_within_3_days,
+    r_sla_7_visits_survive_the_migration_down_and_up,
 );
 
-const VISIT_FIELDS: &str = "id repairOrderId customerId purpose attempt dueAt customerChoseTime
+const VISIT_FIELDS: &str =
+    "id ticketKind ticketId customerId purpose attempt dueAt customerChoseTime
     agentId visitedAt channel satisfied answers outcome retryAt complaintId recordedAt
     reportDueAt reportLate reviewDueAt reviewedBy reviewedAt reviewNote";
 
@@ -35,6 +44,14 @@ async fn due(app: &TestApp, auth: &Auth) -> Vec<Value> {
         .as_array()
         .expect("list")
         .clone()
+}
+
+/// The visits of one ticket among `visits`.
+fn of_ticket(visits: Vec<Value>, kind: &str, ticket: &Value) -> Vec<Value> {
+    visits
+        .into_iter()
+        .filter(|v| v["ticketKind"] == kind && v["ticketId"] == ticket["id"])
+        .collect()
 }
 
 async fn record(app: &TestApp, auth: &Auth, visit: &Value, input: Value) -> GqlResponse {
@@ -71,11 +88,7 @@ async fn r_sla_7_r_sla_8_closing_a_repair_schedules_visits_at_3_and_30_days(app:
     let completed_at = app.clock_now();
     let order = closed_after(&app, &w, Duration::hours(1)).await;
     let closed_at = app.clock_now();
-    let visits: Vec<Value> = due(&app, &w.agent.auth)
-        .await
-        .into_iter()
-        .filter(|v| v["repairOrderId"] == order["id"])
-        .collect();
+    let visits = of_ticket(due(&app, &w.agent.auth).await, "REPAIR_ORDER", &order);
     assert_eq!(visits.len(), 2);
     assert_eq!(visits[0]["purpose"], "AFTER_CLOSURE");
     assert_eq!(time(&visits[0]["dueAt"]), closed_at + Duration::days(3));
@@ -289,4 +302,188 @@ async fn r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor(app: Tes
         twice.expect_code("INVALID_TRANSITION")["status"],
         "REVIEWED"
     );
+}
+
+const UPDATE_POLICY: &str = "mutation($kind: TicketKind!, $scope: String!, $minutes: Int!) {
+    updateSlaPolicy(ticketKind: $kind, metric: RETURN_VISIT, scope: $scope, durationMinutes: $minutes) {
+        ticketKind metric scope durationMinutes ruleId } }";
+
+/// The intervals are `sla_policies` rows, read when a ticket closes: after the admin changes
+/// them, the next visits fall due at the new intervals, not at 3 and 30 days.
+async fn r_sla_7_r_sla_8_visit_intervals_are_the_admins_policy(app: TestApp) {
+    let w = app.repair_world().await;
+    // The defaults of RULES.md.
+    let listed = app
+        .gql(
+            &w.admin.auth,
+            "{ slaPolicies { ticketKind metric scope durationMinutes businessTime ruleId } }",
+            json!({}),
+        )
+        .await;
+    let mut defaults: Vec<Value> = listed.data()["slaPolicies"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|p| p["metric"] == "RETURN_VISIT")
+        .map(|p| {
+            assert_eq!(p["businessTime"], false, "wall-clock days");
+            json!([
+                p["ticketKind"],
+                p["scope"],
+                p["durationMinutes"],
+                p["ruleId"]
+            ])
+        })
+        .collect();
+    defaults.sort_by_key(Value::to_string);
+    assert_eq!(
+        defaults,
+        [
+            json!(["COMPLAINT", "AFTER_CLOSURE", 3 * 1440, "R-SLA-7"]),
+            json!(["REPAIR_ORDER", "AFTER_CLOSURE", 3 * 1440, "R-SLA-7"]),
+            json!(["REPAIR_ORDER", "THIRTY_DAY", 30 * 1440, "R-SLA-8"]),
+        ]
+    );
+
+    let set = |kind: &str, scope: &str, days: i64| json!({ "kind": kind, "scope": scope, "minutes": days * 1440 });
+    let refused = [
+        (
+            &w.agent.auth,
+            set("REPAIR_ORDER", "AFTER_CLOSURE", 1),
+            "FORBIDDEN",
+        ),
+        (
+            &w.admin.auth,
+            set("COMPLAINT", "THIRTY_DAY", 7),
+            "NOT_FOUND",
+        ),
+    ];
+    for (auth, change, code) in refused {
+        app.gql(auth, UPDATE_POLICY, change).await.expect_code(code);
+    }
+    for (kind, scope, days) in [
+        ("REPAIR_ORDER", "AFTER_CLOSURE", 1),
+        ("REPAIR_ORDER", "THIRTY_DAY", 7),
+        ("COMPLAINT", "AFTER_CLOSURE", 2),
+    ] {
+        let updated = app
+            .gql(&w.admin.auth, UPDATE_POLICY, set(kind, scope, days))
+            .await;
+        assert_eq!(
+            updated.data()["updateSlaPolicy"]["durationMinutes"],
+            days * 1440
+        );
+    }
+
+    let completed_at = app.clock_now();
+    let order = closed_after(&app, &w, Duration::hours(1)).await;
+    let closed_at = app.clock_now();
+    let visits = of_ticket(due(&app, &w.agent.auth).await, "REPAIR_ORDER", &order);
+    assert_eq!(visits[0]["purpose"], "AFTER_CLOSURE");
+    assert_eq!(time(&visits[0]["dueAt"]), closed_at + Duration::days(1));
+    assert_eq!(visits[1]["purpose"], "THIRTY_DAY");
+    assert_eq!(time(&visits[1]["dueAt"]), completed_at + Duration::days(7));
+
+    let complaint = app.complaint_in(&w, &w.customer, "CLOSED").await;
+    let visits = of_ticket(due(&app, &w.agent.auth).await, "COMPLAINT", &complaint);
+    assert_eq!(visits.len(), 1);
+    assert_eq!(
+        time(&visits[0]["dueAt"]),
+        time(&complaint["closedAt"]) + Duration::days(2)
+    );
+}
+
+/// R-SLA-7 covers complaints too: closing one schedules a single visit (the 30-day visit of
+/// R-SLA-8 is for repairs) at the last callable time within 3 days (R-SUR-2), recorded like
+/// any visit (R-SUR-3) on the complaint's timeline.
+async fn r_sla_7_closing_a_complaint_schedules_one_visit_within_3_days(app: TestApp) {
+    let w = app.repair_world().await;
+    let resolved = app.complaint_in(&w, &w.customer, "RESOLVED").await;
+    let approved = app
+        .complaint_ok(&w.supervisor.auth, "approveComplaintClosure", &resolved, "")
+        .await;
+    assert!(
+        due(&app, &w.agent.auth).await.is_empty(),
+        "only closure schedules"
+    );
+    // Closed at 22:30 Shanghai: 3 days later is in the customer's rest hours.
+    app.clock.set(utc(11, 2, 14, 30));
+    let closed = app
+        .complaint_ok(&w.agent.auth, "closeComplaint", &approved, "")
+        .await;
+    let closed_at = time(&closed["closedAt"]);
+    let visits = due(&app, &w.agent.auth).await;
+    assert_eq!(visits.len(), 1, "{visits:?}");
+    let visit = &visits[0];
+    assert_eq!(visit["ticketKind"], "COMPLAINT");
+    assert_eq!(visit["ticketId"], closed["id"]);
+    assert_eq!(visit["purpose"], "AFTER_CLOSURE");
+    assert_eq!(visit["attempt"], 1);
+    assert_eq!(visit["customerId"], w.customer.id.to_string());
+    let due_at = time(&visit["dueAt"]);
+    assert!(due_at <= closed_at + Duration::days(3), "within 3 days");
+    assert_eq!(due_at, utc(11, 5, 13, 0), "21:00 local");
+    assert!(due(&app, &w.other_agent.auth).await.is_empty());
+
+    app.clock.advance(Duration::days(1));
+    let now = app.clock_now();
+    let recorded = record(&app, &w.agent.auth, visit, reached(now)).await;
+    let recorded = &recorded.data()["recordReturnVisit"];
+    assert_eq!(recorded["ticketKind"], "COMPLAINT");
+    assert_eq!(recorded["agentId"], w.agent.id.to_string());
+    assert_eq!(recorded["outcome"], "OK");
+    assert_eq!(recorded["satisfied"], true);
+    assert_eq!(time(&recorded["recordedAt"]), now);
+    assert!(due(&app, &w.agent.auth).await.is_empty());
+    let timeline = app
+        .gql(
+            &w.supervisor.auth,
+            "query($id: ID!) { complaintById(id: $id) { events { action } } }",
+            json!({ "id": closed["id"] }),
+        )
+        .await;
+    let events = &timeline.data()["complaintById"]["events"];
+    assert!(
+        events
+            .as_array()
+            .expect("events")
+            .contains(&json!({ "action": "RETURN_VISIT_RECORDED" })),
+        "{events}"
+    );
+}
+
+async fn all_visits(app: &TestApp) -> Vec<return_visits::Model> {
+    return_visits::Entity::find()
+        .order_by_asc(return_visits::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("visits")
+}
+
+/// The migration that lets visits follow any ticket keeps every repair visit, recorded or
+/// not, on SQLite (the table is rebuilt) and PostgreSQL (changed in place); going back drops
+/// only complaint visits, which the old table cannot hold. Scheduling works afterwards.
+async fn r_sla_7_visits_survive_the_migration_down_and_up(app: TestApp) {
+    let w = app.repair_world().await;
+    closed_after(&app, &w, Duration::hours(1)).await;
+    let visits = due(&app, &w.agent.auth).await;
+    record(&app, &w.agent.auth, &visits[0], reached(app.clock_now()))
+        .await
+        .data();
+    app.complaint_in(&w, &w.customer, "CLOSED").await;
+    let before = all_visits(&app).await;
+    assert_eq!(before.len(), 3);
+
+    Migrator::down(&app.db, Some(1)).await.expect("down");
+    Migrator::up(&app.db, None).await.expect("up");
+    let repairs: Vec<return_visits::Model> = before
+        .into_iter()
+        .filter(|v| v.ticket_kind == TicketKind::RepairOrder)
+        .collect();
+    assert_eq!(repairs.len(), 2);
+    assert_eq!(all_visits(&app).await, repairs);
+
+    let complaint = app.complaint_in(&w, &w.customer, "CLOSED").await;
+    let visits = of_ticket(due(&app, &w.agent.auth).await, "COMPLAINT", &complaint);
+    assert_eq!(visits.len(), 1, "the policies are back");
 }

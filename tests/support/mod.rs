@@ -2,6 +2,7 @@
 //! PostgreSQL database when `TEST_DATABASE_URL` is set) and its own server on a random
 //! loopback port, driven over real HTTP.
 
+mod complaint;
 mod database;
 mod fixtures;
 mod gql;
@@ -16,6 +17,7 @@ use servicedesk::app::AppState;
 use servicedesk::config::{Config, Environment};
 use servicedesk::domain::clock::ManualClock;
 
+pub use complaint::COMPLAINT_FIELDS;
 pub use database::Backend;
 pub use fixtures::TestUser;
 pub use gql::{Auth, GqlResponse};

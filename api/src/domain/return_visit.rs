@@ -4,13 +4,9 @@
 use chrono::{DateTime, Days, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use entity::return_visits::{VisitOutcome, VisitPurpose};
+use entity::ticket_events::TicketKind;
 
 use crate::error::{ApiError, ApiResult};
-
-/// R-SLA-7: a visit within 3 days of closure.
-pub const AFTER_CLOSURE: Duration = Duration::days(3);
-/// R-SLA-8: a visit 30 days after the repair.
-pub const THIRTY_DAY: Duration = Duration::days(30);
 
 /// Local times customers must not be called in (R-SUR-2). Rest runs from `start` to `end`,
 /// across midnight when `end` is earlier; both boundaries are callable.
@@ -66,24 +62,38 @@ fn local_instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Ut
     }
 }
 
-/// The visits a repair closed at `closed_at` (completed at `completed_at`) gets, each due at
-/// a callable time (R-SLA-7, R-SLA-8, R-SUR-2).
-pub fn schedule(
-    completed_at: DateTime<Utc>,
-    closed_at: DateTime<Utc>,
+/// The visits a closed ticket gets: every ticket one after closure (R-SLA-7), a repair also
+/// one 30 days after the work (R-SLA-8, "every sale/repair").
+pub fn purposes(kind: TicketKind) -> &'static [VisitPurpose] {
+    match kind {
+        TicketKind::RepairOrder => &[VisitPurpose::AfterClosure, VisitPurpose::ThirtyDay],
+        TicketKind::Complaint => &[VisitPurpose::AfterClosure],
+    }
+}
+
+/// The moments a closed ticket's visit intervals count from.
+#[derive(Clone, Copy, Debug)]
+pub struct Finished {
+    /// When the work was done (a repair's completion; a complaint's resolution).
+    pub completed_at: DateTime<Utc>,
+    pub closed_at: DateTime<Utc>,
+}
+
+/// When the visit of `purpose` falls due: the policy's `interval` after closure (R-SLA-7) or
+/// after the work (R-SLA-8), moved back to a callable time so it stays within the limit
+/// (R-SUR-2).
+pub fn due_at(
+    purpose: VisitPurpose,
+    interval: Duration,
+    finished: Finished,
     rest: &RestHours,
     tz: Tz,
-) -> [(VisitPurpose, DateTime<Utc>); 2] {
-    [
-        (
-            VisitPurpose::AfterClosure,
-            rest.latest_callable(closed_at + AFTER_CLOSURE, tz),
-        ),
-        (
-            VisitPurpose::ThirtyDay,
-            rest.latest_callable(completed_at + THIRTY_DAY, tz),
-        ),
-    ]
+) -> DateTime<Utc> {
+    let from = match purpose {
+        VisitPurpose::AfterClosure => finished.closed_at,
+        VisitPurpose::ThirtyDay => finished.completed_at,
+    };
+    rest.latest_callable(from + interval, tz)
 }
 
 /// R-SLA-9: the end of the local day after `at` (midnight that starts the day after).
@@ -218,14 +228,42 @@ mod tests {
     }
 
     #[test]
-    fn r_sla_7_r_sla_8_visits_at_3_and_30_days() {
-        let completed = utc(2, 6, 0); // 14:00 local
-        let closed = utc(3, 7, 0); // 15:00 local
-        let [first, second] = schedule(completed, closed, &RestHours::default(), SHANGHAI);
-        assert_eq!(first, (VisitPurpose::AfterClosure, utc(6, 7, 0)));
+    fn r_sla_7_r_sla_8_repairs_get_two_visits_complaints_one() {
         assert_eq!(
-            second,
-            (VisitPurpose::ThirtyDay, completed + Duration::days(30))
+            purposes(TicketKind::RepairOrder),
+            [VisitPurpose::AfterClosure, VisitPurpose::ThirtyDay]
+        );
+        assert_eq!(
+            purposes(TicketKind::Complaint),
+            [VisitPurpose::AfterClosure]
+        );
+    }
+
+    #[test]
+    fn r_sla_7_r_sla_8_intervals_count_from_closure_and_completion() {
+        let finished = Finished {
+            completed_at: utc(2, 6, 0), // 14:00 local
+            closed_at: utc(3, 7, 0),    // 15:00 local
+        };
+        let rest = RestHours::default();
+        let due = |purpose, interval| due_at(purpose, interval, finished, &rest, SHANGHAI);
+        assert_eq!(
+            due(VisitPurpose::AfterClosure, Duration::days(3)),
+            utc(6, 7, 0)
+        );
+        assert_eq!(
+            due(VisitPurpose::ThirtyDay, Duration::days(30)),
+            finished.completed_at + Duration::days(30)
+        );
+        // The interval is the policy's, not a constant.
+        assert_eq!(
+            due(VisitPurpose::AfterClosure, Duration::days(1)),
+            utc(4, 7, 0)
+        );
+        // 3 days and 8 hours after 15:00 local is 23:00 local: back to 21:00 (R-SUR-2).
+        assert_eq!(
+            due(VisitPurpose::AfterClosure, Duration::hours(80)),
+            utc(6, 13, 0)
         );
     }
 

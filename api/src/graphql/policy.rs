@@ -19,7 +19,8 @@ use crate::store;
 pub struct SlaPolicy {
     ticket_kind: TicketKind,
     metric: SlaMetric,
-    /// `IN_WARRANTY`/`OUT_OF_WARRANTY` for repair arrival, a severity for complaints.
+    /// `IN_WARRANTY`/`OUT_OF_WARRANTY` for repair arrival, a severity for complaints,
+    /// `AFTER_CLOSURE`/`THIRTY_DAY` for return visits.
     scope: String,
     duration_minutes: i32,
     /// Counted in whole working days of the centre's calendar (1440 minutes = 1 day).
@@ -72,7 +73,8 @@ pub struct PolicyMutation;
 
 #[Object]
 impl PolicyMutation {
-    /// Changes one limit; tickets created or reclassified from now on use it.
+    /// Changes one limit; tickets created or reclassified (return visits: scheduled) from now
+    /// on use it.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn update_sla_policy(
         &self,

@@ -112,12 +112,14 @@ pub struct SurveyAnswersInput {
     would_recommend: i32,
 }
 
-/// One return visit (回访): when it is due and, once made, everything recorded about it
-/// (R-SUR-3) and its review (R-SLA-9).
+/// One return visit (回访) of a repair order or a complaint: when it is due and, once made,
+/// everything recorded about it (R-SUR-3) and its review (R-SLA-9).
 #[derive(SimpleObject)]
 pub struct ReturnVisit {
     id: ID,
-    repair_order_id: ID,
+    /// The kind of ticket visited; `ticketId` is a repair order's or a complaint's id.
+    ticket_kind: TicketKind,
+    ticket_id: ID,
     customer_id: ID,
     purpose: VisitPurpose,
     /// 1, then +1 for each retry after the customer was unreachable.
@@ -132,6 +134,7 @@ pub struct ReturnVisit {
     answers: Option<String>,
     outcome: Option<VisitOutcome>,
     retry_at: Option<DateTime<Utc>>,
+    /// The complaint raised on the call (R-CMP-6), not the ticket visited.
     complaint_id: Option<ID>,
     recorded_at: Option<DateTime<Utc>>,
     report_due_at: Option<DateTime<Utc>>,
@@ -147,7 +150,8 @@ impl From<return_visits::Model> for ReturnVisit {
     fn from(v: return_visits::Model) -> Self {
         Self {
             id: id(v.id),
-            repair_order_id: id(v.repair_order_id),
+            ticket_kind: v.ticket_kind,
+            ticket_id: id(v.ticket_id),
             customer_id: id(v.customer_id),
             purpose: v.purpose,
             attempt: i32::from(v.attempt),

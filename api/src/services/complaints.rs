@@ -640,6 +640,8 @@ pub async fn approve_closure(env: &Env<'_>, id: i64, version: i32) -> ApiResult<
         .await
 }
 
+/// R-ESC-4 approvals given, the complaint is closed; the return visit after closure is
+/// scheduled in the same transaction (R-SLA-7).
 pub async fn close(env: &Env<'_>, id: i64, version: i32) -> ApiResult<complaints::Model> {
     let step = Step::begin(env, id, version, ComplaintAction::Close).await?;
     complaint::check_closure(&step.complaint)?;
@@ -647,6 +649,8 @@ pub async fn close(env: &Env<'_>, id: i64, version: i32) -> ApiResult<complaints
         closed_at: Set(Some(env.now)),
         ..Default::default()
     };
+    let (ticket, resolved_at) = ((&step.complaint).into(), step.complaint.resolved_at);
+    super::return_visits::schedule_after_closure(&step.txn, ticket, resolved_at, env.now).await?;
     step.commit(env, changes, None, true, None).await
 }
 

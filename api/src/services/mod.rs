@@ -9,9 +9,12 @@ pub mod return_visits;
 pub mod surveys;
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
+use entity::ticket_events::TicketKind;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::domain::identity::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::store;
 
 /// Who acts, when, and on which database: the context of one use case.
 pub struct Env<'a> {
@@ -32,21 +35,73 @@ pub struct RuleSettings {
     pub survey_expiry: chrono::Duration,
 }
 
+/// The parts of a ticket that its survey and return visits copy: whose it is and who may read
+/// about it.
+pub struct Ticket {
+    pub kind: TicketKind,
+    pub id: i64,
+    pub customer_id: i64,
+    pub service_centre_id: i64,
+    pub organization_id: Option<i64>,
+}
+
+impl From<&entity::repair_orders::Model> for Ticket {
+    fn from(order: &entity::repair_orders::Model) -> Self {
+        Self {
+            kind: TicketKind::RepairOrder,
+            id: order.id,
+            customer_id: order.customer_id,
+            service_centre_id: order.service_centre_id,
+            organization_id: order.organization_id,
+        }
+    }
+}
+
+impl From<&entity::complaints::Model> for Ticket {
+    fn from(complaint: &entity::complaints::Model) -> Self {
+        Self {
+            kind: TicketKind::Complaint,
+            id: complaint.id,
+            customer_id: complaint.customer_id,
+            service_centre_id: complaint.service_centre_id,
+            organization_id: complaint.organization_id,
+        }
+    }
+}
+
+/// The ticket's number and the repair order a complaint raised about it is linked to (the
+/// order itself, or the one the complaint concerns).
+async fn number_and_order(
+    db: &impl ConnectionTrait,
+    ticket: &Ticket,
+) -> ApiResult<(String, Option<i64>)> {
+    match ticket.kind {
+        TicketKind::RepairOrder => {
+            let order = store::repair_orders::find(db, ticket.id)
+                .await?
+                .ok_or(ApiError::NotFound("repair order"))?;
+            Ok((order.number, Some(order.id)))
+        }
+        TicketKind::Complaint => {
+            let complaint = store::complaints::find(db, ticket.id)
+                .await?
+                .ok_or(ApiError::NotFound("complaint"))?;
+            Ok((complaint.number, complaint.repair_order_id))
+        }
+    }
+}
+
 /// Trimmed text that must not be empty nor longer than `max` characters.
-pub fn required_text(
-    field: &'static str,
-    value: &str,
-    max: usize,
-) -> crate::error::ApiResult<String> {
+pub fn required_text(field: &'static str, value: &str, max: usize) -> ApiResult<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(crate::error::ApiError::bad_input(
+        return Err(ApiError::bad_input(
             field,
             format!("{field} must not be empty"),
         ));
     }
     if value.chars().count() > max {
-        return Err(crate::error::ApiError::bad_input(
+        return Err(ApiError::bad_input(
             field,
             format!("{field} must be at most {max} characters"),
         ));

@@ -356,7 +356,9 @@ pub async fn advance(
         super::surveys::issue(&step.txn, env, (&step.order).into()).await?;
     }
     if action == RepairAction::Close {
-        super::return_visits::schedule_after_closure(&step.txn, &step.order, env.now).await?;
+        let (ticket, completed_at) = ((&step.order).into(), step.order.completed_at);
+        super::return_visits::schedule_after_closure(&step.txn, ticket, completed_at, env.now)
+            .await?;
     }
     step.commit(env, changes, note, None).await
 }

@@ -1,19 +1,19 @@
-//! Return visits (回访): scheduled when a repair closes (R-SLA-7, R-SLA-8) at callable times
-//! (R-SUR-2), recorded in full with unreachable customers called again (R-SUR-3), a complaint
-//! raised from the call (R-CMP-6), reviewed by a supervisor (R-SLA-9).
+//! Return visits (回访): scheduled when a repair or a complaint closes, the intervals set by
+//! policy (R-SLA-7, R-SLA-8), at callable times (R-SUR-2), recorded in full with unreachable
+//! customers called again (R-SUR-3), a complaint raised from the call (R-CMP-6), reviewed by a
+//! supervisor (R-SLA-9).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use entity::complaints::{ComplaintCategory, ComplaintChannel, Severity};
-use entity::repair_orders;
 use entity::return_visits::{self, Column, VisitChannel, VisitOutcome};
-use entity::ticket_events::TicketKind;
+use entity::sla_policies::SlaMetric;
 use entity::users::Role;
 use sea_orm::{ActiveEnum, DatabaseTransaction, Set};
 
 use super::complaints::NewComplaint;
-use super::{Env, required_text};
-use crate::domain::return_visit::{self, RestHours, VisitReport};
+use super::{Env, Ticket, required_text};
+use crate::domain::return_visit::{self, Finished, RestHours, VisitReport};
 use crate::error::{ApiError, ApiResult};
 use crate::store;
 
@@ -27,8 +27,20 @@ async fn local_rules(txn: &DatabaseTransaction, centre_id: i64) -> ApiResult<(Tz
     Ok((store::directory::time_zone(&centre)?, rest))
 }
 
+impl From<&return_visits::Model> for Ticket {
+    fn from(visit: &return_visits::Model) -> Self {
+        Self {
+            kind: visit.ticket_kind,
+            id: visit.ticket_id,
+            customer_id: visit.customer_id,
+            service_centre_id: visit.service_centre_id,
+            organization_id: visit.organization_id,
+        }
+    }
+}
+
 fn pending_visit(
-    order: &repair_orders::Model,
+    ticket: &Ticket,
     purpose: return_visits::VisitPurpose,
     attempt: i16,
     due_at: DateTime<Utc>,
@@ -36,9 +48,11 @@ fn pending_visit(
     now: DateTime<Utc>,
 ) -> return_visits::ActiveModel {
     return_visits::ActiveModel {
-        repair_order_id: Set(order.id),
-        customer_id: Set(order.customer_id),
-        service_centre_id: Set(order.service_centre_id),
+        ticket_kind: Set(ticket.kind),
+        ticket_id: Set(ticket.id),
+        customer_id: Set(ticket.customer_id),
+        service_centre_id: Set(ticket.service_centre_id),
+        organization_id: Set(ticket.organization_id),
         purpose: Set(purpose),
         attempt: Set(attempt),
         due_at: Set(due_at),
@@ -48,17 +62,32 @@ fn pending_visit(
     }
 }
 
-/// Called inside the closing transaction of a repair: the visit within 3 days of closure and
-/// the one 30 days after the repair, each moved out of the customer's rest hours.
+/// Called inside the closing transaction of a ticket whose work was done at `completed_at` (a
+/// repair's completion, a complaint's resolution): its visits (R-SLA-7, and R-SLA-8 for a
+/// repair), each due the interval its policy sets at this moment, out of the customer's rest
+/// hours. Reading the policy here lets an admin change the interval without a release.
 pub async fn schedule_after_closure(
     txn: &DatabaseTransaction,
-    order: &repair_orders::Model,
+    ticket: Ticket,
+    completed_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let (tz, rest) = local_rules(txn, order.service_centre_id).await?;
-    let completed_at = order.completed_at.unwrap_or(now);
-    for (purpose, due_at) in return_visit::schedule(completed_at, now, &rest, tz) {
-        store::return_visits::insert(txn, pending_visit(order, purpose, 1, due_at, false, now))
+    let (tz, rest) = local_rules(txn, ticket.service_centre_id).await?;
+    let finished = Finished {
+        completed_at: completed_at.unwrap_or(now),
+        closed_at: now,
+    };
+    for &purpose in return_visit::purposes(ticket.kind) {
+        let policy = store::sla_policies::get(
+            txn,
+            ticket.kind,
+            SlaMetric::ReturnVisit,
+            &purpose.to_value(),
+        )
+        .await?;
+        let interval = Duration::minutes(i64::from(policy.duration_minutes));
+        let due_at = return_visit::due_at(purpose, interval, finished, &rest, tz);
+        store::return_visits::insert(txn, pending_visit(&ticket, purpose, 1, due_at, false, now))
             .await?;
     }
     Ok(())
@@ -125,19 +154,17 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
         tz,
     )?;
     let answers = required_text("answers", &input.answers, 4000)?;
-    let order = store::repair_orders::find(&txn, visit.repair_order_id)
-        .await?
-        .ok_or(ApiError::NotFound("repair order"))?;
+    let ticket = Ticket::from(&visit);
     let complaint = match input.complaint {
         Some(raised) => Some(
             super::complaints::insert(
                 &txn,
                 env,
                 NewComplaint {
-                    customer_id: order.customer_id,
-                    organization_id: order.organization_id,
-                    repair_order_id: Some(order.id),
-                    service_centre_id: order.service_centre_id,
+                    customer_id: ticket.customer_id,
+                    organization_id: ticket.organization_id,
+                    repair_order_id: super::number_and_order(&txn, &ticket).await?.1,
+                    service_centre_id: ticket.service_centre_id,
                     channel: ComplaintChannel::ReturnVisit,
                     category: raised.category,
                     severity: raised.severity,
@@ -167,7 +194,7 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
     let recorded = store::return_visits::update_if(&txn, id, Column::RecordedAt, changes).await?;
     if let Some(retry_at) = input.retry_at {
         let next = pending_visit(
-            &order,
+            &ticket,
             visit.purpose,
             visit.attempt.saturating_add(1),
             retry_at,
@@ -185,7 +212,7 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
     if let Some(complaint) = &complaint {
         note.push_str(&format!("; complaint {} filed", complaint.number));
     }
-    append(&txn, env, order.id, "RETURN_VISIT_RECORDED", note).await?;
+    append(&txn, env, &visit, "RETURN_VISIT_RECORDED", note).await?;
     txn.commit().await?;
     Ok(recorded)
 }
@@ -225,27 +252,20 @@ pub async fn review(
     } else {
         "return-visit report reviewed"
     };
-    append(
-        &txn,
-        env,
-        visit.repair_order_id,
-        "RETURN_VISIT_REVIEWED",
-        note.into(),
-    )
-    .await?;
+    append(&txn, env, &visit, "RETURN_VISIT_REVIEWED", note.into()).await?;
     txn.commit().await?;
     Ok(reviewed)
 }
 
-/// Return visits are staff work: their timeline entries are internal.
+/// Return visits are staff work: their entries on the visited ticket's timeline are internal.
 async fn append(
     txn: &DatabaseTransaction,
     env: &Env<'_>,
-    order_id: i64,
+    visit: &return_visits::Model,
     action: &'static str,
     note: String,
 ) -> ApiResult<()> {
-    let ticket = (TicketKind::RepairOrder, order_id);
+    let ticket = (visit.ticket_kind, visit.ticket_id);
     super::surveys::append_note(txn, env, ticket, action, note, false).await
 }
 

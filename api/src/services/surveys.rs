@@ -2,51 +2,17 @@
 //! customer, a low score opening a follow-up complaint (R-CMP-6).
 
 use entity::complaints::{self, ComplaintCategory, ComplaintChannel};
-use entity::repair_orders;
 use entity::surveys;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use sea_orm::{ActiveEnum, DatabaseTransaction, Set};
 
-use super::Env;
 use super::complaints::NewComplaint;
+use super::{Env, Ticket};
 use crate::domain::identity::Principal;
 use crate::domain::survey::{self, Answers};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, complaints::Scope, events::NewEvent};
-
-/// The parts of a ticket a survey copies: whose it is and who may read the answer.
-pub struct Ticket {
-    pub kind: TicketKind,
-    pub id: i64,
-    pub customer_id: i64,
-    pub service_centre_id: i64,
-    pub organization_id: Option<i64>,
-}
-
-impl From<&repair_orders::Model> for Ticket {
-    fn from(order: &repair_orders::Model) -> Self {
-        Self {
-            kind: TicketKind::RepairOrder,
-            id: order.id,
-            customer_id: order.customer_id,
-            service_centre_id: order.service_centre_id,
-            organization_id: order.organization_id,
-        }
-    }
-}
-
-impl From<&complaints::Model> for Ticket {
-    fn from(complaint: &complaints::Model) -> Self {
-        Self {
-            kind: TicketKind::Complaint,
-            id: complaint.id,
-            customer_id: complaint.customer_id,
-            service_centre_id: complaint.service_centre_id,
-            organization_id: complaint.organization_id,
-        }
-    }
-}
 
 impl From<&surveys::Model> for Ticket {
     fn from(survey: &surveys::Model) -> Self {
@@ -154,20 +120,7 @@ async fn follow_up(
     ticket: &Ticket,
     answers: &survey::ValidAnswers,
 ) -> ApiResult<complaints::Model> {
-    let (number, repair_order_id) = match ticket.kind {
-        TicketKind::RepairOrder => {
-            let order = store::repair_orders::find(txn, ticket.id)
-                .await?
-                .ok_or(ApiError::NotFound("repair order"))?;
-            (order.number, Some(order.id))
-        }
-        TicketKind::Complaint => {
-            let complaint = store::complaints::find(txn, ticket.id)
-                .await?
-                .ok_or(ApiError::NotFound("complaint"))?;
-            (complaint.number, complaint.repair_order_id)
-        }
-    };
+    let (number, repair_order_id) = super::number_and_order(txn, ticket).await?;
     let mut description = format!(
         "Satisfaction survey of {} {number}: overall score {}/5.",
         ticket.kind.to_value(),

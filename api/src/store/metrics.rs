@@ -173,19 +173,20 @@ pub async fn service_metrics(
         ),
     )
     .await?;
-    // R-SLA-7/8: visits falling due in the period (first attempts) where the customer was
-    // reached by the due time, possibly on a retry.
+    // R-SLA-7/8: visits of repairs and complaints falling due in the period (first attempts)
+    // where the customer was reached by the due time, possibly on a retry. A visit carries its
+    // ticket's centre and organization, so no ticket table is joined.
     let return_visit_on_time = ratio(
         db,
         &q,
         &format!(
-            "EXISTS (SELECT 1 FROM return_visits a WHERE a.repair_order_id = v.repair_order_id \
-             AND a.purpose = v.purpose AND a.outcome IN ({REACHED}) AND a.visited_at <= v.due_at)"
+            "EXISTS (SELECT 1 FROM return_visits a WHERE a.ticket_kind = v.ticket_kind \
+             AND a.ticket_id = v.ticket_id AND a.purpose = v.purpose \
+             AND a.outcome IN ({REACHED}) AND a.visited_at <= v.due_at)"
         ),
         format!(
-            "FROM return_visits v JOIN repair_orders r ON r.id = v.repair_order_id \
-             WHERE v.attempt = 1 AND v.due_at >= $1 AND v.due_at < $2{}",
-            q.scope("r")
+            "FROM return_visits v WHERE v.attempt = 1 AND v.due_at >= $1 AND v.due_at < $2{}",
+            q.scope("v")
         ),
     )
     .await?;
@@ -195,9 +196,9 @@ pub async fn service_metrics(
         &q,
         "v.satisfied",
         format!(
-            "FROM return_visits v JOIN repair_orders r ON r.id = v.repair_order_id \
+            "FROM return_visits v \
              WHERE v.outcome IN ({REACHED}) AND v.visited_at >= $1 AND v.visited_at < $2{}",
-            q.scope("r")
+            q.scope("v")
         ),
     )
     .await?;

@@ -50,7 +50,7 @@ pub async fn all(db: &impl ConnectionTrait) -> ApiResult<Vec<sla_policies::Model
     Ok(sla_policies::Entity::find().all(db).await?)
 }
 
-/// Sets one limit; tickets created or reclassified afterwards use it.
+/// Sets one limit; tickets created or reclassified (visits scheduled) afterwards use it.
 pub async fn set_duration(
     db: &impl ConnectionTrait,
     kind: TicketKind,
