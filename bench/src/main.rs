@@ -24,10 +24,11 @@ use servicedesk::domain::clock::SystemClock;
 #[derive(Parser)]
 struct Cli {
     /// PostgreSQL server to use (its `postgres` database); the bench creates its own databases.
+    /// Plain TCP by default: on loopback, TLS only taxes the server and pgbench alike.
     #[arg(
         long,
         env = "BENCH_DATABASE_URL",
-        default_value = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+        default_value = "postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmode=disable"
     )]
     admin_url: String,
     #[command(subcommand)]
@@ -64,6 +65,10 @@ pub(crate) const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
 const BIND: &str = "127.0.0.1:18080";
 const DATABASE: &str = "servicedesk_bench";
 
+/// The server's allocator (see the `servicedesk` binary); the load generator shares it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -92,9 +97,17 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// `admin_url` naming database `name` instead, with the same connection parameters.
 fn database_url(admin_url: &str, name: &str) -> String {
-    let (server, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
-    format!("{server}/{name}")
+    let (base, params) = admin_url
+        .split_once('?')
+        .map_or((admin_url, ""), |(base, params)| (base, params));
+    let (server, _) = base.rsplit_once('/').unwrap_or((base, ""));
+    if params.is_empty() {
+        format!("{server}/{name}")
+    } else {
+        format!("{server}/{name}?{params}")
+    }
 }
 
 async fn serve_child() -> anyhow::Result<()> {

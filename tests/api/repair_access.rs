@@ -18,6 +18,7 @@ db_tests!(
     r_prv_1_no_cross_customer_or_cross_organization_read,
     r_prv_7_partner_reports_only_for_own_customers,
     concurrent_assign_exactly_one_wins,
+    concurrent_reports_get_distinct_numbers_embedding_their_keys,
     stale_version_is_conflict_and_writes_nothing,
     invalid_transition_names_status_and_writes_nothing,
 );
@@ -691,6 +692,36 @@ async fn r_prv_7_partner_reports_only_for_own_customers(app: TestApp) {
 // ---------------------------------------------------------------------------------------------
 // 4. Concurrency
 // ---------------------------------------------------------------------------------------------
+
+/// The key is taken before the insert (the number embeds it): concurrent reports must still
+/// get distinct keys, each number naming its own.
+async fn concurrent_reports_get_distinct_numbers_embedding_their_keys(app: TestApp) {
+    let w = app.repair_world().await;
+    let (asset, customer) = (w.asset, Arc::new(w.customer));
+    let app = Arc::new(app);
+    const CALLS: usize = 16;
+    let barrier = Arc::new(tokio::sync::Barrier::new(CALLS));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..CALLS {
+        let (app, customer, barrier) = (app.clone(), customer.clone(), barrier.clone());
+        tasks.spawn(async move {
+            barrier.wait().await;
+            app.report(&customer, asset).await
+        });
+    }
+    let mut numbers = std::collections::BTreeSet::new();
+    while let Some(joined) = tasks.join_next().await {
+        let order = joined.expect("task");
+        let id = order["id"].as_str().expect("id");
+        let number = order["number"].as_str().expect("number");
+        assert!(
+            number.ends_with(&format!("-{:0>6}", id)),
+            "{number} embeds {id}"
+        );
+        numbers.insert(number.to_owned());
+    }
+    assert_eq!(numbers.len(), CALLS);
+}
 
 async fn concurrent_assign_exactly_one_wins(app: TestApp) {
     let w = app.repair_world().await;

@@ -34,7 +34,9 @@ pub struct ReportFault {
 pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair_orders::Model> {
     let customer = acting_for_customer(env, input.customer_id).await?;
     let channel = channel_for(env.actor, input.channel)?;
-    let asset = store::assets::find(env.db, input.asset_id)
+    // One transaction, so the whole use case holds one pooled connection.
+    let txn = store::begin_write(env.db).await?;
+    let asset = store::assets::find(&txn, input.asset_id)
         .await?
         .filter(|asset| asset.customer_id == customer.id)
         .ok_or(ApiError::NotFound("asset"))?;
@@ -43,13 +45,13 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         _ => input.service_centre_id.or(customer.service_centre_id),
     }
     .ok_or_else(|| ApiError::bad_input("serviceCentreId", "choose the service centre"))?;
-    let centre = store::directory::get_service_centre(env.db, centre_id)
+    let centre = store::directory::get_service_centre(&txn, centre_id)
         .await
         .map_err(|_| ApiError::bad_input("serviceCentreId", "no such service centre"))?;
     let tz = store::directory::time_zone(&centre)?;
     let today = env.now.with_timezone(&tz).date_naive();
     let in_warranty = repair::in_warranty(asset.warranty_ends_on, today);
-    let policies = store::sla_policies::of_kind(env.db, TicketKind::RepairOrder).await?;
+    let policies = store::sla_policies::of_kind(&txn, TicketKind::RepairOrder).await?;
     let policy_minutes = |metric: SlaMetric, scope: &str| {
         policies
             .iter()
@@ -106,7 +108,6 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         updated_at: Set(env.now),
         ..Default::default()
     };
-    let txn = store::begin_write(env.db).await?;
     let order = store::repair_orders::insert(&txn, order, env.now).await?;
     let note = format!("reported via {}", repair_channel_name(channel));
     append(

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use entity::complaints::{self, Column};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::domain::complaint::complaint_number;
@@ -24,17 +24,16 @@ pub async fn find_by_number(
         .await?)
 }
 
-/// Inserts the complaint, then gives it its number, which embeds its key.
+/// Inserts the complaint with its number, which embeds its key.
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     mut complaint: complaints::ActiveModel,
     received_at: DateTime<Utc>,
 ) -> ApiResult<complaints::Model> {
-    complaint.number = Set(super::placeholder_number());
-    let inserted = complaint.insert(db).await?;
-    let mut numbered: complaints::ActiveModel = inserted.clone().into();
-    numbered.number = Set(complaint_number(received_at, inserted.id));
-    Ok(numbered.update(db).await?)
+    let id = super::next_key(txn, "complaints").await?;
+    complaint.id = Set(id);
+    complaint.number = Set(complaint_number(received_at, id));
+    Ok(complaint.insert(txn).await?)
 }
 
 /// Applies `changes` if the complaint is still at `expected_version`; else `CONFLICT`.

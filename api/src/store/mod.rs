@@ -18,11 +18,11 @@ pub mod users;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 /// Starts the transaction of one mutation. On SQLite it takes the write lock up front
 /// (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing when a read lock cannot
@@ -35,11 +35,21 @@ pub async fn begin_write(db: &DatabaseConnection) -> ApiResult<DatabaseTransacti
     Ok(db.begin_with_options(options).await?)
 }
 
-/// A unique stand-in for a ticket number in the moment between inserting a ticket and giving
-/// it the number that embeds its key.
-pub fn placeholder_number() -> String {
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("PENDING-{}", &random[..16])
+/// The key the next row of `table` gets, taken before the insert so that a ticket's number,
+/// which embeds the key, is written with the row: a second UPDATE would rewrite the row and
+/// every index entry. On SQLite the caller holds the write lock (`begin_write`), so nobody else
+/// can take the same key; PostgreSQL hands each caller its own from the sequence.
+pub async fn next_key(txn: &DatabaseTransaction, table: &'static str) -> ApiResult<i64> {
+    let backend = txn.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => "SELECT nextval(pg_get_serial_sequence($1, 'id')) AS key",
+        _ => "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0) + 1 AS key",
+    };
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [table.into()]))
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("no next key for {table}")))?;
+    Ok(row.try_get("", "key")?)
 }
 
 /// Position in a newest-first listing: `(created_at, id)` of the last row seen.

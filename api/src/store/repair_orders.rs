@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use entity::repair_orders::{self, Column, RepairStatus};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::Cursor;
@@ -25,17 +25,16 @@ pub async fn by_ids(
         .await?)
 }
 
-/// Inserts the order, then gives it its number, which embeds the key the database chose.
+/// Inserts the order with its number, which embeds its key.
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     mut order: repair_orders::ActiveModel,
     reported_at: DateTime<Utc>,
 ) -> ApiResult<repair_orders::Model> {
-    order.number = Set(super::placeholder_number());
-    let inserted = order.insert(db).await?;
-    let mut numbered: repair_orders::ActiveModel = inserted.clone().into();
-    numbered.number = Set(order_number(reported_at, inserted.id));
-    Ok(numbered.update(db).await?)
+    let id = super::next_key(txn, "repair_orders").await?;
+    order.id = Set(id);
+    order.number = Set(order_number(reported_at, id));
+    Ok(order.insert(txn).await?)
 }
 
 /// Applies `changes` if the order is still at `expected_version`, bumping the version; a
