@@ -22,6 +22,7 @@ pub struct AppState {
     pub principals: Arc<PrincipalCache>,
     pub schema: AppSchema,
     pub body_limit_bytes: usize,
+    pub max_concurrent_requests: usize,
     /// SQL statements run through the pool since start, for `/metrics`.
     pub sql_statements: Arc<AtomicU64>,
 }
@@ -74,6 +75,7 @@ impl AppState {
             principals,
             schema,
             body_limit_bytes: config.body_limit_bytes,
+            max_concurrent_requests: config.max_concurrent_requests.max(1),
             sql_statements,
         }
     }

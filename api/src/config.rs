@@ -51,6 +51,12 @@ pub struct Config {
     #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 1_048_576)]
     pub body_limit_bytes: usize,
 
+    /// GraphQL requests executed at once; more wait in line. Bounds memory under a burst, since
+    /// every request in flight holds its rows and its response, and the database pool serves
+    /// only so many anyway.
+    #[arg(long, env = "MAX_CONCURRENT_REQUESTS", default_value_t = 64)]
+    pub max_concurrent_requests: usize,
+
     /// Deepest GraphQL selection accepted.
     #[arg(long, env = "GRAPHQL_DEPTH_LIMIT", default_value_t = 12)]
     pub graphql_depth_limit: usize,

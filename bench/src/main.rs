@@ -132,6 +132,7 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         environment: servicedesk::config::Environment::Production,
         token_ttl_seconds: 24 * 3600,
         body_limit_bytes: 1 << 20,
+        max_concurrent_requests: 64,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         sla_sweep_interval_seconds: 0,

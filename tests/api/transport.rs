@@ -117,8 +117,11 @@ async fn depth_and_complexity_limits_reject_bombs(app: TestApp) {
     let admin_like = "{ me { user { id } } }";
     let aliases: String = (0..1100).map(|i| format!("a{i}: me {{ role }} ")).collect();
     let bomb = format!("{{ {aliases} }}");
-    let response = app.gql(&Auth::None, &bomb, json!({})).await;
+    let (response, statements) = app
+        .count_statements(app.gql(&Auth::None, &bomb, json!({})))
+        .await;
     response.expect_code("GRAPHQL_VALIDATION_FAILED");
+    assert_eq!(statements, 0, "rejected before any SQL runs");
     assert!(response.body["data"].is_null());
 
     let mut config = test_config();
@@ -134,6 +137,24 @@ async fn depth_and_complexity_limits_reject_bombs(app: TestApp) {
         "{}",
         response.body
     );
+}
+
+/// Requests over `MAX_CONCURRENT_REQUESTS` queue; none is turned away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_beyond_the_concurrency_limit_wait_their_turn() {
+    let mut config = test_config();
+    config.max_concurrent_requests = 1;
+    let narrow = std::sync::Arc::new(TestApp::start_with(Backend::Sqlite, config).await);
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let narrow = narrow.clone();
+        calls.spawn(async move { narrow.gql(&Auth::None, "{ __typename }", json!({})).await });
+    }
+    while let Some(response) = calls.join_next().await {
+        let response = response.expect("task");
+        assert_eq!(response.status, 200);
+        assert_eq!(response.data()["__typename"], "QueryRoot");
+    }
 }
 
 async fn graphiql_is_served(app: TestApp) {

@@ -152,6 +152,7 @@ pub fn test_config() -> Config {
         // Long enough for tests that move the clock by days.
         token_ttl_seconds: 90 * 24 * 3600,
         body_limit_bytes: 64 * 1024,
+        max_concurrent_requests: 64,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         sla_sweep_interval_seconds: 0,
