@@ -177,6 +177,7 @@ async fn all(admin_url: &str, plan: &Plan, out: PathBuf) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!(e.message()))?;
         load::load(&db, &sizes, &hash).await?;
     }
+    load::settle(&db).await?;
 
     let mut server = tokio::process::Command::new(std::env::current_exe()?)
         .arg("serve-child")
