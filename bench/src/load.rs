@@ -122,6 +122,9 @@ pub async fn settle(db: &DatabaseConnection) -> anyhow::Result<()> {
     for sql in ["VACUUM (ANALYZE)", "CHECKPOINT"] {
         exec(db, sql.into()).await?;
     }
-    eprintln!("  vacuum, analyze, checkpoint ({:.1}s)", started.elapsed().as_secs_f64());
+    eprintln!(
+        "  vacuum, analyze, checkpoint ({:.1}s)",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

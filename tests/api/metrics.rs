@@ -371,6 +371,16 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
     assert_eq!(m["returnVisitRate"], ratio(3, 5));
     assert_eq!(m["returnVisitPassRate"], ratio(3, 4));
 
+    // Forty days take in the 30-day visits too, but none is due yet nor made: they count
+    // neither as on time nor as missed.
+    let longer = json!({ "from": start.to_rfc3339(), "to": (start + Duration::days(40)).to_rfc3339(),
+                         "centre": w.centre.to_string() });
+    let response = app.gql(&w.supervisor.auth, SURVEY_METRICS, longer).await;
+    assert_eq!(
+        response.data()["serviceMetrics"]["returnVisitRate"],
+        ratio(3, 5)
+    );
+
     // The partner's organization: the complaint's visit only.
     let partner = app
         .gql(

@@ -16,9 +16,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(
             "/graphql",
-            get(graphql::graphiql).post(graphql::execute).layer(
-                ConcurrencyLimitLayer::new(state.max_concurrent_requests),
-            ),
+            get(graphql::graphiql)
+                .post(graphql::execute)
+                .layer(ConcurrencyLimitLayer::new(state.max_concurrent_requests)),
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

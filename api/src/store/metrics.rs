@@ -19,12 +19,15 @@ pub enum MetricsScope {
     Organization(i64),
 }
 
-/// A half-open period `[from, to)` and a scope: the parameters `$1`, `$2` (and `$3`).
+/// A half-open period `[from, to)` and a scope: the parameters `$1`, `$2` (and `$3`), then
+/// the present moment where a statement needs it.
+#[derive(Clone, Copy)]
 struct Query {
     backend: DbBackend,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     scope: MetricsScope,
+    now: Option<DateTime<Utc>>,
 }
 
 impl Query {
@@ -37,7 +40,7 @@ impl Query {
         }
     }
 
-    fn statement(&self, sql: String) -> Statement {
+    fn values(&self) -> Vec<Value> {
         let mut values: Vec<Value> = vec![self.from.into(), self.to.into()];
         match self.scope {
             MetricsScope::All => {}
@@ -45,7 +48,17 @@ impl Query {
                 values.push(id.into())
             }
         }
-        Statement::from_sql_and_values(self.backend, sql, values)
+        values.extend(self.now.map(Value::from));
+        values
+    }
+
+    /// The parameter holding `now` (bound only when it is set).
+    fn now_parameter(&self) -> String {
+        format!("${}", self.values().len())
+    }
+
+    fn statement(&self, sql: String) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values())
     }
 
     /// Seconds between two timestamp columns.
@@ -139,10 +152,12 @@ async fn count(db: &impl ConnectionTrait, q: &Query, sql: String) -> ApiResult<i
         .map_or(0, |row| row.count))
 }
 
+/// The metrics of `[from, to)` as they stand at `now`.
 pub async fn service_metrics(
     db: &impl ConnectionTrait,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    now: DateTime<Utc>,
     scope: MetricsScope,
 ) -> ApiResult<ServiceMetrics> {
     let q = Query {
@@ -150,6 +165,7 @@ pub async fn service_metrics(
         from,
         to,
         scope,
+        now: None,
     };
     // R-SUR-1: submitted surveys scoring 4 or 5 overall.
     let satisfaction = ratio(
@@ -174,19 +190,27 @@ pub async fn service_metrics(
     )
     .await?;
     // R-SLA-7/8: visits of repairs and complaints falling due in the period (first attempts)
-    // where the customer was reached by the due time, possibly on a retry. A visit carries its
-    // ticket's centre and organization, so no ticket table is joined.
+    // where the customer was reached by the due time, possibly on a retry. A visit that is
+    // neither made nor due yet counts neither way. A visit carries its ticket's centre and
+    // organization, so no ticket table is joined.
+    let visits = Query {
+        now: Some(now),
+        ..q
+    };
+    let reached_in_time = format!(
+        "EXISTS (SELECT 1 FROM return_visits a WHERE a.ticket_kind = v.ticket_kind \
+         AND a.ticket_id = v.ticket_id AND a.purpose = v.purpose \
+         AND a.outcome IN ({REACHED}) AND a.visited_at <= v.due_at)"
+    );
     let return_visit_on_time = ratio(
         db,
-        &q,
-        &format!(
-            "EXISTS (SELECT 1 FROM return_visits a WHERE a.ticket_kind = v.ticket_kind \
-             AND a.ticket_id = v.ticket_id AND a.purpose = v.purpose \
-             AND a.outcome IN ({REACHED}) AND a.visited_at <= v.due_at)"
-        ),
+        &visits,
+        &reached_in_time,
         format!(
-            "FROM return_visits v WHERE v.attempt = 1 AND v.due_at >= $1 AND v.due_at < $2{}",
-            q.scope("v")
+            "FROM return_visits v WHERE v.attempt = 1 AND v.due_at >= $1 AND v.due_at < $2{} \
+             AND (v.due_at <= {} OR {reached_in_time})",
+            q.scope("v"),
+            visits.now_parameter()
         ),
     )
     .await?;
@@ -320,6 +344,7 @@ pub async fn monthly_report(
         from,
         to,
         scope,
+        now: None,
     };
     let grouped = |column: &str, extra: &str| {
         format!(
