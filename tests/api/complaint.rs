@@ -525,14 +525,15 @@ async fn track_complaint_by_number_and_phone_is_rate_limited(app: TestApp) {
     let complaint = by_phone(&app, &w).await;
     let query = "query($n: String!, $p: String!) { trackComplaint(number: $n, phone: $p) { number status handledAt } }";
     let number = complaint["number"].clone();
-    let found = app
-        .gql(
+    let (found, statements) = app
+        .count_statements(app.gql(
             &Auth::None,
             query,
             json!({ "n": number, "p": "138-1234-5678" }),
-        )
+        ))
         .await;
     assert_eq!(found.data()["trackComplaint"]["status"], "RECEIVED");
+    assert_eq!(statements, 1, "the complaint and its customer in one statement");
     let wrong_phone = app
         .gql(
             &Auth::None,

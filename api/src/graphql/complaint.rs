@@ -377,10 +377,10 @@ impl ComplaintQuery {
                 .map_err(|_| ApiError::RateLimited)?;
         }
         let not_found = || ApiError::NotFound("complaint");
-        let found = crate::store::complaints::find_by_number(&services.db, number.trim())
-            .await?
-            .ok_or_else(not_found)?;
-        let customer = crate::store::users::get(&services.db, found.customer_id).await?;
+        let (found, customer) =
+            crate::store::complaints::find_by_number_with_customer(&services.db, number.trim())
+                .await?
+                .ok_or_else(not_found)?;
         let wanted = digits(&phone);
         let matches = !wanted.is_empty() && customer.phone.as_deref().map(digits) == Some(wanted);
         if matches {

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::complaints::{self, Column};
+use entity::users;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::domain::complaint::complaint_number;
@@ -22,6 +23,25 @@ pub async fn find_by_number(
         .filter(Column::Number.eq(number))
         .one(db)
         .await?)
+}
+
+/// The complaint numbered `number` with its customer, in one statement (anonymous tracking
+/// checks the phone on every lookup).
+pub async fn find_by_number_with_customer(
+    db: &impl ConnectionTrait,
+    number: &str,
+) -> ApiResult<Option<(complaints::Model, users::Model)>> {
+    let customer = complaints::Entity::belongs_to(users::Entity)
+        .from(Column::CustomerId)
+        .to(users::Column::Id)
+        .into();
+    let found = complaints::Entity::find()
+        .join(JoinType::InnerJoin, customer)
+        .filter(Column::Number.eq(number))
+        .select_also(users::Entity)
+        .one(db)
+        .await?;
+    Ok(found.and_then(|(complaint, customer)| Some((complaint, customer?))))
 }
 
 /// Inserts the complaint with its number, which embeds its key.
