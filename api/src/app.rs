@@ -11,7 +11,7 @@ use crate::auth::principals::PrincipalCache;
 use crate::auth::tokens::TokenIssuer;
 use crate::config::Config;
 use crate::domain::clock::Clock;
-use crate::graphql::{self, AppSchema};
+use crate::graphql::{self, AppSchema, DocumentCache};
 
 /// Everything a request handler needs. Cheap to clone.
 #[derive(Clone)]
@@ -23,6 +23,7 @@ pub struct AppState {
     pub schema: AppSchema,
     pub body_limit_bytes: usize,
     pub max_concurrent_requests: usize,
+    pub documents: Arc<DocumentCache>,
     /// SQL statements run through the pool since start, for `/metrics`.
     pub sql_statements: Arc<AtomicU64>,
 }
@@ -76,6 +77,7 @@ impl AppState {
             schema,
             body_limit_bytes: config.body_limit_bytes,
             max_concurrent_requests: config.max_concurrent_requests.max(1),
+            documents: Arc::new(DocumentCache::default()),
             sql_statements,
         }
     }

@@ -533,7 +533,10 @@ async fn track_complaint_by_number_and_phone_is_rate_limited(app: TestApp) {
         ))
         .await;
     assert_eq!(found.data()["trackComplaint"]["status"], "RECEIVED");
-    assert_eq!(statements, 1, "the complaint and its customer in one statement");
+    assert_eq!(
+        statements, 1,
+        "the complaint and its customer in one statement"
+    );
     let wrong_phone = app
         .gql(
             &Auth::None,

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use governor::DefaultKeyedRateLimiter;
 
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
@@ -48,6 +49,37 @@ pub struct MutationRoot(
     policy::PolicyMutation,
     survey::SurveyMutation,
 );
+
+/// Parsed queries by their text: apps and integrations send the same few queries over and
+/// over, and parsing was a twentieth of a status lookup's CPU. Validation still runs on every
+/// request, since it depends on the variables.
+pub struct DocumentCache {
+    documents: moka::sync::Cache<String, ExecutableDocument>,
+}
+
+impl Default for DocumentCache {
+    fn default() -> Self {
+        Self {
+            documents: moka::sync::Cache::builder()
+                // Weighed by query length: about 1 MiB of query text.
+                .weigher(|query: &String, _| u32::try_from(query.len()).unwrap_or(u32::MAX))
+                .max_capacity(1 << 20)
+                .build(),
+        }
+    }
+}
+
+impl DocumentCache {
+    /// The parsed `query`; `None` when it does not parse, so that the schema reports why.
+    pub fn parsed(&self, query: &str) -> Option<ExecutableDocument> {
+        if let Some(document) = self.documents.get(query) {
+            return Some(document);
+        }
+        let document = async_graphql::parser::parse_query(query).ok()?;
+        self.documents.insert(query.to_owned(), document.clone());
+        Some(document)
+    }
+}
 
 /// Limits that stop expensive queries before any SQL runs.
 pub struct Limits {
@@ -113,4 +145,24 @@ pub(crate) fn env<'a>(ctx: &Context<'a>) -> ApiResult<Env<'a>> {
 /// The caller; requests executed without one are anonymous.
 pub(crate) fn principal<'a>(ctx: &Context<'a>) -> &'a Principal {
     ctx.data_opt::<Principal>().unwrap_or(&Principal::Anonymous)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DocumentCache;
+
+    #[test]
+    fn documents_are_parsed_once_and_bad_ones_left_to_the_schema() {
+        let cache = DocumentCache::default();
+        let first = cache.parsed("{ me { role } }").expect("parses");
+        let again = cache.parsed("{ me { role } }").expect("cached");
+        assert_eq!(format!("{first:?}"), format!("{again:?}"));
+        assert!(cache.parsed("{ me { role ").is_none());
+        assert_eq!(cache_len(&cache), 1, "only the good document is kept");
+    }
+
+    fn cache_len(cache: &DocumentCache) -> u64 {
+        cache.documents.run_pending_tasks();
+        cache.documents.entry_count()
+    }
 }

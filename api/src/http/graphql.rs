@@ -62,7 +62,7 @@ pub async fn execute(
             );
         }
     };
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let mut request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
             return transport_error(
@@ -74,6 +74,9 @@ pub async fn execute(
     };
     if request.query.trim().is_empty() {
         return transport_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "missing query");
+    }
+    if let Some(document) = state.documents.parsed(&request.query) {
+        request.set_parsed_query(document);
     }
     let principal = match authenticate(&state, &headers).await {
         Ok(principal) => principal,
