@@ -11,6 +11,7 @@ db_tests!(
     metrics_count_exactly_what_happened,
     r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly,
     demo_seed_gives_non_trivial_metrics,
+    a_query_pays_only_for_the_numbers_it_asks_for,
     r_cmp_5_monthly_report_for_a_finished_month
 );
 
@@ -405,6 +406,23 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
     ] {
         assert_eq!(elsewhere.data()["serviceMetrics"][name], none, "{name}");
     }
+}
+
+async fn a_query_pays_only_for_the_numbers_it_asks_for(app: TestApp) {
+    let w = app.repair_world().await;
+    known_history(&app, &w).await;
+    let now = app.clock_now();
+    let period = json!({ "from": (now - Duration::days(1)).to_rfc3339(), "to": now.to_rfc3339() });
+    let one = "query($from: DateTime!, $to: DateTime!) { serviceMetrics(from: $from, to: $to) { majorComplaints } }";
+    // The supervisor's account is cached from here on.
+    app.gql(&w.supervisor.auth, "{ me { role } }", json!({}))
+        .await
+        .data();
+    let (response, statements) = app
+        .count_statements(app.gql(&w.supervisor.auth, one, period))
+        .await;
+    assert_eq!(response.data()["serviceMetrics"]["majorComplaints"], 0);
+    assert_eq!(statements, 1, "one aggregate for one number");
 }
 
 /// The README's metrics example: the demo data fills every rate.

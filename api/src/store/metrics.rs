@@ -108,22 +108,6 @@ pub struct Group {
     pub count: i64,
 }
 
-/// The counted numbers behind `serviceMetrics`.
-pub struct ServiceMetrics {
-    pub satisfaction: Ratio,
-    pub survey_response: Ratio,
-    pub return_visit_on_time: Ratio,
-    pub return_visit_pass: Ratio,
-    pub first_time_fix: Ratio,
-    pub on_time_arrival: Ratio,
-    pub complaint_handling: Ratio,
-    pub general_median_handling_seconds: Option<f64>,
-    pub general_handled: i64,
-    pub major_complaints: i64,
-    pub escalations_by_level: Vec<LevelCount>,
-    pub penalty_points: Vec<StaffPoints>,
-}
-
 /// The rows (`FROM … WHERE …`) as the denominator and those meeting `counted` as the numerator.
 async fn ratio(
     db: &impl ConnectionTrait,
@@ -152,23 +136,33 @@ async fn count(db: &impl ConnectionTrait, q: &Query, sql: String) -> ApiResult<i
         .map_or(0, |row| row.count))
 }
 
-/// The metrics of `[from, to)` as they stand at `now`.
-pub async fn service_metrics(
-    db: &impl ConnectionTrait,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    now: DateTime<Utc>,
-    scope: MetricsScope,
-) -> ApiResult<ServiceMetrics> {
-    let q = Query {
-        backend: db.get_database_backend(),
-        from,
-        to,
-        scope,
-        now: None,
-    };
-    // R-SUR-1: submitted surveys scoring 4 or 5 overall.
-    let satisfaction = ratio(
+/// What `serviceMetrics` counts over: the half-open period `[from, to)` as it stands at `now`,
+/// for the tickets of `scope`. Each metric is its own aggregate, so a query pays only for the
+/// numbers it asks for.
+#[derive(Clone, Copy, Debug)]
+pub struct Period {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    pub scope: MetricsScope,
+}
+
+impl Period {
+    fn query(&self, db: &impl ConnectionTrait) -> Query {
+        Query {
+            backend: db.get_database_backend(),
+            from: self.from,
+            to: self.to,
+            scope: self.scope,
+            now: None,
+        }
+    }
+}
+
+/// R-SUR-1: submitted surveys scoring 4 or 5 overall.
+pub async fn satisfaction(db: &impl ConnectionTrait, period: &Period) -> ApiResult<Ratio> {
+    let q = period.query(db);
+    ratio(
         db,
         &q,
         &format!("s.overall >= {SATISFIED_FROM}"),
@@ -177,9 +171,13 @@ pub async fn service_metrics(
             q.scope("s")
         ),
     )
-    .await?;
-    // Surveys issued in the period that the customer answered.
-    let survey_response = ratio(
+    .await
+}
+
+/// Surveys issued in the period that the customer answered.
+pub async fn survey_response(db: &impl ConnectionTrait, period: &Period) -> ApiResult<Ratio> {
+    let q = period.query(db);
+    ratio(
         db,
         &q,
         "s.submitted_at IS NOT NULL",
@@ -188,34 +186,41 @@ pub async fn service_metrics(
             q.scope("s")
         ),
     )
-    .await?;
-    // R-SLA-7/8: visits of repairs and complaints falling due in the period (first attempts)
-    // where the customer was reached by the due time, possibly on a retry. A visit that is
-    // neither made nor due yet counts neither way. A visit carries its ticket's centre and
-    // organization, so no ticket table is joined.
-    let visits = Query {
-        now: Some(now),
-        ..q
+    .await
+}
+
+/// R-SLA-7/8: visits of repairs and complaints falling due in the period (first attempts)
+/// where the customer was reached by the due time, possibly on a retry. A visit that is
+/// neither made nor due yet counts neither way. A visit carries its ticket's centre and
+/// organization, so no ticket table is joined.
+pub async fn return_visit_on_time(db: &impl ConnectionTrait, period: &Period) -> ApiResult<Ratio> {
+    let q = Query {
+        now: Some(period.now),
+        ..period.query(db)
     };
     let reached_in_time = format!(
         "EXISTS (SELECT 1 FROM return_visits a WHERE a.ticket_kind = v.ticket_kind \
          AND a.ticket_id = v.ticket_id AND a.purpose = v.purpose \
          AND a.outcome IN ({REACHED}) AND a.visited_at <= v.due_at)"
     );
-    let return_visit_on_time = ratio(
+    ratio(
         db,
-        &visits,
+        &q,
         &reached_in_time,
         format!(
             "FROM return_visits v WHERE v.attempt = 1 AND v.due_at >= $1 AND v.due_at < $2{} \
              AND (v.due_at <= {} OR {reached_in_time})",
             q.scope("v"),
-            visits.now_parameter()
+            q.now_parameter()
         ),
     )
-    .await?;
-    // R-SUR-1: customers reached in the period who said they were satisfied.
-    let return_visit_pass = ratio(
+    .await
+}
+
+/// R-SUR-1: customers reached in the period who said they were satisfied.
+pub async fn return_visit_pass(db: &impl ConnectionTrait, period: &Period) -> ApiResult<Ratio> {
+    let q = period.query(db);
+    ratio(
         db,
         &q,
         "v.satisfied",
@@ -225,9 +230,13 @@ pub async fn service_metrics(
             q.scope("v")
         ),
     )
-    .await?;
-    // Completed repairs that never had to be reopened.
-    let first_time_fix = ratio(
+    .await
+}
+
+/// Completed repairs that never had to be reopened.
+pub async fn first_time_fix(db: &impl ConnectionTrait, period: &Period) -> ApiResult<Ratio> {
+    let q = period.query(db);
+    ratio(
         db,
         &q,
         "NOT EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_kind = 'REPAIR_ORDER' \
@@ -237,9 +246,13 @@ pub async fn service_metrics(
             q.scope("r")
         ),
     )
-    .await?;
-    // Arrivals within the limit in force (R-SLA-1/2).
-    let on_time_arrival = ratio(
+    .await
+}
+
+/// Arrivals within the limit in force (R-SLA-1/2).
+pub async fn on_time_arrival(db: &impl ConnectionTrait, period: &Period) -> ApiResult<Ratio> {
+    let q = period.query(db);
+    ratio(
         db,
         &q,
         "NOT r.arrival_breached",
@@ -248,9 +261,13 @@ pub async fn service_metrics(
             q.scope("r")
         ),
     )
-    .await?;
-    // Complaints received in the period that are resolved (or closed).
-    let complaint_handling = ratio(
+    .await
+}
+
+/// Complaints received in the period that are resolved (or closed).
+pub async fn complaint_handling(db: &impl ConnectionTrait, period: &Period) -> ApiResult<Ratio> {
+    let q = period.query(db);
+    ratio(
         db,
         &q,
         "c.resolved_at IS NOT NULL",
@@ -259,68 +276,89 @@ pub async fn service_metrics(
             q.scope("c")
         ),
     )
-    .await?;
-    let general = format!(
+    .await
+}
+
+/// GENERAL complaints received in the period and resolved.
+fn general_handled_rows(q: &Query) -> String {
+    format!(
         "FROM complaints c WHERE c.severity = 'GENERAL' AND c.resolved_at IS NOT NULL \
          AND c.created_at >= $1 AND c.created_at < $2{}",
         q.scope("c")
-    );
-    let general_handled = count(db, &q, format!("SELECT COUNT(*) AS count {general}")).await?;
-    // R-SLA-4: median handling time of GENERAL complaints, from the middle row(s).
-    let general_median_handling_seconds = match median_window(general_handled) {
-        None => None,
-        Some((offset, take)) => {
-            let seconds = q.seconds_between("c.created_at", "c.resolved_at");
-            let sql = format!(
-                "SELECT {seconds} AS seconds {general} ORDER BY seconds LIMIT {take} OFFSET {offset}"
-            );
-            let middle = Seconds::find_by_statement(q.statement(sql)).all(db).await?;
-            // SQLite's julianday() is a float of days: good to about a millisecond, so round there.
-            let seconds = middle.iter().map(|m| (m.seconds * 1000.0).round() / 1000.0);
-            Some(seconds.sum::<f64>() / middle.len().max(1) as f64)
-        }
+    )
+}
+
+/// How many GENERAL complaints of the period are resolved.
+pub async fn general_handled(db: &impl ConnectionTrait, period: &Period) -> ApiResult<i64> {
+    let q = period.query(db);
+    let rows = general_handled_rows(&q);
+    count(db, &q, format!("SELECT COUNT(*) AS count {rows}")).await
+}
+
+/// R-SLA-4: median handling time of GENERAL complaints, from the middle row(s).
+pub async fn general_median_handling_seconds(
+    db: &impl ConnectionTrait,
+    period: &Period,
+) -> ApiResult<Option<f64>> {
+    let Some((offset, take)) = median_window(general_handled(db, period).await?) else {
+        return Ok(None);
     };
-    let major_complaints = count(
+    let q = period.query(db);
+    let seconds = q.seconds_between("c.created_at", "c.resolved_at");
+    let rows = general_handled_rows(&q);
+    let sql =
+        format!("SELECT {seconds} AS seconds {rows} ORDER BY seconds LIMIT {take} OFFSET {offset}");
+    let middle = Seconds::find_by_statement(q.statement(sql)).all(db).await?;
+    // SQLite's julianday() is a float of days: good to about a millisecond, so round there.
+    let seconds = middle.iter().map(|m| (m.seconds * 1000.0).round() / 1000.0);
+    Ok(Some(seconds.sum::<f64>() / middle.len().max(1) as f64))
+}
+
+/// R-CLS-3: MAJOR complaints received in the period (target 0).
+pub async fn major_complaints(db: &impl ConnectionTrait, period: &Period) -> ApiResult<i64> {
+    let q = period.query(db);
+    count(
         db,
         &q,
         format!(
             "SELECT COUNT(*) AS count FROM complaints c \
-         WHERE c.severity = 'MAJOR' AND c.created_at >= $1 AND c.created_at < $2{}",
+             WHERE c.severity = 'MAJOR' AND c.created_at >= $1 AND c.created_at < $2{}",
             q.scope("c")
         ),
     )
-    .await?;
-    let escalations_by_level = LevelCount::find_by_statement(q.statement(format!(
+    .await
+}
+
+/// R-ESC-2: escalations in the period by the level they reached.
+pub async fn escalations_by_level(
+    db: &impl ConnectionTrait,
+    period: &Period,
+) -> ApiResult<Vec<LevelCount>> {
+    let q = period.query(db);
+    Ok(LevelCount::find_by_statement(q.statement(format!(
         "SELECT CAST(x.to_level AS INTEGER) AS level, COUNT(*) AS count FROM escalations x \
          JOIN complaints c ON c.id = x.complaint_id \
          WHERE x.created_at >= $1 AND x.created_at < $2{} GROUP BY x.to_level ORDER BY x.to_level",
         q.scope("c")
     )))
     .all(db)
-    .await?;
-    // R-SLA-10 / R-ESC-6: points per person.
-    let penalty_points = StaffPoints::find_by_statement(q.statement(format!(
+    .await?)
+}
+
+/// R-SLA-10 / R-ESC-6: points per person.
+pub async fn penalty_points(
+    db: &impl ConnectionTrait,
+    period: &Period,
+) -> ApiResult<Vec<StaffPoints>> {
+    let q = period.query(db);
+    Ok(StaffPoints::find_by_statement(q.statement(format!(
         "SELECT p.user_id AS user_id, u.name AS name, CAST(SUM(p.points) AS BIGINT) AS points, COUNT(*) AS late_actions \
          FROM staff_penalties p JOIN users u ON u.id = p.user_id JOIN complaints c ON c.id = p.complaint_id \
          WHERE p.created_at >= $1 AND p.created_at < $2{} GROUP BY p.user_id, u.name ORDER BY points DESC, p.user_id",
         q.scope("c")
     )))
     .all(db)
-    .await?;
-    Ok(ServiceMetrics {
-        satisfaction,
-        survey_response,
-        return_visit_on_time,
-        return_visit_pass,
-        first_time_fix,
-        on_time_arrival,
-        complaint_handling,
-        general_median_handling_seconds,
-        general_handled,
-        major_complaints,
-        escalations_by_level,
-        penalty_points,
-    })
+    .await?)
 }
 
 /// R-CMP-5: complaints received in a month by category, severity, outcome, and top causes.
