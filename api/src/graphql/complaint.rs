@@ -170,7 +170,7 @@ impl Complaint {
             .load_one(EscalationsKey(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Escalation::from).collect())
+        Ok(rows.iter().cloned().map(Escalation::from).collect())
     }
     /// The full timeline for staff; public entries only for partners.
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
@@ -183,8 +183,9 @@ impl Complaint {
             .await?
             .unwrap_or_default();
         Ok(rows
-            .into_iter()
+            .iter()
             .filter(|e| internal || e.public)
+            .cloned()
             .map(TimelineEvent::from)
             .collect())
     }
@@ -236,7 +237,7 @@ impl ComplaintTracking {
             .await?
             .ok_or_else(|| ApiError::Internal(format!("user {owner} missing")))?;
         Ok(Some(Handler {
-            name: user.name,
+            name: user.name.clone(),
             phone: user.phone.as_deref().map(mask_phone),
         }))
     }
@@ -246,8 +247,9 @@ impl ComplaintTracking {
             .await?
             .unwrap_or_default();
         Ok(rows
-            .into_iter()
+            .iter()
             .filter(|e| e.public)
+            .cloned()
             .map(|mut e| {
                 e.actor_role = public_actor(&e.actor_role);
                 TimelineEvent::from(e)

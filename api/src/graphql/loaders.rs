@@ -1,7 +1,9 @@
 //! Per-request DataLoaders: nested fields of a page of tickets cost one query per kind of
-//! field, not one per ticket.
+//! field, not one per ticket. Values are shared (`Arc`): every load hands out a copy of what
+//! the cache holds, and a page asks for the same customer or timeline more than once.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
@@ -56,30 +58,33 @@ fn keys<K: Copy>(keys: &[K], key: impl Fn(K) -> i64) -> Vec<i64> {
 }
 
 impl Loader<UserKey> for DbLoader {
-    type Value = users::Model;
+    type Value = Arc<users::Model>;
     type Error = ApiError;
 
-    async fn load(&self, ids: &[UserKey]) -> Result<HashMap<UserKey, users::Model>, ApiError> {
+    async fn load(&self, ids: &[UserKey]) -> Result<HashMap<UserKey, Self::Value>, ApiError> {
         let rows = store::users::by_ids(&self.db, &keys(ids, |k| k.0)).await?;
-        Ok(rows.into_iter().map(|row| (UserKey(row.id), row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (UserKey(row.id), Arc::new(row)))
+            .collect())
     }
 }
 
 impl Loader<AssetKey> for DbLoader {
-    type Value = assets::Model;
+    type Value = Arc<assets::Model>;
     type Error = ApiError;
 
-    async fn load(&self, ids: &[AssetKey]) -> Result<HashMap<AssetKey, assets::Model>, ApiError> {
+    async fn load(&self, ids: &[AssetKey]) -> Result<HashMap<AssetKey, Self::Value>, ApiError> {
         let rows = store::assets::by_ids(&self.db, &keys(ids, |k| k.0)).await?;
         Ok(rows
             .into_iter()
-            .map(|row| (AssetKey(row.id), row))
+            .map(|row| (AssetKey(row.id), Arc::new(row)))
             .collect())
     }
 }
 
 impl Loader<RepairEventsKey> for DbLoader {
-    type Value = Vec<ticket_events::Model>;
+    type Value = Arc<Vec<ticket_events::Model>>;
     type Error = ApiError;
 
     async fn load(
@@ -94,7 +99,7 @@ impl Loader<RepairEventsKey> for DbLoader {
 }
 
 impl Loader<ComplaintEventsKey> for DbLoader {
-    type Value = Vec<ticket_events::Model>;
+    type Value = Arc<Vec<ticket_events::Model>>;
     type Error = ApiError;
 
     async fn load(
@@ -108,7 +113,7 @@ impl Loader<ComplaintEventsKey> for DbLoader {
 }
 
 impl Loader<EscalationsKey> for DbLoader {
-    type Value = Vec<escalations::Model>;
+    type Value = Arc<Vec<escalations::Model>>;
     type Error = ApiError;
 
     async fn load(
@@ -121,7 +126,7 @@ impl Loader<EscalationsKey> for DbLoader {
 }
 
 impl Loader<RepairLinesKey> for DbLoader {
-    type Value = Vec<repair_lines::Model>;
+    type Value = Arc<Vec<repair_lines::Model>>;
     type Error = ApiError;
 
     async fn load(
@@ -139,10 +144,10 @@ fn group<K: std::hash::Hash + Eq + Copy, V>(
     asked: &[K],
     rows: Vec<V>,
     key: impl Fn(&V) -> K,
-) -> HashMap<K, Vec<V>> {
+) -> HashMap<K, Arc<Vec<V>>> {
     let mut grouped: HashMap<K, Vec<V>> = asked.iter().map(|&k| (k, Vec::new())).collect();
     for row in rows {
         grouped.entry(key(&row)).or_default().push(row);
     }
-    grouped
+    grouped.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
 }

@@ -1,5 +1,7 @@
 //! Repair orders over GraphQL: thin resolvers over `services::repair_orders`.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::repair_lines::{self, RepairLineKind};
@@ -231,13 +233,14 @@ impl RepairOrder {
         Ok(CustomerContact {
             id: id(customer.id),
             name: if shown {
-                customer.name
+                customer.name.clone()
             } else {
                 mask_name(&customer.name)
             },
             phone: customer
                 .phone
-                .map(|p| if shown { p } else { mask_phone(&p) }),
+                .as_deref()
+                .map(|p| if shown { p.to_owned() } else { mask_phone(p) }),
             masked: !shown,
         })
     }
@@ -250,10 +253,11 @@ impl RepairOrder {
         let full = repair::sees_technician_phone(principal(ctx));
         Ok(Some(TechnicianContact {
             id: id(technician.id),
-            name: technician.name,
+            name: technician.name.clone(),
             phone: technician
                 .phone
-                .map(|p| if full { p } else { mask_phone(&p) }),
+                .as_deref()
+                .map(|p| if full { p.to_owned() } else { mask_phone(p) }),
         }))
     }
 
@@ -263,7 +267,7 @@ impl RepairOrder {
             .load_one(AssetKey(self.0.asset_id))
             .await?
             .ok_or_else(|| ApiError::Internal(format!("asset {} missing", self.0.asset_id)))?;
-        Ok(asset.into())
+        Ok(Asset::from(assets::Model::clone(&asset)))
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<RepairLine>> {
@@ -272,7 +276,7 @@ impl RepairOrder {
             .load_one(RepairLinesKey(self.0.id))
             .await?
             .unwrap_or_default();
-        Ok(lines.into_iter().map(RepairLine::from).collect())
+        Ok(lines.iter().cloned().map(RepairLine::from).collect())
     }
 
     /// The timeline, oldest first; `last` keeps only the newest entries. Internal entries are
@@ -280,17 +284,19 @@ impl RepairOrder {
     async fn events(&self, ctx: &Context<'_>, last: Option<usize>) -> Result<Vec<TimelineEvent>> {
         let loader = loaders(ctx)?;
         let internal = repair::sees_internal_events(principal(ctx));
-        let events: Vec<_> = loader
+        let timeline = loader
             .load_one(RepairEventsKey(self.0.id))
             .await?
-            .unwrap_or_default()
-            .into_iter()
+            .unwrap_or_default();
+        let events: Vec<_> = timeline
+            .iter()
             .filter(|event| internal || event.public)
             .collect();
         let skip = last.map_or(0, |n| events.len().saturating_sub(n));
         Ok(events
             .into_iter()
             .skip(skip)
+            .cloned()
             .map(TimelineEvent::from)
             .collect())
     }
@@ -302,7 +308,7 @@ impl RepairOrder {
     }
 }
 
-async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<entity::users::Model> {
+async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<Arc<entity::users::Model>> {
     let loader = loaders(ctx)?;
     Ok(loader
         .load_one(UserKey(user_id))
