@@ -3,8 +3,9 @@
 //! R-PRV-4 (a disabled account's tokens stop working at once) still holds: every change to a
 //! user goes through [`PrincipalCache::changed`] after its commit on this instance, and on
 //! PostgreSQL `store::users::update` announces it in the same transaction, so that every other
-//! instance evicts the user too. Should the listener lose its connection, the cache is emptied and the
-//! time-to-live bounds what a missed notification could leave behind.
+//! instance evicts the user too. When the listener loses its connection the cache is emptied
+//! (announcements made meanwhile are gone); when it fails for good, caching stops. The
+//! time-to-live bounds what a notification lost while reconnecting could leave behind.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
