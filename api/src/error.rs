@@ -27,8 +27,10 @@ pub enum ApiError {
         action: &'static str,
         current: String,
     },
-    /// Too many requests from this client; try again later.
-    RateLimited,
+    /// Too many requests from this client; try again after this many seconds.
+    RateLimited { retry_after_secs: u64 },
+    /// The database cannot be reached (or refuses connections for now); try again later.
+    Unavailable(String),
     /// Anything the caller cannot fix; details go to the log, not the response.
     Internal(String),
 }
@@ -41,6 +43,15 @@ impl ApiError {
         }
     }
 
+    /// `RATE_LIMITED` for a `governor` refusal, rounding its wait up to whole seconds.
+    pub fn rate_limited(not_until: &governor::NotUntil<governor::clock::QuantaInstant>) -> Self {
+        use governor::clock::{Clock, DefaultClock};
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        Self::RateLimited {
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => "UNAUTHENTICATED",
@@ -49,7 +60,8 @@ impl ApiError {
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::InvalidTransition { .. } => "INVALID_TRANSITION",
-            Self::RateLimited => "RATE_LIMITED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -65,7 +77,10 @@ impl ApiError {
             Self::InvalidTransition { action, current } => {
                 format!("cannot {action} while the status is {current}")
             }
-            Self::RateLimited => "too many requests; try again in a minute".into(),
+            Self::RateLimited { retry_after_secs } => {
+                format!("too many requests; try again in {retry_after_secs} s")
+            }
+            Self::Unavailable(_) => "the service is temporarily unavailable; try again".into(),
             Self::Internal(_) => "internal error".into(),
         }
     }
@@ -78,21 +93,61 @@ impl From<DbErr> for ApiError {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 Self::Conflict("a record with the same unique value already exists".into())
             }
+            _ if is_connection_error(&err) => Self::Unavailable(err.to_string()),
             _ => Self::Internal(err.to_string()),
         }
     }
 }
 
+/// Seconds a client is told to wait (`Retry-After`) when the database is unreachable.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// Whether `err` says the database could not be reached or dropped the connection, rather
+/// than that the statement was wrong: an outage, never the caller's fault.
+pub fn is_connection_error(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+            sqlx
+        }
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        // PostgreSQL: class 08 (connection exception), 57P01..03 (shutdown, cannot connect
+        // now); SQLite: the database stayed locked past the busy timeout.
+        Sqlx::Database(db) => {
+            db.code().is_some_and(|code| {
+                code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+            }) || db.message().contains("database is locked")
+        }
+        _ => false,
+    }
+}
+
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
-        if let ApiError::Internal(detail) = &err {
-            tracing::error!(%detail, "internal error");
+        match &err {
+            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            ApiError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
+            _ => {}
         }
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
             ext.set("code", err.code());
             match &err {
                 ApiError::BadUserInput { field, .. } => ext.set("field", *field),
                 ApiError::InvalidTransition { current, .. } => ext.set("status", current.as_str()),
+                ApiError::RateLimited { retry_after_secs } => {
+                    ext.set("retryAfter", *retry_after_secs);
+                }
+                ApiError::Unavailable(_) => ext.set("retryAfter", UNAVAILABLE_RETRY_AFTER_SECS),
                 _ => {}
             }
         })

@@ -14,6 +14,7 @@ pub enum Auth {
 
 pub struct GqlResponse {
     pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
 }
 
@@ -61,7 +62,12 @@ impl TestApp {
         };
         let response = request.send().await.expect("send request");
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let body = response.json().await.expect("JSON response body");
-        GqlResponse { status, body }
+        GqlResponse {
+            status,
+            headers,
+            body,
+        }
     }
 }

@@ -376,7 +376,7 @@ impl ComplaintQuery {
             services
                 .track_limiter
                 .check_key(ip)
-                .map_err(|_| ApiError::RateLimited)?;
+                .map_err(|not_until| ApiError::rate_limited(&not_until))?;
         }
         let not_found = || ApiError::NotFound("complaint");
         let (found, customer) =

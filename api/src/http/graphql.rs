@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::auth::authenticate;
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, UNAVAILABLE_RETRY_AFTER_SECS};
 use crate::graphql::{ClientIp, loaders};
 
 pub async fn graphiql() -> Html<String> {
@@ -83,12 +83,19 @@ pub async fn execute(
         Err(err) => {
             let status = match err {
                 ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+                ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
-            if let ApiError::Internal(detail) = &err {
-                tracing::error!(%detail, "authentication failed");
+            match &err {
+                ApiError::Internal(detail) => tracing::error!(%detail, "authentication failed"),
+                ApiError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
+                _ => {}
             }
-            return transport_error(status, err.code(), &err.message());
+            let mut response = transport_error(status, err.code(), &err.message());
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                set_retry_after(&mut response, UNAVAILABLE_RETRY_AFTER_SECS);
+            }
+            return response;
         }
     };
     let loader = loaders::for_request(state.db.clone());
@@ -98,7 +105,39 @@ pub async fn execute(
         .data(ClientIp(peer.ip()));
     let mut response = state.schema.execute(request).await;
     response.errors.iter_mut().for_each(ensure_code);
-    GraphQLResponse::from(response).into_response()
+    let retry = retry_advice(&response.errors);
+    let mut response = GraphQLResponse::from(response).into_response();
+    if let Some((status, seconds)) = retry {
+        *response.status_mut() = status;
+        set_retry_after(&mut response, seconds);
+    }
+    response
+}
+
+/// An outage anywhere in the response makes it a 503, and a refused rate a 429, each with
+/// `Retry-After` (the longest wait any error asks for): clients and proxies back off on the
+/// status without reading the body.
+fn retry_advice(errors: &[ServerError]) -> Option<(StatusCode, u64)> {
+    let waits = |code: &str| {
+        errors
+            .iter()
+            .filter_map(|error| error.extensions.as_ref())
+            .filter(|ext| ext.get("code") == Some(&async_graphql::Value::from(code)))
+            .map(|ext| match ext.get("retryAfter") {
+                Some(async_graphql::Value::Number(n)) => n.as_u64().unwrap_or(1),
+                _ => 1,
+            })
+            .max()
+    };
+    waits("SERVICE_UNAVAILABLE")
+        .map(|secs| (StatusCode::SERVICE_UNAVAILABLE, secs))
+        .or_else(|| waits("RATE_LIMITED").map(|secs| (StatusCode::TOO_MANY_REQUESTS, secs)))
+}
+
+fn set_retry_after(response: &mut Response, seconds: u64) {
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, seconds.into());
 }
 
 /// Errors raised by async-graphql itself carry no code: a request-level one (parse, validation,
