@@ -67,6 +67,7 @@ impl AppState {
             graphql::Limits {
                 depth: config.graphql_depth_limit,
                 complexity: config.graphql_complexity_limit,
+                max_text_chars: config.max_input_text_chars,
             },
         );
         Self {

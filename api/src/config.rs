@@ -65,6 +65,11 @@ pub struct Config {
     #[arg(long, env = "GRAPHQL_COMPLEXITY_LIMIT", default_value_t = 1000)]
     pub graphql_complexity_limit: usize,
 
+    /// Longest text input in characters (descriptions, notes, comments); inputs stored in a
+    /// sized column (names, phones, e-mail) are held to that column's size.
+    #[arg(long, env = "MAX_INPUT_TEXT_CHARS", default_value_t = 10_000)]
+    pub max_input_text_chars: usize,
+
     /// Seconds between SLA sweeps (escalation of overdue complaints); 0 disables the sweeper.
     #[arg(long, env = "SLA_SWEEP_INTERVAL_SECONDS", default_value_t = 30)]
     pub sla_sweep_interval_seconds: u64,

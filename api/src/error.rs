@@ -43,6 +43,15 @@ impl ApiError {
         }
     }
 
+    /// A referenced row that does not exist is the caller's mistake in `field`; any other
+    /// failure (an outage above all) stays what it is.
+    pub fn missing_as_bad_input(self, field: &'static str, message: &str) -> Self {
+        match self {
+            Self::NotFound(_) => Self::bad_input(field, message),
+            other => other,
+        }
+    }
+
     /// `RATE_LIMITED` for a `governor` refusal, rounding its wait up to whole seconds.
     pub fn rate_limited(not_until: &governor::NotUntil<governor::clock::QuantaInstant>) -> Self {
         use governor::clock::{Clock, DefaultClock};

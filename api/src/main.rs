@@ -61,10 +61,13 @@ async fn main() -> anyhow::Result<()> {
         Command::SweepOnce => {
             let db = connect(&cli.config).await?;
             db::migrate(&db).await?;
-            let count = jobs::sla_sweeper::sweep_once(&db, SystemClock.now())
+            let report = jobs::sla_sweeper::sweep(&db, SystemClock.now(), &mut Default::default())
                 .await
-                .map_err(|err| anyhow::anyhow!("sweep failed: {}", err.message()))?;
-            println!("escalated {count} overdue complaints");
+                .map_err(|err| anyhow::anyhow!("sweep failed: {err:?}"))?;
+            println!(
+                "escalated {} overdue complaints, {} failed (see the log)",
+                report.escalated, report.failed
+            );
             Ok(())
         }
         Command::ExportSchema { out } => {

@@ -135,6 +135,7 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         max_concurrent_requests: 64,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
+        max_input_text_chars: 10_000,
         sla_sweep_interval_seconds: 0,
         // Workload 4 is anonymous tracking from one address: lift the per-IP limit.
         track_rate_per_minute: 10_000_000,

@@ -3,11 +3,13 @@
 
 mod complaint;
 mod complaint_access;
+mod fuzz;
 mod identity;
 mod metrics;
 mod repair;
 mod repair_access;
 mod return_visit;
+mod robustness;
 mod schema;
 mod survey;
 mod transport;

@@ -155,6 +155,7 @@ pub fn test_config() -> Config {
         max_concurrent_requests: 64,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
+        max_input_text_chars: 10_000,
         sla_sweep_interval_seconds: 0,
         track_rate_per_minute: 10,
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),

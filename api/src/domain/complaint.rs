@@ -241,6 +241,7 @@ pub fn check_compensation_approval(
             "compensation must be positive",
         ));
     }
+    super::money::amount("amount", amount)?;
     if amount.scale() > 2 {
         return Err(ApiError::bad_input(
             "amount",

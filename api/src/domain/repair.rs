@@ -7,6 +7,7 @@ use entity::users::Role;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::identity::Principal;
+use super::money;
 use crate::error::{ApiError, ApiResult};
 
 /// Everything that can be done to an existing order.
@@ -316,34 +317,27 @@ pub fn arrival_sla(order: &repair_orders::Model, now: DateTime<Utc>) -> ArrivalS
 
 /// Amount of one part or labour line, rounded to cents.
 pub fn line_amount(quantity: Decimal, unit_price: Decimal) -> ApiResult<Decimal> {
-    if quantity <= Decimal::ZERO {
-        return Err(ApiError::bad_input("quantity", "quantity must be positive"));
-    }
-    if unit_price < Decimal::ZERO {
-        return Err(ApiError::bad_input(
-            "unitPrice",
-            "unit price must not be negative",
-        ));
-    }
-    if unit_price.scale() > 2 {
-        return Err(ApiError::bad_input(
-            "unitPrice",
-            "unit price has at most 2 decimals",
-        ));
-    }
+    let quantity = money::quantity("quantity", quantity)?;
+    let unit_price = money::amount("unitPrice", unit_price)?;
     quantity
         .checked_mul(unit_price)
         .map(|amount| amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
-        .ok_or_else(|| ApiError::bad_input("unitPrice", "amount is too large"))
+        .filter(|amount| *amount <= money::MAX_AMOUNT)
+        .ok_or_else(|| ApiError::bad_input("unitPrice", "the line's amount is too large"))
 }
 
-/// R-REP-1: free in warranty, otherwise the sum of parts and labour.
-pub fn chargeable_total(in_warranty: bool, amounts: impl IntoIterator<Item = Decimal>) -> Decimal {
-    if in_warranty {
-        Decimal::ZERO
-    } else {
-        amounts.into_iter().sum()
-    }
+/// R-REP-1: free in warranty, otherwise the sum of parts and labour; a sum past what an
+/// order's total can hold is refused (it is the line being added that is at fault).
+pub fn chargeable_total(
+    in_warranty: bool,
+    amounts: impl IntoIterator<Item = Decimal>,
+) -> ApiResult<Decimal> {
+    let total = amounts
+        .into_iter()
+        .try_fold(Decimal::ZERO, Decimal::checked_add)
+        .filter(|total| *total <= money::MAX_AMOUNT)
+        .ok_or_else(|| ApiError::bad_input("unitPrice", "the order's total would be too large"))?;
+    Ok(if in_warranty { Decimal::ZERO } else { total })
 }
 
 #[cfg(test)]
@@ -581,8 +575,12 @@ mod tests {
     #[test]
     fn r_rep_1_in_warranty_is_free() {
         let amounts = [dec!(120.50), dec!(80.00)];
-        assert_eq!(chargeable_total(true, amounts), Decimal::ZERO);
-        assert_eq!(chargeable_total(false, amounts), dec!(200.50));
+        assert_eq!(chargeable_total(true, amounts).unwrap(), Decimal::ZERO);
+        assert_eq!(chargeable_total(false, amounts).unwrap(), dec!(200.50));
+        // What the order's total column cannot hold is refused, in warranty too.
+        let huge = [money::MAX_AMOUNT, dec!(0.01)];
+        assert!(chargeable_total(false, huge).is_err());
+        assert!(chargeable_total(true, huge).is_err());
     }
 
     #[test]
@@ -594,5 +592,8 @@ mod tests {
         assert!(line_amount(dec!(0), dec!(1)).is_err());
         assert!(line_amount(dec!(1), dec!(-1)).is_err());
         assert!(line_amount(dec!(1), dec!(1.001)).is_err());
+        assert!(line_amount(dec!(100000000000000000000), dec!(1)).is_err());
+        assert!(line_amount(dec!(1000), Decimal::MAX).is_err());
+        assert!(line_amount(dec!(999999999), dec!(999999999)).is_err());
     }
 }

@@ -609,7 +609,10 @@ impl ComplaintMutation {
         // Only escalations of complaints the supervisor can see.
         service::get(&env, escalation.complaint_id)
             .await
-            .map_err(|_| ApiError::NotFound("escalation"))?;
+            .map_err(|err| match err {
+                ApiError::NotFound(_) => ApiError::NotFound("escalation"),
+                other => other,
+            })?;
         let acknowledged = crate::store::escalations::acknowledge(
             env.db,
             escalation,

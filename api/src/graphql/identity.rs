@@ -242,7 +242,9 @@ impl IdentityMutation {
             Some(centre) => Some(
                 store::directory::get_service_centre(&svc.db, key(centre, "service centre")?)
                     .await
-                    .map_err(|_| ApiError::bad_input("serviceCentreId", "no such service centre"))?
+                    .map_err(|err| {
+                        err.missing_as_bad_input("serviceCentreId", "no such service centre")
+                    })?
                     .id,
             ),
             None if is_staff(input.role) => {
@@ -258,7 +260,9 @@ impl IdentityMutation {
             Some(org) => Some(
                 store::directory::get_organization(&svc.db, key(org, "organization")?)
                     .await
-                    .map_err(|_| ApiError::bad_input("organizationId", "no such organization"))?
+                    .map_err(|err| {
+                        err.missing_as_bad_input("organizationId", "no such organization")
+                    })?
                     .id,
             ),
             None => None,

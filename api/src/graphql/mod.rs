@@ -3,6 +3,7 @@
 mod complaint;
 mod guard;
 mod identity;
+mod input_guard;
 pub mod loaders;
 mod metrics;
 pub mod pagination;
@@ -85,6 +86,8 @@ impl DocumentCache {
 pub struct Limits {
     pub depth: usize,
     pub complexity: usize,
+    /// Longest text input without a column of its own limit.
+    pub max_text_chars: usize,
 }
 
 /// Process-wide services, stored once in the schema.
@@ -110,6 +113,7 @@ pub fn build_schema(services: Services, limits: Limits) -> AppSchema {
         EmptySubscription,
     )
     .data(services)
+    .extension(input_guard::InputGuard::new(&sdl(), limits.max_text_chars))
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .finish()

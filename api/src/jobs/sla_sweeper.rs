@@ -4,6 +4,7 @@
 //! LOCKED` on PostgreSQL, so several server instances never escalate a complaint twice; on
 //! SQLite a single instance is assumed (writers are serialized anyway).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -19,22 +20,95 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::complaints::{Deadlines, deadlines};
 use crate::store::{self, events::NewEvent};
 
-/// Escalates every complaint overdue at `now`; returns how many were handled.
+/// Escalates every complaint overdue at `now`; returns how many were escalated. A complaint
+/// that fails is logged and left for a later sweep (see [`sweep`]).
 pub async fn sweep_once(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<usize> {
-    let mut handled = 0;
-    loop {
-        let txn = store::begin_write(db).await?;
-        let Some(overdue) = store::complaints::claim_overdue(&txn, now, 1).await?.pop() else {
-            txn.commit().await?;
-            return Ok(handled);
-        };
-        escalate_overdue(&txn, &overdue, now).await?;
-        txn.commit().await?;
-        handled += 1;
+    Ok(sweep(db, now, &mut Backoff::default()).await?.escalated)
+}
+
+/// What one pass did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub escalated: usize,
+    /// Complaints whose escalation failed in this pass; retried after their backoff.
+    pub failed: usize,
+}
+
+/// Complaints whose escalation failed, and when each may be tried again. One bad row must not
+/// stop the sweep: it would be claimed first on every tick and starve every other complaint.
+#[derive(Debug, Default)]
+pub struct Backoff {
+    failing: HashMap<i64, (u32, DateTime<Utc>)>,
+}
+
+/// First wait after a failure; it doubles with each further failure of the same complaint.
+const FIRST_RETRY: Duration = Duration::seconds(30);
+const LONGEST_RETRY: Duration = Duration::hours(1);
+
+impl Backoff {
+    fn resting(&self, now: DateTime<Utc>) -> Vec<i64> {
+        self.failing
+            .iter()
+            .filter(|(_, (_, retry_at))| *retry_at > now)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    fn failed(&mut self, id: i64, now: DateTime<Utc>) -> Duration {
+        let attempts = self.failing.get(&id).map_or(0, |(attempts, _)| *attempts);
+        let wait = (FIRST_RETRY * 2_i32.saturating_pow(attempts.min(16))).min(LONGEST_RETRY);
+        self.failing.insert(id, (attempts + 1, now + wait));
+        wait
+    }
+
+    fn succeeded(&mut self, id: i64) {
+        self.failing.remove(&id);
     }
 }
 
-/// Runs `sweep_once` every `interval` until the process ends; errors are logged, not fatal.
+/// One pass over the overdue complaints, skipping those still resting after a failure. Only a
+/// database outage ends the pass early (every other complaint would fail the same way).
+pub async fn sweep(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    backoff: &mut Backoff,
+) -> ApiResult<SweepReport> {
+    let mut report = SweepReport::default();
+    loop {
+        let txn = store::begin_write(db).await?;
+        let resting = backoff.resting(now);
+        let Some(overdue) = store::complaints::claim_overdue(&txn, now, 1, &resting)
+            .await?
+            .pop()
+        else {
+            txn.commit().await?;
+            return Ok(report);
+        };
+        let outcome = match escalate_overdue(&txn, &overdue, now).await {
+            Ok(()) => txn.commit().await.map_err(ApiError::from),
+            Err(err) => Err(err),
+        };
+        match outcome {
+            Ok(()) => {
+                backoff.succeeded(overdue.id);
+                report.escalated += 1;
+            }
+            Err(err @ ApiError::Unavailable(_)) => return Err(err),
+            Err(err) => {
+                let retry_in = backoff.failed(overdue.id, now);
+                tracing::error!(
+                    complaint_id = overdue.id,
+                    error = ?err,
+                    retry_in_seconds = retry_in.num_seconds(),
+                    "SLA escalation failed; skipped until the retry"
+                );
+                report.failed += 1;
+            }
+        }
+    }
+}
+
+/// Runs [`sweep`] every `interval` until the process ends; errors are logged, not fatal.
 pub fn spawn(
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
@@ -43,12 +117,20 @@ pub fn spawn(
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut backoff = Backoff::default();
         loop {
             ticker.tick().await;
-            match sweep_once(&db, clock.now()).await {
-                Ok(0) => {}
-                Ok(count) => tracing::info!(count, "escalated overdue complaints"),
-                Err(err) => tracing::error!(error = %err.message(), "SLA sweep failed"),
+            match sweep(&db, clock.now(), &mut backoff).await {
+                Ok(SweepReport {
+                    escalated: 0,
+                    failed: 0,
+                }) => {}
+                Ok(report) => tracing::info!(
+                    escalated = report.escalated,
+                    failed = report.failed,
+                    "SLA sweep"
+                ),
+                Err(err) => tracing::error!(error = ?err, "SLA sweep failed"),
             }
         }
     })
@@ -157,4 +239,26 @@ async fn escalate_overdue(
         now,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_failing_complaint_rests_longer_each_time_and_not_after_success() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        let mut backoff = Backoff::default();
+        assert_eq!(backoff.failed(7, now), Duration::seconds(30));
+        assert_eq!(backoff.resting(now), vec![7]);
+        assert!(backoff.resting(now + Duration::seconds(30)).is_empty());
+        assert_eq!(backoff.failed(7, now), Duration::seconds(60));
+        for _ in 0..20 {
+            backoff.failed(7, now);
+        }
+        assert_eq!(backoff.failed(7, now), LONGEST_RETRY);
+        backoff.succeeded(7);
+        assert!(backoff.resting(now).is_empty());
+    }
 }

@@ -95,7 +95,7 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
     .ok_or_else(|| ApiError::bad_input("serviceCentreId", "choose the service centre"))?;
     store::directory::get_service_centre(env.db, centre_id)
         .await
-        .map_err(|_| ApiError::bad_input("serviceCentreId", "no such service centre"))?;
+        .map_err(|err| err.missing_as_bad_input("serviceCentreId", "no such service centre"))?;
     let txn = store::begin_write(env.db).await?;
     let created = insert(
         &txn,

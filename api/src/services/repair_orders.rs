@@ -47,7 +47,7 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
     .ok_or_else(|| ApiError::bad_input("serviceCentreId", "choose the service centre"))?;
     let centre = store::directory::get_service_centre(&txn, centre_id)
         .await
-        .map_err(|_| ApiError::bad_input("serviceCentreId", "no such service centre"))?;
+        .map_err(|err| err.missing_as_bad_input("serviceCentreId", "no such service centre"))?;
     let tz = store::directory::time_zone(&centre)?;
     let today = env.now.with_timezone(&tz).date_naive();
     let in_warranty = repair::in_warranty(asset.warranty_ends_on, today);
@@ -424,7 +424,7 @@ pub async fn add_line(
     let total = repair::chargeable_total(
         step.order.in_warranty,
         existing.iter().map(|l| l.amount).chain([amount]),
-    );
+    )?;
     let changes = repair_orders::ActiveModel {
         total_amount: Set(total),
         ..Default::default()

@@ -159,9 +159,11 @@ pub async fn claim_overdue(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     limit: u64,
+    skip: &[i64],
 ) -> ApiResult<Vec<complaints::Model>> {
     let mut query = complaints::Entity::find()
         .filter(Column::NextDeadline.lte(now))
+        .filter(Column::Id.is_not_in(skip.iter().copied()))
         .order_by_asc(Column::NextDeadline)
         .limit(limit);
     if db.get_database_backend() == DbBackend::Postgres {

@@ -13,13 +13,23 @@ pub async fn get(
     metric: SlaMetric,
     scope: &str,
 ) -> ApiResult<sla_policies::Model> {
-    sla_policies::Entity::find()
+    find(db, kind, metric, scope)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("no SLA policy for {kind:?}/{metric:?}/{scope}")))
+}
+
+async fn find(
+    db: &impl ConnectionTrait,
+    kind: TicketKind,
+    metric: SlaMetric,
+    scope: &str,
+) -> ApiResult<Option<sla_policies::Model>> {
+    Ok(sla_policies::Entity::find()
         .filter(sla_policies::Column::TicketKind.eq(kind))
         .filter(sla_policies::Column::Metric.eq(metric))
         .filter(sla_policies::Column::Scope.eq(scope))
         .one(db)
-        .await?
-        .ok_or_else(|| ApiError::Internal(format!("no SLA policy for {kind:?}/{metric:?}/{scope}")))
+        .await?)
 }
 
 /// Every policy of one ticket kind.
@@ -60,9 +70,10 @@ pub async fn set_duration(
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<sla_policies::Model> {
     use sea_orm::{ActiveModelTrait, Set};
-    let policy = get(db, kind, metric, scope)
-        .await
-        .map_err(|_| ApiError::NotFound("SLA policy"))?;
+    // Only here is a missing row the caller's mistake: an admin naming a policy that is not.
+    let policy = find(db, kind, metric, scope)
+        .await?
+        .ok_or(ApiError::NotFound("SLA policy"))?;
     let mut model: sla_policies::ActiveModel = policy.into();
     model.duration_minutes = Set(minutes);
     model.updated_at = Set(now);
