@@ -6,12 +6,13 @@
 //!   its timeline. `complaints.claimed_severity`: what a customer or partner asked for (R-CLS-3).
 //! - `product_models`: the admin-managed catalogue the warranty length comes from (R-REP-1).
 //! - `assets.product_model_id` and `warranty_verified_at`/`_by`: a warranty counts only once
-//!   staff verified it. Existing assets were self-declared, so they start unverified.
+//!   staff verified it. Existing assets were self-declared, so they start unverified. The two
+//!   references are foreign keys on PostgreSQL only: SQLite cannot drop such a column again.
 //! - `uq_assets_model_serial`: one asset per model and serial number. Existing duplicates keep
 //!   their oldest row; later ones get `#dup-<id>` appended to the serial so the index can be
 //!   built without losing a row a repair order points at.
 
-use sea_orm_migration::sea_orm::ConnectionTrait;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -63,9 +64,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        db.execute_unprepared(
-            "ALTER TABLE assets ADD COLUMN product_model_id bigint REFERENCES product_models (id)",
-        )
+        let postgres = manager.get_database_backend() == DbBackend::Postgres;
+        // SQLite cannot drop a column a foreign key uses, so there the two references stay
+        // unchecked and the migration can be reverted.
+        let references = |table: &str| {
+            if postgres {
+                format!(" REFERENCES {table} (id)")
+            } else {
+                String::new()
+            }
+        };
+        db.execute_unprepared(&format!(
+            "ALTER TABLE assets ADD COLUMN product_model_id bigint{}",
+            references("product_models")
+        ))
         .await?;
         manager
             .alter_table(
@@ -75,9 +87,10 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        db.execute_unprepared(
-            "ALTER TABLE assets ADD COLUMN warranty_verified_by bigint REFERENCES users (id)",
-        )
+        db.execute_unprepared(&format!(
+            "ALTER TABLE assets ADD COLUMN warranty_verified_by bigint{}",
+            references("users")
+        ))
         .await?;
         db.execute_unprepared(
             "UPDATE assets SET serial_number = serial_number || '#dup-' || CAST(id AS varchar(20)) \

@@ -436,7 +436,7 @@ mod tests {
 
     #[test]
     fn r_rep_1_purchase_dates_and_warranty_ranges() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
         let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert!(check_purchase_date(date(2026, 11, 2), now).is_ok());
         assert!(
