@@ -175,28 +175,31 @@ async fn seed_repair_orders(
         settings,
     };
     let today = now.date_naive();
-    let fridge = assets::register(
-        &env(&customer),
-        assets::RegisterAsset {
-            customer_id: None,
-            model: "Frost 300 fridge".into(),
-            serial_number: "FR300-000117".into(),
-            purchase_date: today - Days::new(100),
-            warranty_ends_on: today + Days::new(265),
-        },
-    )
-    .await?;
-    let washer = assets::register(
-        &env(&customer),
-        assets::RegisterAsset {
-            customer_id: None,
-            model: "AquaPure washer".into(),
-            serial_number: "AP7-004410".into(),
-            purchase_date: today - Days::new(3 * 365),
-            warranty_ends_on: today - Days::new(365),
-        },
-    )
-    .await?;
+    // The catalogue the warranties come from; the customer registers, the agent verifies.
+    for (code, name, months) in [
+        ("FROST-300", "Frost 300 fridge", 12),
+        ("AQUAPURE-7", "AquaPure washer", 24),
+    ] {
+        store::product_models::insert(db, code.into(), name.into(), months, now).await?;
+    }
+    let (env_of, owner, verifier) = (&env, &customer, &agent);
+    let own = |model: &'static str, serial_number: &'static str, days_ago: u64| async move {
+        let purchase_date = today - Days::new(days_ago);
+        let asset = assets::register(
+            &env_of(owner),
+            assets::RegisterAsset {
+                customer_id: None,
+                model: model.into(),
+                serial_number: serial_number.into(),
+                purchase_date,
+                warranty_ends_on: None,
+            },
+        )
+        .await?;
+        assets::verify_warranty(&env_of(verifier), asset.id, purchase_date, None).await
+    };
+    let fridge = own("FROST-300", "FR300-000117", 100).await?;
+    let washer = own("AQUAPURE-7", "AP7-004410", 3 * 365).await?;
     let report = |asset: i64, fault: &str| repair_orders::ReportFault {
         customer_id: None,
         asset_id: asset,
@@ -214,8 +217,15 @@ async fn seed_repair_orders(
     // Assigned to the technician.
     let order =
         repair_orders::report_fault(&env(&customer), report(fridge.id, "Ice maker leaks")).await?;
-    repair_orders::assign_technician(&env(&agent), order.id, order.version, technician_id, None)
-        .await?;
+    repair_orders::assign_technician(
+        &env(&agent),
+        order.id,
+        order.version,
+        technician_id,
+        None,
+        false,
+    )
+    .await?;
     // On site, out of warranty, with parts and labour.
     let order =
         repair_orders::report_fault(&env(&customer), report(washer.id, "Drum does not spin"))
@@ -226,6 +236,7 @@ async fn seed_repair_orders(
         order.version,
         technician_id,
         None,
+        false,
     )
     .await?;
     for action in [RepairAction::Accept, RepairAction::StartTravel] {
@@ -265,6 +276,7 @@ async fn seed_repair_orders(
         order.version,
         technician_id,
         None,
+        false,
     )
     .await?;
     for action in [RepairAction::Accept, RepairAction::StartTravel] {

@@ -139,6 +139,11 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The highest severity the complaint ever had: closure sign-off follows it (R-ESC-4), so
+    /// lowering the severity does not lower the approvals needed.
+    pub max_severity: Severity,
+    /// The severity a customer or partner asked for when filing; staff classify (R-CLS-3).
+    pub claimed_severity: Option<Severity>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ pub mod complaints;
 pub mod escalations;
 pub mod holidays;
 pub mod organizations;
+pub mod product_models;
 pub mod repair_lines;
 pub mod repair_orders;
 pub mod return_visits;

@@ -10,6 +10,7 @@ mod m20261122_000004_surveys_return_visits;
 mod m20261123_000005_metrics_indexes;
 mod m20261123_000006_complaint_severity_index;
 mod m20261201_000007_return_visits_for_every_ticket;
+mod m20261202_000008_classification_and_warranty;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_metrics_indexes::Migration),
             Box::new(m20261123_000006_complaint_severity_index::Migration),
             Box::new(m20261201_000007_return_visits_for_every_ticket::Migration),
+            Box::new(m20261202_000008_classification_and_warranty::Migration),
         ]
     }
 }

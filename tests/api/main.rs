@@ -11,5 +11,6 @@ mod repair_access;
 mod return_visit;
 mod robustness;
 mod schema;
+mod security_authz;
 mod survey;
 mod transport;

@@ -382,7 +382,7 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
         ratio(3, 5)
     );
 
-    // The partner's organization: the complaint's visit only.
+    // Visit logs are staff data (R-PRV-8): the partner gets no rate computed from them.
     let partner = app
         .gql(
             &w.partner,
@@ -390,9 +390,19 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
             json!({ "from": start.to_rfc3339(), "to": (start + Duration::days(20)).to_rfc3339() }),
         )
         .await;
-    let m = &partner.data()["serviceMetrics"];
-    assert_eq!(m["returnVisitRate"], ratio(1, 1));
-    assert_eq!(m["returnVisitPassRate"], ratio(1, 1));
+    let refused: Vec<_> = partner.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| (e["path"][1].clone(), e["extensions"]["code"].clone()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (json!("returnVisitRate"), json!("FORBIDDEN")),
+            (json!("returnVisitPassRate"), json!("FORBIDDEN"))
+        ]
+    );
 
     let elsewhere = app
         .gql(&w.admin.auth, SURVEY_METRICS, period(w.other_centre))

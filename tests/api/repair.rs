@@ -747,9 +747,11 @@ async fn r_rep_4_return_within_15_days_needs_no_reason(app: TestApp) {
     let bought = |days_ago: i64| servicedesk::store::assets::NewAsset {
         customer_id: w.customer.id,
         model: "Kettle".into(),
+        product_model_id: None,
         serial_number: format!("K-{days_ago}"),
         purchase_date: today - Duration::days(days_ago),
         warranty_ends_on: today + Duration::days(300),
+        warranty_verified_at: Some(app.clock_now()),
     };
     let recent = servicedesk::store::assets::insert(&app.db, bought(15), app.clock_now())
         .await

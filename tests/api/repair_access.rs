@@ -416,7 +416,7 @@ async fn report_fault_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
         ("customer for another customer",  customer,      &for_other,    Err("FORBIDDEN")),
         ("agent for a customer",           agent,         &for_customer, Ok("PHONE")),
         ("agent without customerId",       agent,         &own,          Err("BAD_USER_INPUT")),
-        ("other centre's agent",           other_agent,   &for_customer, Ok("PHONE")),
+        ("other centre's agent",           other_agent,   &for_customer, Err("NOT_FOUND")),
         ("supervisor for a customer",      supervisor,    &for_customer, Ok("PHONE")),
         ("technician",                     technician,    &for_customer, Err("FORBIDDEN")),
         ("admin",                          admin,         &for_customer, Err("FORBIDDEN")),

@@ -15,7 +15,7 @@ pub struct RepairWorld {
     pub org: i64,
     pub customer: TestUser,
     pub other_customer: TestUser,
-    /// Customer of the partner organization `org`.
+    /// Customer of the partner organization `org`, at home in `centre`.
     pub partner_customer: TestUser,
     pub technician: TestUser,
     pub other_technician: TestUser,
@@ -43,7 +43,7 @@ impl TestApp {
         let org = self.organization("Acme Dealers").await;
         let other_org = self.organization("Other Dealers").await;
         let customer = self.user(Role::Customer, Some(centre), None).await;
-        let partner_customer = self.user(Role::Customer, None, Some(org)).await;
+        let partner_customer = self.user(Role::Customer, Some(centre), Some(org)).await;
         let today = self.clock_now().date_naive();
         let asset = self.asset(customer.id, today + Duration::days(200)).await;
         let old_asset = self.asset(customer.id, today - Duration::days(1)).await;
@@ -71,13 +71,16 @@ impl TestApp {
         }
     }
 
+    /// A product whose warranty staff have verified.
     pub async fn asset(&self, customer_id: i64, warranty_ends_on: NaiveDate) -> i64 {
         let asset = store::assets::NewAsset {
             customer_id,
             model: "Frost 300 fridge".into(),
+            product_model_id: None,
             serial_number: format!("SN-{}", uuid::Uuid::new_v4().simple()),
             purchase_date: warranty_ends_on - Duration::days(365),
             warranty_ends_on,
+            warranty_verified_at: Some(self.clock_now()),
         };
         store::assets::insert(&self.db, asset, self.clock_now())
             .await

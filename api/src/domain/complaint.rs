@@ -13,6 +13,20 @@ use crate::error::{ApiError, ApiResult};
 /// Escalation levels: L1 agent, L2 supervisor/manager, L3 top level.
 pub const TOP_LEVEL: i16 = 3;
 
+/// Who may read a complaint's internals (R-PRV-1/8): its holder, the investigation (cause,
+/// responsible party, justified), escalations, internal timeline entries and the penalties
+/// they lead to. The one rule for the row's fields and for every aggregate over them, so a
+/// report never tells a role what the rows would not: staff handling complaints, and admins,
+/// who reach complaints only through metrics. Never partners or customers.
+pub const INTERNAL_READERS: &[Role] = &[Role::Agent, Role::Supervisor, Role::Admin];
+
+/// Whether the caller may read a complaint's internals (`INTERNAL_READERS`).
+pub fn sees_internals(principal: &Principal) -> bool {
+    principal
+        .role()
+        .is_some_and(|role| INTERNAL_READERS.contains(&role))
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ComplaintAction {
     Acknowledge,
@@ -163,6 +177,49 @@ pub fn classify(category: ComplaintCategory, requested: Option<Severity>) -> Sev
     }
 }
 
+/// R-CLS-3: staff classify. A customer or partner filing may claim a severity, which is
+/// recorded (the second value) but not applied: their complaint starts at the category's
+/// minimum (R-CLS-2) until staff reclassify it.
+pub fn filed_severity(
+    filer: Option<Role>,
+    category: ComplaintCategory,
+    requested: Option<Severity>,
+) -> (Severity, Option<Severity>) {
+    match filer {
+        Some(Role::Agent | Role::Supervisor) => (classify(category, requested), None),
+        _ => (classify(category, None), requested),
+    }
+}
+
+/// R-CLS-2/3, R-ESC-4: anyone handling a complaint may raise its severity; lowering it needs a
+/// supervisor, and lowering a MAJOR complaint the top level.
+pub fn check_reclassification(
+    role: Role,
+    top_level: bool,
+    from: Severity,
+    to: Severity,
+) -> ApiResult<()> {
+    match (role, from) {
+        _ if to >= from => Ok(()),
+        (Role::Supervisor, Severity::Major) if top_level => Ok(()),
+        (Role::Supervisor, Severity::Serious) => Ok(()),
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+/// R-PRV-7: a complaint a customer or partner files goes to the customer's own centre: the
+/// related order's, else the customer's home centre. Naming another one is refused; with
+/// neither, the one named is taken.
+pub fn filing_centre(requested: Option<i64>, own: Option<i64>) -> ApiResult<Option<i64>> {
+    match (requested, own) {
+        (Some(asked), Some(own)) if asked != own => Err(ApiError::bad_input(
+            "serviceCentreId",
+            "a complaint goes to the customer's own service centre",
+        )),
+        (asked, own) => Ok(own.or(asked)),
+    }
+}
+
 /// R-ESC-1: GENERAL starts with the agent (L1), SERIOUS with the manager (L2), MAJOR at the top
 /// (L3).
 pub fn starting_level(severity: Severity) -> i16 {
@@ -283,7 +340,7 @@ pub enum Signature {
     TopLevel,
 }
 
-/// R-ESC-4 needs two different people for SERIOUS and MAJOR complaints: a top-level
+/// R-ESC-4 needs two different people for complaints that ever were SERIOUS or MAJOR: a top-level
 /// supervisor signs as the top level, any supervisor as the manager; nobody signs twice.
 pub fn closure_signature(
     c: &complaints::Model,
@@ -292,7 +349,7 @@ pub fn closure_signature(
 ) -> ApiResult<Signature> {
     let signed = |by: Option<i64>| by == Some(approver_id);
     if approver_top_level
-        && c.severity != Severity::General
+        && c.max_severity != Severity::General
         && c.top_approved_by.is_none()
         && !signed(c.supervisor_approved_by)
     {
@@ -306,7 +363,8 @@ pub fn closure_signature(
     }
 }
 
-/// R-ESC-4: the manager's approval always; SERIOUS and MAJOR also the top level's.
+/// R-ESC-4: the manager's approval always; a complaint that ever was SERIOUS or MAJOR also
+/// the top level's.
 pub fn check_closure(c: &complaints::Model) -> ApiResult<()> {
     if c.supervisor_approved_by.is_none() {
         return Err(ApiError::bad_input(
@@ -314,7 +372,7 @@ pub fn check_closure(c: &complaints::Model) -> ApiResult<()> {
             "closing needs a supervisor's approval first",
         ));
     }
-    if c.severity != Severity::General && c.top_approved_by.is_none() {
+    if c.max_severity != Severity::General && c.top_approved_by.is_none() {
         return Err(ApiError::bad_input(
             "id",
             "closing a SERIOUS or MAJOR complaint needs the top level's approval too",
@@ -332,6 +390,28 @@ pub fn complaint_number(received_at: DateTime<Utc>, id: i64) -> String {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn r_prv_8_internals_are_for_staff_only() {
+        let partner = Principal::Partner {
+            organization_id: 1,
+            api_key_id: 1,
+        };
+        assert!(!sees_internals(&partner));
+        assert!(!sees_internals(&Principal::Anonymous));
+        let user = |role| {
+            Principal::User(super::super::identity::UserPrincipal {
+                id: 1,
+                role,
+                service_centre_id: Some(1),
+                organization_id: None,
+            })
+        };
+        assert!(!sees_internals(&user(Role::Customer)));
+        assert!(!sees_internals(&user(Role::Technician)));
+        assert!(sees_internals(&user(Role::Agent)));
+        assert!(sees_internals(&user(Role::Supervisor)));
+    }
 
     #[test]
     fn r_cls_2_damage_and_injury_are_at_least_serious() {
@@ -445,7 +525,76 @@ mod tests {
             version: 1,
             created_at: at,
             updated_at: at,
+            max_severity: severity,
+            claimed_severity: None,
         }
+    }
+
+    #[test]
+    fn r_esc_4_sign_off_follows_the_highest_severity_ever() {
+        let mut downgraded = sample(Severity::General);
+        downgraded.max_severity = Severity::Serious;
+        assert_eq!(
+            closure_signature(&downgraded, 7, true).unwrap(),
+            Signature::TopLevel
+        );
+        downgraded.supervisor_approved_by = Some(8);
+        assert!(
+            check_closure(&downgraded).is_err(),
+            "one signature is not enough"
+        );
+        downgraded.top_approved_by = Some(7);
+        assert!(check_closure(&downgraded).is_ok());
+    }
+
+    #[test]
+    fn r_cls_2_lowering_severity_needs_a_supervisor_and_from_major_the_top_level() {
+        use Role::*;
+        use Severity::*;
+        assert!(check_reclassification(Agent, false, General, Serious).is_ok());
+        assert!(check_reclassification(Agent, false, Serious, Major).is_ok());
+        assert!(check_reclassification(Agent, false, Serious, Serious).is_ok());
+        assert!(matches!(
+            check_reclassification(Agent, false, Serious, General),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(check_reclassification(Supervisor, false, Serious, General).is_ok());
+        assert!(matches!(
+            check_reclassification(Supervisor, false, Major, Serious),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(check_reclassification(Supervisor, true, Major, General).is_ok());
+        assert!(check_reclassification(Agent, true, Major, General).is_err());
+    }
+
+    #[test]
+    fn r_cls_3_customers_and_partners_claim_staff_classify() {
+        use ComplaintCategory::*;
+        assert_eq!(
+            filed_severity(Some(Role::Customer), Delay, Some(Severity::Major)),
+            (Severity::General, Some(Severity::Major))
+        );
+        assert_eq!(
+            filed_severity(Some(Role::Partner), PropertyDamage, Some(Severity::Major)),
+            (Severity::Serious, Some(Severity::Major))
+        );
+        assert_eq!(
+            filed_severity(Some(Role::Agent), Delay, Some(Severity::Major)),
+            (Severity::Major, None)
+        );
+        assert_eq!(
+            filed_severity(Some(Role::Customer), Delay, None),
+            (Severity::General, None)
+        );
+    }
+
+    #[test]
+    fn r_prv_7_complaints_go_to_the_customers_own_centre() {
+        assert_eq!(filing_centre(None, Some(1)).unwrap(), Some(1));
+        assert_eq!(filing_centre(Some(1), Some(1)).unwrap(), Some(1));
+        assert!(filing_centre(Some(2), Some(1)).is_err());
+        assert_eq!(filing_centre(Some(2), None).unwrap(), Some(2));
+        assert_eq!(filing_centre(None, None).unwrap(), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Repair-order rules: who may do what (R-PRV-1/2/7), the state machine, the arrival deadline
 //! (R-SLA-1/2) and what the customer pays (R-REP-1).
 
-use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Days, Duration, Months, NaiveDate, Utc};
 use entity::repair_orders::{self, RepairStatus, RequestType};
 use entity::users::Role;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -218,19 +218,102 @@ pub fn in_warranty(warranty_ends_on: NaiveDate, reported_on: NaiveDate) -> bool 
     reported_on <= warranty_ends_on
 }
 
-/// R-REP-4: a return or exchange asked for within the window after purchase needs no reason;
-/// later ones, and every repair, must say what is wrong.
+/// The longest warranty a product model or a verified asset may have: anything longer is a
+/// typing error or a made-up claim.
+pub const MAX_WARRANTY_MONTHS: u32 = 120;
+
+/// How far back a purchase date may go.
+pub const MAX_ASSET_AGE_YEARS: u32 = 30;
+
+/// The latest calendar date anywhere on earth (UTC+14) at `now`: a purchase dated today in any
+/// time zone is not in the future.
+pub fn latest_date(now: DateTime<Utc>) -> NaiveDate {
+    (now + Duration::hours(14)).date_naive()
+}
+
+/// A purchase date that is neither in the future nor absurdly old.
+pub fn check_purchase_date(purchased_on: NaiveDate, now: DateTime<Utc>) -> ApiResult<()> {
+    let today = latest_date(now);
+    if purchased_on > today {
+        return Err(ApiError::bad_input(
+            "purchaseDate",
+            "the purchase date is in the future",
+        ));
+    }
+    let oldest = today
+        .checked_sub_months(Months::new(12 * MAX_ASSET_AGE_YEARS))
+        .unwrap_or(NaiveDate::MIN);
+    if purchased_on < oldest {
+        return Err(ApiError::bad_input(
+            "purchaseDate",
+            format!("the purchase date is more than {MAX_ASSET_AGE_YEARS} years ago"),
+        ));
+    }
+    Ok(())
+}
+
+/// A warranty length an admin may give a product model.
+pub fn check_warranty_months(months: i32) -> ApiResult<u32> {
+    u32::try_from(months)
+        .ok()
+        .filter(|m| (1..=MAX_WARRANTY_MONTHS).contains(m))
+        .ok_or_else(|| {
+            ApiError::bad_input(
+                "warrantyMonths",
+                format!("between 1 and {MAX_WARRANTY_MONTHS} months"),
+            )
+        })
+}
+
+/// The last day covered by a warranty of `months` from the purchase, inclusive.
+pub fn warranty_end(purchased_on: NaiveDate, months: u32) -> ApiResult<NaiveDate> {
+    purchased_on
+        .checked_add_months(Months::new(months))
+        .and_then(|end| end.pred_opt())
+        .ok_or_else(|| ApiError::bad_input("purchaseDate", "out of range"))
+}
+
+/// A stated warranty end (a model not in the catalogue): from the purchase day to at most
+/// `MAX_WARRANTY_MONTHS` after it.
+pub fn check_warranty_end(purchased_on: NaiveDate, ends_on: NaiveDate) -> ApiResult<()> {
+    if ends_on < purchased_on {
+        return Err(ApiError::bad_input(
+            "warrantyEndsOn",
+            "the warranty cannot end before the purchase",
+        ));
+    }
+    if ends_on > warranty_end(purchased_on, MAX_WARRANTY_MONTHS)? {
+        return Err(ApiError::bad_input(
+            "warrantyEndsOn",
+            format!("a warranty is at most {MAX_WARRANTY_MONTHS} months long"),
+        ));
+    }
+    Ok(())
+}
+
+/// R-REP-1: only a warranty staff verified makes a repair free; a claimed one does not.
+pub fn free_of_charge(verified: bool, warranty_ends_on: NaiveDate, reported_on: NaiveDate) -> bool {
+    verified && in_warranty(warranty_ends_on, reported_on)
+}
+
+/// R-REP-4: a return or exchange asked for within the window after a verified purchase date
+/// needs no reason; later ones, those of an unverified purchase, and every repair, must say what
+/// is wrong.
 pub fn needs_reason(
     request: RequestType,
     purchased_on: NaiveDate,
+    purchase_verified: bool,
     asked_on: NaiveDate,
     window_days: u64,
 ) -> bool {
     match request {
         RequestType::Repair => true,
-        RequestType::Return | RequestType::Exchange => purchased_on
-            .checked_add_days(Days::new(window_days))
-            .is_none_or(|end| asked_on > end),
+        RequestType::Return | RequestType::Exchange => {
+            !purchase_verified
+                || purchased_on
+                    .checked_add_days(Days::new(window_days))
+                    .is_none_or(|end| asked_on > end)
+        }
     }
 }
 
@@ -344,6 +427,37 @@ pub fn chargeable_total(
 mod tests {
     use super::*;
     use crate::domain::identity::UserPrincipal;
+
+    #[test]
+    fn r_rep_1_purchase_dates_and_warranty_ranges() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(check_purchase_date(date(2026, 11, 2), now).is_ok());
+        assert!(
+            check_purchase_date(date(2026, 11, 3), now).is_ok(),
+            "UTC+14 is a day ahead"
+        );
+        assert!(check_purchase_date(date(2026, 11, 4), now).is_err());
+        assert!(check_purchase_date(date(1900, 1, 1), now).is_err());
+        assert!(check_purchase_date(date(1997, 1, 1), now).is_ok());
+        assert_eq!(
+            warranty_end(date(2026, 1, 15), 1).unwrap(),
+            date(2026, 2, 14)
+        );
+        assert_eq!(
+            warranty_end(date(2026, 3, 1), 12).unwrap(),
+            date(2027, 2, 28)
+        );
+        assert!(check_warranty_end(date(2026, 3, 1), date(2026, 2, 28)).is_err());
+        assert!(check_warranty_end(date(2026, 3, 1), date(2036, 2, 28)).is_ok());
+        assert!(check_warranty_end(date(1900, 1, 1), date(9999, 12, 31)).is_err());
+        assert!(check_warranty_months(0).is_err());
+        assert!(check_warranty_months(121).is_err());
+        assert_eq!(check_warranty_months(24).unwrap(), 24);
+        assert!(!free_of_charge(false, date(2030, 1, 1), date(2026, 1, 1)));
+        assert!(free_of_charge(true, date(2030, 1, 1), date(2026, 1, 1)));
+        assert!(!free_of_charge(true, date(2025, 1, 1), date(2026, 1, 1)));
+    }
     use chrono::TimeZone;
     use rust_decimal_macros::dec;
 
@@ -529,10 +643,26 @@ mod tests {
     fn r_rep_4_returns_inside_the_window_need_no_reason() {
         let bought = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
         let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
-        assert!(!needs_reason(RequestType::Return, bought, day(16), 15));
-        assert!(needs_reason(RequestType::Return, bought, day(17), 15));
-        assert!(!needs_reason(RequestType::Exchange, bought, day(2), 15));
-        assert!(needs_reason(RequestType::Repair, bought, day(2), 15));
+        assert!(!needs_reason(
+            RequestType::Return,
+            bought,
+            true,
+            day(16),
+            15
+        ));
+        assert!(needs_reason(RequestType::Return, bought, true, day(17), 15));
+        assert!(!needs_reason(
+            RequestType::Exchange,
+            bought,
+            true,
+            day(2),
+            15
+        ));
+        assert!(needs_reason(RequestType::Repair, bought, true, day(2), 15));
+        assert!(
+            needs_reason(RequestType::Return, bought, false, day(2), 15),
+            "an unverified purchase date gives no reason-free return"
+        );
     }
 
     #[test]

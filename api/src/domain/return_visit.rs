@@ -5,8 +5,14 @@ use chrono::{DateTime, Days, Duration, LocalResult, NaiveDate, NaiveTime, TimeZo
 use chrono_tz::Tz;
 use entity::return_visits::{VisitOutcome, VisitPurpose};
 use entity::ticket_events::TicketKind;
+use entity::users::Role;
 
 use crate::error::{ApiError, ApiResult};
+
+/// Who may read return-visit logs (R-PRV-8: call and visit logs are confidential): the staff
+/// who make and review the visits, and admins through metrics. The rule for the visit rows and
+/// for the rates computed from them; partners and customers get neither.
+pub const LOG_READERS: &[Role] = &[Role::Agent, Role::Supervisor, Role::Admin];
 
 /// Local times customers must not be called in (R-SUR-2). Rest runs from `start` to `end`,
 /// across midnight when `end` is earlier; both boundaries are callable.

@@ -12,16 +12,13 @@ use super::pagination::{KeysetConnection, PageRequest};
 use super::repair::TimelineEvent;
 use super::scalars::{id, key};
 use super::{ClientIp, RoleGuard, env};
-use crate::domain::complaint::level_words;
+use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals};
 use crate::domain::identity::Principal;
 use crate::domain::masking::mask_phone;
 use crate::domain::money::money;
 use crate::error::ApiError;
 use crate::services::complaints as service;
 use crate::store::complaints::{ListFilter, Scope};
-
-/// Roles that see a complaint's internals (R-PRV-1): the holder, the cause, escalations.
-const STAFF: &[Role] = &[Role::Agent, Role::Supervisor];
 
 /// A complaint as staff and partners work on it; customers get `ComplaintTracking`, or, from
 /// `fileComplaint`, this type without its internal fields.
@@ -84,8 +81,18 @@ impl Complaint {
     async fn category(&self) -> ComplaintCategory {
         self.0.category
     }
+    /// As staff classified it (R-CLS-1..3).
     async fn severity(&self) -> Severity {
         self.0.severity
+    }
+    /// The highest severity the complaint ever had; closure needs the approvals of this one
+    /// (R-ESC-4).
+    async fn highest_severity(&self) -> Severity {
+        self.0.max_severity
+    }
+    /// What the customer or partner asked for when filing; staff classify (R-CLS-3).
+    async fn claimed_severity(&self) -> Option<Severity> {
+        self.0.claimed_severity
     }
     async fn description(&self) -> &str {
         &self.0.description
@@ -99,7 +106,7 @@ impl Complaint {
     async fn service_centre_id(&self) -> ID {
         id(self.0.service_centre_id)
     }
-    #[graphql(guard = "RoleGuard(STAFF)")]
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn owner_id(&self) -> Option<ID> {
         self.0.owner_id.map(id)
     }
@@ -125,15 +132,15 @@ impl Complaint {
             next_deadline: self.0.next_deadline,
         }
     }
-    #[graphql(guard = "RoleGuard(STAFF)")]
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn cause(&self) -> Option<&str> {
         self.0.cause.as_deref()
     }
-    #[graphql(guard = "RoleGuard(STAFF)")]
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn responsible_party(&self) -> Option<&str> {
         self.0.responsible_party.as_deref()
     }
-    #[graphql(guard = "RoleGuard(STAFF)")]
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn justified(&self) -> Option<bool> {
         self.0.justified
     }
@@ -164,7 +171,7 @@ impl Complaint {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    #[graphql(guard = "RoleGuard(STAFF)")]
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn escalations(&self, ctx: &Context<'_>) -> Result<Vec<Escalation>> {
         let rows = loaders(ctx)?
             .load_one(EscalationsKey(self.0.id))
@@ -174,10 +181,7 @@ impl Complaint {
     }
     /// The full timeline for staff; public entries only for partners.
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
-        let internal = matches!(
-            super::principal(ctx).role(),
-            Some(Role::Agent | Role::Supervisor)
-        );
+        let internal = sees_internals(super::principal(ctx));
         let rows = loaders(ctx)?
             .load_one(ComplaintEventsKey(self.0.id))
             .await?
@@ -270,14 +274,19 @@ fn public_actor(role: &str) -> String {
 
 #[derive(InputObject)]
 pub struct FileComplaintInput {
-    /// Required for staff and partners; customers file for themselves.
+    /// Required for staff and partners; customers file for themselves. Staff act for the
+    /// customers of their own centre only.
     customer_id: Option<ID>,
+    /// An order of the customer that the caller can see.
     repair_order_id: Option<ID>,
+    /// Staff file into their own centre; customers and partners into the customer's (the
+    /// order's, else the customer's home centre).
     service_centre_id: Option<ID>,
     /// Staff and partners say how the customer complained; customers' are APP.
     channel: Option<ComplaintChannel>,
     category: ComplaintCategory,
-    /// Defaults to GENERAL; PROPERTY_DAMAGE and INJURY are at least SERIOUS.
+    /// Defaults to GENERAL; PROPERTY_DAMAGE and INJURY are at least SERIOUS. Staff classify:
+    /// from customers and partners it is recorded as `claimedSeverity` only (R-CLS-3).
     severity: Option<Severity>,
     description: String,
 }
@@ -506,6 +515,9 @@ impl ComplaintMutation {
         ))
     }
 
+    /// Raising the severity is any handler's call; lowering it needs a supervisor, and from
+    /// MAJOR a top-level one (R-CLS-2/3). Closure still needs the approvals of the highest
+    /// severity the complaint had (R-ESC-4).
     async fn reclassify_complaint(
         &self,
         ctx: &Context<'_>,

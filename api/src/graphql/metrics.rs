@@ -6,8 +6,10 @@ use entity::users::Role;
 
 use super::scalars::{id, key};
 use super::{RoleGuard, env};
+use crate::domain::complaint::INTERNAL_READERS;
 use crate::domain::identity::Principal;
 use crate::domain::metrics::{Ratio, finished_month};
+use crate::domain::return_visit::LOG_READERS;
 use crate::error::ApiError;
 use crate::store::metrics::{self, MetricsScope};
 
@@ -59,7 +61,8 @@ fn groups(rows: Vec<metrics::Group>) -> Vec<GroupCount> {
 }
 
 /// Each number is read when asked for, in its own aggregate: a dashboard tile asking for three
-/// numbers runs three statements, and the fields of one query run concurrently.
+/// numbers runs three statements, and the fields of one query run concurrently. A number
+/// computed from confidential data has the guard of the field it summarizes (R-PRV-1/8).
 pub struct ServiceMetrics {
     period: metrics::Period,
 }
@@ -78,14 +81,16 @@ impl ServiceMetrics {
     }
     /// Return visits due in the period where the customer was reached by the due time / due
     /// (R-SLA-7, R-SLA-8, target 100%). Retries count; the due time is the first attempt's. A
-    /// visit neither made nor due yet counts neither way.
+    /// visit neither made nor due yet counts neither way. Visit logs are staff data.
+    #[graphql(guard = "RoleGuard(LOG_READERS)")]
     async fn return_visit_rate(&self, ctx: &Context<'_>) -> Result<RatioMetric> {
         Ok(metrics::return_visit_on_time(db(ctx)?, &self.period)
             .await?
             .into())
     }
     /// Customers reached on a return visit in the period who were satisfied / reached
-    /// (R-SUR-1, target > 98%).
+    /// (R-SUR-1, target > 98%). Visit logs are staff data.
+    #[graphql(guard = "RoleGuard(LOG_READERS)")]
     async fn return_visit_pass_rate(&self, ctx: &Context<'_>) -> Result<RatioMetric> {
         Ok(metrics::return_visit_pass(db(ctx)?, &self.period)
             .await?
@@ -122,6 +127,8 @@ impl ServiceMetrics {
     async fn major_complaints(&self, ctx: &Context<'_>) -> Result<i64> {
         Ok(metrics::major_complaints(db(ctx)?, &self.period).await?)
     }
+    /// Escalations are complaint internals: not for partners.
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn escalations_by_level(&self, ctx: &Context<'_>) -> Result<Vec<LevelCount>> {
         let rows = metrics::escalations_by_level(db(ctx)?, &self.period).await?;
         Ok(rows
@@ -132,11 +139,9 @@ impl ServiceMetrics {
             })
             .collect())
     }
-    /// Points per staff member (R-SLA-10, R-ESC-6); staff data, so not for partners.
+    /// Points per staff member (R-SLA-10, R-ESC-6); complaint internals, so not for partners.
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn penalty_points(&self, ctx: &Context<'_>) -> Result<Vec<StaffPenalty>> {
-        if super::principal(ctx).role() == Some(Role::Partner) {
-            return Err(ApiError::Forbidden.into());
-        }
         let rows = metrics::penalty_points(db(ctx)?, &self.period).await?;
         Ok(rows
             .into_iter()
@@ -160,7 +165,11 @@ pub struct MonthlyComplaintReport {
     by_category: Vec<GroupCount>,
     by_severity: Vec<GroupCount>,
     by_outcome: Vec<GroupCount>,
+    /// The investigations' causes (`Complaint.cause`): complaint internals, not for partners.
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     top_causes: Vec<GroupCount>,
+    /// Deadlines missed and escalated automatically: escalations are complaint internals.
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     breaches: i64,
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::repair_lines::{self, RepairLineKind};
 use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus, RequestType};
 use entity::users::Role;
-use entity::{assets, ticket_events};
+use entity::{assets, product_models, ticket_events};
 use rust_decimal::Decimal;
 
 use super::loaders::{AssetKey, RepairEventsKey, RepairLinesKey, UserKey, loaders};
@@ -18,7 +18,7 @@ use crate::domain::masking::{mask_address, mask_name, mask_phone};
 use crate::domain::money::money;
 use crate::domain::repair::{self, OrderParties, RepairAction};
 use crate::error::ApiError;
-use crate::services::{assets as asset_service, repair_orders as service};
+use crate::services::{assets as asset_service, repair_orders as service, required_text};
 use crate::store::repair_orders::ListFilter;
 
 pub struct RepairOrder(pub repair_orders::Model);
@@ -57,14 +57,29 @@ pub struct TechnicianContact {
     phone: Option<String>,
 }
 
+/// Whether staff checked an asset's proof of purchase.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum WarrantyStatus {
+    /// The customer's or partner's word: repairs are charged and returns need a reason.
+    Unverified,
+    /// Checked by an agent or supervisor: repairs in warranty are free (R-REP-1), returns in
+    /// the window need no reason (R-REP-4).
+    Verified,
+}
+
 #[derive(SimpleObject)]
 pub struct Asset {
     id: ID,
     customer_id: ID,
+    /// The catalogue code when the model is listed.
     model: String,
+    /// The product model the warranty length comes from; null when not listed.
+    product_model_id: Option<ID>,
     serial_number: String,
     purchase_date: NaiveDate,
+    /// Last day covered, inclusive; it counts only once `warrantyStatus` is VERIFIED.
     warranty_ends_on: NaiveDate,
+    warranty_status: WarrantyStatus,
 }
 
 impl From<assets::Model> for Asset {
@@ -73,9 +88,38 @@ impl From<assets::Model> for Asset {
             id: id(asset.id),
             customer_id: id(asset.customer_id),
             model: asset.model,
+            product_model_id: asset.product_model_id.map(id),
             serial_number: asset.serial_number,
             purchase_date: asset.purchase_date,
             warranty_ends_on: asset.warranty_ends_on,
+            warranty_status: if asset.warranty_verified_at.is_some() {
+                WarrantyStatus::Verified
+            } else {
+                WarrantyStatus::Unverified
+            },
+        }
+    }
+}
+
+/// A catalogue entry: an asset of this model gets `warrantyMonths` from its purchase date.
+#[derive(SimpleObject)]
+pub struct ProductModel {
+    id: ID,
+    /// Upper-cased; what `registerAsset(model:)` takes.
+    code: String,
+    name: String,
+    warranty_months: i32,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<product_models::Model> for ProductModel {
+    fn from(model: product_models::Model) -> Self {
+        Self {
+            id: id(model.id),
+            code: model.code,
+            name: model.name,
+            warranty_months: model.warranty_months,
+            updated_at: model.updated_at,
         }
     }
 }
@@ -178,7 +222,8 @@ impl RepairOrder {
             mask_phone(&self.0.contact_phone)
         }
     }
-    /// Decided from the asset's warranty on the day of the report (R-REP-1).
+    /// The asset's verified warranty covered the day of the report: the repair is free
+    /// (R-REP-1). An unverified warranty never counts here.
     async fn in_warranty(&self) -> bool {
         self.0.in_warranty
     }
@@ -458,17 +503,33 @@ impl RepairQuery {
         let assets = crate::store::assets::of_customer(env.db, customer.id).await?;
         Ok(assets.into_iter().map(Asset::from).collect())
     }
+
+    /// The product catalogue, by code: the models whose warranty length is known.
+    #[graphql(
+        guard = "RoleGuard(&[Role::Customer, Role::Agent, Role::Supervisor, Role::Admin, Role::Partner])"
+    )]
+    async fn product_models(&self, ctx: &Context<'_>) -> Result<Vec<ProductModel>> {
+        let env = env(ctx)?;
+        let models = crate::store::product_models::all(env.db).await?;
+        Ok(models.into_iter().map(ProductModel::from).collect())
+    }
 }
 
 #[derive(InputObject)]
 pub struct RegisterAssetInput {
-    /// Required for staff and partners; customers register their own.
+    /// Required for staff and partners; customers register their own. Staff act for the
+    /// customers of their own centre only.
     customer_id: Option<ID>,
+    /// A `productModels` code (the warranty length comes from it), or the name of a model not
+    /// listed.
     model: String,
+    /// Unique per model.
     serial_number: String,
+    /// Not in the future, at most 30 years ago.
     purchase_date: NaiveDate,
-    /// Last day covered, inclusive.
-    warranty_ends_on: NaiveDate,
+    /// Only for a model not listed: the last day covered, inclusive, at most 120 months after
+    /// the purchase.
+    warranty_ends_on: Option<NaiveDate>,
 }
 
 #[derive(InputObject)]
@@ -505,6 +566,9 @@ pub struct RepairMutation;
 
 #[Object]
 impl RepairMutation {
+    /// Registers a product with its warranty UNVERIFIED until staff check the proof of
+    /// purchase (`verifyAssetWarranty`); `CONFLICT` when the serial number of the model is
+    /// registered already.
     async fn register_asset(&self, ctx: &Context<'_>, input: RegisterAssetInput) -> Result<Asset> {
         let env = env(ctx)?;
         let asset = asset_service::register(
@@ -519,6 +583,70 @@ impl RepairMutation {
         )
         .await?;
         Ok(asset.into())
+    }
+
+    /// Agents and supervisors verify the warranty of a product of their centre's customer from
+    /// its proof of purchase: the purchase date it shows and, for a model not listed, the
+    /// warranty end (a listed model's comes from the catalogue). Repairs reported from then on
+    /// are free in warranty (R-REP-1).
+    #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor])")]
+    async fn verify_asset_warranty(
+        &self,
+        ctx: &Context<'_>,
+        asset_id: ID,
+        purchase_date: NaiveDate,
+        warranty_ends_on: Option<NaiveDate>,
+    ) -> Result<Asset> {
+        let env = env(ctx)?;
+        let asset = asset_service::verify_warranty(
+            &env,
+            key(&asset_id, "asset")?,
+            purchase_date,
+            warranty_ends_on,
+        )
+        .await?;
+        Ok(asset.into())
+    }
+
+    /// Adds a model to the product catalogue; `CONFLICT` when the code exists.
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn create_product_model(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        name: String,
+        warranty_months: i32,
+    ) -> Result<ProductModel> {
+        let env = env(ctx)?;
+        let code = required_text("code", &code, 64)?.to_uppercase();
+        let name = required_text("name", &name, 200)?;
+        repair::check_warranty_months(warranty_months)?;
+        let created =
+            crate::store::product_models::insert(env.db, code, name, warranty_months, env.now)
+                .await?;
+        Ok(created.into())
+    }
+
+    /// Renames a model or changes its warranty length for assets registered or verified from
+    /// now on; assets already registered keep their warranty end.
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn update_product_model(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: String,
+        warranty_months: i32,
+    ) -> Result<ProductModel> {
+        let env = env(ctx)?;
+        let model = crate::store::product_models::find(env.db, key(&id, "product model")?)
+            .await?
+            .ok_or(ApiError::NotFound("product model"))?;
+        let name = required_text("name", &name, 200)?;
+        repair::check_warranty_months(warranty_months)?;
+        let updated =
+            crate::store::product_models::update(env.db, model, name, warranty_months, env.now)
+                .await?;
+        Ok(updated.into())
     }
 
     /// Customers (app), agents and supervisors (phone, walk-in) and partners (their
@@ -550,7 +678,10 @@ impl RepairMutation {
         Ok(RepairOrder(order))
     }
 
-    /// Agents and supervisors dispatch a technician of the order's centre.
+    /// Agents and supervisors dispatch a technician of the order's centre. `note` is a public
+    /// timeline entry that the customer and the partner read, unless `noteInternal` is true:
+    /// then only staff (technicians, agents, supervisors) see it, and the customer's entry just
+    /// names the technician.
     async fn assign_technician(
         &self,
         ctx: &Context<'_>,
@@ -558,12 +689,19 @@ impl RepairMutation {
         version: i32,
         technician_id: ID,
         note: Option<String>,
+        #[graphql(default = false)] note_internal: bool,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         let technician = key(&technician_id, "technician")?;
-        let order =
-            service::assign_technician(&env, key(&id, "repair order")?, version, technician, note)
-                .await?;
+        let order = service::assign_technician(
+            &env,
+            key(&id, "repair order")?,
+            version,
+            technician,
+            note,
+            note_internal,
+        )
+        .await?;
         Ok(RepairOrder(order))
     }
 

@@ -15,6 +15,7 @@ use crate::domain::complaint::{
     self, Clock, ComplaintAction, ComplaintParties, Signature, TOP_LEVEL,
 };
 use crate::domain::identity::Principal;
+use crate::domain::repair::{self, OrderParties};
 use crate::domain::sla::penalty_points;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, events::NewEvent};
@@ -60,9 +61,10 @@ pub struct FileComplaint {
     pub description: String,
 }
 
-/// R-CMP-1: records time, content, complainant, channel and related order. Severity follows
-/// the category (R-CLS-2); SERIOUS starts at L2 and MAJOR at L3 with the escalation recorded at
-/// once (R-ESC-1).
+/// R-CMP-1: records time, content, complainant, channel and related order (one the caller can
+/// see). Severity follows the category (R-CLS-2) and, from staff, the severity asked for; from
+/// customers and partners that is a recorded claim (R-CLS-3). SERIOUS starts at L2 and MAJOR at
+/// L3 with the escalation recorded at once (R-ESC-1).
 pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::Model> {
     let customer = acting_for_customer(env, input.customer_id).await?;
     let channel = match (env.actor.role(), input.channel) {
@@ -80,17 +82,23 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
         Some(id) => Some(
             store::repair_orders::find(env.db, id)
                 .await?
-                .filter(|order| order.customer_id == customer.id)
+                .filter(|order| {
+                    order.customer_id == customer.id
+                        && repair::can_view(env.actor, &OrderParties::from(order))
+                })
                 .ok_or(ApiError::NotFound("repair order"))?,
         ),
         None => None,
     };
     let centre_id = match env.actor {
         Principal::User(user) if user.role != Role::Customer => user.service_centre_id,
-        _ => input
-            .service_centre_id
-            .or(repair_order.as_ref().map(|o| o.service_centre_id))
-            .or(customer.service_centre_id),
+        _ => complaint::filing_centre(
+            input.service_centre_id,
+            repair_order
+                .as_ref()
+                .map(|o| o.service_centre_id)
+                .or(customer.service_centre_id),
+        )?,
     }
     .ok_or_else(|| ApiError::bad_input("serviceCentreId", "choose the service centre"))?;
     store::directory::get_service_centre(env.db, centre_id)
@@ -137,7 +145,8 @@ pub async fn insert(
     env: &Env<'_>,
     new: NewComplaint,
 ) -> ApiResult<complaints::Model> {
-    let severity = complaint::classify(new.category, new.severity);
+    let (severity, claimed_severity) =
+        complaint::filed_severity(env.actor.role(), new.category, new.severity);
     let level = complaint::starting_level(severity);
     let limits = deadlines(txn, severity).await?;
     let owner = match env.actor {
@@ -183,6 +192,8 @@ pub async fn insert(
         version: 1,
         created_at: env.now,
         updated_at: env.now,
+        max_severity: severity,
+        claimed_severity,
     };
     model.next_deadline = complaint::next_deadline(&model);
     let mut active: complaints::ActiveModel = model.into();
@@ -503,7 +514,9 @@ pub async fn investigate(
 }
 
 /// Changes category or severity; deadlines are recomputed from the creation time and the level
-/// rises to the severity's starting level if it is below it.
+/// rises to the severity's starting level if it is below it. Lowering the severity needs a
+/// supervisor, from MAJOR the top level (R-CLS-2/3); the highest severity ever stays, for the
+/// closure sign-off (R-ESC-4).
 pub async fn reclassify(
     env: &Env<'_>,
     id: i64,
@@ -514,6 +527,15 @@ pub async fn reclassify(
     let step = Step::begin(env, id, version, ComplaintAction::Reclassify).await?;
     let category = category.unwrap_or(step.complaint.category);
     let severity = complaint::classify(category, Some(severity.unwrap_or(step.complaint.severity)));
+    if severity < step.complaint.severity {
+        let actor = store::users::get(&step.txn, env.actor.user()?.id).await?;
+        complaint::check_reclassification(
+            actor.role,
+            actor.top_level,
+            step.complaint.severity,
+            severity,
+        )?;
+    }
     let limits = deadlines(&step.txn, severity).await?;
     let level = step
         .complaint
@@ -523,6 +545,7 @@ pub async fn reclassify(
     let changes = complaints::ActiveModel {
         category: Set(category),
         severity: Set(severity),
+        max_severity: Set(step.complaint.max_severity.max(severity)),
         escalation_level: Set(level),
         first_response_due: Set(created + limits.first_response),
         resolution_due: Set(created + limits.resolution),

@@ -30,7 +30,10 @@ pub struct ReportFault {
 }
 
 /// Records a fault report. The arrival deadline comes from the policy for the asset's warranty
-/// state on the day of the report (R-SLA-1/2).
+/// on the day of the report (R-SLA-1/2), verified or not: a false claim gains only a faster
+/// visit, and a genuine customer whose proof of purchase is not checked yet keeps the in-warranty
+/// limit. Only a verified warranty makes the repair free (R-REP-1) and a return in the window
+/// reason-free (R-REP-4).
 pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair_orders::Model> {
     let customer = acting_for_customer(env, input.customer_id).await?;
     let channel = channel_for(env.actor, input.channel)?;
@@ -50,7 +53,9 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         .map_err(|err| err.missing_as_bad_input("serviceCentreId", "no such service centre"))?;
     let tz = store::directory::time_zone(&centre)?;
     let today = env.now.with_timezone(&tz).date_naive();
-    let in_warranty = repair::in_warranty(asset.warranty_ends_on, today);
+    let verified = asset.warranty_verified_at.is_some();
+    let claimed_in_warranty = repair::in_warranty(asset.warranty_ends_on, today);
+    let free = repair::free_of_charge(verified, asset.warranty_ends_on, today);
     let policies = store::sla_policies::of_kind(&txn, TicketKind::RepairOrder).await?;
     let policy_minutes = |metric: SlaMetric, scope: &str| {
         policies
@@ -59,12 +64,22 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
             .map(|p| i64::from(p.duration_minutes))
             .ok_or_else(|| ApiError::Internal(format!("no repair policy {metric:?}/{scope}")))
     };
-    let arrival_minutes = policy_minutes(SlaMetric::Arrival, repair::arrival_scope(in_warranty))?;
+    let arrival_minutes = policy_minutes(
+        SlaMetric::Arrival,
+        repair::arrival_scope(claimed_in_warranty),
+    )?;
     let window_days =
         u64::try_from(policy_minutes(SlaMetric::ReturnWindow, "ANY")? / (24 * 60)).unwrap_or(0);
     let description = match input.fault_description.as_deref().map(str::trim) {
         Some(text) if !text.is_empty() => required_text("faultDescription", text, 2000)?,
-        _ if repair::needs_reason(input.request_type, asset.purchase_date, today, window_days) => {
+        _ if repair::needs_reason(
+            input.request_type,
+            asset.purchase_date,
+            verified,
+            today,
+            window_days,
+        ) =>
+        {
             return Err(ApiError::bad_input(
                 "faultDescription",
                 "describe the fault (or, after the no-reason window, the reason)",
@@ -92,7 +107,7 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         technician_id: Set(None),
         appointment_start: Set(None),
         appointment_end: Set(None),
-        in_warranty: Set(in_warranty),
+        in_warranty: Set(free),
         reported_at: Set(env.now),
         policy_arrive_by: Set(arrive_by),
         arrive_by: Set(arrive_by),
@@ -304,13 +319,16 @@ fn optional_text(
     value.map(|v| required_text(field, &v, max)).transpose()
 }
 
-/// Dispatches (or re-dispatches) a technician of the order's service centre.
+/// Dispatches (or re-dispatches) a technician of the order's service centre. The note goes on
+/// the public status entry, or, when `note_internal`, on an entry of its own for staff only,
+/// while the customer's entry names the technician.
 pub async fn assign_technician(
     env: &Env<'_>,
     id: i64,
     version: i32,
     technician_id: i64,
     note: Option<String>,
+    note_internal: bool,
 ) -> ApiResult<repair_orders::Model> {
     let step = Step::begin(env, id, version, RepairAction::Assign).await?;
     let technician = store::users::find(&step.txn, technician_id)
@@ -327,9 +345,20 @@ pub async fn assign_technician(
         technician_id: Set(Some(technician.id)),
         ..Default::default()
     };
-    let note =
-        optional_text("note", note, 2000)?.or(Some(format!("technician {}", technician.name)));
-    step.commit(env, changes, note, None).await
+    let named = format!("technician {}", technician.name);
+    let (note, extra) = match optional_text("note", note, 2000)? {
+        Some(note) if note_internal => (
+            named,
+            Some(Extra {
+                action: RepairAction::AddNote.event(),
+                note,
+                public: false,
+            }),
+        ),
+        Some(note) => (note, None),
+        None => (named, None),
+    };
+    step.commit(env, changes, Some(note), extra).await
 }
 
 /// Steps that carry no data of their own: accept, start travel, confirm, close.

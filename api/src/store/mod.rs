@@ -9,6 +9,7 @@ pub mod escalations;
 pub mod events;
 pub mod metrics;
 pub mod penalties;
+pub mod product_models;
 pub mod repair_lines;
 pub mod repair_orders;
 pub mod return_visits;
