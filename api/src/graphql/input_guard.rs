@@ -22,8 +22,8 @@ use async_graphql::parser::types::{
 use async_graphql::{ServerError, ServerResult, ValidationResult, Value, Variables};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-/// Column sizes of the `varchar(n)` columns that inputs are written to (migrations 000001 and
-/// 000002), by `InputType.field` or `RootType.field.argument`. Other text is bounded by the
+/// Column sizes of the `varchar(n)` columns that inputs are written to (migrations 000001,
+/// 000002 and 000008), by `InputType.field` or `RootType.field.argument`. Other text is bounded by the
 /// general limit.
 const COLUMN_LIMITS: &[(&str, usize)] = &[
     ("CreateUserInput.email", 254),
@@ -39,6 +39,9 @@ const COLUMN_LIMITS: &[(&str, usize)] = &[
     ("MutationRoot.createApiKey.name", 200),
     ("MutationRoot.updateSlaPolicy.scope", 24),
     ("MutationRoot.addHoliday.name", 200),
+    ("MutationRoot.createProductModel.code", 64),
+    ("MutationRoot.createProductModel.name", 200),
+    ("MutationRoot.updateProductModel.name", 200),
     ("RegisterAssetInput.model", 200),
     ("RegisterAssetInput.serialNumber", 100),
     ("ReportFaultInput.serviceAddress", 500),
