@@ -23,6 +23,7 @@ db_tests!(
     r_rep_1_product_models_are_admin_managed_and_give_the_warranty,
     same_serial_number_of_the_same_model_is_a_conflict,
     assign_technician_note_can_be_kept_internal,
+    r_prv_7_faults_are_reported_into_the_customers_own_centre,
 );
 
 const COMPLAINT: &str = "id number version status severity highestSeverity claimedSeverity
@@ -932,4 +933,37 @@ async fn assign_technician_note_can_be_kept_internal(app: TestApp) {
             .to_string()
             .contains("Technician brings the spare fan")
     );
+}
+
+/// Like complaints, a fault report from a customer or partner goes to the customer's own
+/// centre: naming another one was accepted and put the order, with the customer's address
+/// and phone, in front of that centre's staff.
+async fn r_prv_7_faults_are_reported_into_the_customers_own_centre(app: TestApp) {
+    let w = app.repair_world().await;
+    let elsewhere = w.other_centre.to_string();
+    let before = rows(&app).await;
+    for (who, auth, customer, asset) in [
+        ("customer", &w.customer.auth, &w.customer, w.asset),
+        ("partner", &w.partner, &w.partner_customer, w.partner_asset),
+    ] {
+        let input = json!({ "customerId": customer.id.to_string(),
+                            "assetId": asset.to_string(), "faultDescription": "Not cooling",
+                            "serviceAddress": "Room 1201, 88 Century Avenue",
+                            "contactPhone": "13812345678", "serviceCentreId": elsewhere });
+        let refused = app
+            .gql(
+                auth,
+                "mutation($input: ReportFaultInput!) { reportFault(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        assert_eq!(
+            refused.expect_code("BAD_USER_INPUT")["field"],
+            "serviceCentreId",
+            "{who}"
+        );
+    }
+    assert_eq!(rows(&app).await, before, "a refused report wrote rows");
+    let order = app.report(&w.customer, w.asset).await;
+    assert_eq!(order["status"], "SUBMITTED");
 }

@@ -207,19 +207,6 @@ pub fn check_reclassification(
     }
 }
 
-/// R-PRV-7: a complaint a customer or partner files goes to the customer's own centre: the
-/// related order's, else the customer's home centre. Naming another one is refused; with
-/// neither, the one named is taken.
-pub fn filing_centre(requested: Option<i64>, own: Option<i64>) -> ApiResult<Option<i64>> {
-    match (requested, own) {
-        (Some(asked), Some(own)) if asked != own => Err(ApiError::bad_input(
-            "serviceCentreId",
-            "a complaint goes to the customer's own service centre",
-        )),
-        (asked, own) => Ok(own.or(asked)),
-    }
-}
-
 /// R-ESC-1: GENERAL starts with the agent (L1), SERIOUS with the manager (L2), MAJOR at the top
 /// (L3).
 pub fn starting_level(severity: Severity) -> i16 {
@@ -586,15 +573,6 @@ mod tests {
             filed_severity(Some(Role::Customer), Delay, None),
             (Severity::General, None)
         );
-    }
-
-    #[test]
-    fn r_prv_7_complaints_go_to_the_customers_own_centre() {
-        assert_eq!(filing_centre(None, Some(1)).unwrap(), Some(1));
-        assert_eq!(filing_centre(Some(1), Some(1)).unwrap(), Some(1));
-        assert!(filing_centre(Some(2), Some(1)).is_err());
-        assert_eq!(filing_centre(Some(2), None).unwrap(), Some(2));
-        assert_eq!(filing_centre(None, None).unwrap(), None);
     }
 
     #[test]

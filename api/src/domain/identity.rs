@@ -118,9 +118,31 @@ pub fn check_assignable_role(role: Role) -> ApiResult<()> {
     }
 }
 
+/// R-PRV-7: a ticket a customer or partner raises goes to the customer's own centre (the
+/// related order's, else the customer's home centre); naming another one is refused. Only a
+/// customer with neither chooses.
+pub fn own_centre(requested: Option<i64>, own: Option<i64>) -> ApiResult<Option<i64>> {
+    match (requested, own) {
+        (Some(asked), Some(own)) if asked != own => Err(ApiError::bad_input(
+            "serviceCentreId",
+            "a ticket goes to the customer's own service centre",
+        )),
+        (asked, own) => Ok(own.or(asked)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r_prv_7_tickets_go_to_the_customers_own_centre() {
+        assert_eq!(own_centre(None, Some(1)).unwrap(), Some(1));
+        assert_eq!(own_centre(Some(1), Some(1)).unwrap(), Some(1));
+        assert!(own_centre(Some(2), Some(1)).is_err());
+        assert_eq!(own_centre(Some(2), None).unwrap(), Some(2));
+        assert_eq!(own_centre(None, None).unwrap(), None);
+    }
 
     #[test]
     fn r_prv_5_password_min_length() {

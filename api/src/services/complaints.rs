@@ -92,7 +92,7 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
     };
     let centre_id = match env.actor {
         Principal::User(user) if user.role != Role::Customer => user.service_centre_id,
-        _ => complaint::filing_centre(
+        _ => crate::domain::identity::own_centre(
             input.service_centre_id,
             repair_order
                 .as_ref()

@@ -45,7 +45,10 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         .ok_or(ApiError::NotFound("asset"))?;
     let centre_id = match env.actor {
         Principal::User(user) if user.role != Role::Customer => user.service_centre_id,
-        _ => input.service_centre_id.or(customer.service_centre_id),
+        _ => crate::domain::identity::own_centre(
+            input.service_centre_id,
+            customer.service_centre_id,
+        )?,
     }
     .ok_or_else(|| ApiError::bad_input("serviceCentreId", "choose the service centre"))?;
     let centre = store::directory::get_service_centre(&txn, centre_id)
