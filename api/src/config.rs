@@ -29,6 +29,17 @@ pub struct Config {
     )]
     pub database_url: String,
 
+    /// Database connections per process. Unset: 8 on SQLite (one writer at a time anyway) and
+    /// 32 on PostgreSQL. Every instance holds this many, so instances × size must stay below
+    /// the server's `max_connections`.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS")]
+    pub database_max_connections: Option<u32>,
+
+    /// SQLite only: milliseconds a statement waits for another connection's write lock before
+    /// failing with "database is locked"; writers queue instead of failing under a burst.
+    #[arg(long, env = "SQLITE_BUSY_TIMEOUT_MS", default_value_t = 5000)]
+    pub sqlite_busy_timeout_ms: u64,
+
     /// HS256 secret for access tokens. Required in production; generated per process in
     /// development (tokens then die with the process).
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]

@@ -3,6 +3,7 @@
 
 mod complaint;
 mod complaint_access;
+mod faults;
 mod identity;
 mod metrics;
 mod repair;

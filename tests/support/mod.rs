@@ -57,7 +57,7 @@ impl TestApp {
     }
 
     async fn serve(database: Arc<database::TestDatabase>, config: Config, migrate: bool) -> Self {
-        let db = servicedesk::db::connect(database.url())
+        let db = servicedesk::db::connect(database.url(), &config)
             .await
             .expect("connect test database");
         if migrate {
@@ -153,6 +153,8 @@ pub fn test_config() -> Config {
         token_ttl_seconds: 90 * 24 * 3600,
         body_limit_bytes: 64 * 1024,
         max_concurrent_requests: 64,
+        database_max_connections: None,
+        sqlite_busy_timeout_ms: 5000,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         sla_sweep_interval_seconds: 0,
