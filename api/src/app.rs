@@ -8,6 +8,7 @@ use chrono::Duration;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::principals::PrincipalCache;
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenIssuer;
 use crate::config::Config;
 use crate::domain::clock::Clock;
@@ -60,6 +61,7 @@ impl AppState {
                 tokens: tokens.clone(),
                 principals: principals.clone(),
                 settings: config.rule_settings(),
+                login_throttle: Arc::new(LoginThrottle::new(config.login_throttle())),
                 track_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
                     NonZeroU32::new(config.track_rate_per_minute).unwrap_or(NonZeroU32::MIN),
                 ))),

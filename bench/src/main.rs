@@ -140,6 +140,11 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         sla_sweep_interval_seconds: 0,
         // Workload 4 is anonymous tracking from one address: lift the per-IP limit.
         track_rate_per_minute: 10_000_000,
+        login_account_free_failures: 5,
+        login_address_free_failures: 20,
+        login_delay_seconds: 1,
+        login_max_delay_seconds: 900,
+        login_failure_memory_seconds: 86_400,
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
         survey_low_score: 2,
         survey_expiry_days: 14,

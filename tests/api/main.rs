@@ -10,5 +10,6 @@ mod repair;
 mod repair_access;
 mod return_visit;
 mod schema;
+mod security_auth;
 mod survey;
 mod transport;
