@@ -25,6 +25,8 @@ pub struct AppState {
     pub body_limit_bytes: usize,
     pub max_concurrent_requests: usize,
     pub documents: Arc<DocumentCache>,
+    /// How long `/readyz` waits for the database before it answers "unavailable".
+    pub readiness_timeout: std::time::Duration,
     /// SQL statements run through the pool since start, for `/metrics`.
     pub sql_statements: Arc<AtomicU64>,
 }
@@ -41,6 +43,7 @@ impl AppState {
         let counter = sql_statements.clone();
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            crate::reconnect::statement_sent(&info.statement.sql);
             // `RUST_LOG=servicedesk::sql=trace`: every statement with its values and time.
             tracing::trace!(
                 target: "servicedesk::sql",
@@ -80,6 +83,7 @@ impl AppState {
             body_limit_bytes: config.body_limit_bytes,
             max_concurrent_requests: config.max_concurrent_requests.max(1),
             documents: Arc::new(DocumentCache::default()),
+            readiness_timeout: std::time::Duration::from_millis(config.readiness_timeout_ms),
             sql_statements,
         }
     }

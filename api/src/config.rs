@@ -40,6 +40,11 @@ pub struct Config {
     #[arg(long, env = "SQLITE_BUSY_TIMEOUT_MS", default_value_t = 5000)]
     pub sqlite_busy_timeout_ms: u64,
 
+    /// Milliseconds `/readyz` waits for the database: a probe must get an answer, also while
+    /// the pool is exhausted or the server does not respond, before the orchestrator gives up.
+    #[arg(long, env = "READINESS_TIMEOUT_MS", default_value_t = 1000)]
+    pub readiness_timeout_ms: u64,
+
     /// HS256 secret for access tokens. Required in production; generated per process in
     /// development (tokens then die with the process).
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]

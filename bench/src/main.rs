@@ -135,6 +135,7 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         max_concurrent_requests: 64,
         database_max_connections: None,
         sqlite_busy_timeout_ms: 5000,
+        readiness_timeout_ms: 1000,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         sla_sweep_interval_seconds: 0,

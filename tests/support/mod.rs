@@ -99,6 +99,12 @@ impl TestApp {
         test_config().rule_settings()
     }
 
+    /// This test's database, for a connection of the test's own that the server does not
+    /// share (to lock tables or end the server's sessions).
+    pub fn database_url(&self) -> &str {
+        self.database.url()
+    }
+
     /// Statements the server ran while `work` ran (fixtures use their own connection).
     pub async fn count_statements<T>(
         &self,
@@ -155,6 +161,7 @@ pub fn test_config() -> Config {
         max_concurrent_requests: 64,
         database_max_connections: None,
         sqlite_busy_timeout_ms: 5000,
+        readiness_timeout_ms: 1000,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         sla_sweep_interval_seconds: 0,
