@@ -40,9 +40,14 @@ pub fn connection_lost() {
 /// Whether a pooled connection idle for `idle_for` went back to the pool before the last
 /// connection error, and so may have died with it.
 pub fn suspect(idle_for: Duration) -> bool {
-    let lost = LAST_LOST.load(Ordering::SeqCst);
     let idle = u64::try_from(idle_for.as_millis()).unwrap_or(u64::MAX);
-    lost != 0 && now_millis().saturating_sub(idle) <= lost
+    released_before_loss(now_millis(), idle, LAST_LOST.load(Ordering::SeqCst))
+}
+
+/// Whether a connection idle for `idle` ms at `now` was released at or before `lost` (0: no
+/// loss seen yet).
+fn released_before_loss(now: u64, idle: u64, lost: u64) -> bool {
+    lost != 0 && now.saturating_sub(idle) <= lost
 }
 
 /// Called for every statement run through the pool (sea-orm's metric callback); anything but a
@@ -88,10 +93,17 @@ mod tests {
 
     #[test]
     fn only_connections_idle_since_the_last_loss_are_suspect() {
-        connection_lost();
-        assert!(suspect(Duration::from_secs(60)));
-        std::thread::sleep(Duration::from_millis(5));
-        assert!(!suspect(Duration::ZERO));
+        assert!(!released_before_loss(5_000, 4_000, 0), "no loss seen");
+        assert!(
+            released_before_loss(5_000, 4_000, 1_000),
+            "idle since the loss"
+        );
+        assert!(
+            released_before_loss(5_000, 4_000, 2_000),
+            "idle since before it"
+        );
+        assert!(!released_before_loss(5_000, 1_000, 2_000), "used after it");
+        assert!(released_before_loss(5, u64::MAX, 1));
     }
 
     #[tokio::test]
@@ -108,7 +120,10 @@ mod tests {
         };
         let response =
             once_more_if_unwritten(answer(StatusCode::SERVICE_UNAVAILABLE, "SELECT 1")).await;
-        assert_eq!((response.status(), runs.replace(0)), (StatusCode::SERVICE_UNAVAILABLE, 2));
+        assert_eq!(
+            (response.status(), runs.replace(0)),
+            (StatusCode::SERVICE_UNAVAILABLE, 2)
+        );
         once_more_if_unwritten(answer(StatusCode::SERVICE_UNAVAILABLE, "INSERT INTO t")).await;
         assert_eq!(runs.replace(0), 1, "a write is never repeated");
         once_more_if_unwritten(answer(StatusCode::OK, "select 1")).await;

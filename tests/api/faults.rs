@@ -12,7 +12,10 @@ use sea_orm::{
 use serde_json::json;
 use servicedesk_tests::{Backend, TestApp, db_tests, test_config};
 
-db_tests!(concurrent_writers_never_fail, reads_go_on_beside_a_long_write);
+db_tests!(
+    concurrent_writers_never_fail,
+    reads_go_on_beside_a_long_write
+);
 
 /// The acceptance figure of item 17: this many writers for this long, and not one error.
 const WRITERS: usize = 30;
@@ -29,7 +32,10 @@ async fn concurrent_writers_never_fail(app: TestApp) {
     for _ in 0..WRITERS {
         let customer = app.user(Role::Customer, Some(centre), None).await;
         let asset = app
-            .asset(customer.id, app.clock_now().date_naive() + chrono::Duration::days(200))
+            .asset(
+                customer.id,
+                app.clock_now().date_naive() + chrono::Duration::days(200),
+            )
             .await;
         let app = app.clone();
         writers.spawn(async move {
@@ -114,7 +120,10 @@ async fn terminate(admin: &DatabaseConnection, filter: &str) -> i64 {
          WHERE datname = current_database() AND pid <> pg_backend_pid() AND {filter}"
     );
     let row = admin
-        .query_one_raw(sea_orm::Statement::from_string(admin.get_database_backend(), sql))
+        .query_one_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            sql,
+        ))
         .await
         .expect("terminate")
         .expect("a row");
@@ -154,7 +163,10 @@ async fn no_request_fails_after_the_database_restarts() {
         assert_eq!(status.expect("task"), 200);
     }
     let admin = admin(&app).await;
-    assert!(terminate(&admin, "true").await >= 2, "pool and listener ended");
+    assert!(
+        terminate(&admin, "true").await >= 2,
+        "pool and listener ended"
+    );
     for i in 0..20 {
         let response = if i % 4 == 3 {
             app.gql(
@@ -259,7 +271,10 @@ async fn the_account_cache_listener_reconnects() {
         .expect("server admin connection");
 
     // The database goes away: no new session is allowed, and the existing ones end.
-    server.execute_unprepared(&allow(false)).await.expect("close");
+    server
+        .execute_unprepared(&allow(false))
+        .await
+        .expect("close");
     terminate(&admin, "true").await;
     wait_for("caching is off", || !other.state.principals.is_caching()).await;
     let down = other.gql(&leaver.auth, ME, json!({})).await;
@@ -297,7 +312,10 @@ async fn the_account_cache_listener_reconnects() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(status, 401, "the other instance still accepts the leaver's token");
+    assert_eq!(
+        status, 401,
+        "the other instance still accepts the leaver's token"
+    );
 }
 
 /// `/readyz` answers within its timeout although every pooled connection is taken.

@@ -137,9 +137,13 @@ async fn failed_logins_from_one_address_are_throttled_over_all_accounts(app: Tes
     let user = app.user(Role::Customer, None, None).await;
     // A few guesses on each of many accounts, never enough to lock one of them.
     for i in 0..config.login_address_free_failures {
-        login(&app, &format!("victim{}@example.test", i / 2), "Summer2026!")
-            .await
-            .expect_code("UNAUTHENTICATED");
+        login(
+            &app,
+            &format!("victim{}@example.test", i / 2),
+            "Summer2026!",
+        )
+        .await
+        .expect_code("UNAUTHENTICATED");
     }
     expect_rate_limited(&login(&app, &user.email, &user.password).await);
 }

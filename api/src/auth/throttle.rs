@@ -86,7 +86,12 @@ impl LoginThrottle {
 
     /// Lets a login for `account` (the e-mail as typed) from `address` go ahead, counting it as
     /// a failure until it succeeds; `RATE_LIMITED` while either must wait.
-    pub fn attempt(&self, account: &str, address: IpAddr, now: DateTime<Utc>) -> ApiResult<Attempt> {
+    pub fn attempt(
+        &self,
+        account: &str,
+        address: IpAddr,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Attempt> {
         let account = Key::Account(account_key(account));
         let address = Key::Address(address);
         let _guard = self
@@ -149,10 +154,11 @@ impl LoginThrottle {
     }
 
     fn wait(&self, key: &Key, free: u32, now: DateTime<Utc>) -> Duration {
-        self.current(key, now).map_or_else(Duration::zero, |failures| {
-            let until = failures.last + self.policy.delay_after(failures.count, free);
-            (until - now).max(Duration::zero())
-        })
+        self.current(key, now)
+            .map_or_else(Duration::zero, |failures| {
+                let until = failures.last + self.policy.delay_after(failures.count, free);
+                (until - now).max(Duration::zero())
+            })
     }
 }
 
@@ -215,7 +221,9 @@ mod tests {
         let _ = throttle.attempt("a@b.co", ADDRESS, at(2)).expect("waited");
         assert_eq!(retry_after(throttle.attempt("a@b.co", ADDRESS, at(2))), 4);
         // Another account from the same address is not held up by this one.
-        let _ = throttle.attempt("c@d.co", ADDRESS, at(2)).expect("other account");
+        let _ = throttle
+            .attempt("c@d.co", ADDRESS, at(2))
+            .expect("other account");
     }
 
     #[test]
@@ -240,6 +248,8 @@ mod tests {
             let _ = throttle.attempt("a@b.co", ADDRESS, at(0));
         }
         assert!(throttle.attempt("a@b.co", ADDRESS, at(1)).is_err());
-        let _ = throttle.attempt("a@b.co", ADDRESS, at(3600)).expect("forgotten");
+        let _ = throttle
+            .attempt("a@b.co", ADDRESS, at(3600))
+            .expect("forgotten");
     }
 }

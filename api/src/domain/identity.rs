@@ -145,15 +145,27 @@ mod tests {
 
     #[test]
     fn r_prv_5_common_and_low_entropy_passwords_are_refused_with_a_reason() {
-        for weak in ["aaaaaaaaaa", "1234567890", "password12", "qwertyuiop", "abcdefghij"] {
+        for weak in [
+            "aaaaaaaaaa",
+            "1234567890",
+            "password12",
+            "qwertyuiop",
+            "abcdefghij",
+        ] {
             let Err(ApiError::BadUserInput { field, message }) =
                 check_password_policy("a@b.co", weak)
             else {
                 panic!("{weak:?} was accepted");
             };
             assert_eq!(field, "password");
-            assert!(message.starts_with("password is too easy to guess."), "{message}");
-            assert!(message.len() > "password is too easy to guess.".len(), "{message}");
+            assert!(
+                message.starts_with("password is too easy to guess."),
+                "{message}"
+            );
+            assert!(
+                message.len() > "password is too easy to guess.".len(),
+                "{message}"
+            );
         }
     }
 
@@ -169,7 +181,10 @@ mod tests {
             "a long enough password",
             "Tq8vR2mXw9LpZc4s",
         ] {
-            assert!(check_password_policy("a@b.co", strong).is_ok(), "{strong:?}");
+            assert!(
+                check_password_policy("a@b.co", strong).is_ok(),
+                "{strong:?}"
+            );
         }
     }
 

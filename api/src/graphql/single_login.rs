@@ -87,7 +87,12 @@ fn collect<'a>(
                 if visited.insert(name)
                     && let Some(fragment) = fragments.get(name)
                 {
-                    collect(&fragment.node.selection_set.node, fragments, visited, logins);
+                    collect(
+                        &fragment.node.selection_set.node,
+                        fragments,
+                        visited,
+                        logins,
+                    );
                 }
             }
         }
@@ -104,7 +109,9 @@ mod tests {
 
     #[test]
     fn one_login_passes_and_two_are_refused() {
-        assert!(!refused("mutation { login(email: \"a\", password: \"b\") { accessToken } }"));
+        assert!(!refused(
+            "mutation { login(email: \"a\", password: \"b\") { accessToken } }"
+        ));
         assert!(refused(
             "mutation { a: login(email: \"a\", password: \"1\") { accessToken }
                         b: login(email: \"a\", password: \"2\") { accessToken } }"
