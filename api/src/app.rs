@@ -8,6 +8,7 @@ use chrono::Duration;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::principals::PrincipalCache;
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenIssuer;
 use crate::config::Config;
 use crate::domain::clock::Clock;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub body_limit_bytes: usize,
     pub max_concurrent_requests: usize,
     pub documents: Arc<DocumentCache>,
+    /// How long `/readyz` waits for the database before it answers "unavailable".
+    pub readiness_timeout: std::time::Duration,
     /// SQL statements run through the pool since start, for `/metrics`.
     pub sql_statements: Arc<AtomicU64>,
 }
@@ -40,6 +43,7 @@ impl AppState {
         let counter = sql_statements.clone();
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            crate::reconnect::statement_sent(&info.statement.sql);
             // `RUST_LOG=servicedesk::sql=trace`: every statement with its values and time.
             tracing::trace!(
                 target: "servicedesk::sql",
@@ -60,6 +64,7 @@ impl AppState {
                 tokens: tokens.clone(),
                 principals: principals.clone(),
                 settings: config.rule_settings(),
+                login_throttle: Arc::new(LoginThrottle::new(config.login_throttle())),
                 track_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
                     NonZeroU32::new(config.track_rate_per_minute).unwrap_or(NonZeroU32::MIN),
                 ))),
@@ -79,6 +84,7 @@ impl AppState {
             body_limit_bytes: config.body_limit_bytes,
             max_concurrent_requests: config.max_concurrent_requests.max(1),
             documents: Arc::new(DocumentCache::default()),
+            readiness_timeout: std::time::Duration::from_millis(config.readiness_timeout_ms),
             sql_statements,
         }
     }

@@ -29,6 +29,22 @@ pub struct Config {
     )]
     pub database_url: String,
 
+    /// Database connections per process. Unset: 8 on SQLite (one writer at a time anyway) and
+    /// 32 on PostgreSQL. Every instance holds this many, so instances × size must stay below
+    /// the server's `max_connections`.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS")]
+    pub database_max_connections: Option<u32>,
+
+    /// SQLite only: milliseconds a statement waits for another connection's write lock before
+    /// failing with "database is locked"; writers queue instead of failing under a burst.
+    #[arg(long, env = "SQLITE_BUSY_TIMEOUT_MS", default_value_t = 5000)]
+    pub sqlite_busy_timeout_ms: u64,
+
+    /// Milliseconds `/readyz` waits for the database: a probe must get an answer, also while
+    /// the pool is exhausted or the server does not respond, before the orchestrator gives up.
+    #[arg(long, env = "READINESS_TIMEOUT_MS", default_value_t = 1000)]
+    pub readiness_timeout_ms: u64,
+
     /// HS256 secret for access tokens. Required in production; generated per process in
     /// development (tokens then die with the process).
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
@@ -78,6 +94,28 @@ pub struct Config {
     #[arg(long, env = "TRACK_RATE_PER_MINUTE", default_value_t = 10)]
     pub track_rate_per_minute: u32,
 
+    /// Failed logins of one account before each further attempt must wait (brute force).
+    #[arg(long, env = "LOGIN_ACCOUNT_FREE_FAILURES", default_value_t = 5)]
+    pub login_account_free_failures: u32,
+
+    /// Failed logins from one client address, over all accounts, before each further attempt
+    /// must wait: stops one address from trying a few passwords on many accounts.
+    #[arg(long, env = "LOGIN_ADDRESS_FREE_FAILURES", default_value_t = 20)]
+    pub login_address_free_failures: u32,
+
+    /// Seconds of the first wait after the free failures; it doubles with every further one.
+    #[arg(long, env = "LOGIN_DELAY_SECONDS", default_value_t = 1)]
+    pub login_delay_seconds: u32,
+
+    /// Longest wait between login attempts, in seconds: bounds how long a guesser can keep the
+    /// owner of an account out.
+    #[arg(long, env = "LOGIN_MAX_DELAY_SECONDS", default_value_t = 900)]
+    pub login_max_delay_seconds: u32,
+
+    /// Seconds after which failed logins are forgotten when no other one followed.
+    #[arg(long, env = "LOGIN_FAILURE_MEMORY_SECONDS", default_value_t = 86_400)]
+    pub login_failure_memory_seconds: u32,
+
     /// Highest compensation an agent may approve without a supervisor (R-ESC-5).
     #[arg(long, env = "COMPENSATION_AGENT_LIMIT", default_value = "500.00")]
     pub compensation_agent_limit: rust_decimal::Decimal,
@@ -105,6 +143,17 @@ impl Config {
             compensation_agent_limit: self.compensation_agent_limit,
             survey_low_score: self.survey_low_score,
             survey_expiry: chrono::Duration::days(i64::from(self.survey_expiry_days)),
+        }
+    }
+
+    pub fn login_throttle(&self) -> crate::auth::throttle::ThrottlePolicy {
+        let seconds = |s: u32| chrono::Duration::seconds(i64::from(s));
+        crate::auth::throttle::ThrottlePolicy {
+            account_free_failures: self.login_account_free_failures,
+            address_free_failures: self.login_address_free_failures,
+            base_delay: seconds(self.login_delay_seconds),
+            max_delay: seconds(self.login_max_delay_seconds),
+            memory: seconds(self.login_failure_memory_seconds),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod reconnect;
 pub mod seed;
 pub mod services;
 pub mod store;

@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    db::connect(&config.database_url)
+    db::connect(&config.database_url, config)
         .await
         .with_context(|| "connecting to the database (DATABASE_URL)".to_string())
 }

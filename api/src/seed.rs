@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use sea_orm::{DatabaseConnection, Set, TransactionTrait};
 
 use crate::auth::{api_keys, passwords};
-use crate::domain::identity::{Principal, UserPrincipal};
+use crate::domain::identity::{Principal, UserPrincipal, check_password_policy};
 use crate::domain::repair::RepairAction;
 use crate::domain::survey::Answers;
 use crate::error::{ApiError, ApiResult};
@@ -96,6 +96,7 @@ pub async fn seed_demo(
     let mut logins = Vec::new();
     for &(role, email, name, phone) in PEOPLE {
         let password = Alphanumeric.sample_string(&mut rand::rng(), 16);
+        check_password_policy(email, &password)?;
         let hash = passwords::hash(password.clone()).await?;
         let organization_id = email.starts_with("dealer.").then_some(partner.id);
         match store::users::find_by_email(&txn, email).await? {

@@ -79,7 +79,7 @@ pub async fn workloads(
         .try_init()
         .context("install the statement capture")?;
     let config = crate::bench_config(url.to_owned());
-    let server_db = servicedesk::db::connect(url).await?;
+    let server_db = servicedesk::db::connect(url, &config).await?;
     let state = AppState::new(server_db, Arc::new(SystemClock), &config, crate::SECRET);
     let listener = tokio::net::TcpListener::bind(BIND).await?;
     let server = tokio::spawn(async move {

@@ -112,7 +112,7 @@ fn database_url(admin_url: &str, name: &str) -> String {
 
 async fn serve_child() -> anyhow::Result<()> {
     let config = bench_config(std::env::var("DATABASE_URL")?);
-    let db = servicedesk::db::connect(&config.database_url).await?;
+    let db = servicedesk::db::connect(&config.database_url, &config).await?;
     let state = AppState::new(db, Arc::new(SystemClock), &config, SECRET);
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     axum::serve(
@@ -133,12 +133,20 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         token_ttl_seconds: 24 * 3600,
         body_limit_bytes: 1 << 20,
         max_concurrent_requests: 64,
+        database_max_connections: None,
+        sqlite_busy_timeout_ms: 5000,
+        readiness_timeout_ms: 1000,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         max_input_text_chars: 10_000,
         sla_sweep_interval_seconds: 0,
         // Workload 4 is anonymous tracking from one address: lift the per-IP limit.
         track_rate_per_minute: 10_000_000,
+        login_account_free_failures: 5,
+        login_address_free_failures: 20,
+        login_delay_seconds: 1,
+        login_max_delay_seconds: 900,
+        login_failure_memory_seconds: 86_400,
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
         survey_low_score: 2,
         survey_expiry_days: 14,
@@ -169,7 +177,7 @@ async fn all(admin_url: &str, plan: &Plan, out: PathBuf) -> anyhow::Result<()> {
             admin.execute_unprepared(&sql).await?;
         }
     }
-    let db = servicedesk::db::connect(&url).await?;
+    let db = servicedesk::db::connect(&url, &bench_config(url.clone())).await?;
     servicedesk::db::migrate(&db).await?;
     if !plan.reuse {
         eprintln!("loading scale {scale}");

@@ -215,12 +215,12 @@ async fn r_prv_5_password_policy_rejects_and_writes_nothing(app: TestApp) {
     assert!(stored.is_none(), "a rejected user must not be stored");
 
     let input = json!({ "email": "new.person@example.test", "name": "New Person",
-                        "role": "CUSTOMER", "password": "ten-chars!" });
+                        "role": "CUSTOMER", "password": "Tq8vR2mXw9" });
     app.gql(&admin.auth, CREATE_USER, json!({ "input": input }))
         .await
         .data();
     assert_eq!(
-        login(&app, "new.person@example.test", "ten-chars!")
+        login(&app, "new.person@example.test", "Tq8vR2mXw9")
             .await
             .status,
         200

@@ -3,6 +3,7 @@
 
 mod complaint;
 mod complaint_access;
+mod faults;
 mod fuzz;
 mod identity;
 mod metrics;
@@ -11,6 +12,7 @@ mod repair_access;
 mod return_visit;
 mod robustness;
 mod schema;
+mod security_auth;
 mod security_authz;
 mod survey;
 mod transport;

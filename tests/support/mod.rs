@@ -57,7 +57,7 @@ impl TestApp {
     }
 
     async fn serve(database: Arc<database::TestDatabase>, config: Config, migrate: bool) -> Self {
-        let db = servicedesk::db::connect(database.url())
+        let db = servicedesk::db::connect(database.url(), &config)
             .await
             .expect("connect test database");
         if migrate {
@@ -97,6 +97,12 @@ impl TestApp {
     /// The rule settings the server runs with, for calling use cases directly.
     pub fn state_settings(&self) -> servicedesk::services::RuleSettings {
         test_config().rule_settings()
+    }
+
+    /// This test's database, for a connection of the test's own that the server does not
+    /// share (to lock tables or end the server's sessions).
+    pub fn database_url(&self) -> &str {
+        self.database.url()
     }
 
     /// Statements the server ran while `work` ran (fixtures use their own connection).
@@ -153,11 +159,19 @@ pub fn test_config() -> Config {
         token_ttl_seconds: 90 * 24 * 3600,
         body_limit_bytes: 64 * 1024,
         max_concurrent_requests: 64,
+        database_max_connections: None,
+        sqlite_busy_timeout_ms: 5000,
+        readiness_timeout_ms: 1000,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         max_input_text_chars: 10_000,
         sla_sweep_interval_seconds: 0,
         track_rate_per_minute: 10,
+        login_account_free_failures: 5,
+        login_address_free_failures: 20,
+        login_delay_seconds: 1,
+        login_max_delay_seconds: 900,
+        login_failure_memory_seconds: 86_400,
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
         survey_low_score: 2,
         survey_expiry_days: 14,

@@ -3,4 +3,5 @@
 pub mod api_keys;
 pub mod passwords;
 pub mod principals;
+pub mod throttle;
 pub mod tokens;

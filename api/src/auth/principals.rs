@@ -3,8 +3,9 @@
 //! R-PRV-4 (a disabled account's tokens stop working at once) still holds: every change to a
 //! user goes through [`PrincipalCache::changed`] after its commit on this instance, and on
 //! PostgreSQL `store::users::update` announces it in the same transaction, so that every other
-//! instance evicts the user too. When the listener loses its connection the cache is emptied
-//! (announcements made meanwhile are gone); when it fails for good, caching stops. The
+//! instance evicts the user too. When the listener loses its connection, caching stops and the
+//! cache is emptied (announcements made meanwhile are gone); it reconnects with growing pauses
+//! for as long as the process runs, and caching resumes, from empty, once it listens again. The
 //! time-to-live bounds what a notification lost while reconnecting could leave behind.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,6 +23,9 @@ use crate::store;
 const CAPACITY: u64 = 20_000;
 /// The safety net should a notification be lost while the listener reconnects.
 const TIME_TO_LIVE: Duration = Duration::from_secs(60);
+/// First pause before the listener reconnects; it doubles per failed attempt, up to the most.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
+const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(30);
 
 pub struct PrincipalCache {
     entries: moka::sync::Cache<i64, UserPrincipal>,
@@ -99,37 +103,59 @@ impl PrincipalCache {
         let pool = db.get_postgres_connection_pool().clone();
         let cache = Arc::downgrade(self);
         tokio::spawn(async move {
-            if let Err(err) = follow(&pool, &cache).await {
-                tracing::warn!(%err, "user change listener stopped; principals are not cached");
-                if let Some(cache) = cache.upgrade() {
-                    cache.caching.store(false, Ordering::SeqCst);
-                    cache.clear();
+            let mut pause = RECONNECT_PAUSE;
+            loop {
+                let result = follow(&pool, &cache, &mut pause).await;
+                let Some(live) = cache.upgrade() else {
+                    return;
+                };
+                live.caching.store(false, Ordering::SeqCst);
+                live.clear();
+                drop(live);
+                match result {
+                    Ok(()) => return,
+                    Err(err) => tracing::warn!(
+                        %err,
+                        retry_in_ms = pause.as_millis() as u64,
+                        "user change listener lost its connection; principals are not cached"
+                    ),
                 }
+                crate::reconnect::connection_lost();
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(MAX_RECONNECT_PAUSE);
             }
         });
     }
 }
 
-/// Evicts announced users; every lost connection empties the cache, since announcements made
-/// meanwhile are gone.
-async fn follow(pool: &sea_orm::sqlx::PgPool, cache: &Weak<PrincipalCache>) -> anyhow::Result<()> {
+/// Evicts announced users until the cache is dropped (`Ok`) or the connection is lost. Once it
+/// listens, caching resumes from empty and the reconnect pause starts over.
+async fn follow(
+    pool: &sea_orm::sqlx::PgPool,
+    cache: &Weak<PrincipalCache>,
+    pause: &mut Duration,
+) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(store::users::CHANGES_CHANNEL).await?;
-    if let Some(cache) = cache.upgrade() {
-        cache.caching.store(true, Ordering::SeqCst);
-    }
+    let Some(live) = cache.upgrade() else {
+        return Ok(());
+    };
+    live.clear();
+    live.caching.store(true, Ordering::SeqCst);
+    drop(live);
+    *pause = RECONNECT_PAUSE;
     loop {
         let notification = listener.try_recv().await;
         let Some(cache) = cache.upgrade() else {
             return Ok(());
         };
-        match notification {
-            Ok(Some(notification)) => match notification.payload().parse() {
+        match notification? {
+            Some(notification) => match notification.payload().parse() {
                 Ok(user_id) => cache.changed(user_id),
                 Err(_) => cache.clear(),
             },
-            Ok(None) => cache.clear(),
-            Err(err) => return Err(err.into()),
+            // The connection was lost: whatever was announced meanwhile is gone.
+            None => anyhow::bail!("connection lost"),
         }
     }
 }

@@ -7,6 +7,10 @@ use crate::error::{ApiError, ApiResult};
 /// Minimum password length (R-PRV-5).
 pub const MIN_PASSWORD_LEN: usize = 10;
 
+/// Lowest zxcvbn score accepted (R-PRV-5): 3 means "safely unguessable", more than 10^8
+/// guesses, which the slow password hash makes impractical online and costly offline.
+pub const MIN_PASSWORD_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
+
 /// The authenticated caller of one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Principal {
@@ -87,7 +91,9 @@ pub fn normalize_email(email: &str) -> ApiResult<String> {
     }
 }
 
-/// R-PRV-5: at least ten characters, not the e-mail address (nor its local part).
+/// R-PRV-5: at least ten characters, not the e-mail address (nor its local part), and hard to
+/// guess: common passwords, words, repeats, sequences and keyboard patterns are refused with
+/// zxcvbn's explanation of why.
 pub fn check_password_policy(email: &str, password: &str) -> ApiResult<()> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(ApiError::bad_input(
@@ -102,6 +108,15 @@ pub fn check_password_policy(email: &str, password: &str) -> ApiResult<()> {
             "password",
             "password must not be the e-mail address",
         ));
+    }
+    let strength = zxcvbn::zxcvbn(password, &[email, local]);
+    if strength.score() < MIN_PASSWORD_SCORE {
+        let mut reasons = vec!["password is too easy to guess.".to_owned()];
+        if let Some(feedback) = strength.feedback() {
+            reasons.extend(feedback.warning().map(|warning| warning.to_string()));
+            reasons.extend(feedback.suggestions().iter().map(ToString::to_string));
+        }
+        return Err(ApiError::bad_input("password", reasons.join(" ")));
     }
     Ok(())
 }
@@ -146,8 +161,53 @@ mod tests {
 
     #[test]
     fn r_prv_5_password_min_length() {
-        assert!(check_password_policy("a@b.co", "123456789").is_err());
-        assert!(check_password_policy("a@b.co", "1234567890").is_ok());
+        assert!(check_password_policy("a@b.co", "nG7#qL2z!").is_err());
+        assert!(check_password_policy("a@b.co", "nG7#qL2z!x").is_ok());
+    }
+
+    #[test]
+    fn r_prv_5_common_and_low_entropy_passwords_are_refused_with_a_reason() {
+        for weak in [
+            "aaaaaaaaaa",
+            "1234567890",
+            "password12",
+            "qwertyuiop",
+            "abcdefghij",
+        ] {
+            let Err(ApiError::BadUserInput { field, message }) =
+                check_password_policy("a@b.co", weak)
+            else {
+                panic!("{weak:?} was accepted");
+            };
+            assert_eq!(field, "password");
+            assert!(
+                message.starts_with("password is too easy to guess."),
+                "{message}"
+            );
+            assert!(
+                message.len() > "password is too easy to guess.".len(),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn r_prv_5_passwords_built_on_the_account_are_refused() {
+        assert!(check_password_policy("zhang.wei@b.co", "zhang.wei2026").is_err());
+    }
+
+    #[test]
+    fn r_prv_5_strong_passwords_pass() {
+        for strong in [
+            "correct horse battery staple",
+            "a long enough password",
+            "Tq8vR2mXw9LpZc4s",
+        ] {
+            assert!(
+                check_password_policy("a@b.co", strong).is_ok(),
+                "{strong:?}"
+            );
+        }
     }
 
     #[test]

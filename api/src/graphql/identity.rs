@@ -7,7 +7,7 @@ use entity::{api_keys, organizations, service_centres, users};
 use sea_orm::{Set, TransactionTrait};
 
 use super::scalars::{id, key};
-use super::{RoleGuard, Services, principal, services};
+use super::{RoleGuard, Services, client_ip, principal, services};
 use crate::auth::{api_keys as keys, passwords};
 use crate::domain::identity::{
     Principal, check_assignable_role, check_password_policy, is_staff, normalize_email,
@@ -206,7 +206,10 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Exchanges e-mail and password for an access token. Wrong e-mail, wrong password and a
-    /// deactivated account all give the same `UNAUTHENTICATED` error.
+    /// deactivated account all give the same `UNAUTHENTICATED` error. One `login` per
+    /// operation; after repeated failures of an account or from an address, attempts are
+    /// refused with `RATE_LIMITED` (and `retryAfter`) for a growing while, whatever the
+    /// password.
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -214,15 +217,22 @@ impl IdentityMutation {
         password: String,
     ) -> Result<LoginPayload> {
         let svc = services(ctx)?;
+        let address = client_ip(ctx);
+        let attempt = svc
+            .login_throttle
+            .attempt(&email, address, svc.clock.now())
+            .inspect_err(|_| tracing::warn!(account = ?email, %address, "login throttled"))?;
         let user = match normalize_email(&email) {
             Ok(email) => store::users::find_by_email(&svc.db, &email).await?,
             Err(_) => None,
         };
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         let verified = passwords::verify(password, stored).await?;
-        let user = user
-            .filter(|u| verified && u.active)
-            .ok_or(ApiError::InvalidCredentials)?;
+        let Some(user) = user.filter(|u| verified && u.active) else {
+            tracing::warn!(account = ?email, %address, "login failed");
+            return Err(ApiError::InvalidCredentials.into());
+        };
+        svc.login_throttle.succeeded(attempt);
         let issued = svc.tokens.issue(&user, svc.clock.now())?;
         Ok(LoginPayload {
             access_token: issued.token,

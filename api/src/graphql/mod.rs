@@ -10,6 +10,7 @@ pub mod pagination;
 mod policy;
 mod repair;
 mod scalars;
+mod single_login;
 mod survey;
 
 use std::net::IpAddr;
@@ -22,6 +23,7 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::principals::PrincipalCache;
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenIssuer;
 use crate::domain::clock::Clock;
 use crate::domain::identity::Principal;
@@ -98,6 +100,8 @@ pub struct Services {
     /// Evicted when a user changes (R-PRV-4).
     pub principals: Arc<PrincipalCache>,
     pub settings: RuleSettings,
+    /// Failed logins per account and address (brute force).
+    pub login_throttle: Arc<LoginThrottle>,
     /// Per-IP limit of anonymous complaint tracking.
     pub track_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
@@ -114,6 +118,7 @@ pub fn build_schema(services: Services, limits: Limits) -> AppSchema {
     )
     .data(services)
     .extension(input_guard::InputGuard::new(&sdl(), limits.max_text_chars))
+    .extension(single_login::SingleLogin)
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .finish()
@@ -144,6 +149,14 @@ pub(crate) fn env<'a>(ctx: &Context<'a>) -> ApiResult<Env<'a>> {
         actor: principal(ctx),
         settings: &services.settings,
     })
+}
+
+/// The client's address; unspecified for requests executed without one (in-process calls).
+pub(crate) fn client_ip(ctx: &Context<'_>) -> IpAddr {
+    ctx.data_opt::<ClientIp>().map_or(
+        IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        |ClientIp(ip)| *ip,
+    )
 }
 
 /// The caller; requests executed without one are anonymous.

@@ -23,7 +23,25 @@ pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
+/// A request that met a dead database connection runs once more (see `crate::reconnect`).
 pub async fn execute(
+    state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match body {
+        Ok(body) => {
+            crate::reconnect::once_more_if_unwritten(|| {
+                execute_once(state.clone(), peer, headers.clone(), Ok(body.clone()))
+            })
+            .await
+        }
+        Err(rejection) => execute_once(state, peer, headers, Err(rejection)).await,
+    }
+}
+
+async fn execute_once(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,

@@ -19,11 +19,17 @@ pub async fn metrics(State(state): State<AppState>) -> String {
     )
 }
 
+/// Answers within the readiness timeout, whether the database answers, fails or hangs (an
+/// exhausted pool, a server that accepts but does not respond).
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(err) => {
+    match tokio::time::timeout(state.readiness_timeout, state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready"),
+        Ok(Err(err)) => {
             tracing::warn!(%err, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+        Err(_) => {
+            tracing::warn!("readiness check timed out");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }
