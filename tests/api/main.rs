@@ -9,5 +9,6 @@ mod repair;
 mod repair_access;
 mod return_visit;
 mod schema;
+mod security_transport;
 mod survey;
 mod transport;
