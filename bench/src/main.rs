@@ -133,7 +133,7 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         max_concurrent_requests: 64,
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
-        graphql_max_document_bytes: 32_768,
+        graphql_max_document_bytes: 16_384,
         graphql_max_selections: 2000,
         graphql_max_fragment_spreads: 100,
         graphql_max_directives: 4,
