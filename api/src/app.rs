@@ -12,7 +12,8 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenIssuer;
 use crate::config::Config;
 use crate::domain::clock::Clock;
-use crate::graphql::{self, AppSchema, DocumentCache};
+use crate::graphql::{self, AppSchema, DocumentCache, DocumentLimits};
+use crate::http::Transport;
 
 /// Everything a request handler needs. Cheap to clone.
 #[derive(Clone)]
@@ -21,9 +22,12 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenIssuer>,
     pub principals: Arc<PrincipalCache>,
+    /// For authenticated callers.
     pub schema: AppSchema,
+    /// For anonymous callers (see `graphql::build_schemas`).
+    pub anonymous_schema: AppSchema,
     pub body_limit_bytes: usize,
-    pub max_concurrent_requests: usize,
+    pub transport: Transport,
     pub documents: Arc<DocumentCache>,
     /// How long `/readyz` waits for the database before it answers "unavailable".
     pub readiness_timeout: std::time::Duration,
@@ -57,7 +61,7 @@ impl AppState {
         ));
         let principals = Arc::new(PrincipalCache::default());
         principals.listen(&db);
-        let schema = graphql::build_schema(
+        let (schema, anonymous_schema) = graphql::build_schemas(
             graphql::Services {
                 db: db.clone(),
                 clock: clock.clone(),
@@ -74,6 +78,7 @@ impl AppState {
                 complexity: config.graphql_complexity_limit,
                 max_text_chars: config.max_input_text_chars,
             },
+            config.anonymous_introspection(),
         );
         Self {
             db,
@@ -81,9 +86,18 @@ impl AppState {
             tokens,
             principals,
             schema,
+            anonymous_schema,
             body_limit_bytes: config.body_limit_bytes,
-            max_concurrent_requests: config.max_concurrent_requests.max(1),
-            documents: Arc::new(DocumentCache::default()),
+            transport: Transport::from_config(config),
+            documents: Arc::new(DocumentCache::new(DocumentLimits {
+                max_bytes: config.graphql_max_document_bytes,
+                max_selections: config.graphql_max_selections,
+                max_fragment_spreads: config.graphql_max_fragment_spreads,
+                max_directives: config.graphql_max_directives,
+                max_input_values: config.graphql_max_input_values,
+                max_definitions: config.graphql_max_definitions,
+                max_errors: config.graphql_max_errors,
+            })),
             readiness_timeout: std::time::Duration::from_millis(config.readiness_timeout_ms),
             sql_statements,
         }

@@ -85,6 +85,79 @@ pub struct Config {
     /// sized column (names, phones, e-mail) are held to that column's size.
     #[arg(long, env = "MAX_INPUT_TEXT_CHARS", default_value_t = 10_000)]
     pub max_input_text_chars: usize,
+    /// Longest GraphQL document (query text) in bytes, refused before parsing: real queries
+    /// are a few KiB, and parsing a hostile 32 KiB document took over 50 ms. Large inputs go
+    /// in variables, which only `BODY_LIMIT_BYTES` bounds.
+    #[arg(long, env = "GRAPHQL_MAX_DOCUMENT_BYTES", default_value_t = 16_384)]
+    pub graphql_max_document_bytes: usize,
+
+    /// Most fields and inline fragments a document may select once its fragment spreads are
+    /// expanded (checked before validation, which would walk every spread path: a few hundred
+    /// bytes of nested spreads otherwise cost exponential time).
+    #[arg(long, env = "GRAPHQL_MAX_SELECTIONS", default_value_t = 2000)]
+    pub graphql_max_selections: usize,
+
+    /// Most fragment spreads written in one document.
+    #[arg(long, env = "GRAPHQL_MAX_FRAGMENT_SPREADS", default_value_t = 100)]
+    pub graphql_max_fragment_spreads: usize,
+
+    /// Most directives on one field, fragment or operation (`@skip`/`@include` need one each).
+    #[arg(long, env = "GRAPHQL_MAX_DIRECTIVES", default_value_t = 4)]
+    pub graphql_max_directives: usize,
+
+    /// Most arguments, literal values (each list item and object field) and variable
+    /// definitions in one document; large inputs belong in variables.
+    #[arg(long, env = "GRAPHQL_MAX_INPUT_VALUES", default_value_t = 1000)]
+    pub graphql_max_input_values: usize,
+
+    /// Most operations plus fragment definitions in one document.
+    #[arg(long, env = "GRAPHQL_MAX_DEFINITIONS", default_value_t = 50)]
+    pub graphql_max_definitions: usize,
+
+    /// Most errors in one response (the last says how many more there were), so that a
+    /// document full of mistakes does not become a response of thousands of errors.
+    #[arg(long, env = "GRAPHQL_MAX_ERRORS", default_value_t = 20)]
+    pub graphql_max_errors: usize,
+
+    /// Introspection and "Did you mean …" hints for anonymous callers; by default on in
+    /// development and off in production, where they map the schema for an attacker.
+    #[arg(long, env = "GRAPHQL_ANONYMOUS_INTROSPECTION")]
+    pub graphql_anonymous_introspection: Option<bool>,
+
+    /// Seconds a client has to send the request line and headers; a slow client is
+    /// disconnected instead of holding the connection forever.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_read_timeout_seconds: u64,
+
+    /// Longest pause, in seconds, while a request body arrives (a trickling body is cut off
+    /// by the whole-request timeout instead).
+    #[arg(long, env = "BODY_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub body_read_timeout_seconds: u64,
+
+    /// Seconds one request may take from its headers to its response, body upload included
+    /// (then 408).
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+
+    /// Seconds requests in flight get to finish after SIGTERM before connections are closed.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub shutdown_timeout_seconds: u64,
+
+    /// Bearer token `/metrics` asks for. Without one, `/metrics` is open in development and
+    /// off (404) in production, where request counts are nobody else's business.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Reverse proxies (addresses or CIDR blocks, comma-separated) whose client-address
+    /// header is believed; from anyone else the header is ignored, since it is trivial to
+    /// forge. Per-address rate limits key on the address found.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Header a trusted proxy puts the client's address in: `X-Forwarded-For` (the rightmost
+    /// address that is not a trusted proxy is taken) or one like `X-Real-IP`.
+    #[arg(long, env = "CLIENT_IP_HEADER", default_value = "x-forwarded-for", value_parser = parse_header_name)]
+    pub client_ip_header: axum::http::HeaderName,
 
     /// Seconds between SLA sweeps (escalation of overdue complaints); 0 disables the sweeper.
     #[arg(long, env = "SLA_SWEEP_INTERVAL_SECONDS", default_value_t = 30)]
@@ -129,6 +202,19 @@ pub struct Config {
     pub survey_expiry_days: u16,
 }
 
+/// A CIDR block, or a single address as the block of just that address.
+fn parse_network(value: &str) -> Result<ipnet::IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{value:?} is neither an IP address nor a CIDR block"))
+}
+
+fn parse_header_name(value: &str) -> Result<axum::http::HeaderName, String> {
+    axum::http::HeaderName::try_from(value.trim()).map_err(|err| format!("{value:?}: {err}"))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("JWT_SECRET must be set when SERVICEDESK_ENV=production")]
@@ -155,6 +241,12 @@ impl Config {
             max_delay: seconds(self.login_max_delay_seconds),
             memory: seconds(self.login_failure_memory_seconds),
         }
+    }
+
+    /// Whether anonymous callers may introspect the schema and get field-name hints.
+    pub fn anonymous_introspection(&self) -> bool {
+        self.graphql_anonymous_introspection
+            .unwrap_or(self.environment == Environment::Development)
     }
 
     /// The secret to sign tokens with, or why the server must not start.
@@ -204,6 +296,34 @@ mod tests {
             config.resolve_jwt_secret(),
             Err(ConfigError::WeakSecret)
         ));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_blocks() {
+        let config = parse(&["--trusted-proxies", "10.0.0.0/8, 192.0.2.7"]);
+        let proxies: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32"]);
+        assert_eq!(config.client_ip_header.as_str(), "x-forwarded-for");
+        assert!(parse_network("example.org").is_err());
+    }
+
+    #[test]
+    fn anonymous_introspection_follows_the_environment_unless_set() {
+        assert!(parse(&[]).anonymous_introspection());
+        assert!(!parse(&["--environment", "production"]).anonymous_introspection());
+        assert!(
+            parse(&[
+                "--environment",
+                "production",
+                "--graphql-anonymous-introspection",
+                "true"
+            ])
+            .anonymous_introspection()
+        );
     }
 
     #[test]

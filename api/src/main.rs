@@ -99,12 +99,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     tracing::info!("listening on http://{}/graphql", config.bind);
-    axum::serve(
-        listener,
-        http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    http::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }
 
@@ -131,7 +126,8 @@ async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM (what process managers send) stops accepting and drains requests.
+/// Ctrl-C or SIGTERM (what process managers send) stops accepting and drains requests, for
+/// at most `SHUTDOWN_TIMEOUT_SECONDS`.
 async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(err) = tokio::signal::ctrl_c().await {

@@ -63,6 +63,8 @@ enum Command {
 
 pub(crate) const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
 const BIND: &str = "127.0.0.1:18080";
+/// `/metrics` is behind a token in production.
+pub(crate) const METRICS_TOKEN: &str = "bench-metrics-token";
 const DATABASE: &str = "servicedesk_bench";
 
 /// The server's allocator (see the `servicedesk` binary); the load generator shares it.
@@ -115,12 +117,8 @@ async fn serve_child() -> anyhow::Result<()> {
     let db = servicedesk::db::connect(&config.database_url, &config).await?;
     let state = AppState::new(db, Arc::new(SystemClock), &config, SECRET);
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
-    axum::serve(
-        listener,
-        servicedesk::http::router(state)
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .await?;
+    // The parent kills this process when the run is over.
+    servicedesk::http::serve(listener, state, std::future::pending()).await?;
     Ok(())
 }
 
@@ -139,6 +137,21 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         max_input_text_chars: 10_000,
+        graphql_max_document_bytes: 16_384,
+        graphql_max_selections: 2000,
+        graphql_max_fragment_spreads: 100,
+        graphql_max_directives: 4,
+        graphql_max_input_values: 1000,
+        graphql_max_definitions: 50,
+        graphql_max_errors: 20,
+        graphql_anonymous_introspection: None,
+        header_read_timeout_seconds: 10,
+        body_read_timeout_seconds: 10,
+        request_timeout_seconds: 30,
+        shutdown_timeout_seconds: 10,
+        metrics_token: Some(METRICS_TOKEN.into()),
+        trusted_proxies: Vec::new(),
+        client_ip_header: axum::http::HeaderName::from_static("x-forwarded-for"),
         sla_sweep_interval_seconds: 0,
         // Workload 4 is anonymous tracking from one address: lift the per-IP limit.
         track_rate_per_minute: 10_000_000,

@@ -240,6 +240,7 @@ pub async fn wait_ready(base: &str) -> anyhow::Result<()> {
 async fn statements(client: &reqwest::Client, base: &str) -> anyhow::Result<u64> {
     let text = client
         .get(format!("{base}/metrics"))
+        .bearer_auth(crate::METRICS_TOKEN)
         .send()
         .await?
         .text()

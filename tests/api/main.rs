@@ -14,5 +14,6 @@ mod robustness;
 mod schema;
 mod security_auth;
 mod security_authz;
+mod security_transport;
 mod survey;
 mod transport;

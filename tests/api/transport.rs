@@ -1,7 +1,7 @@
 //! GraphQL over HTTP: malformed requests get a GraphQL-shaped error and a proper status code.
 
 use serde_json::json;
-use servicedesk_tests::{Auth, Backend, TestApp, db_tests, test_config};
+use servicedesk_tests::{Auth, Backend, METRICS_TOKEN, TestApp, db_tests, test_config};
 
 db_tests!(
     health_and_readiness,
@@ -173,6 +173,7 @@ async fn metrics_count_sql_statements(app: TestApp) {
         let text = app
             .http
             .get(format!("{}/metrics", app.base_url))
+            .bearer_auth(METRICS_TOKEN)
             .send()
             .await
             .unwrap()

@@ -26,6 +26,9 @@ pub use repair::{ORDER_FIELDS, RepairWorld};
 /// Secret of the in-process test servers.
 const TEST_SECRET: &str = "test-secret-test-secret-test-secret!";
 
+/// Bearer token of the test servers' `/metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 pub struct TestApp {
     pub base_url: String,
     pub http: reqwest::Client,
@@ -35,6 +38,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub state: AppState,
     server: tokio::task::JoinHandle<()>,
+    /// Starts the server's graceful shutdown, as SIGTERM does.
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// Removes the database when the last instance on it is dropped.
     database: Arc<database::TestDatabase>,
 }
@@ -53,7 +58,20 @@ impl TestApp {
     /// A second server on the same database with caches of its own, as another instance
     /// behind a load balancer would be.
     pub async fn another_instance(&self) -> Self {
-        Self::serve(self.database.clone(), test_config(), false).await
+        self.another_instance_with(test_config()).await
+    }
+
+    /// Another instance on the same database with settings of its own.
+    pub async fn another_instance_with(&self, config: Config) -> Self {
+        Self::serve(self.database.clone(), config, false).await
+    }
+
+    /// Signals shutdown and waits until the server has stopped.
+    pub async fn shut_down(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        (&mut self.server).await.expect("server task");
     }
 
     async fn serve(database: Arc<database::TestDatabase>, config: Config, migrate: bool) -> Self {
@@ -77,10 +95,10 @@ impl TestApp {
             .await
             .expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
-        let router = servicedesk::http::router(state.clone());
-        let server = tokio::spawn(async move {
-            axum_serve(listener, router).await;
-        });
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(servicedesk_serve(listener, state.clone(), async {
+            let _ = stop.await;
+        }));
         Self {
             base_url,
             http: reqwest::Client::new(),
@@ -88,6 +106,7 @@ impl TestApp {
             db,
             state,
             server,
+            shutdown: Some(shutdown),
             database,
         }
     }
@@ -126,13 +145,15 @@ impl Drop for TestApp {
     }
 }
 
-async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .await
-    .expect("test server");
+/// The same server loop as the binary's, timeouts included.
+async fn servicedesk_serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    servicedesk::http::serve(listener, state, shutdown)
+        .await
+        .expect("test server");
 }
 
 /// Server logs in test output when `RUST_LOG` is set, e.g. `RUST_LOG=servicedesk=debug`.
@@ -165,6 +186,22 @@ pub fn test_config() -> Config {
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         max_input_text_chars: 10_000,
+        graphql_max_document_bytes: 16_384,
+        graphql_max_selections: 2000,
+        graphql_max_fragment_spreads: 100,
+        graphql_max_directives: 4,
+        graphql_max_input_values: 1000,
+        graphql_max_definitions: 50,
+        graphql_max_errors: 20,
+        graphql_anonymous_introspection: None,
+        header_read_timeout_seconds: 10,
+        body_read_timeout_seconds: 10,
+        request_timeout_seconds: 30,
+        // Short, so that shutdown tests are quick; production waits 10 s.
+        shutdown_timeout_seconds: 1,
+        metrics_token: Some(METRICS_TOKEN.into()),
+        trusted_proxies: Vec::new(),
+        client_ip_header: axum::http::HeaderName::from_static("x-forwarded-for"),
         sla_sweep_interval_seconds: 0,
         track_rate_per_minute: 10,
         login_account_free_failures: 5,

@@ -313,7 +313,10 @@ impl ComplaintQuery {
 
     /// The centre's complaints (agents, supervisors) or the organization's (partners), newest
     /// first.
-    #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])")]
+    #[graphql(
+        guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])",
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+    )]
     async fn complaints(
         &self,
         ctx: &Context<'_>,

@@ -62,6 +62,7 @@ const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
 const MAX_REPORTED: usize = 20;
 
 /// The schema's input types, as the checks need them.
+#[derive(Clone)]
 pub struct InputGuard {
     types: Arc<TypeIndex>,
     /// Longest text (in characters) of any input without a column limit.

@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per domain area, merged into the query and mutation roots.
 
 mod complaint;
+pub mod document_limits;
 mod guard;
 mod identity;
 mod input_guard;
@@ -30,6 +31,7 @@ use crate::domain::identity::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::services::{Env, RuleSettings};
 
+pub use document_limits::{DocumentLimits, DocumentTooLarge};
 pub use guard::RoleGuard;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -53,34 +55,60 @@ pub struct MutationRoot(
     survey::SurveyMutation,
 );
 
-/// Parsed queries by their text: apps and integrations send the same few queries over and
-/// over, and parsing was a twentieth of a status lookup's CPU. Validation still runs on every
-/// request, since it depends on the variables.
+/// Parsed queries by their text, with the verdict of `document_limits`: apps and
+/// integrations send the same few queries over and over, and parsing was a twentieth of a
+/// status lookup's CPU. Validation still runs on every request, since it depends on the
+/// variables.
 pub struct DocumentCache {
-    documents: moka::sync::Cache<String, ExecutableDocument>,
+    documents: moka::sync::Cache<String, Checked>,
+    limits: DocumentLimits,
 }
 
-impl Default for DocumentCache {
-    fn default() -> Self {
+/// A query text as the cache knows it.
+#[derive(Clone, Debug)]
+pub enum Checked {
+    /// Parsed and within the limits: hand it to the schema.
+    Document(ExecutableDocument),
+    /// Parsed but over a limit: answer with this error without validating.
+    TooLarge(DocumentTooLarge),
+    /// Does not parse: the schema parses it again to say why.
+    Unparsable,
+}
+
+impl DocumentCache {
+    pub fn new(limits: DocumentLimits) -> Self {
         Self {
             documents: moka::sync::Cache::builder()
                 // Weighed by query length: about 1 MiB of query text.
                 .weigher(|query: &String, _| u32::try_from(query.len()).unwrap_or(u32::MAX))
                 .max_capacity(1 << 20)
                 .build(),
+            limits,
         }
     }
-}
 
-impl DocumentCache {
-    /// The parsed `query`; `None` when it does not parse, so that the schema reports why.
-    pub fn parsed(&self, query: &str) -> Option<ExecutableDocument> {
-        if let Some(document) = self.documents.get(query) {
-            return Some(document);
+    /// The parsed `query`, or why it must not reach validation.
+    pub fn check(&self, query: &str) -> Checked {
+        if query.len() > self.limits.max_bytes {
+            return Checked::TooLarge(DocumentTooLarge::Bytes(self.limits.max_bytes));
         }
-        let document = async_graphql::parser::parse_query(query).ok()?;
-        self.documents.insert(query.to_owned(), document.clone());
-        Some(document)
+        if let Some(checked) = self.documents.get(query) {
+            return checked;
+        }
+        let Ok(document) = async_graphql::parser::parse_query(query) else {
+            return Checked::Unparsable;
+        };
+        let checked = match document_limits::check(&document, &self.limits) {
+            Ok(()) => Checked::Document(document),
+            Err(reason) => Checked::TooLarge(reason),
+        };
+        self.documents.insert(query.to_owned(), checked.clone());
+        checked
+    }
+
+    /// At most this many errors go into one response.
+    pub fn max_errors(&self) -> usize {
+        self.limits.max_errors
     }
 }
 
@@ -92,7 +120,8 @@ pub struct Limits {
     pub max_text_chars: usize,
 }
 
-/// Process-wide services, stored once in the schema.
+/// Process-wide services, stored once in each schema (the clones share their state).
+#[derive(Clone)]
 pub struct Services {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
@@ -110,18 +139,37 @@ pub struct Services {
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub IpAddr);
 
-pub fn build_schema(services: Services, limits: Limits) -> AppSchema {
-    Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
-    )
-    .data(services)
-    .extension(input_guard::InputGuard::new(&sdl(), limits.max_text_chars))
-    .extension(single_login::SingleLogin)
-    .limit_depth(limits.depth)
-    .limit_complexity(limits.complexity)
-    .finish()
+/// The schema for authenticated callers and the one for anonymous callers, which has
+/// introspection and "Did you mean …" hints off unless `anonymous_discovery`: they map the
+/// schema for anyone on the internet.
+pub fn build_schemas(
+    services: Services,
+    limits: Limits,
+    anonymous_discovery: bool,
+) -> (AppSchema, AppSchema) {
+    let input_guard = input_guard::InputGuard::new(&sdl(), limits.max_text_chars);
+    let build = |services: Services| {
+        Schema::build(
+            QueryRoot::default(),
+            MutationRoot::default(),
+            EmptySubscription,
+        )
+        .data(services)
+        .extension(input_guard.clone())
+        .extension(single_login::SingleLogin)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+    };
+    let authenticated = build(services.clone()).finish();
+    let anonymous = if anonymous_discovery {
+        build(services).finish()
+    } else {
+        build(services)
+            .disable_introspection()
+            .disable_suggestions()
+            .finish()
+    };
+    (authenticated, anonymous)
 }
 
 /// The SDL checked in as `schema.graphql`.
@@ -166,16 +214,54 @@ pub(crate) fn principal<'a>(ctx: &Context<'a>) -> &'a Principal {
 
 #[cfg(test)]
 mod tests {
-    use super::DocumentCache;
+    use super::{Checked, DocumentCache, DocumentLimits, DocumentTooLarge};
+
+    fn cache() -> DocumentCache {
+        DocumentCache::new(DocumentLimits {
+            max_bytes: 1000,
+            max_selections: 10,
+            max_fragment_spreads: 10,
+            max_directives: 2,
+            max_input_values: 10,
+            max_definitions: 10,
+            max_errors: 10,
+        })
+    }
 
     #[test]
     fn documents_are_parsed_once_and_bad_ones_left_to_the_schema() {
-        let cache = DocumentCache::default();
-        let first = cache.parsed("{ me { role } }").expect("parses");
-        let again = cache.parsed("{ me { role } }").expect("cached");
+        let cache = cache();
+        let Checked::Document(first) = cache.check("{ me { role } }") else {
+            panic!("parses")
+        };
+        let Checked::Document(again) = cache.check("{ me { role } }") else {
+            panic!("cached")
+        };
         assert_eq!(format!("{first:?}"), format!("{again:?}"));
-        assert!(cache.parsed("{ me { role ").is_none());
+        assert!(matches!(cache.check("{ me { role "), Checked::Unparsable));
         assert_eq!(cache_len(&cache), 1, "only the good document is kept");
+    }
+
+    #[test]
+    fn documents_over_a_limit_are_remembered_as_such() {
+        let cache = cache();
+        let wide: String = (0..11).map(|i| format!("a{i}: __typename ")).collect();
+        for _ in 0..2 {
+            assert!(matches!(
+                cache.check(&format!("{{ {wide} }}")),
+                Checked::TooLarge(DocumentTooLarge::Selections(10))
+            ));
+        }
+        assert_eq!(cache_len(&cache), 1);
+        assert!(matches!(
+            cache.check(&format!("{{ __typename }} #{}", "x".repeat(1000))),
+            Checked::TooLarge(DocumentTooLarge::Bytes(1000))
+        ));
+        assert_eq!(
+            cache_len(&cache),
+            1,
+            "overlong queries are not parsed nor kept"
+        );
     }
 
     fn cache_len(cache: &DocumentCache) -> u64 {

@@ -13,6 +13,17 @@ use crate::store::Cursor;
 pub const MAX_PAGE: usize = 100;
 const DEFAULT_PAGE: usize = 20;
 
+/// Complexity of a connection field: what it selects, once per row it may return. Without
+/// this, `first: 100` cost what `first: 1` did, and 100 aliases read 10,000 rows in one request
+/// within the complexity limit; now rows per request are bounded by that limit. An invalid
+/// `first` costs as a full page (the resolver then rejects it).
+pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first.map_or(DEFAULT_PAGE, |n| {
+        usize::try_from(n).map_or(MAX_PAGE, |n| n.clamp(1, MAX_PAGE))
+    });
+    rows.saturating_mul(child_complexity.max(1))
+}
+
 /// Keyset position `(created_at, id)`, opaque to clients; public so tools (the benchmark) can
 /// jump deep into a list.
 #[derive(Clone, Copy)]
@@ -86,5 +97,20 @@ impl PageRequest {
             Edge::new(KeysetCursor(at, id), node(row))
         }));
         connection
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DEFAULT_PAGE, MAX_PAGE, page_cost};
+
+    #[test]
+    fn page_cost_multiplies_the_selection_by_the_rows_asked_for() {
+        assert_eq!(page_cost(Some(100), 3), 300);
+        assert_eq!(page_cost(None, 3), 3 * DEFAULT_PAGE);
+        assert_eq!(page_cost(Some(1), 0), 1);
+        assert_eq!(page_cost(Some(-5), 2), 2 * MAX_PAGE);
+        assert_eq!(page_cost(Some(i32::MAX), 2), 2 * MAX_PAGE);
+        assert_eq!(page_cost(Some(0), 2), 2);
     }
 }

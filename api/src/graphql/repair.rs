@@ -472,7 +472,10 @@ impl RepairQuery {
 
     /// The service centre's orders (agents, supervisors) or the organization's (partners),
     /// newest first.
-    #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])")]
+    #[graphql(
+        guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])",
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+    )]
     async fn repair_orders(
         &self,
         ctx: &Context<'_>,
@@ -484,7 +487,10 @@ impl RepairQuery {
     }
 
     /// A customer's own orders, or a technician's assigned ones, newest first.
-    #[graphql(guard = "RoleGuard(&[Role::Customer, Role::Technician])")]
+    #[graphql(
+        guard = "RoleGuard(&[Role::Customer, Role::Technician])",
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+    )]
     async fn my_repair_orders(
         &self,
         ctx: &Context<'_>,

@@ -220,7 +220,10 @@ impl SurveyQuery {
 
     /// Answered surveys of the centre's tickets (staff) or the organization's (partners),
     /// newest first.
-    #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])")]
+    #[graphql(
+        guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])",
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+    )]
     async fn survey_results(
         &self,
         ctx: &Context<'_>,

@@ -16,8 +16,10 @@ use serde_json::json;
 
 use super::auth::authenticate;
 use crate::app::AppState;
+use crate::domain::identity::Principal;
 use crate::error::{ApiError, UNAVAILABLE_RETRY_AFTER_SECS};
-use crate::graphql::{ClientIp, loaders};
+use crate::graphql::document_limits::{cap_errors, rejection};
+use crate::graphql::{Checked, ClientIp, loaders};
 
 pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
@@ -65,6 +67,13 @@ async fn execute_once(
     }
     let body = match body {
         Ok(body) => body,
+        Err(rejection) if is_body_timeout(&rejection) => {
+            return transport_error(
+                StatusCode::REQUEST_TIMEOUT,
+                "REQUEST_TIMEOUT",
+                "the request body did not arrive in time",
+            );
+        }
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return transport_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -93,8 +102,22 @@ async fn execute_once(
     if request.query.trim().is_empty() {
         return transport_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "missing query");
     }
-    if let Some(document) = state.documents.parsed(&request.query) {
-        request.set_parsed_query(document);
+    // Only now, with the body in memory: a slow upload must not hold a permit.
+    let Ok(_permit) = state.transport.execution_permits.acquire().await else {
+        return transport_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "the server is shutting down",
+        );
+    };
+    match state.documents.check(&request.query) {
+        Checked::Document(document) => request.set_parsed_query(document),
+        Checked::TooLarge(reason) => {
+            let mut response = async_graphql::Response::from_errors(vec![rejection(&reason)]);
+            response.errors.iter_mut().for_each(ensure_code);
+            return GraphQLResponse::from(response).into_response();
+        }
+        Checked::Unparsable => {}
     }
     let principal = match authenticate(&state, &headers).await {
         Ok(principal) => principal,
@@ -116,12 +139,21 @@ async fn execute_once(
             return response;
         }
     };
+    // Anonymous callers get a schema without introspection and field-name hints, unless
+    // GRAPHQL_ANONYMOUS_INTROSPECTION allows them.
+    let schema = if matches!(principal, Principal::Anonymous) {
+        &state.anonymous_schema
+    } else {
+        &state.schema
+    };
     let loader = loaders::for_request(state.db.clone());
+    let client_ip = state.transport.client_ip.resolve(peer.ip(), &headers);
     let request = request
         .data(principal)
         .data(loader)
-        .data(ClientIp(peer.ip()));
-    let mut response = state.schema.execute(request).await;
+        .data(ClientIp(client_ip));
+    let mut response = schema.execute(request).await;
+    cap_errors(&mut response.errors, state.documents.max_errors());
     response.errors.iter_mut().for_each(ensure_code);
     let retry = retry_advice(&response.errors);
     let mut response = GraphQLResponse::from(response).into_response();
@@ -150,6 +182,18 @@ fn retry_advice(errors: &[ServerError]) -> Option<(StatusCode, u64)> {
     waits("SERVICE_UNAVAILABLE")
         .map(|secs| (StatusCode::SERVICE_UNAVAILABLE, secs))
         .or_else(|| waits("RATE_LIMITED").map(|secs| (StatusCode::TOO_MANY_REQUESTS, secs)))
+}
+
+/// Whether the body stalled past `BODY_READ_TIMEOUT_SECONDS` (tower-http's error, wrapped).
+fn is_body_timeout(rejection: &BytesRejection) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = source {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 fn set_retry_after(response: &mut Response, seconds: u64) {

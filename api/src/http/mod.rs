@@ -1,29 +1,89 @@
-//! HTTP transport: routes, credential extraction, GraphQL-over-HTTP framing, health checks.
+//! HTTP transport: routes, credential extraction, GraphQL-over-HTTP framing, health checks,
+//! and the server loop with its timeouts.
 
 mod auth;
+mod client_ip;
 mod graphql;
 mod health;
+mod serve;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::get;
-use tower::limit::ConcurrencyLimitLayer;
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
+use crate::config::{Config, Environment};
+
+pub use client_ip::ClientIpSource;
+pub use serve::serve;
+
+/// Transport limits and access rules, from the configuration.
+#[derive(Clone, Debug)]
+pub struct Transport {
+    pub header_read_timeout: Duration,
+    pub body_read_timeout: Duration,
+    pub request_timeout: Duration,
+    pub shutdown_timeout: Duration,
+    /// GraphQL requests executing at once. Taken once the body is in memory, so clients that
+    /// send their bodies slowly cannot hold them.
+    pub execution_permits: Arc<Semaphore>,
+    pub metrics: MetricsAccess,
+    pub client_ip: ClientIpSource,
+}
+
+/// Who may read `/metrics`.
+#[derive(Clone, Debug)]
+pub enum MetricsAccess {
+    Open,
+    /// Callers presenting the token with this SHA-256 digest (compared as digests, so the
+    /// comparison's timing says nothing about the token).
+    Token([u8; 32]),
+    Off,
+}
+
+impl Transport {
+    pub fn from_config(config: &Config) -> Self {
+        let metrics = match (&config.metrics_token, config.environment) {
+            (Some(token), _) => MetricsAccess::Token(Sha256::digest(token.as_bytes()).into()),
+            (None, Environment::Development) => MetricsAccess::Open,
+            (None, Environment::Production) => MetricsAccess::Off,
+        };
+        Self {
+            header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
+            body_read_timeout: Duration::from_secs(config.body_read_timeout_seconds),
+            request_timeout: Duration::from_secs(config.request_timeout_seconds),
+            shutdown_timeout: Duration::from_secs(config.shutdown_timeout_seconds),
+            execution_permits: Arc::new(Semaphore::new(config.max_concurrent_requests.max(1))),
+            metrics,
+            client_ip: ClientIpSource::new(
+                config.trusted_proxies.clone(),
+                config.client_ip_header.clone(),
+            ),
+        }
+    }
+}
 
 pub fn router(state: AppState) -> Router {
+    let transport = state.transport.clone();
     Router::new()
-        .route(
-            "/graphql",
-            get(graphql::graphiql)
-                .post(graphql::execute)
-                .layer(ConcurrencyLimitLayer::new(state.max_concurrent_requests)),
-        )
+        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(state.body_limit_bytes))
+        .layer(RequestBodyTimeoutLayer::new(transport.body_read_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            transport.request_timeout,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
