@@ -61,12 +61,18 @@ async fn main() -> anyhow::Result<()> {
         Command::SweepOnce => {
             let db = connect(&cli.config).await?;
             db::migrate(&db).await?;
-            let report = jobs::sla_sweeper::sweep(&db, SystemClock.now(), &mut Default::default())
-                .await
-                .map_err(|err| anyhow::anyhow!("sweep failed: {err:?}"))?;
+            let settings = cli.config.rule_settings();
+            let report = jobs::sla_sweeper::sweep(
+                &db,
+                &settings,
+                SystemClock.now(),
+                &mut Default::default(),
+            )
+            .await
+            .map_err(|err| anyhow::anyhow!("sweep failed: {err:?}"))?;
             println!(
-                "escalated {} overdue complaints, {} failed (see the log)",
-                report.escalated, report.failed
+                "swept {} tickets: {} warnings, {} breaches, {} escalations, {} failed (see the log)",
+                report.tickets, report.warnings, report.breaches, report.escalated, report.failed
             );
             Ok(())
         }
@@ -92,7 +98,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if config.sla_sweep_interval_seconds > 0 {
         let interval = std::time::Duration::from_secs(config.sla_sweep_interval_seconds);
-        jobs::sla_sweeper::spawn(db.clone(), clock.clone(), interval);
+        jobs::sla_sweeper::spawn(db.clone(), config.rule_settings(), clock.clone(), interval);
     }
     let state = AppState::new(db, clock, &config, &secret);
     let listener = tokio::net::TcpListener::bind(config.bind)

@@ -73,7 +73,7 @@ pub enum Severity {
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum ComplaintStatus {
     #[sea_orm(string_value = "RECEIVED")]
     Received,
@@ -87,6 +87,10 @@ pub enum ComplaintStatus {
     Closed,
     #[sea_orm(string_value = "REOPENED")]
     Reopened,
+    /// R-CMP-8: a long-running case with the police or an insurer; the resolution clock
+    /// pauses, the 24 h update clock keeps running.
+    #[sea_orm(string_value = "EXTERNAL_CASE")]
+    ExternalCase,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -115,16 +119,6 @@ pub struct Model {
     pub next_contact_at: Option<DateTimeUtc>,
     /// Last acknowledgement or progress update: the start of the current update cycle.
     pub last_update_at: Option<DateTimeUtc>,
-    /// R-SLA-6: first reply.
-    pub first_response_due: DateTimeUtc,
-    /// R-SLA-3: next progress update to the customer.
-    pub next_update_due: DateTimeUtc,
-    /// R-SLA-5: cause and solution, set on acknowledgement.
-    pub solution_due: Option<DateTimeUtc>,
-    /// R-SLA-4: resolution.
-    pub resolution_due: DateTimeUtc,
-    /// The earliest deadline still open; the sweeper's index. `None` when nothing is due.
-    pub next_deadline: Option<DateTimeUtc>,
     pub cause: Option<String>,
     pub responsible_party: Option<String>,
     pub justified: Option<bool>,

@@ -1,19 +1,27 @@
-//! Escalations of complaints (R-ESC-1..3): level changes with their reason.
+//! Escalations of tickets of every kind (R-ESC-1..3): level changes with their reason.
 
 use sea_orm::entity::prelude::*;
+
+use crate::ticket_events::TicketKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "escalations")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub complaint_id: i64,
+    pub ticket_kind: TicketKind,
+    pub ticket_id: i64,
+    /// The ticket's centre, whose supervisors (L2) or top level (L3) receive it.
+    pub service_centre_id: i64,
+    pub organization_id: Option<i64>,
+    /// The clock whose miss raised it; `None` for escalations by hand or by severity.
+    pub clock_id: Option<i64>,
     pub from_level: i16,
     pub to_level: i16,
     pub reason: String,
     /// The missed clock (e.g. `PROGRESS_UPDATE`) for automatic escalations.
     pub deadline_kind: Option<String>,
-    /// When that clock ran out; lateness of the eventual action counts from here.
+    /// The end of the missed period.
     pub deadline_at: Option<DateTimeUtc>,
     /// Who escalated by hand; `None` for the server (creation rule or missed deadline).
     pub escalated_by: Option<i64>,

@@ -15,6 +15,7 @@ pub mod repair_lines;
 pub mod repair_orders;
 pub mod return_visits;
 pub mod service_centres;
+pub mod sla_clocks;
 pub mod sla_policies;
 pub mod staff_penalties;
 pub mod surveys;

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum RepairStatus {
     #[sea_orm(string_value = "SUBMITTED")]
     Submitted,
@@ -27,6 +27,13 @@ pub enum RepairStatus {
     Cancelled,
     #[sea_orm(string_value = "REOPENED")]
     Reopened,
+    /// R-REP-5: a parts request is open; the arrival and resolution clocks pause.
+    #[sea_orm(string_value = "WAITING_FOR_PARTS")]
+    WaitingForParts,
+    /// The customer cannot be reached; the contact and resolution clocks pause, the arrival
+    /// clock does not (RULES.md, time rules).
+    #[sea_orm(string_value = "WAITING_FOR_CUSTOMER")]
+    WaitingForCustomer,
 }
 
 #[derive(
@@ -100,13 +107,7 @@ pub struct Model {
     /// Decided from the asset when the fault is reported (R-REP-1, R-SLA-1/2).
     pub in_warranty: bool,
     pub reported_at: DateTimeUtc,
-    /// The policy's arrival limit (R-SLA-1/2), kept so a later appointment change can revert.
-    pub policy_arrive_by: DateTimeUtc,
-    /// The limit in force: the policy's, or the end of a later window the customer chose.
-    pub arrive_by: DateTimeUtc,
-    pub arrive_by_customer_requested: bool,
     pub arrived_at: Option<DateTimeUtc>,
-    pub arrival_breached: bool,
     pub completed_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub cancel_reason: Option<String>,
@@ -116,6 +117,15 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// 1 = agent, 2 = centre supervisors, 3 = top level; raised by missed clocks (R-ESC-2).
+    pub escalation_level: i16,
+    /// The status a waiting order goes back to when the wait ends.
+    pub resume_status: Option<RepairStatus>,
+    /// Why the order waits: the parts asked for, or why the customer is unreachable.
+    pub waiting_reason: Option<String>,
+    /// The policy scope its clocks run by: `URGENT` or `PREMIUM` (R-SLA-14), else
+    /// `IN_WARRANTY` / `OUT_OF_WARRANTY` (R-SLA-1/2), decided at the report.
+    pub sla_scope: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

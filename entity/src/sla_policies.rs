@@ -10,6 +10,9 @@ use crate::ticket_events::TicketKind;
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum SlaMetric {
+    /// The customer hears from the service team (R-SLA-6, R-SLA-14).
+    #[sea_orm(string_value = "CONTACT")]
+    Contact,
     /// Technician on site (R-SLA-1/2).
     #[sea_orm(string_value = "ARRIVAL")]
     Arrival,
@@ -28,6 +31,13 @@ pub enum SlaMetric {
     /// (R-SLA-7, R-SLA-8).
     #[sea_orm(string_value = "RETURN_VISIT")]
     ReturnVisit,
+    /// A completed repair the customer neither confirms nor rejects is confirmed for them
+    /// when this clock runs out.
+    #[sea_orm(string_value = "CONFIRMATION")]
+    Confirmation,
+    /// R-SLA-9: the written return-visit report, by the next working day.
+    #[sea_orm(string_value = "REPORT_DUE")]
+    ReportDue,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -46,6 +56,14 @@ pub struct Model {
     /// The RULES.md id the limit implements.
     pub rule_id: String,
     pub updated_at: DateTimeUtc,
+    /// Percent of the limit at which a warning is sent, comma-separated (`75,90`).
+    pub warn_percents: String,
+    /// Ticket statuses that pause the clock, comma-separated (`WAITING_FOR_PARTS`).
+    pub pause_states: String,
+    /// A new cycle starts when the clock is met or missed (R-SLA-3).
+    pub repeating: bool,
+    /// A miss escalates the ticket one level per missed period (R-ESC-2).
+    pub escalates: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

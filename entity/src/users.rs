@@ -42,6 +42,9 @@ pub struct Model {
     /// A supervisor who is also the top level (general manager): L3 escalations, the second
     /// closure approval of serious complaints (R-ESC-1, R-ESC-4).
     pub top_level: bool,
+    /// A customer's service contract tier (R-SLA-14): `PREMIUM` gets the stricter repair
+    /// clocks; `None` the standard ones.
+    pub sla_tier: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

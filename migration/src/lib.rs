@@ -11,6 +11,7 @@ mod m20261123_000005_metrics_indexes;
 mod m20261123_000006_complaint_severity_index;
 mod m20261201_000007_return_visits_for_every_ticket;
 mod m20261202_000008_classification_and_warranty;
+mod m20261207_000009_sla_clocks;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_complaint_severity_index::Migration),
             Box::new(m20261201_000007_return_visits_for_every_ticket::Migration),
             Box::new(m20261202_000008_classification_and_warranty::Migration),
+            Box::new(m20261207_000009_sla_clocks::Migration),
         ]
     }
 }

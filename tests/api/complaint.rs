@@ -393,6 +393,8 @@ async fn r_esc_3_agent_escalates_by_hand_with_a_reason(app: TestApp) {
 
 async fn r_esc_6_r_sla_10_late_first_response_costs_the_holder_points(app: TestApp) {
     let w = app.repair_world().await;
+    app.only_complaint_clock(&w.admin.auth, "GENERAL", "FIRST_RESPONSE")
+        .await;
     let complaint = by_phone(&app, &w).await; // held by w.agent
     app.clock
         .advance(Duration::hours(24) + Duration::minutes(5));
@@ -607,11 +609,12 @@ async fn r_cls_2_serious_complaint_reaches_the_supervisors_at_once(app: TestApp)
                         "category": "PROPERTY_DAMAGE", "description": "Leak ruined the floor" });
     let complaint = file(&app, &w.agent.auth, input).await.data()["fileComplaint"].clone();
     by_phone(&app, &w).await; // GENERAL: stays with the agent
-    let inbox = "{ escalationInbox { id complaintId toLevel automatic } }";
+    let inbox = "{ escalationInbox { id ticketKind ticketId toLevel automatic } }";
     let seen = app.gql(&w.supervisor.auth, inbox, json!({})).await;
     let items = seen.data()["escalationInbox"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0]["complaintId"], complaint["id"]);
+    assert_eq!(items[0]["ticketKind"], "COMPLAINT");
+    assert_eq!(items[0]["ticketId"], complaint["id"]);
     assert_eq!(items[0]["toLevel"], 2);
     let elsewhere = app.user(Role::Supervisor, Some(w.other_centre), None).await;
     let other = app.gql(&elsewhere.auth, inbox, json!({})).await;

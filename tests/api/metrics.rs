@@ -138,9 +138,10 @@ async fn metrics_count_exactly_what_happened(app: TestApp) {
         m["firstTimeFixRate"],
         json!({ "numerator": 2, "denominator": 3, "value": 2.0 / 3.0 })
     );
+    // Every visit counts: the reopened order's two visits were in time, the late one was not.
     assert_eq!(
         m["onTimeArrivalRate"],
-        json!({ "numerator": 2, "denominator": 3, "value": 2.0 / 3.0 })
+        json!({ "numerator": 3, "denominator": 4, "value": 0.75 })
     );
     assert_eq!(
         m["complaintHandlingRate"],
@@ -154,9 +155,14 @@ async fn metrics_count_exactly_what_happened(app: TestApp) {
         m["escalationsByLevel"],
         json!([{ "level": 2, "count": 2 }, { "level": 3, "count": 2 }])
     );
+    // R-ESC-6, R-SLA-10: every missed clock costs its holder at the breach, by lateness: the
+    // agent holds the three late complaints (the GENERAL one's three clocks, 15 and 20 min
+    // late; the SERIOUS and MAJOR ones' first response and update, 20 min late: 7 × 10); the
+    // technician arrived an hour late (20).
     assert_eq!(
         m["penaltyPoints"],
-        json!([{ "userId": w.agent.id.to_string(), "points": 10, "lateActions": 1 }])
+        json!([{ "userId": w.agent.id.to_string(), "points": 70, "lateActions": 7 },
+               { "userId": w.technician.id.to_string(), "points": 20, "lateActions": 1 }])
     );
 
     // A period before anything happened counts nothing.
@@ -229,7 +235,9 @@ async fn r_cmp_5_monthly_report_for_a_finished_month(app: TestApp) {
         report["topCauses"],
         json!([{ "key": "Late dispatch", "count": 2 }])
     );
-    assert_eq!(report["breaches"], 2);
+    // Each missed clock once: the late GENERAL complaint's first response, update and
+    // resolution; the SERIOUS and MAJOR ones' first response and update (R-SLA-3, R-SLA-6).
+    assert_eq!(report["breaches"], 7);
     let october = app
         .gql(&w.supervisor.auth, query, json!({ "month": "2026-10" }))
         .await;

@@ -159,17 +159,26 @@ async fn r_sla_1_in_warranty_technician_on_site_within_12h(app: TestApp) {
         &app,
         &w.agent.auth,
         &order["id"],
-        "events { action public note }",
+        "slaClocks { metric state metAt } events(sla: true) { action public note }",
     )
     .await;
-    let breach = staff_view["events"]
+    let arrival = staff_view["slaClocks"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["action"] == "ARRIVAL_BREACHED");
+        .find(|c| c["metric"] == "ARRIVAL")
+        .expect("arrival clock");
+    assert_eq!(arrival["state"], "BREACHED");
+    let breach =
+        staff_view["events"].as_array().unwrap().iter().find(|e| {
+            e["action"] == "SLA_MET" && e["note"].as_str().unwrap().starts_with("ARRIVAL")
+        });
     let breach = breach.expect("breach recorded on the timeline");
     assert_eq!(breach["public"], false);
-    assert!(breach["note"].as_str().unwrap().contains("1 minutes after"));
+    assert!(
+        breach["note"].as_str().unwrap().contains("met 1 min late"),
+        "{breach}"
+    );
 }
 
 async fn r_sla_2_out_of_warranty_technician_on_site_within_48h(app: TestApp) {

@@ -82,45 +82,49 @@ async fn level(app: &TestApp, auth: &Auth, complaint: &Value) -> i64 {
 }
 
 /// Item 16: the sweeper claimed the same failing complaint first on every tick and gave up, so
-/// no other complaint was ever escalated again.
+/// no other complaint was ever escalated again. A bad row now: clocks whose ticket row is gone
+/// (their ticket id points nowhere), due first.
 async fn sweeper_skips_a_failing_complaint_and_retries_it_later(app: TestApp) {
     let w = app.repair_world().await;
     let serious = file(&app, &w.agent.auth, w.customer.id, "PROPERTY_DAMAGE").await;
     assert_eq!(serious["severity"], "SERIOUS");
     let general = file(&app, &w.agent.auth, w.customer.id, "SERVICE_ATTITUDE").await;
-    // The SERIOUS complaint's deadlines fall due first, so it is claimed first.
-    let sql = "UPDATE complaints SET next_deadline = created_at WHERE severity = 'SERIOUS'";
-    app.db.execute_unprepared(sql).await.unwrap();
-    // A bad row: its policies are gone, so escalating it fails.
-    let hidden = "UPDATE sla_policies SET scope = 'HIDDEN' WHERE ticket_kind = 'COMPLAINT' AND scope = 'SERIOUS'";
-    app.db.execute_unprepared(hidden).await.unwrap();
+    let serious_id: i64 = serious["id"].as_str().unwrap().parse().unwrap();
+    let hide = format!(
+        "UPDATE sla_clocks SET ticket_id = -ticket_id, next_check_at = started_at \
+         WHERE ticket_kind = 'COMPLAINT' AND ticket_id = {serious_id}"
+    );
+    app.db.execute_unprepared(&hide).await.unwrap();
     app.clock.advance(Duration::hours(25));
     let now = app.clock_now();
+    let settings = app.state_settings();
 
     let mut backoff = Backoff::default();
-    let report = sweep(&app.db, now, &mut backoff)
+    let report = sweep(&app.db, &settings, now, &mut backoff)
         .await
         .expect("the sweep goes on");
-    assert_eq!(
-        report,
-        SweepReport {
-            escalated: 1,
-            failed: 1
-        }
-    );
+    assert_eq!((report.tickets, report.escalated, report.failed), (1, 1, 1));
     assert_eq!(level(&app, &w.supervisor.auth, &general).await, 2);
     assert_eq!(level(&app, &w.supervisor.auth, &serious).await, 2);
 
     // Resting: the next tick does not try it again at once.
-    let again = sweep(&app.db, now + Duration::seconds(10), &mut backoff)
-        .await
-        .unwrap();
+    let again = sweep(
+        &app.db,
+        &settings,
+        now + Duration::seconds(10),
+        &mut backoff,
+    )
+    .await
+    .unwrap();
     assert_eq!(again, SweepReport::default());
 
     // Mended and past its backoff, it is escalated.
-    let mended = "UPDATE sla_policies SET scope = 'SERIOUS' WHERE scope = 'HIDDEN'";
-    app.db.execute_unprepared(mended).await.unwrap();
-    let later = sweep(&app.db, now + Duration::minutes(1), &mut backoff)
+    let mended = format!(
+        "UPDATE sla_clocks SET ticket_id = -ticket_id \
+         WHERE ticket_kind = 'COMPLAINT' AND ticket_id = -{serious_id}"
+    );
+    app.db.execute_unprepared(&mended).await.unwrap();
+    let later = sweep(&app.db, &settings, now + Duration::minutes(1), &mut backoff)
         .await
         .unwrap();
     assert_eq!(later.failed, 0);

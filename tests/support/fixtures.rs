@@ -93,6 +93,41 @@ impl TestApp {
         (stored.id, Auth::ApiKey(key.plaintext))
     }
 
+    /// Sets a policy's limit as an admin would (`updateSlaPolicy`), so a test can let one
+    /// clock run out alone.
+    pub async fn set_policy(
+        &self,
+        admin: &Auth,
+        kind: &str,
+        metric: &str,
+        scope: &str,
+        minutes: i32,
+    ) {
+        let mutation = format!(
+            "mutation {{ updateSlaPolicy(ticketKind: {kind}, metric: {metric}, scope: \"{scope}\", \
+             durationMinutes: {minutes}) {{ durationMinutes }} }}"
+        );
+        let done = self.gql(admin, &mutation, serde_json::json!({})).await;
+        assert_eq!(
+            done.data()["updateSlaPolicy"]["durationMinutes"],
+            minutes,
+            "{kind}/{metric}/{scope}"
+        );
+    }
+
+    /// Only `metric` of the complaints of `severity` runs out at 24 h; the others get a week.
+    pub async fn only_complaint_clock(&self, admin: &Auth, severity: &str, metric: &str) {
+        for other in ["FIRST_RESPONSE", "PROGRESS_UPDATE", "RESOLUTION"] {
+            let minutes = if other == metric {
+                24 * 60
+            } else {
+                7 * 24 * 60
+            };
+            self.set_policy(admin, "COMPLAINT", other, severity, minutes)
+                .await;
+        }
+    }
+
     pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
         use servicedesk::domain::clock::Clock;
         self.clock.now()

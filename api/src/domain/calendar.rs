@@ -130,6 +130,18 @@ impl BusinessCalendar {
             .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
+    /// Working time between two instants (zero when `to` is not after `from`): how much of a
+    /// business-time clock a pause did not use.
+    pub fn working_time_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+        if to <= from {
+            return Duration::zero();
+        }
+        self.intervals_from(from)
+            .take_while(|&(start, _)| start < to)
+            .map(|(start, end)| end.min(to) - start)
+            .sum()
+    }
+
     /// "Within N working days" (R-SLA-5): the same local time on the N-th next working day, so
     /// Friday 17:00 + 1 is Monday 17:00, not Monday 09:00 plus the hour left on Friday. A
     /// start outside working hours counts from the next opening (Saturday 11:00 + 1 is
@@ -310,6 +322,24 @@ mod tests {
         assert_eq!(
             cal.add_business_days(local(2026, 1, 15, 17, 0), 1),
             local(2026, 1, 16, 13, 0)
+        );
+    }
+
+    #[test]
+    fn working_time_between_skips_nights_weekends_and_holidays() {
+        let cal = standard_with_holidays(&[date(2026, 1, 12)]);
+        // Friday 17:00 to Tuesday 10:00: 1 h on Friday, the Monday holiday, 1 h on Tuesday.
+        assert_eq!(
+            cal.working_time_between(local(2026, 1, 9, 17, 0), local(2026, 1, 13, 10, 0)),
+            Duration::hours(2)
+        );
+        assert_eq!(
+            cal.working_time_between(local(2026, 1, 13, 10, 0), local(2026, 1, 13, 10, 0)),
+            Duration::zero()
+        );
+        assert_eq!(
+            cal.working_time_between(local(2026, 1, 13, 12, 0), local(2026, 1, 13, 11, 0)),
+            Duration::zero()
         );
     }
 

@@ -1,6 +1,6 @@
 //! Complaint rules: who may act (R-PRV-1/7), the state machine, classification (R-CLS-1..3),
-//! starting level (R-ESC-1), the open clocks (R-SLA-3..6), compensation limit (R-ESC-5) and
-//! closure approvals (R-ESC-4).
+//! starting level (R-ESC-1), external cases (R-CMP-8), compensation limit (R-ESC-5) and
+//! closure approvals (R-ESC-4). Its clocks are `domain::sla`'s.
 
 use chrono::{DateTime, Utc};
 use entity::complaints::{self, ComplaintCategory, ComplaintStatus, Severity};
@@ -10,8 +10,7 @@ use rust_decimal::Decimal;
 use super::identity::Principal;
 use crate::error::{ApiError, ApiResult};
 
-/// Escalation levels: L1 agent, L2 supervisor/manager, L3 top level.
-pub const TOP_LEVEL: i16 = 3;
+pub use super::sla::TOP_LEVEL;
 
 /// Who may read a complaint's internals (R-PRV-1/8): its holder, the investigation (cause,
 /// responsible party, justified), escalations, internal timeline entries and the penalties
@@ -40,6 +39,9 @@ pub enum ComplaintAction {
     Close,
     Escalate,
     Reassign,
+    /// R-CMP-8: a SERIOUS or MAJOR complaint becomes a police or insurer case.
+    OpenExternalCase,
+    CloseExternalCase,
 }
 
 impl ComplaintAction {
@@ -56,6 +58,8 @@ impl ComplaintAction {
             Self::Close => "close the complaint",
             Self::Escalate => "escalate the complaint",
             Self::Reassign => "reassign the complaint",
+            Self::OpenExternalCase => "open an external case",
+            Self::CloseExternalCase => "close the external case",
         }
     }
 
@@ -72,6 +76,8 @@ impl ComplaintAction {
             Self::Close => "CLOSED",
             Self::Escalate => "ESCALATED",
             Self::Reassign => "REASSIGNED",
+            Self::OpenExternalCase => "EXTERNAL_CASE_OPENED",
+            Self::CloseExternalCase => "EXTERNAL_CASE_CLOSED",
         }
     }
 
@@ -148,6 +154,9 @@ pub fn next_status(
         (A::Acknowledge, Received) => Some(Acknowledged),
         (A::PostUpdate | A::Reclassify | A::Escalate | A::Reassign, status) if open => Some(status),
         (A::Investigate, Acknowledged | Investigating | Reopened) => Some(Investigating),
+        (A::Investigate, ExternalCase) => Some(ExternalCase),
+        (A::OpenExternalCase, Acknowledged | Investigating | Reopened) => Some(ExternalCase),
+        (A::CloseExternalCase, ExternalCase) => Some(Investigating),
         (A::ApproveCompensation, Investigating) => Some(Investigating),
         (A::Resolve, Investigating) => Some(Resolved),
         (A::Reopen, Resolved) => Some(Reopened),
@@ -226,51 +235,17 @@ pub fn level_words(level: i16) -> &'static str {
     }
 }
 
-/// A clock that is still running on a complaint.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Clock {
-    FirstResponse,
-    ProgressUpdate,
-    Solution,
-    Resolution,
-}
-
-impl Clock {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::FirstResponse => "FIRST_RESPONSE",
-            Self::ProgressUpdate => "PROGRESS_UPDATE",
-            Self::Solution => "SOLUTION",
-            Self::Resolution => "RESOLUTION",
-        }
+/// R-CMP-8: only a complaint that caused loss or injury (SERIOUS or worse) becomes a
+/// long-running external case.
+pub fn check_external_case(severity: Severity) -> ApiResult<()> {
+    if severity >= Severity::Serious {
+        Ok(())
+    } else {
+        Err(ApiError::bad_input(
+            "id",
+            "only a SERIOUS or MAJOR complaint becomes an external case",
+        ))
     }
-}
-
-/// The deadlines still open: first response until acknowledged (R-SLA-6), progress update
-/// while unresolved (R-SLA-3), solution until investigated (R-SLA-5), resolution until resolved
-/// (R-SLA-4).
-pub fn open_clocks(c: &complaints::Model) -> Vec<(Clock, DateTime<Utc>)> {
-    let unresolved = !matches!(
-        c.status,
-        ComplaintStatus::Resolved | ComplaintStatus::Closed
-    );
-    let mut clocks = Vec::new();
-    if c.acknowledged_at.is_none() {
-        clocks.push((Clock::FirstResponse, c.first_response_due));
-    }
-    if unresolved {
-        clocks.push((Clock::ProgressUpdate, c.next_update_due));
-        if let (None, Some(due)) = (c.investigated_at, c.solution_due) {
-            clocks.push((Clock::Solution, due));
-        }
-        clocks.push((Clock::Resolution, c.resolution_due));
-    }
-    clocks
-}
-
-/// The earliest open deadline, kept in `next_deadline` so the sweeper reads only overdue rows.
-pub fn next_deadline(c: &complaints::Model) -> Option<DateTime<Utc>> {
-    open_clocks(c).into_iter().map(|(_, due)| due).min()
 }
 
 /// R-ESC-5: agents approve compensation up to their limit; above it only a supervisor may.
@@ -392,6 +367,7 @@ mod tests {
                 role,
                 service_centre_id: Some(1),
                 organization_id: None,
+                sla_tier: None,
             })
         };
         assert!(!sees_internals(&user(Role::Customer)));
@@ -450,6 +426,26 @@ mod tests {
         assert!(next_status(A::Resolve, Received).is_err());
         assert!(next_status(A::PostUpdate, Closed).is_err());
         assert!(next_status(A::Acknowledge, Acknowledged).is_err());
+        assert_eq!(
+            next_status(A::OpenExternalCase, Investigating).unwrap(),
+            ExternalCase
+        );
+        assert_eq!(
+            next_status(A::PostUpdate, ExternalCase).unwrap(),
+            ExternalCase
+        );
+        assert!(next_status(A::Resolve, ExternalCase).is_err());
+        assert_eq!(
+            next_status(A::CloseExternalCase, ExternalCase).unwrap(),
+            Investigating
+        );
+    }
+
+    #[test]
+    fn r_cmp_8_only_serious_complaints_become_external_cases() {
+        assert!(check_external_case(Severity::General).is_err());
+        assert!(check_external_case(Severity::Serious).is_ok());
+        assert!(check_external_case(Severity::Major).is_ok());
     }
 
     #[test]
@@ -493,11 +489,6 @@ mod tests {
             promised_resolution_at: None,
             next_contact_at: None,
             last_update_at: None,
-            first_response_due: at,
-            next_update_due: at,
-            solution_due: None,
-            resolution_due: at,
-            next_deadline: None,
             cause: None,
             responsible_party: None,
             justified: None,

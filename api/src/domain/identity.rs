@@ -29,6 +29,8 @@ pub struct UserPrincipal {
     pub role: Role,
     pub service_centre_id: Option<i64>,
     pub organization_id: Option<i64>,
+    /// A customer's service contract tier (R-SLA-14).
+    pub sla_tier: Option<String>,
 }
 
 impl From<&entity::users::Model> for UserPrincipal {
@@ -38,6 +40,7 @@ impl From<&entity::users::Model> for UserPrincipal {
             role: user.role,
             service_centre_id: user.service_centre_id,
             organization_id: user.organization_id,
+            sla_tier: user.sla_tier.clone(),
         }
     }
 }

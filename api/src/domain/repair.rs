@@ -25,6 +25,12 @@ pub enum RepairAction {
     Close,
     ScheduleAppointment,
     AddNote,
+    /// R-REP-5: a parts request puts the order in WAITING_FOR_PARTS.
+    WaitForParts,
+    PartsArrived,
+    /// The customer cannot be reached: WAITING_FOR_CUSTOMER.
+    MarkUnreachable,
+    CustomerReached,
 }
 
 impl RepairAction {
@@ -43,6 +49,10 @@ impl RepairAction {
             Self::Close => "close the repair",
             Self::ScheduleAppointment => "schedule an appointment",
             Self::AddNote => "add a note",
+            Self::WaitForParts => "wait for parts",
+            Self::PartsArrived => "record that the parts arrived",
+            Self::MarkUnreachable => "mark the customer unreachable",
+            Self::CustomerReached => "record that the customer was reached",
         }
     }
 
@@ -61,6 +71,10 @@ impl RepairAction {
             Self::Close => "CLOSED",
             Self::ScheduleAppointment => "APPOINTMENT_SCHEDULED",
             Self::AddNote => "NOTE",
+            Self::WaitForParts => "WAITING_FOR_PARTS",
+            Self::PartsArrived => "PARTS_ARRIVED",
+            Self::MarkUnreachable => "CUSTOMER_UNREACHABLE",
+            Self::CustomerReached => "CUSTOMER_REACHED",
         }
     }
 
@@ -79,7 +93,11 @@ impl RepairAction {
             Self::Confirm | Self::Reject => &[Customer],
             Self::Cancel => &[Customer, Agent, Supervisor, Partner],
             Self::ScheduleAppointment => &[Customer, Agent, Supervisor],
-            Self::AddNote => &[Technician, Agent, Supervisor],
+            Self::AddNote
+            | Self::WaitForParts
+            | Self::PartsArrived
+            | Self::MarkUnreachable
+            | Self::CustomerReached => &[Technician, Agent, Supervisor],
         }
     }
 }
@@ -139,10 +157,16 @@ pub fn authorize(
     principal.require(action.roles()).map(|_| ())
 }
 
-/// The state machine: the status `action` leads to from `current`.
-pub fn next_status(action: RepairAction, current: RepairStatus) -> ApiResult<RepairStatus> {
+/// The state machine: the status `action` leads to from `current`. Leaving a waiting state
+/// goes back to the status the order waited in (`resume`).
+pub fn next_status(
+    action: RepairAction,
+    current: RepairStatus,
+    resume: Option<RepairStatus>,
+) -> ApiResult<RepairStatus> {
     use RepairAction as A;
     use RepairStatus::*;
+    let back = resume.filter(|r| !matches!(r, WaitingForParts | WaitingForCustomer));
     let next = match (action, current) {
         (A::Assign, Submitted | Assigned | Accepted | Reopened) => Some(Assigned),
         (A::Accept, Assigned) => Some(Accepted),
@@ -152,8 +176,18 @@ pub fn next_status(action: RepairAction, current: RepairStatus) -> ApiResult<Rep
         (A::Complete, OnSite) => Some(Completed),
         (A::Confirm, Completed) => Some(Confirmed),
         (A::Reject, Completed) => Some(Reopened),
-        (A::Cancel, Submitted | Assigned | Accepted) => Some(Cancelled),
-        (A::Close, Confirmed) => Some(Closed),
+        (A::Cancel, Submitted | Assigned | Accepted | WaitingForParts | WaitingForCustomer) => {
+            Some(Cancelled)
+        }
+        (A::Close, Confirmed | WaitingForCustomer) => Some(Closed),
+        (A::WaitForParts, Submitted | Assigned | Accepted | EnRoute | OnSite | Reopened) => {
+            Some(WaitingForParts)
+        }
+        (A::PartsArrived, WaitingForParts) => back,
+        (A::MarkUnreachable, Submitted | Assigned | Accepted | EnRoute | Reopened) => {
+            Some(WaitingForCustomer)
+        }
+        (A::CustomerReached, WaitingForCustomer) => back,
         (A::ScheduleAppointment, Submitted | Assigned | Accepted | Reopened) => Some(current),
         (A::AddNote, status) if status != Closed => Some(status),
         _ => None,
@@ -317,42 +351,19 @@ pub fn needs_reason(
     }
 }
 
-/// Policy scope of the arrival limit: 12 h in warranty (R-SLA-1), 48 h out (R-SLA-2) by
-/// default.
-pub fn arrival_scope(in_warranty: bool) -> &'static str {
-    if in_warranty {
-        "IN_WARRANTY"
-    } else {
-        "OUT_OF_WARRANTY"
-    }
-}
-
-/// The arrival deadline in force and whether the customer moved it.
-#[derive(Debug, PartialEq, Eq)]
-pub struct ArrivalDeadline {
-    pub at: DateTime<Utc>,
-    pub customer_requested: bool,
-}
-
-/// An appointment window the customer chose that starts after the policy's deadline moves the
-/// deadline to the window's end (RULES.md, time rules); otherwise the policy's deadline holds,
-/// also when staff schedule a later visit on their own.
-pub fn effective_arrival(
-    policy_deadline: DateTime<Utc>,
-    window: (DateTime<Utc>, DateTime<Utc>),
-    customer_requested: bool,
-) -> ArrivalDeadline {
-    let (start, end) = window;
-    if customer_requested && start > policy_deadline {
-        ArrivalDeadline {
-            at: end,
-            customer_requested: true,
-        }
-    } else {
-        ArrivalDeadline {
-            at: policy_deadline,
-            customer_requested: false,
-        }
+/// The policy scope a new order's clocks run by: the stricter R-SLA-14 tier for an URGENT
+/// order or a customer with a PREMIUM contract, else the warranty the customer states: 12 h
+/// to arrive in warranty (R-SLA-1), 48 h out (R-SLA-2) by default.
+pub fn sla_scope(
+    priority: entity::repair_orders::Priority,
+    contract_tier: Option<&str>,
+    in_warranty: bool,
+) -> &'static str {
+    match (priority, contract_tier) {
+        (entity::repair_orders::Priority::Urgent, _) => "URGENT",
+        (_, Some("PREMIUM")) => "PREMIUM",
+        _ if in_warranty => "IN_WARRANTY",
+        _ => "OUT_OF_WARRANTY",
     }
 }
 
@@ -377,25 +388,6 @@ pub fn check_window(start: DateTime<Utc>, end: DateTime<Utc>, now: DateTime<Utc>
         ));
     }
     Ok(())
-}
-
-/// SLA position of an order as clients see it.
-#[derive(Debug, PartialEq, Eq)]
-pub struct ArrivalSla {
-    pub deadline: DateTime<Utc>,
-    /// Seconds left until the deadline (negative when overdue); `None` once the technician
-    /// arrived or the order was cancelled.
-    pub remaining_seconds: Option<i64>,
-    pub breached: bool,
-}
-
-pub fn arrival_sla(order: &repair_orders::Model, now: DateTime<Utc>) -> ArrivalSla {
-    let open = order.arrived_at.is_none() && order.status != RepairStatus::Cancelled;
-    ArrivalSla {
-        deadline: order.arrive_by,
-        remaining_seconds: open.then(|| (order.arrive_by - now).num_seconds()),
-        breached: order.arrival_breached || (open && now > order.arrive_by),
-    }
 }
 
 /// Amount of one part or labour line, rounded to cents.
@@ -467,6 +459,7 @@ mod tests {
             role,
             service_centre_id: centre,
             organization_id: None,
+            sla_tier: None,
         })
     }
 
@@ -498,17 +491,17 @@ mod tests {
             (A::Confirm, Confirmed),
             (A::Close, Closed),
         ] {
-            status = next_status(action, status).unwrap();
+            status = next_status(action, status, None).unwrap();
             assert_eq!(status, expected);
         }
     }
 
     #[test]
     fn rejection_reopens_and_reassignment_continues() {
-        let reopened = next_status(RepairAction::Reject, RepairStatus::Completed).unwrap();
+        let reopened = next_status(RepairAction::Reject, RepairStatus::Completed, None).unwrap();
         assert_eq!(reopened, RepairStatus::Reopened);
         assert_eq!(
-            next_status(RepairAction::Assign, reopened).unwrap(),
+            next_status(RepairAction::Assign, reopened, None).unwrap(),
             RepairStatus::Assigned
         );
     }
@@ -518,14 +511,14 @@ mod tests {
         use RepairStatus::*;
         for status in [Submitted, Assigned, Accepted] {
             assert_eq!(
-                next_status(RepairAction::Cancel, status).unwrap(),
+                next_status(RepairAction::Cancel, status, None).unwrap(),
                 Cancelled
             );
         }
         for status in [
             EnRoute, OnSite, Completed, Confirmed, Closed, Cancelled, Reopened,
         ] {
-            let err = next_status(RepairAction::Cancel, status).unwrap_err();
+            let err = next_status(RepairAction::Cancel, status, None).unwrap_err();
             assert!(
                 matches!(err, ApiError::InvalidTransition { .. }),
                 "{status:?}"
@@ -534,8 +527,32 @@ mod tests {
     }
 
     #[test]
+    fn r_rep_5_waiting_states_go_back_where_they_began() {
+        use RepairAction as A;
+        use RepairStatus::*;
+        for from in [Submitted, Assigned, Accepted, EnRoute, OnSite, Reopened] {
+            let waiting = next_status(A::WaitForParts, from, None).unwrap();
+            assert_eq!(waiting, WaitingForParts);
+            assert_eq!(
+                next_status(A::PartsArrived, waiting, Some(from)).unwrap(),
+                from
+            );
+        }
+        assert!(next_status(A::PartsArrived, WaitingForParts, None).is_err());
+        assert!(next_status(A::PartsArrived, OnSite, Some(OnSite)).is_err());
+        let unreachable = next_status(A::MarkUnreachable, Assigned, None).unwrap();
+        assert_eq!(unreachable, WaitingForCustomer);
+        assert_eq!(
+            next_status(A::CustomerReached, unreachable, Some(Assigned)).unwrap(),
+            Assigned
+        );
+        assert_eq!(next_status(A::Close, unreachable, None).unwrap(), Closed);
+        assert!(next_status(A::MarkUnreachable, OnSite, None).is_err());
+    }
+
+    #[test]
     fn wrong_transition_names_the_current_status() {
-        let err = next_status(RepairAction::Close, RepairStatus::OnSite).unwrap_err();
+        let err = next_status(RepairAction::Close, RepairStatus::OnSite, None).unwrap_err();
         match err {
             ApiError::InvalidTransition { current, .. } => assert_eq!(current, "ON_SITE"),
             other => panic!("{other:?}"),
@@ -635,8 +652,9 @@ mod tests {
         let ends = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
         assert!(in_warranty(ends, ends));
         assert!(!in_warranty(ends, ends.succ_opt().unwrap()));
-        assert_eq!(arrival_scope(true), "IN_WARRANTY");
-        assert_eq!(arrival_scope(false), "OUT_OF_WARRANTY");
+        use entity::repair_orders::Priority::Normal;
+        assert_eq!(sla_scope(Normal, None, true), "IN_WARRANTY");
+        assert_eq!(sla_scope(Normal, None, false), "OUT_OF_WARRANTY");
     }
 
     #[test]
@@ -666,31 +684,18 @@ mod tests {
     }
 
     #[test]
-    fn customer_window_after_deadline_moves_it_to_the_window_end() {
-        let policy = at(21);
-        let late = (at(22), at(23));
+    fn r_sla_14_urgent_orders_and_premium_contracts_get_the_strict_tier() {
+        use entity::repair_orders::Priority;
+        assert_eq!(sla_scope(Priority::Urgent, None, false), "URGENT");
+        assert_eq!(sla_scope(Priority::Urgent, Some("PREMIUM"), true), "URGENT");
         assert_eq!(
-            effective_arrival(policy, late, true),
-            ArrivalDeadline {
-                at: at(23),
-                customer_requested: true
-            }
+            sla_scope(Priority::Normal, Some("PREMIUM"), false),
+            "PREMIUM"
         );
-        // Staff picking a late window on their own does not move the deadline.
+        assert_eq!(sla_scope(Priority::High, None, true), "IN_WARRANTY");
         assert_eq!(
-            effective_arrival(policy, late, false),
-            ArrivalDeadline {
-                at: policy,
-                customer_requested: false
-            }
-        );
-        // A window within the limit keeps the policy's deadline.
-        assert_eq!(
-            effective_arrival(policy, (at(12), at(14)), true),
-            ArrivalDeadline {
-                at: policy,
-                customer_requested: false
-            }
+            sla_scope(Priority::Low, Some("STANDARD"), false),
+            "OUT_OF_WARRANTY"
         );
     }
 

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::complaints::{self, ComplaintCategory, ComplaintChannel, ComplaintStatus, Severity};
+use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use rust_decimal::Decimal;
 
@@ -11,8 +12,9 @@ use super::loaders::{ComplaintEventsKey, EscalationsKey, UserKey, loaders};
 use super::pagination::{KeysetConnection, PageRequest};
 use super::repair::TimelineEvent;
 use super::scalars::{id, key};
+use super::sla;
 use super::{ClientIp, RoleGuard, env};
-use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals};
+use crate::domain::complaint::{INTERNAL_READERS, TOP_LEVEL, level_words, sees_internals};
 use crate::domain::identity::Principal;
 use crate::domain::masking::mask_phone;
 use crate::domain::money::money;
@@ -24,20 +26,22 @@ use crate::store::complaints::{ListFilter, Scope};
 /// `fileComplaint`, this type without its internal fields.
 pub struct Complaint(pub complaints::Model);
 
+/// The due times of the latest cycle of each clock (a summary of `slaClocks`).
 #[derive(SimpleObject)]
 pub struct ComplaintDeadlines {
-    first_response_due: DateTime<Utc>,
-    next_update_due: DateTime<Utc>,
+    first_response_due: Option<DateTime<Utc>>,
+    next_update_due: Option<DateTime<Utc>>,
     solution_due: Option<DateTime<Utc>>,
-    resolution_due: DateTime<Utc>,
-    /// The earliest deadline still open.
+    resolution_due: Option<DateTime<Utc>>,
+    /// The earliest due time of a clock still running.
     next_deadline: Option<DateTime<Utc>>,
 }
 
 #[derive(SimpleObject)]
 pub struct Escalation {
     id: ID,
-    complaint_id: ID,
+    ticket_kind: TicketKind,
+    ticket_id: ID,
     from_level: i32,
     to_level: i32,
     reason: String,
@@ -51,7 +55,8 @@ impl From<entity::escalations::Model> for Escalation {
     fn from(e: entity::escalations::Model) -> Self {
         Self {
             id: id(e.id),
-            complaint_id: id(e.complaint_id),
+            ticket_kind: e.ticket_kind,
+            ticket_id: id(e.ticket_id),
             from_level: i32::from(e.from_level),
             to_level: i32::from(e.to_level),
             reason: e.reason,
@@ -123,14 +128,36 @@ impl Complaint {
     async fn next_contact_at(&self) -> Option<DateTime<Utc>> {
         self.0.next_contact_at
     }
-    async fn deadlines(&self) -> ComplaintDeadlines {
-        ComplaintDeadlines {
-            first_response_due: self.0.first_response_due,
-            next_update_due: self.0.next_update_due,
-            solution_due: self.0.solution_due,
-            resolution_due: self.0.resolution_due,
-            next_deadline: self.0.next_deadline,
-        }
+    /// Deprecated summary of `slaClocks`.
+    #[graphql(deprecation = "read slaClocks: every clock, cycle, pause and breach")]
+    async fn deadlines(&self, ctx: &Context<'_>) -> Result<ComplaintDeadlines> {
+        use entity::sla_policies::SlaMetric::*;
+        let due = |metric| sla::latest(ctx, TicketKind::Complaint, self.0.id, metric);
+        let (first, update, solution, resolution) = tokio::try_join!(
+            due(FirstResponse),
+            due(ProgressUpdate),
+            due(Solution),
+            due(Resolution)
+        )?;
+        let next_deadline = [&first, &update, &solution, &resolution]
+            .into_iter()
+            .flatten()
+            .filter(|c| c.met_at.is_none() && c.stopped_at.is_none() && c.paused_since.is_none())
+            .map(|c| c.due_at)
+            .min();
+        let at = |c: Option<entity::sla_clocks::Model>| c.map(|c| c.due_at);
+        Ok(ComplaintDeadlines {
+            first_response_due: at(first),
+            next_update_due: at(update),
+            solution_due: at(solution),
+            resolution_due: at(resolution),
+            next_deadline,
+        })
+    }
+    /// Every time limit of the complaint, each cycle of the repeating update clock included
+    /// (R-SLA-3..6, R-SLA-12).
+    async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<sla::SlaClock>> {
+        sla::clocks_of(ctx, TicketKind::Complaint, self.0.id).await
     }
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn cause(&self) -> Option<&str> {
@@ -174,13 +201,18 @@ impl Complaint {
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn escalations(&self, ctx: &Context<'_>) -> Result<Vec<Escalation>> {
         let rows = loaders(ctx)?
-            .load_one(EscalationsKey(self.0.id))
+            .load_one(EscalationsKey(TicketKind::Complaint, self.0.id))
             .await?
             .unwrap_or_default();
         Ok(rows.iter().cloned().map(Escalation::from).collect())
     }
-    /// The full timeline for staff; public entries only for partners.
-    async fn events(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
+    /// The full timeline for staff; public entries only for partners. The clocks' own entries
+    /// (`SLA_STARTED`, `SLA_WARNING`, …, staff only) only with `sla: true`.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] sla: bool,
+    ) -> Result<Vec<TimelineEvent>> {
         let internal = sees_internals(super::principal(ctx));
         let rows = loaders(ctx)?
             .load_one(ComplaintEventsKey(self.0.id))
@@ -189,6 +221,7 @@ impl Complaint {
         Ok(rows
             .iter()
             .filter(|e| internal || e.public)
+            .filter(|e| sla || !crate::domain::sla::transitions::is_clock_event(&e.action))
             .cloned()
             .map(TimelineEvent::from)
             .collect())
@@ -231,6 +264,10 @@ impl ComplaintTracking {
     /// e.g. "handled by the customer-service manager".
     async fn handled_at(&self) -> &'static str {
         level_words(self.0.escalation_level)
+    }
+    /// What is promised and by when: first reply, next update, resolution.
+    async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<sla::SlaClock>> {
+        sla::clocks_of(ctx, TicketKind::Complaint, self.0.id).await
     }
     async fn handler(&self, ctx: &Context<'_>) -> Result<Option<Handler>> {
         let Some(owner) = self.0.owner_id else {
@@ -295,7 +332,7 @@ pub struct FileComplaintInput {
 pub struct ComplaintFilter {
     status: Option<Vec<ComplaintStatus>>,
     severity: Option<Vec<Severity>>,
-    /// Complaints with a deadline already passed (not yet handled by the sweeper, or at the top).
+    /// Complaints with a clock running past its due time.
     overdue: Option<bool>,
 }
 
@@ -353,17 +390,32 @@ impl ComplaintQuery {
         Ok(page.connection(rows, |row| (row.created_at, row.id), Complaint))
     }
 
-    /// Escalations of the supervisor's centre to manager level or above that nobody has taken
-    /// yet, oldest first: SERIOUS and MAJOR complaints arrive here at once (R-ESC-1).
+    /// Escalations of the supervisor's centre to one level that nobody has taken yet, oldest
+    /// first, for tickets of every kind (R-ESC-1, R-ESC-2): level 2 is the centre supervisors'
+    /// inbox (SERIOUS complaints at once, missed clocks), level 3 the top level's (MAJOR
+    /// complaints, a second missed period), readable by top-level supervisors only. Defaults
+    /// to the caller's own level.
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
-    async fn escalation_inbox(&self, ctx: &Context<'_>) -> Result<Vec<Escalation>> {
+    async fn escalation_inbox(
+        &self,
+        ctx: &Context<'_>,
+        level: Option<i32>,
+    ) -> Result<Vec<Escalation>> {
         let env = env(ctx)?;
-        let centre = env
-            .actor
-            .user()?
-            .service_centre_id
-            .ok_or(ApiError::Forbidden)?;
-        let rows = crate::store::escalations::inbox(env.db, centre).await?;
+        let user = crate::store::users::get(env.db, env.actor.user()?.id).await?;
+        let centre = user.service_centre_id.ok_or(ApiError::Forbidden)?;
+        let own = if user.top_level { TOP_LEVEL } else { 2 };
+        let level = match level {
+            None => own,
+            Some(level) => i16::try_from(level)
+                .ok()
+                .filter(|l| (2..=TOP_LEVEL).contains(l))
+                .ok_or_else(|| ApiError::bad_input("level", "2 (manager) or 3 (top level)"))?,
+        };
+        if level > own {
+            return Err(ApiError::Forbidden.into());
+        }
+        let rows = crate::store::escalations::inbox(env.db, centre, level).await?;
         Ok(rows.into_iter().map(Escalation::from).collect())
     }
 
@@ -618,16 +670,15 @@ impl ComplaintMutation {
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
     async fn acknowledge_escalation(&self, ctx: &Context<'_>, id: ID) -> Result<Escalation> {
         let env = env(ctx)?;
+        let user = crate::store::users::get(env.db, env.actor.user()?.id).await?;
+        // Only escalations of the supervisor's centre; the top level's only for the top level.
         let escalation = crate::store::escalations::find(env.db, key(&id, "escalation")?)
             .await?
+            .filter(|e| Some(e.service_centre_id) == user.service_centre_id)
             .ok_or(ApiError::NotFound("escalation"))?;
-        // Only escalations of complaints the supervisor can see.
-        service::get(&env, escalation.complaint_id)
-            .await
-            .map_err(|err| match err {
-                ApiError::NotFound(_) => ApiError::NotFound("escalation"),
-                other => other,
-            })?;
+        if escalation.to_level >= TOP_LEVEL && !user.top_level {
+            return Err(ApiError::Forbidden.into());
+        }
         let acknowledged = crate::store::escalations::acknowledge(
             env.db,
             escalation,
@@ -636,6 +687,38 @@ impl ComplaintMutation {
         )
         .await?;
         Ok(acknowledged.into())
+    }
+
+    /// R-CMP-8: a SERIOUS or MAJOR complaint handed to the police or an insurer (agents,
+    /// supervisors). The resolution and solution clocks pause; the 24 h progress updates go on.
+    async fn open_external_case(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        authority: String,
+        reference: String,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(
+            service::open_external_case(&env, id, version, authority, reference).await?,
+        ))
+    }
+
+    /// The external case is over: back to INVESTIGATING, the paused clocks run again.
+    async fn close_external_case(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        outcome: String,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, "complaint")?;
+        Ok(Complaint(
+            service::close_external_case(&env, id, version, outcome).await?,
+        ))
     }
 
     /// Supervisors hand a complaint to another agent or supervisor of the centre.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::ticket_events::{self, TicketKind};
-use entity::{assets, escalations, repair_lines, users};
+use entity::{assets, escalations, repair_lines, sla_clocks, users};
 use sea_orm::DatabaseConnection;
 
 use crate::error::ApiError;
@@ -45,9 +45,13 @@ pub struct RepairEventsKey(pub i64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ComplaintEventsKey(pub i64);
 
-/// The escalations of one complaint.
+/// The escalations of one ticket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct EscalationsKey(pub i64);
+pub struct EscalationsKey(pub TicketKind, pub i64);
+
+/// The SLA clocks of one ticket, every cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClocksKey(pub TicketKind, pub i64);
 
 /// The parts and labour lines of one repair order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -120,9 +124,46 @@ impl Loader<EscalationsKey> for DbLoader {
         &self,
         ids: &[EscalationsKey],
     ) -> Result<HashMap<EscalationsKey, Self::Value>, ApiError> {
-        let rows = store::escalations::for_complaints(&self.db, &keys(ids, |k| k.0)).await?;
-        Ok(group(ids, rows, |row| EscalationsKey(row.complaint_id)))
+        let mut found = HashMap::new();
+        for (kind, ids) in by_kind(ids, |k| (k.0, k.1)) {
+            let rows = store::escalations::for_tickets(&self.db, kind, &ids).await?;
+            let asked: Vec<_> = ids.iter().map(|&id| EscalationsKey(kind, id)).collect();
+            found.extend(group(&asked, rows, |row| {
+                EscalationsKey(row.ticket_kind, row.ticket_id)
+            }));
+        }
+        Ok(found)
     }
+}
+
+impl Loader<ClocksKey> for DbLoader {
+    type Value = Arc<Vec<sla_clocks::Model>>;
+    type Error = ApiError;
+
+    async fn load(&self, ids: &[ClocksKey]) -> Result<HashMap<ClocksKey, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for (kind, ids) in by_kind(ids, |k| (k.0, k.1)) {
+            let rows = store::sla_clocks::of_tickets(&self.db, kind, &ids).await?;
+            let asked: Vec<_> = ids.iter().map(|&id| ClocksKey(kind, id)).collect();
+            found.extend(group(&asked, rows, |row| {
+                ClocksKey(row.ticket_kind, row.ticket_id)
+            }));
+        }
+        Ok(found)
+    }
+}
+
+/// Keys of several ticket kinds, one list of ids per kind (one query each).
+fn by_kind<K: Copy>(
+    keys: &[K],
+    split: impl Fn(K) -> (TicketKind, i64),
+) -> HashMap<TicketKind, Vec<i64>> {
+    let mut kinds: HashMap<TicketKind, Vec<i64>> = HashMap::new();
+    for &key in keys {
+        let (kind, id) = split(key);
+        kinds.entry(kind).or_default().push(id);
+    }
+    kinds
 }
 
 impl Loader<RepairLinesKey> for DbLoader {

@@ -12,6 +12,7 @@ mod policy;
 mod repair;
 mod scalars;
 mod single_login;
+mod sla;
 mod survey;
 
 use std::net::IpAddr;
@@ -44,6 +45,7 @@ pub struct QueryRoot(
     policy::PolicyQuery,
     metrics::MetricsQuery,
     survey::SurveyQuery,
+    sla::SlaQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -23,10 +23,19 @@ pub struct SlaPolicy {
     /// `AFTER_CLOSURE`/`THIRTY_DAY` for return visits.
     scope: String,
     duration_minutes: i32,
-    /// Counted in whole working days of the centre's calendar (1440 minutes = 1 day).
+    /// Counted in the centre's working time: a multiple of 1440 minutes is that many working
+    /// days (same local time), anything else working hours.
     business_time: bool,
     rule_id: String,
     updated_at: DateTime<Utc>,
+    /// Percent of the limit at which a warning goes out (`SLA_WARNING`).
+    warn_percents: Vec<i32>,
+    /// Ticket statuses in which the clock stands still.
+    pause_states: Vec<String>,
+    /// A new cycle starts when it is met or missed (progress updates, R-SLA-3).
+    repeating: bool,
+    /// A miss escalates the ticket one level per missed period (R-ESC-2).
+    escalates: bool,
 }
 
 impl From<sla_policies::Model> for SlaPolicy {
@@ -39,6 +48,26 @@ impl From<sla_policies::Model> for SlaPolicy {
             business_time: p.business_time,
             rule_id: p.rule_id,
             updated_at: p.updated_at,
+            warn_percents: crate::domain::sla::Rule::new(
+                0,
+                false,
+                false,
+                false,
+                &p.warn_percents,
+                "",
+            )
+            .warn_percents
+            .into_iter()
+            .map(i32::from)
+            .collect(),
+            pause_states: p
+                .pause_states
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            repeating: p.repeating,
+            escalates: p.escalates,
         }
     }
 }
@@ -73,36 +102,41 @@ pub struct PolicyMutation;
 
 #[Object]
 impl PolicyMutation {
-    /// Changes one limit; tickets created or reclassified (return visits: scheduled) from now
-    /// on use it.
+    /// Changes a policy. Open clocks running by it take the new rule at once, counted from
+    /// their own start with the time they were paused (a pause is never lost); clocks already
+    /// missed keep their breach. New tickets (return visits: when scheduled) start by it.
+    /// Omitted arguments keep their value.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    #[allow(clippy::too_many_arguments)]
     async fn update_sla_policy(
         &self,
         ctx: &Context<'_>,
         ticket_kind: TicketKind,
         metric: SlaMetric,
         scope: String,
-        duration_minutes: i32,
+        duration_minutes: Option<i32>,
+        business_time: Option<bool>,
+        warn_percents: Option<Vec<i32>>,
+        pause_states: Option<Vec<String>>,
     ) -> Result<SlaPolicy> {
         let env = env(ctx)?;
-        if !(1..=60 * 24 * 365).contains(&duration_minutes) {
-            return Err(
-                ApiError::bad_input("durationMinutes", "between 1 minute and 1 year").into(),
-            );
-        }
-        let policy = store::sla_policies::set_duration(
-            env.db,
-            ticket_kind,
-            metric,
-            scope.trim(),
+        let list = |items: Vec<String>| items.join(",");
+        let change = store::sla_policies::PolicyChange {
             duration_minutes,
-            env.now,
-        )
-        .await?;
+            business_time,
+            warn_percents: warn_percents
+                .map(|w| list(w.into_iter().map(|p| p.to_string()).collect())),
+            pause_states: pause_states
+                .map(|p| list(p.into_iter().map(|s| s.trim().to_owned()).collect())),
+        };
+        let policy =
+            crate::services::sla::update_policy(&env, ticket_kind, metric, scope.trim(), change)
+                .await?;
         Ok(policy.into())
     }
 
-    /// Replaces a centre's weekly working hours (its local time).
+    /// Replaces a centre's weekly working hours (its local time); its open business-time
+    /// clocks are recomputed.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn set_business_hours(
         &self,
@@ -136,6 +170,7 @@ impl PolicyMutation {
             .map_err(|err| ApiError::bad_input("hours", err.to_string()))?;
         let txn = store::begin_write(env.db).await?;
         store::calendar::replace_hours(&txn, centre.id, &hours).await?;
+        crate::services::sla::calendar_changed(&txn, centre.id, env.now).await?;
         txn.commit().await.map_err(ApiError::from)?;
         Ok(true)
     }
@@ -154,8 +189,11 @@ impl PolicyMutation {
             key(&service_centre_id, "service centre")?,
         )
         .await?;
-        store::calendar::add_holiday(env.db, centre.id, date, required_text("name", &name, 200)?)
-            .await?;
+        let name = required_text("name", &name, 200)?;
+        let txn = store::begin_write(env.db).await?;
+        store::calendar::add_holiday(&txn, centre.id, date, name).await?;
+        crate::services::sla::calendar_changed(&txn, centre.id, env.now).await?;
+        txn.commit().await.map_err(ApiError::from)?;
         Ok(true)
     }
 }

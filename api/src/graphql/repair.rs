@@ -6,17 +6,20 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::repair_lines::{self, RepairLineKind};
 use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus, RequestType};
+use entity::sla_policies::SlaMetric;
+use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use entity::{assets, product_models, ticket_events};
 use rust_decimal::Decimal;
 
-use super::loaders::{AssetKey, RepairEventsKey, RepairLinesKey, UserKey, loaders};
+use super::loaders::{AssetKey, ClocksKey, RepairEventsKey, RepairLinesKey, UserKey, loaders};
 use super::pagination::{KeysetConnection, PageRequest};
 use super::scalars::{id, key};
 use super::{RoleGuard, env, principal};
 use crate::domain::masking::{mask_address, mask_name, mask_phone};
 use crate::domain::money::money;
 use crate::domain::repair::{self, OrderParties, RepairAction};
+use crate::domain::sla::transitions;
 use crate::error::ApiError;
 use crate::services::{assets as asset_service, repair_orders as service, required_text};
 use crate::store::repair_orders::ListFilter;
@@ -29,15 +32,18 @@ pub struct AppointmentWindow {
     end: DateTime<Utc>,
 }
 
-/// Arrival limit of the order (R-SLA-1/2).
+/// The arrival clock of the order's current visit (R-SLA-1/2, R-SLA-14): a summary of
+/// `slaClocks`.
 #[derive(SimpleObject)]
 pub struct SlaStatus {
-    deadline: DateTime<Utc>,
+    /// Null while the clock is paused (the order waits for parts).
+    deadline: Option<DateTime<Utc>>,
     /// Seconds to the deadline, negative when overdue; null once arrived or cancelled.
     remaining_seconds: Option<i64>,
     breached: bool,
     /// The deadline is the end of a later window the customer chose.
     customer_requested: bool,
+    paused: bool,
 }
 
 /// The customer as the viewer may see them (R-PRV-2).
@@ -236,14 +242,57 @@ impl RepairOrder {
             end: self.0.appointment_end?,
         })
     }
-    async fn sla_status(&self, ctx: &Context<'_>) -> Result<SlaStatus> {
-        let sla = repair::arrival_sla(&self.0, env(ctx)?.now);
-        Ok(SlaStatus {
-            deadline: sla.deadline,
-            remaining_seconds: sla.remaining_seconds,
-            breached: sla.breached,
-            customer_requested: self.0.arrive_by_customer_requested,
-        })
+    /// The current arrival clock; null when the order's policy has none.
+    async fn sla_status(&self, ctx: &Context<'_>) -> Result<Option<SlaStatus>> {
+        let now = env(ctx)?.now;
+        let arrival =
+            super::sla::latest(ctx, TicketKind::RepairOrder, self.0.id, SlaMetric::Arrival).await?;
+        Ok(arrival.map(|clock| {
+            let paused = clock.paused_since.is_some();
+            let open = clock.met_at.is_none() && clock.stopped_at.is_none();
+            let state = crate::domain::sla::state(
+                clock.due_at,
+                paused,
+                clock.met_at,
+                clock.stopped_at.is_some(),
+                clock.breached_at,
+                now,
+            );
+            SlaStatus {
+                deadline: (!paused).then_some(clock.due_at),
+                remaining_seconds: crate::domain::sla::remaining_seconds(
+                    clock.due_at,
+                    clock.paused_since,
+                    open,
+                    now,
+                ),
+                breached: state == crate::domain::sla::ClockState::Breached,
+                customer_requested: clock
+                    .customer_due_at
+                    .is_some_and(|asked| asked >= clock.due_at),
+                paused,
+            }
+        }))
+    }
+    /// Every time limit of the order, each visit's cycle included: contact, arrival,
+    /// resolution and the customer's confirmation period.
+    async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<super::sla::SlaClock>> {
+        super::sla::clocks_of(ctx, TicketKind::RepairOrder, self.0.id).await
+    }
+    /// 1 agent, 2 the centre's supervisors, 3 the top level: raised by missed clocks (R-ESC-2).
+    async fn escalation_level(&self) -> i32 {
+        i32::from(self.0.escalation_level)
+    }
+    /// The policy scope its clocks run by: `URGENT` or `PREMIUM` (R-SLA-14), `IN_WARRANTY` or
+    /// `OUT_OF_WARRANTY` (R-SLA-1/2).
+    async fn sla_tier(&self) -> &str {
+        &self.0.sla_scope
+    }
+    /// Why the order waits (parts asked for, why the customer is unreachable); staff only.
+    async fn waiting_reason(&self, ctx: &Context<'_>) -> Option<&str> {
+        repair::sees_internal_events(principal(ctx))
+            .then_some(self.0.waiting_reason.as_deref())
+            .flatten()
     }
     async fn arrived_at(&self) -> Option<DateTime<Utc>> {
         self.0.arrived_at
@@ -325,8 +374,14 @@ impl RepairOrder {
     }
 
     /// The timeline, oldest first; `last` keeps only the newest entries. Internal entries are
-    /// left out for customers and partners.
-    async fn events(&self, ctx: &Context<'_>, last: Option<usize>) -> Result<Vec<TimelineEvent>> {
+    /// left out for customers and partners; the clocks' own entries (`SLA_STARTED`,
+    /// `SLA_PAUSED`, `SLA_MET`, …, staff only) only with `sla: true`.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        last: Option<usize>,
+        #[graphql(default = false)] sla: bool,
+    ) -> Result<Vec<TimelineEvent>> {
         let loader = loaders(ctx)?;
         let internal = repair::sees_internal_events(principal(ctx));
         let timeline = loader
@@ -336,6 +391,7 @@ impl RepairOrder {
         let events: Vec<_> = timeline
             .iter()
             .filter(|event| internal || event.public)
+            .filter(|event| sla || !transitions::is_clock_event(&event.action))
             .collect();
         let skip = last.map_or(0, |n| events.len().saturating_sub(n));
         Ok(events
@@ -367,7 +423,7 @@ pub type RepairOrderConnection = KeysetConnection<RepairOrder>;
 pub struct RepairOrderFilter {
     status: Option<Vec<RepairStatus>>,
     technician_id: Option<ID>,
-    /// Orders whose arrival limit was missed, recorded or overdue now.
+    /// Orders whose arrival clock was missed, recorded or overdue now.
     breached: Option<bool>,
     /// Reported at or after.
     reported_from: Option<DateTime<Utc>>,
@@ -453,7 +509,18 @@ async fn prefetch(ctx: &Context<'_>, rows: &[&repair_orders::Model]) -> Result<(
         }
         Ok(())
     };
-    tokio::try_join!(users, assets, lines, events)?;
+    let clocks = async {
+        if selected("slaStatus") || selected("slaClocks") {
+            loader
+                .load_many(
+                    rows.iter()
+                        .map(|r| ClocksKey(TicketKind::RepairOrder, r.id)),
+                )
+                .await?;
+        }
+        Ok(())
+    };
+    tokio::try_join!(users, assets, lines, events, clocks)?;
     Ok(())
 }
 
@@ -556,6 +623,15 @@ pub struct ReportFaultInput {
     priority: Option<Priority>,
     /// Staff only: PHONE (default) or WALK_IN. Customers are APP, partners PARTNER.
     channel: Option<RepairChannel>,
+}
+
+/// R-REP-5: what the repair waits for.
+#[derive(InputObject)]
+pub struct PartsRequestInput {
+    part_code: String,
+    part_name: String,
+    #[graphql(default_with = "Priority::Normal")]
+    urgency: Priority,
 }
 
 #[derive(InputObject)]
@@ -792,8 +868,76 @@ impl RepairMutation {
         ))
     }
 
-    async fn close_repair(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
-        step(ctx, id, version, RepairAction::Close, None).await
+    /// Agents and supervisors close a confirmed order, or one whose customer cannot be reached
+    /// (WAITING_FOR_CUSTOMER), which needs a `reason`.
+    async fn close_repair(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: Option<String>,
+    ) -> Result<RepairOrder> {
+        step(ctx, id, version, RepairAction::Close, reason).await
+    }
+
+    /// R-REP-5: the repair needs parts (technician, agent, supervisor). The order waits in
+    /// WAITING_FOR_PARTS, its arrival and resolution clocks paused; the customer reads
+    /// "waiting for parts".
+    async fn enter_waiting_for_parts(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        parts: PartsRequestInput,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        let wait = service::Wait::Parts {
+            part_code: parts.part_code,
+            part_name: parts.part_name,
+            urgency: parts.urgency,
+        };
+        Ok(RepairOrder(
+            service::wait(&env, key(&id, "repair order")?, version, wait).await?,
+        ))
+    }
+
+    /// The parts are here: back to the status the order waited in; the paused clocks run again
+    /// with their deadlines moved on by the wait.
+    async fn parts_arrived(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        note: Option<String>,
+    ) -> Result<RepairOrder> {
+        end_wait(ctx, id, version, RepairAction::PartsArrived, note).await
+    }
+
+    /// The customer cannot be reached (with the reason, kept internal): WAITING_FOR_CUSTOMER.
+    /// The contact and resolution clocks pause; the arrival clock does not.
+    async fn mark_customer_unreachable(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        reason: String,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        let wait = service::Wait::Customer { reason };
+        Ok(RepairOrder(
+            service::wait(&env, key(&id, "repair order")?, version, wait).await?,
+        ))
+    }
+
+    /// The customer was reached: back to the status the order waited in.
+    async fn mark_customer_reached(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        note: Option<String>,
+    ) -> Result<RepairOrder> {
+        end_wait(ctx, id, version, RepairAction::CustomerReached, note).await
     }
 
     /// Books the visit window. A customer's window after the arrival limit moves the limit to
@@ -832,6 +976,19 @@ impl RepairMutation {
             service::add_note(&env, key(&id, "repair order")?, note, public).await?,
         ))
     }
+}
+
+async fn end_wait(
+    ctx: &Context<'_>,
+    id: ID,
+    version: i32,
+    action: RepairAction,
+    note: Option<String>,
+) -> Result<RepairOrder> {
+    let env = env(ctx)?;
+    Ok(RepairOrder(
+        service::end_wait(&env, key(&id, "repair order")?, version, action, note).await?,
+    ))
 }
 
 async fn step(

@@ -1,52 +1,66 @@
-//! The SLA sweeper (R-ESC-2): finds complaints past a deadline, escalates them one level per
-//! missed period up to the top, moves the missed deadlines on, and records escalation and
-//! timeline rows — one transaction per complaint. Rows are claimed with `FOR UPDATE SKIP
-//! LOCKED` on PostgreSQL, so several server instances never escalate a complaint twice; on
-//! SQLite a single instance is assumed (writers are serialized anyway).
+//! The SLA sweeper: one pass over every clock due at `now`, whatever its ticket kind, read by
+//! the clocks' next due instant (`idx_sla_clocks_next_check`), so a pass costs O(due clocks)
+//! however many tickets are open. Each ticket is swept in its own transaction by the engine
+//! (`services::sla::sweep_ticket`: warnings, breaches, penalties, one level per missed period);
+//! a clock that asks for an action of its own (a repair the customer never confirmed) gets it
+//! here. A sweeper takes the ticket's row with `FOR UPDATE SKIP LOCKED` on PostgreSQL before
+//! its clocks, so several server instances never handle the same ticket at once (and a ticket
+//! someone is changing waits for the next tick); on SQLite writers are serialized anyway.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use entity::complaints;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, Set};
+use entity::sla_policies::SlaMetric;
+use entity::ticket_events::TicketKind;
+use sea_orm::DatabaseConnection;
 
 use crate::domain::clock::Clock;
-use crate::domain::complaint::{self, Clock as SlaClock, TOP_LEVEL, level_words};
-use crate::domain::identity::Principal;
-use crate::domain::sla::missed_periods;
 use crate::error::{ApiError, ApiResult};
-use crate::services::complaints::{Deadlines, deadlines};
-use crate::store::{self, events::NewEvent};
+use crate::services::{RuleSettings, repair_orders, sla};
+use crate::store;
 
-/// Escalates every complaint overdue at `now`; returns how many were escalated. A complaint
-/// that fails is logged and left for a later sweep (see [`sweep`]).
+/// Sweeps every clock due at `now` with the default rule settings; returns how many tickets
+/// missed a deadline (a clock breached, or a further period passed). A ticket that fails is
+/// logged and left for a later sweep (see [`sweep`]).
 pub async fn sweep_once(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<usize> {
-    Ok(sweep(db, now, &mut Backoff::default()).await?.escalated)
+    let settings = RuleSettings::default();
+    Ok(sweep(db, &settings, now, &mut Backoff::default())
+        .await?
+        .missed)
 }
 
 /// What one pass did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SweepReport {
+    /// Tickets swept.
+    pub tickets: usize,
+    /// Tickets that missed a deadline in this pass.
+    pub missed: usize,
+    /// Levels climbed (R-ESC-2).
     pub escalated: usize,
-    /// Complaints whose escalation failed in this pass; retried after their backoff.
+    pub breaches: usize,
+    pub warnings: usize,
+    /// Tickets whose sweep failed in this pass; retried after their backoff.
     pub failed: usize,
 }
 
-/// Complaints whose escalation failed, and when each may be tried again. One bad row must not
-/// stop the sweep: it would be claimed first on every tick and starve every other complaint.
+/// Tickets whose sweep failed, and when each may be tried again. One bad row must not stop the
+/// sweep: it would be claimed first on every tick and starve every other ticket.
 #[derive(Debug, Default)]
 pub struct Backoff {
-    failing: HashMap<i64, (u32, DateTime<Utc>)>,
+    failing: HashMap<Ticket, (u32, DateTime<Utc>)>,
 }
 
-/// First wait after a failure; it doubles with each further failure of the same complaint.
+type Ticket = (TicketKind, i64);
+
+/// First wait after a failure; it doubles with each further failure of the same ticket.
 const FIRST_RETRY: Duration = Duration::seconds(30);
 const LONGEST_RETRY: Duration = Duration::hours(1);
 
 impl Backoff {
-    fn resting(&self, now: DateTime<Utc>) -> Vec<i64> {
+    fn resting(&self, now: DateTime<Utc>) -> Vec<Ticket> {
         self.failing
             .iter()
             .filter(|(_, (_, retry_at))| *retry_at > now)
@@ -54,53 +68,76 @@ impl Backoff {
             .collect()
     }
 
-    fn failed(&mut self, id: i64, now: DateTime<Utc>) -> Duration {
+    fn failed(&mut self, id: Ticket, now: DateTime<Utc>) -> Duration {
         let attempts = self.failing.get(&id).map_or(0, |(attempts, _)| *attempts);
         let wait = (FIRST_RETRY * 2_i32.saturating_pow(attempts.min(16))).min(LONGEST_RETRY);
         self.failing.insert(id, (attempts + 1, now + wait));
         wait
     }
 
-    fn succeeded(&mut self, id: i64) {
+    fn succeeded(&mut self, id: Ticket) {
         self.failing.remove(&id);
     }
 }
 
-/// One pass over the overdue complaints, skipping those still resting after a failure. Only a
-/// database outage ends the pass early (every other complaint would fail the same way).
+/// One pass over the due clocks, skipping those still resting after a failure. Only a
+/// database outage ends the pass early (every other ticket would fail the same way).
 pub async fn sweep(
     db: &DatabaseConnection,
+    settings: &RuleSettings,
     now: DateTime<Utc>,
     backoff: &mut Backoff,
 ) -> ApiResult<SweepReport> {
     let mut report = SweepReport::default();
+    // A clock the engine left due would be claimed again at once: a bug, handled as a failure
+    // so that the pass ends.
+    let mut seen = HashSet::new();
+    // Tickets another sweeper (or a change in progress) holds: theirs, or the next tick's.
+    let mut busy = Vec::new();
     loop {
         let txn = store::begin_write(db).await?;
-        let resting = backoff.resting(now);
-        let Some(overdue) = store::complaints::claim_overdue(&txn, now, 1, &resting)
-            .await?
-            .pop()
-        else {
+        let mut skip = backoff.resting(now);
+        skip.extend(busy.iter().copied());
+        let Some(claimed) = store::sla_clocks::next_due(&txn, now, &skip).await? else {
             txn.commit().await?;
             return Ok(report);
         };
-        let outcome = match escalate_overdue(&txn, &overdue, now).await {
-            Ok(()) => txn.commit().await.map_err(ApiError::from),
-            Err(err) => Err(err),
+        let ticket = (claimed.ticket_kind, claimed.ticket_id);
+        if !store::tickets::try_lock(&txn, ticket.0, ticket.1).await? {
+            busy.push(ticket);
+            txn.rollback().await?;
+            continue;
+        }
+        let outcome = if seen.insert(claimed.id) {
+            match sweep_claimed(&txn, settings, &claimed, now).await {
+                Ok(swept) => txn.commit().await.map(|()| swept).map_err(ApiError::from),
+                Err(err) => Err(err),
+            }
+        } else {
+            Err(ApiError::Internal(format!(
+                "clock {} still due after its sweep",
+                claimed.id
+            )))
         };
         match outcome {
-            Ok(()) => {
-                backoff.succeeded(overdue.id);
-                report.escalated += 1;
+            Ok(swept) => {
+                backoff.succeeded(ticket);
+                report.tickets += 1;
+                report.missed += usize::from(swept.missed);
+                report.escalated += swept.escalations;
+                report.breaches += swept.breaches;
+                report.warnings += swept.warnings;
             }
             Err(err @ ApiError::Unavailable(_)) => return Err(err),
             Err(err) => {
-                let retry_in = backoff.failed(overdue.id, now);
+                let retry_in = backoff.failed(ticket, now);
                 tracing::error!(
-                    complaint_id = overdue.id,
+                    clock_id = claimed.id,
+                    ticket_kind = ?claimed.ticket_kind,
+                    ticket_id = claimed.ticket_id,
                     error = ?err,
                     retry_in_seconds = retry_in.num_seconds(),
-                    "SLA escalation failed; skipped until the retry"
+                    "SLA sweep of a ticket failed; skipped until the retry"
                 );
                 report.failed += 1;
             }
@@ -108,9 +145,27 @@ pub async fn sweep(
     }
 }
 
+/// The engine's sweep of the claimed clock's ticket, then the actions its missed clocks ask
+/// for, in the same transaction.
+async fn sweep_claimed(
+    txn: &sea_orm::DatabaseTransaction,
+    settings: &RuleSettings,
+    claimed: &entity::sla_clocks::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<sla::Swept> {
+    let swept = sla::sweep_ticket(txn, claimed, now).await?;
+    for metric in &swept.follow_ups {
+        if (swept.kind, *metric) == (Some(TicketKind::RepairOrder), SlaMetric::Confirmation) {
+            repair_orders::confirm_for_silent_customer(txn, settings, swept.ticket_id, now).await?;
+        }
+    }
+    Ok(swept)
+}
+
 /// Runs [`sweep`] every `interval` until the process ends; errors are logged, not fatal.
 pub fn spawn(
     db: DatabaseConnection,
+    settings: RuleSettings,
     clock: Arc<dyn Clock>,
     interval: StdDuration,
 ) -> tokio::task::JoinHandle<()> {
@@ -120,13 +175,13 @@ pub fn spawn(
         let mut backoff = Backoff::default();
         loop {
             ticker.tick().await;
-            match sweep(&db, clock.now(), &mut backoff).await {
-                Ok(SweepReport {
-                    escalated: 0,
-                    failed: 0,
-                }) => {}
+            match sweep(&db, &settings, clock.now(), &mut backoff).await {
+                Ok(SweepReport { tickets: 0, .. }) => {}
                 Ok(report) => tracing::info!(
+                    tickets = report.tickets,
                     escalated = report.escalated,
+                    breaches = report.breaches,
+                    warnings = report.warnings,
                     failed = report.failed,
                     "SLA sweep"
                 ),
@@ -136,129 +191,25 @@ pub fn spawn(
     })
 }
 
-fn period(limits: &Deadlines, clock: SlaClock) -> Duration {
-    match clock {
-        SlaClock::FirstResponse => limits.first_response,
-        SlaClock::ProgressUpdate => limits.progress_update,
-        SlaClock::Solution => Duration::days(i64::from(limits.solution_days)),
-        SlaClock::Resolution => limits.resolution,
-    }
-}
-
-async fn escalate_overdue(
-    txn: &DatabaseTransaction,
-    c: &complaints::Model,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    let limits = deadlines(txn, c.severity).await?;
-    let mut changes = complaints::ActiveModel::default();
-    let mut worst: Option<(SlaClock, u32, DateTime<Utc>)> = None;
-    let mut moved = c.clone();
-    for (clock, due) in complaint::open_clocks(c) {
-        let (missed, next_due) = missed_periods(due, period(&limits, clock), now);
-        if missed == 0 {
-            continue;
-        }
-        match clock {
-            SlaClock::FirstResponse => {
-                changes.first_response_due = Set(next_due);
-                moved.first_response_due = next_due;
-            }
-            SlaClock::ProgressUpdate => {
-                changes.next_update_due = Set(next_due);
-                moved.next_update_due = next_due;
-            }
-            SlaClock::Solution => {
-                changes.solution_due = Set(Some(next_due));
-                moved.solution_due = Some(next_due);
-            }
-            SlaClock::Resolution => {
-                changes.resolution_due = Set(next_due);
-                moved.resolution_due = next_due;
-            }
-        }
-        if worst.is_none_or(|(_, most, _)| missed > most) {
-            worst = Some((clock, missed, due));
-        }
-    }
-    let Some((clock, missed, due)) = worst else {
-        return Err(ApiError::Internal(format!(
-            "complaint {} claimed but not overdue",
-            c.id
-        )));
-    };
-    // Several clocks missed together are one breach: climb by the most missed periods.
-    let climb = i16::try_from(missed)
-        .unwrap_or(i16::MAX)
-        .min(TOP_LEVEL - c.escalation_level)
-        .max(0);
-    let level = c.escalation_level + climb;
-    changes.escalation_level = Set(level);
-    changes.next_deadline = Set(complaint::next_deadline(&moved));
-    store::complaints::update_versioned(txn, c.id, c.version, changes, now).await?;
-    for step in 0..climb {
-        let from = c.escalation_level + step;
-        let reason = format!("{} deadline missed (R-ESC-2)", clock.name());
-        let missed_at = due + period(&limits, clock) * i32::from(step);
-        store::escalations::insert(
-            txn,
-            c.id,
-            from,
-            from + 1,
-            reason,
-            Some((clock.name(), missed_at)),
-            None,
-            c.owner_id,
-            true,
-            now,
-        )
-        .await?;
-    }
-    let system = Principal::Anonymous;
-    let (action, note, public) = if climb > 0 {
-        ("ESCALATED", level_words(level).to_owned(), true)
-    } else {
-        (
-            "DEADLINE_MISSED",
-            format!("{} deadline missed at the top level", clock.name()),
-            false,
-        )
-    };
-    store::events::append(
-        txn,
-        NewEvent {
-            kind: entity::ticket_events::TicketKind::Complaint,
-            ticket_id: c.id,
-            actor: &system,
-            action,
-            from_status: None,
-            to_status: None,
-            note: Some(note),
-            public,
-        },
-        now,
-    )
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
 
     #[test]
-    fn a_failing_complaint_rests_longer_each_time_and_not_after_success() {
+    fn a_failing_ticket_rests_longer_each_time_and_not_after_success() {
         let now = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
         let mut backoff = Backoff::default();
-        assert_eq!(backoff.failed(7, now), Duration::seconds(30));
-        assert_eq!(backoff.resting(now), vec![7]);
+        let ticket = (TicketKind::Complaint, 7);
+        assert_eq!(backoff.failed(ticket, now), Duration::seconds(30));
+        assert_eq!(backoff.resting(now), vec![ticket]);
         assert!(backoff.resting(now + Duration::seconds(30)).is_empty());
-        assert_eq!(backoff.failed(7, now), Duration::seconds(60));
+        assert_eq!(backoff.failed(ticket, now), Duration::seconds(60));
         for _ in 0..20 {
-            backoff.failed(7, now);
+            backoff.failed(ticket, now);
         }
-        assert_eq!(backoff.failed(7, now), LONGEST_RETRY);
-        backoff.succeeded(7);
+        assert_eq!(backoff.failed(ticket, now), LONGEST_RETRY);
+        backoff.succeeded(ticket);
         assert!(backoff.resting(now).is_empty());
     }
 }

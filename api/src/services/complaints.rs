@@ -1,55 +1,23 @@
 //! Complaints: receipt, acknowledgement, updates, investigation, compensation, resolution,
 //! closure, escalation (R-CLS-1..3, R-ESC-1..6, R-CMP-1..4, R-SLA-3..6, R-SLA-10).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entity::complaints::{self, ComplaintCategory, ComplaintChannel, ComplaintStatus, Severity};
-use entity::sla_policies::SlaMetric;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use rust_decimal::Decimal;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ConnectionTrait, DatabaseTransaction, Set};
+use sea_orm::{ActiveEnum, DatabaseTransaction, Set};
 
 use super::assets::acting_for_customer;
+use super::sla::{self as clocks, ClockTicket};
 use super::{Env, required_text};
-use crate::domain::complaint::{
-    self, Clock, ComplaintAction, ComplaintParties, Signature, TOP_LEVEL,
-};
+use crate::domain::complaint::{self, ComplaintAction, ComplaintParties, Signature, TOP_LEVEL};
 use crate::domain::identity::Principal;
 use crate::domain::repair::{self, OrderParties};
-use crate::domain::sla::penalty_points;
+use crate::domain::sla::transitions::{self, ClockOps};
 use crate::error::{ApiError, ApiResult};
+use crate::store::escalations::{EscalatedTicket, NewEscalation};
 use crate::store::{self, events::NewEvent};
-
-/// The limits of every complaint of one severity, as the policies set them.
-pub struct Deadlines {
-    pub first_response: Duration,
-    pub progress_update: Duration,
-    /// Whole working days (R-SLA-5).
-    pub solution_days: u32,
-    pub resolution: Duration,
-}
-
-pub async fn deadlines(db: &impl ConnectionTrait, severity: Severity) -> ApiResult<Deadlines> {
-    let policies =
-        store::sla_policies::of_scope(db, TicketKind::Complaint, &severity.to_value()).await?;
-    let minutes = |metric: SlaMetric| {
-        policies
-            .iter()
-            .find(|p| p.metric == metric)
-            .map(|p| i64::from(p.duration_minutes))
-            .ok_or_else(|| {
-                ApiError::Internal(format!("no complaint policy {metric:?} for {severity:?}"))
-            })
-    };
-    Ok(Deadlines {
-        first_response: Duration::minutes(minutes(SlaMetric::FirstResponse)?),
-        progress_update: Duration::minutes(minutes(SlaMetric::ProgressUpdate)?),
-        solution_days: u32::try_from(minutes(SlaMetric::Solution)? / (24 * 60))
-            .unwrap_or(1)
-            .max(1),
-        resolution: Duration::minutes(minutes(SlaMetric::Resolution)?),
-    })
-}
 
 pub struct FileComplaint {
     pub customer_id: Option<i64>,
@@ -137,9 +105,9 @@ pub struct NewComplaint {
 }
 
 /// Writes a complaint inside the caller's transaction, so use cases that raise one (a return
-/// visit, a low survey score, R-CMP-6) file it the same way as `file`: deadlines from the
-/// policies, the acting agent as holder, SERIOUS at L2 and MAJOR at L3 with the escalation
-/// recorded at once (R-ESC-1).
+/// visit, a low survey score, R-CMP-6) file it the same way as `file`: its clocks from the
+/// policies of its severity, the acting agent as holder, SERIOUS at L2 and MAJOR at L3 with
+/// the escalation recorded at once (R-ESC-1).
 pub async fn insert(
     txn: &DatabaseTransaction,
     env: &Env<'_>,
@@ -148,14 +116,13 @@ pub async fn insert(
     let (severity, claimed_severity) =
         complaint::filed_severity(env.actor.role(), new.category, new.severity);
     let level = complaint::starting_level(severity);
-    let limits = deadlines(txn, severity).await?;
     let owner = match env.actor {
         Principal::User(user) if matches!(user.role, Role::Agent | Role::Supervisor) => {
             Some(user.id)
         }
         _ => None,
     };
-    let mut model = complaints::Model {
+    let model = complaints::Model {
         id: 0,
         number: String::new(),
         customer_id: new.customer_id,
@@ -173,11 +140,6 @@ pub async fn insert(
         promised_resolution_at: None,
         next_contact_at: None,
         last_update_at: None,
-        first_response_due: env.now + limits.first_response,
-        next_update_due: env.now + limits.progress_update,
-        solution_due: None,
-        resolution_due: env.now + limits.resolution,
-        next_deadline: None,
         cause: None,
         responsible_party: None,
         justified: None,
@@ -195,7 +157,6 @@ pub async fn insert(
         max_severity: severity,
         claimed_severity,
     };
-    model.next_deadline = complaint::next_deadline(&model);
     let mut active: complaints::ActiveModel = model.into();
     active.id = sea_orm::ActiveValue::NotSet;
     let created = store::complaints::insert(txn, active, env.now).await?;
@@ -210,13 +171,27 @@ pub async fn insert(
         true,
     )
     .await?;
+    let ticket = ClockTicket::from(&created);
+    let policies = store::sla_policies::of_scope(txn, ticket.kind, &ticket.scope).await?;
+    let metrics = transitions::on_creation(TicketKind::Complaint);
+    clocks::start_new(txn, env.actor, &ticket, policies, metrics, env.now).await?;
     if level > 1 {
         let reason = format!(
             "{} complaint: reported at once to level {level} (R-ESC-1)",
             severity.to_value()
         );
         store::escalations::insert(
-            txn, created.id, 1, level, reason, None, None, None, true, env.now,
+            txn,
+            escalated(&created),
+            NewEscalation {
+                from_level: 1,
+                to_level: level,
+                reason,
+                missed: None,
+                escalated_by: None,
+                from_user_id: None,
+            },
+            env.now,
         )
         .await?;
         append(
@@ -234,6 +209,15 @@ pub async fn insert(
     Ok(created)
 }
 
+fn escalated(complaint: &complaints::Model) -> EscalatedTicket {
+    EscalatedTicket {
+        kind: TicketKind::Complaint,
+        id: complaint.id,
+        service_centre_id: complaint.service_centre_id,
+        organization_id: complaint.organization_id,
+    }
+}
+
 /// One complaint, if the caller may see it.
 pub async fn get(env: &Env<'_>, id: i64) -> ApiResult<complaints::Model> {
     env.actor.role().ok_or(ApiError::Unauthenticated)?;
@@ -248,6 +232,8 @@ struct Step {
     complaint: complaints::Model,
     action: ComplaintAction,
     to: ComplaintStatus,
+    /// The severity changed: the clocks take the new severity's policies.
+    rescope: bool,
 }
 
 impl Step {
@@ -260,7 +246,7 @@ impl Step {
         action: ComplaintAction,
     ) -> ApiResult<Self> {
         let txn = store::begin_write(env.db).await?;
-        let complaint = store::complaints::find(&txn, id)
+        let complaint = store::complaints::find_for_update(&txn, id)
             .await?
             .ok_or(ApiError::NotFound("complaint"))?;
         complaint::authorize(env.actor, action, &ComplaintParties::from(&complaint))?;
@@ -273,24 +259,22 @@ impl Step {
             complaint,
             action,
             to,
+            rescope: false,
         })
     }
 
-    /// Writes the change (recomputing the next deadline), its timeline entry and, when the
-    /// action meets a clock (`satisfies`) late, the penalty of the holder (R-ESC-6, R-SLA-10).
+    /// Writes the change, its timeline entry and what it does to the clocks (`ops`; a
+    /// status change may also pause or resume some), all in the step's transaction.
     async fn commit(
         self,
         env: &Env<'_>,
         changes: complaints::ActiveModel,
         note: Option<String>,
         public: bool,
-        satisfies: Option<(Clock, DateTime<Utc>)>,
+        ops: ClockOps,
     ) -> ApiResult<complaints::Model> {
-        let mut merged = self.complaint.clone();
         let mut changes = changes;
         changes.status = Set(self.to);
-        apply(&mut merged, &changes);
-        changes.next_deadline = Set(complaint::next_deadline(&merged));
         let updated = store::complaints::update_versioned(
             &self.txn,
             self.complaint.id,
@@ -312,61 +296,15 @@ impl Step {
             public,
         )
         .await?;
-        if let Some((clock, due)) = satisfies {
-            record_penalty(&self.txn, &self.complaint, clock, due, env.now).await?;
+        let ticket = ClockTicket::from(&updated);
+        if self.rescope {
+            clocks::rescope(&self.txn, env.actor, &ticket, env.now).await?;
+        }
+        if from.is_some() || ops != ClockOps::default() {
+            clocks::transition(&self.txn, env.actor, &ticket, ops, env.now).await?;
         }
         self.txn.commit().await?;
         Ok(updated)
-    }
-}
-
-/// The fields `changes` sets, applied to a copy, to recompute derived values before writing.
-fn apply(model: &mut complaints::Model, changes: &complaints::ActiveModel) {
-    let merged: complaints::ActiveModel = model.clone().into();
-    let mut merged = merged;
-    for column in <complaints::Column as sea_orm::Iterable>::iter() {
-        if let sea_orm::ActiveValue::Set(value) = changes.get(column) {
-            merged.set(column, value);
-        }
-    }
-    if let Ok(result) = sea_orm::TryIntoModel::try_into_model(merged) {
-        *model = result;
-    }
-}
-
-/// R-ESC-6, R-SLA-10: an action after its deadline costs the holder at the time of the breach
-/// points by lateness tier.
-async fn record_penalty(
-    txn: &DatabaseTransaction,
-    complaint: &complaints::Model,
-    clock: Clock,
-    due: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    // The sweeper moves a missed deadline on; the breach it recorded keeps the original.
-    let since = match clock {
-        Clock::ProgressUpdate => complaint.last_update_at.unwrap_or(complaint.created_at),
-        _ => complaint.created_at,
-    };
-    let breach = store::escalations::first_breach(txn, complaint.id, clock.name(), since).await?;
-    let (holder, due) = breach.unwrap_or((complaint.owner_id, due));
-    let lateness = now - due;
-    let points = penalty_points(lateness);
-    match holder {
-        Some(user_id) if points > 0 => {
-            store::penalties::insert(
-                txn,
-                user_id,
-                complaint.id,
-                clock.name(),
-                due,
-                lateness,
-                points,
-                now,
-            )
-            .await
-        }
-        _ => Ok(()),
     }
 }
 
@@ -426,20 +364,12 @@ pub async fn acknowledge(
     let message = message
         .map(|m| required_text("message", &m, 4000))
         .transpose()?;
-    let centre =
-        store::directory::get_service_centre(&step.txn, step.complaint.service_centre_id).await?;
-    let calendar = store::calendar::for_centre(&step.txn, &centre).await?;
-    let limits = deadlines(&step.txn, step.complaint.severity).await?;
     let actor = env.actor.user()?.id;
     let changes = complaints::ActiveModel {
         acknowledged_at: Set(Some(env.now)),
         promised_resolution_at: Set(Some(promised)),
         next_contact_at: Set(Some(next_contact)),
         last_update_at: Set(Some(env.now)),
-        solution_due: Set(Some(
-            calendar.add_business_days(env.now, limits.solution_days),
-        )),
-        next_update_due: Set(env.now + limits.progress_update),
         owner_id: Set(step.complaint.owner_id.or(Some(actor))),
         ..Default::default()
     };
@@ -450,8 +380,8 @@ pub async fn acknowledge(
             next_contact.to_rfc3339()
         )
     });
-    let satisfies = Some((Clock::FirstResponse, step.complaint.first_response_due));
-    step.commit(env, changes, Some(note), true, satisfies).await
+    let ops = transitions::complaint(ComplaintAction::Acknowledge);
+    step.commit(env, changes, Some(note), true, ops).await
 }
 
 /// R-SLA-3: a public update restarts the update clock and states the next contact time.
@@ -465,16 +395,13 @@ pub async fn post_update(
     let step = Step::begin(env, id, version, ComplaintAction::PostUpdate).await?;
     let message = required_text("message", &message, 4000)?;
     let next_contact = future("nextContactAt", next_contact_at, env.now)?;
-    let limits = deadlines(&step.txn, step.complaint.severity).await?;
     let changes = complaints::ActiveModel {
-        next_update_due: Set(env.now + limits.progress_update),
         next_contact_at: Set(Some(next_contact)),
         last_update_at: Set(Some(env.now)),
         ..Default::default()
     };
-    let satisfies = Some((Clock::ProgressUpdate, step.complaint.next_update_due));
-    step.commit(env, changes, Some(message), true, satisfies)
-        .await
+    let ops = transitions::complaint(ComplaintAction::PostUpdate);
+    step.commit(env, changes, Some(message), true, ops).await
 }
 
 pub struct Investigation {
@@ -493,11 +420,6 @@ pub async fn investigate(
     let step = Step::begin(env, id, version, ComplaintAction::Investigate).await?;
     let cause = required_text("cause", &input.cause, 4000)?;
     let party = required_text("responsibleParty", &input.responsible_party, 200)?;
-    let satisfies = step
-        .complaint
-        .solution_due
-        .filter(|_| step.complaint.investigated_at.is_none())
-        .map(|due| (Clock::Solution, due));
     let changes = complaints::ActiveModel {
         cause: Set(Some(cause.clone())),
         responsible_party: Set(Some(party.clone())),
@@ -509,14 +431,15 @@ pub async fn investigate(
         "cause: {cause}; responsible: {party}; justified: {}",
         input.justified
     );
-    step.commit(env, changes, Some(note), false, satisfies)
-        .await
+    let ops = transitions::complaint(ComplaintAction::Investigate);
+    step.commit(env, changes, Some(note), false, ops).await
 }
 
-/// Changes category or severity; deadlines are recomputed from the creation time and the level
-/// rises to the severity's starting level if it is below it. Lowering the severity needs a
-/// supervisor, from MAJOR the top level (R-CLS-2/3); the highest severity ever stays, for the
-/// closure sign-off (R-ESC-4).
+/// Changes category or severity. The clocks not yet missed take the new severity's limits,
+/// counted from their own start with their paused time; missed ones keep their breach and are
+/// not escalated again. The level rises to the severity's starting level if it is below it.
+/// Lowering the severity needs a supervisor, from MAJOR the top level (R-CLS-2/3); the highest
+/// severity ever stays, for the closure sign-off (R-ESC-4).
 pub async fn reclassify(
     env: &Env<'_>,
     id: i64,
@@ -536,19 +459,15 @@ pub async fn reclassify(
             severity,
         )?;
     }
-    let limits = deadlines(&step.txn, severity).await?;
     let level = step
         .complaint
         .escalation_level
         .max(complaint::starting_level(severity));
-    let created = step.complaint.created_at;
     let changes = complaints::ActiveModel {
         category: Set(category),
         severity: Set(severity),
         max_severity: Set(step.complaint.max_severity.max(severity)),
         escalation_level: Set(level),
-        first_response_due: Set(created + limits.first_response),
-        resolution_due: Set(created + limits.resolution),
         ..Default::default()
     };
     if level > step.complaint.escalation_level {
@@ -558,20 +477,24 @@ pub async fn reclassify(
         );
         store::escalations::insert(
             &step.txn,
-            id,
-            step.complaint.escalation_level,
-            level,
-            reason,
-            None,
-            Some(env.actor.user()?.id),
-            step.complaint.owner_id,
-            false,
+            escalated(&step.complaint),
+            NewEscalation {
+                from_level: step.complaint.escalation_level,
+                to_level: level,
+                reason,
+                missed: None,
+                escalated_by: Some(env.actor.user()?.id),
+                from_user_id: step.complaint.owner_id,
+            },
             env.now,
         )
         .await?;
     }
     let note = format!("{} / {}", category.to_value(), severity.to_value());
-    step.commit(env, changes, Some(note), false, None).await
+    let mut step = step;
+    step.rescope = severity != step.complaint.severity;
+    step.commit(env, changes, Some(note), false, ClockOps::default())
+        .await
 }
 
 /// R-ESC-5: agents approve up to the limit, supervisors above it.
@@ -594,7 +517,7 @@ pub async fn approve_compensation(
         changes,
         Some(format!("compensation {amount} approved")),
         false,
-        None,
+        ClockOps::default(),
     )
     .await
 }
@@ -616,10 +539,10 @@ pub async fn resolve(
         compensation_amount: Set(compensation),
         ..Default::default()
     };
-    super::surveys::issue(&step.txn, env, (&step.complaint).into()).await?;
-    let satisfies = Some((Clock::Resolution, step.complaint.resolution_due));
+    super::surveys::issue(&step.txn, env.now, env.settings, (&step.complaint).into()).await?;
     let note = format!("{resolution} — How satisfied are you with this result?");
-    step.commit(env, changes, Some(note), true, satisfies).await
+    let ops = transitions::complaint(ComplaintAction::Resolve);
+    step.commit(env, changes, Some(note), true, ops).await
 }
 
 /// The customer (or staff for them) is not satisfied: back to investigation.
@@ -631,16 +554,14 @@ pub async fn reopen(
 ) -> ApiResult<complaints::Model> {
     let step = Step::begin(env, id, version, ComplaintAction::Reopen).await?;
     let reason = required_text("reason", &reason, 4000)?;
-    let limits = deadlines(&step.txn, step.complaint.severity).await?;
     let changes = complaints::ActiveModel {
         resolved_at: Set(None),
         supervisor_approved_by: Set(None),
         top_approved_by: Set(None),
-        next_update_due: Set(env.now + limits.progress_update),
-        resolution_due: Set(env.now + limits.resolution),
         ..Default::default()
     };
-    step.commit(env, changes, Some(reason), true, None).await
+    let ops = transitions::complaint(ComplaintAction::Reopen);
+    step.commit(env, changes, Some(reason), true, ops).await
 }
 
 /// R-ESC-4: a supervisor signs as the manager, a top-level supervisor as the top level.
@@ -659,7 +580,7 @@ pub async fn approve_closure(env: &Env<'_>, id: i64, version: i32) -> ApiResult<
             "approved by the manager"
         }
     };
-    step.commit(env, changes, Some(note.into()), false, None)
+    step.commit(env, changes, Some(note.into()), false, ClockOps::default())
         .await
 }
 
@@ -674,7 +595,8 @@ pub async fn close(env: &Env<'_>, id: i64, version: i32) -> ApiResult<complaints
     };
     let (ticket, resolved_at) = ((&step.complaint).into(), step.complaint.resolved_at);
     super::return_visits::schedule_after_closure(&step.txn, ticket, resolved_at, env.now).await?;
-    step.commit(env, changes, None, true, None).await
+    let ops = transitions::complaint(ComplaintAction::Close);
+    step.commit(env, changes, None, true, ops).await
 }
 
 /// R-ESC-3: escalation by hand, with a reason, one level up.
@@ -695,14 +617,15 @@ pub async fn escalate(
     }
     store::escalations::insert(
         &step.txn,
-        id,
-        from,
-        from + 1,
-        reason.clone(),
-        None,
-        Some(env.actor.user()?.id),
-        step.complaint.owner_id,
-        false,
+        escalated(&step.complaint),
+        NewEscalation {
+            from_level: from,
+            to_level: from + 1,
+            reason: reason.clone(),
+            missed: None,
+            escalated_by: Some(env.actor.user()?.id),
+            from_user_id: step.complaint.owner_id,
+        },
         env.now,
     )
     .await?;
@@ -710,7 +633,8 @@ pub async fn escalate(
         escalation_level: Set(from + 1),
         ..Default::default()
     };
-    step.commit(env, changes, Some(reason), false, None).await
+    step.commit(env, changes, Some(reason), false, ClockOps::default())
+        .await
 }
 
 /// Reassigns the complaint to another agent or supervisor of its centre (recorded).
@@ -740,7 +664,52 @@ pub async fn reassign(
         changes,
         Some(format!("reassigned to {}", owner.name)),
         false,
-        None,
+        ClockOps::default(),
+    )
+    .await
+}
+
+/// R-CMP-8: a SERIOUS or MAJOR complaint handed to the police or an insurer. Its progress is
+/// logged on the timeline; the resolution and solution clocks pause (policy `pauseStates`),
+/// the 24 h update clock keeps running (R-SLA-3).
+pub async fn open_external_case(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    authority: String,
+    reference: String,
+) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::OpenExternalCase).await?;
+    complaint::check_external_case(step.complaint.severity)?;
+    let authority = required_text("authority", &authority, 200)?;
+    let reference = required_text("reference", &reference, 200)?;
+    let note = format!("handed to {authority} (reference {reference})");
+    step.commit(
+        env,
+        complaints::ActiveModel::default(),
+        Some(note),
+        true,
+        ClockOps::default(),
+    )
+    .await
+}
+
+/// The external case is over: back to investigation, the paused clocks run again from where
+/// they stood.
+pub async fn close_external_case(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    outcome: String,
+) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::CloseExternalCase).await?;
+    let outcome = required_text("outcome", &outcome, 4000)?;
+    step.commit(
+        env,
+        complaints::ActiveModel::default(),
+        Some(outcome),
+        true,
+        ClockOps::default(),
     )
     .await
 }

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod complaints;
 pub mod repair_orders;
 pub mod return_visits;
+pub mod sla;
 pub mod surveys;
 
 use chrono::{DateTime, Utc};
@@ -33,6 +34,18 @@ pub struct RuleSettings {
     pub survey_low_score: i16,
     /// How long a customer has to answer a survey.
     pub survey_expiry: chrono::Duration,
+}
+
+/// The defaults of the settings (`COMPENSATION_AGENT_LIMIT`, `SURVEY_LOW_SCORE`,
+/// `SURVEY_EXPIRY_DAYS`), for work run outside a configured server (`sweep_once`).
+impl Default for RuleSettings {
+    fn default() -> Self {
+        Self {
+            compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
+            survey_low_score: 2,
+            survey_expiry: chrono::Duration::days(14),
+        }
+    }
 }
 
 /// The parts of a ticket that its survey and return visits copy: whose it is and who may read
@@ -88,6 +101,9 @@ async fn number_and_order(
                 .ok_or(ApiError::NotFound("complaint"))?;
             Ok((complaint.number, complaint.repair_order_id))
         }
+        TicketKind::ReturnVisit => Err(ApiError::Internal(
+            "a return visit is not followed up by another".into(),
+        )),
     }
 }
 

@@ -11,9 +11,11 @@ use rust_decimal::Decimal;
 use sea_orm::{DatabaseTransaction, Set};
 
 use super::assets::acting_for_customer;
-use super::{Env, required_text};
+use super::sla::{self as clocks, ClockTicket};
+use super::{Env, RuleSettings, required_text};
 use crate::domain::identity::Principal;
 use crate::domain::repair::{self, OrderParties, RepairAction};
+use crate::domain::sla::transitions::{self, ClockOps};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, events::NewEvent, repair_orders::Scope};
 
@@ -29,11 +31,12 @@ pub struct ReportFault {
     pub channel: Option<RepairChannel>,
 }
 
-/// Records a fault report. The arrival deadline comes from the policy for the asset's warranty
-/// on the day of the report (R-SLA-1/2), verified or not: a false claim gains only a faster
-/// visit, and a genuine customer whose proof of purchase is not checked yet keeps the in-warranty
-/// limit. Only a verified warranty makes the repair free (R-REP-1) and a return in the window
-/// reason-free (R-REP-4).
+/// Records a fault report and starts its clocks. They run by the stricter R-SLA-14 tier for an
+/// URGENT order or a PREMIUM contract, else by the asset's warranty on the day of the report
+/// (R-SLA-1/2), verified or not: a false claim gains only a faster visit, and a genuine
+/// customer whose proof of purchase is not checked yet keeps the in-warranty limit. Only a
+/// verified warranty makes the repair free (R-REP-1) and a return in the window reason-free
+/// (R-REP-4).
 pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair_orders::Model> {
     let customer = acting_for_customer(env, input.customer_id).await?;
     let channel = channel_for(env.actor, input.channel)?;
@@ -67,10 +70,8 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
             .map(|p| i64::from(p.duration_minutes))
             .ok_or_else(|| ApiError::Internal(format!("no repair policy {metric:?}/{scope}")))
     };
-    let arrival_minutes = policy_minutes(
-        SlaMetric::Arrival,
-        repair::arrival_scope(claimed_in_warranty),
-    )?;
+    let priority = input.priority.unwrap_or(Priority::Normal);
+    let scope = repair::sla_scope(priority, customer.sla_tier.as_deref(), claimed_in_warranty);
     let window_days =
         u64::try_from(policy_minutes(SlaMetric::ReturnWindow, "ANY")? / (24 * 60)).unwrap_or(0);
     let description = match input.fault_description.as_deref().map(str::trim) {
@@ -90,7 +91,6 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         }
         _ => String::new(),
     };
-    let arrive_by = env.now + chrono::Duration::minutes(arrival_minutes);
     let order = repair_orders::ActiveModel {
         customer_id: Set(customer.id),
         asset_id: Set(asset.id),
@@ -104,7 +104,7 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
             500,
         )?),
         contact_phone: Set(phone(&input.contact_phone)?),
-        priority: Set(input.priority.unwrap_or(Priority::Normal)),
+        priority: Set(priority),
         channel: Set(channel),
         status: Set(RepairStatus::Submitted),
         technician_id: Set(None),
@@ -112,11 +112,7 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         appointment_end: Set(None),
         in_warranty: Set(free),
         reported_at: Set(env.now),
-        policy_arrive_by: Set(arrive_by),
-        arrive_by: Set(arrive_by),
-        arrive_by_customer_requested: Set(false),
         arrived_at: Set(None),
-        arrival_breached: Set(false),
         completed_at: Set(None),
         closed_at: Set(None),
         cancel_reason: Set(None),
@@ -124,6 +120,10 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         version: Set(1),
         created_at: Set(env.now),
         updated_at: Set(env.now),
+        escalation_level: Set(1),
+        resume_status: Set(None),
+        waiting_reason: Set(None),
+        sla_scope: Set(scope.to_owned()),
         ..Default::default()
     };
     let order = store::repair_orders::insert(&txn, order, env.now).await?;
@@ -137,6 +137,16 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         Some(RepairStatus::Submitted),
         Some(note),
         true,
+    )
+    .await?;
+    let metrics = transitions::on_creation(TicketKind::RepairOrder);
+    clocks::start_new(
+        &txn,
+        env.actor,
+        &ClockTicket::from(&order),
+        policies,
+        metrics,
+        env.now,
     )
     .await?;
     txn.commit().await?;
@@ -225,14 +235,14 @@ impl Step {
     /// Checks, in this order: visibility and role, the caller's version, the state machine.
     async fn begin(env: &Env<'_>, id: i64, version: i32, action: RepairAction) -> ApiResult<Self> {
         let txn = store::begin_write(env.db).await?;
-        let order = store::repair_orders::find(&txn, id)
+        let order = store::repair_orders::find_for_update(&txn, id)
             .await?
             .ok_or(ApiError::NotFound("repair order"))?;
         repair::authorize(env.actor, action, &OrderParties::from(&order))?;
         if order.version != version {
             return Err(store::repair_orders::stale());
         }
-        let to = repair::next_status(action, order.status)?;
+        let to = repair::next_status(action, order.status, order.resume_status)?;
         Ok(Self {
             txn,
             order,
@@ -241,6 +251,8 @@ impl Step {
         })
     }
 
+    /// Writes the change, its timeline entries and what it does to the clocks (the action's
+    /// `transitions::repair` ops; a status change may pause or resume some).
     async fn commit(
         self,
         env: &Env<'_>,
@@ -278,6 +290,17 @@ impl Step {
                 None,
                 Some(extra.note),
                 extra.public,
+            )
+            .await?;
+        }
+        let ops = transitions::repair(self.action);
+        if self.order.status != self.to || ops != ClockOps::default() {
+            clocks::transition(
+                &self.txn,
+                env.actor,
+                &ClockTicket::from(&updated),
+                ops,
+                env.now,
             )
             .await?;
         }
@@ -374,6 +397,13 @@ pub async fn advance(
 ) -> ApiResult<repair_orders::Model> {
     let step = Step::begin(env, id, version, action).await?;
     let note = optional_text("note", note, 2000)?;
+    let unreachable = step.order.status == RepairStatus::WaitingForCustomer;
+    if action == RepairAction::Close && unreachable && note.is_none() {
+        return Err(ApiError::bad_input(
+            "reason",
+            "say why the order of an unreachable customer is closed",
+        ));
+    }
     let mut changes = repair_orders::ActiveModel::default();
     match action {
         RepairAction::Confirm => {}
@@ -386,7 +416,7 @@ pub async fn advance(
     // R-SUR-1: a confirmed or closed repair gets its one survey; closure schedules the return
     // visits (R-SLA-7, R-SLA-8). Both in the transition's transaction.
     if matches!(action, RepairAction::Confirm | RepairAction::Close) {
-        super::surveys::issue(&step.txn, env, (&step.order).into()).await?;
+        super::surveys::issue(&step.txn, env.now, env.settings, (&step.order).into()).await?;
     }
     if action == RepairAction::Close {
         let (ticket, completed_at) = ((&step.order).into(), step.order.completed_at);
@@ -396,25 +426,14 @@ pub async fn advance(
     step.commit(env, changes, note, None).await
 }
 
-/// R-SLA-1/2: arriving after the deadline in force records the breach.
+/// R-SLA-1/2: the arrival clock is met; arriving after its deadline is its breach.
 pub async fn mark_arrived(env: &Env<'_>, id: i64, version: i32) -> ApiResult<repair_orders::Model> {
     let step = Step::begin(env, id, version, RepairAction::MarkArrived).await?;
-    let late = env.now > step.order.arrive_by;
     let changes = repair_orders::ActiveModel {
         arrived_at: Set(Some(env.now)),
-        arrival_breached: Set(late),
         ..Default::default()
     };
-    let extra = late.then(|| Extra {
-        action: "ARRIVAL_BREACHED",
-        note: format!(
-            "arrived {} minutes after the deadline {}",
-            (env.now - step.order.arrive_by).num_minutes(),
-            step.order.arrive_by.to_rfc3339()
-        ),
-        public: false,
-    });
-    step.commit(env, changes, None, extra).await
+    step.commit(env, changes, None, None).await
 }
 
 pub struct NewLine {
@@ -526,13 +545,12 @@ pub async fn schedule_appointment(
     let step = Step::begin(env, id, version, RepairAction::ScheduleAppointment).await?;
     repair::check_window(window.0, window.1, env.now)?;
     let by_customer = env.actor.role() == Some(Role::Customer) || customer_requested;
-    let deadline = repair::effective_arrival(step.order.policy_arrive_by, window, by_customer);
-    let moved = deadline.at != step.order.arrive_by;
+    let ticket = ClockTicket::from(&step.order);
+    let moved =
+        clocks::book_arrival(&step.txn, env.actor, &ticket, window, by_customer, env.now).await?;
     let changes = repair_orders::ActiveModel {
         appointment_start: Set(Some(window.0)),
         appointment_end: Set(Some(window.1)),
-        arrive_by: Set(deadline.at),
-        arrive_by_customer_requested: Set(deadline.customer_requested),
         ..Default::default()
     };
     let note = format!(
@@ -540,13 +558,13 @@ pub async fn schedule_appointment(
         window.0.to_rfc3339(),
         window.1.to_rfc3339()
     );
-    let extra = moved.then(|| Extra {
-        action: if deadline.customer_requested {
+    let extra = moved.map(|(due, asked)| Extra {
+        action: if asked {
             "DEADLINE_MOVED_BY_CUSTOMER"
         } else {
             "DEADLINE_RESTORED"
         },
-        note: format!("arrival deadline is now {}", deadline.at.to_rfc3339()),
+        note: format!("arrival deadline is now {}", due.to_rfc3339()),
         public: true,
     });
     step.commit(env, changes, Some(note), extra).await
@@ -560,7 +578,7 @@ pub async fn add_note(
     public: bool,
 ) -> ApiResult<repair_orders::Model> {
     let txn = store::begin_write(env.db).await?;
-    let order = store::repair_orders::find(&txn, id)
+    let order = store::repair_orders::find_for_update(&txn, id)
         .await?
         .ok_or(ApiError::NotFound("repair order"))?;
     repair::authorize(
@@ -568,7 +586,7 @@ pub async fn add_note(
         RepairAction::AddNote,
         &OrderParties::from(&order),
     )?;
-    repair::next_status(RepairAction::AddNote, order.status)?;
+    repair::next_status(RepairAction::AddNote, order.status, None)?;
     let note = required_text("note", &note, 4000)?;
     append(
         &txn,
@@ -581,6 +599,134 @@ pub async fn add_note(
         public,
     )
     .await?;
+    if public {
+        let ticket = ClockTicket::from(&order);
+        clocks::transition(&txn, env.actor, &ticket, transitions::PUBLIC_NOTE, env.now).await?;
+    }
     txn.commit().await?;
     Ok(order)
+}
+
+/// What the order waits for.
+pub enum Wait {
+    /// R-REP-5: a parts request.
+    Parts {
+        part_code: String,
+        part_name: String,
+        urgency: Priority,
+    },
+    /// The customer cannot be reached, and why.
+    Customer { reason: String },
+}
+
+/// Puts the order in a waiting state, remembering where it was: the clocks whose policies name
+/// that state pause (arrival and resolution for parts, R-REP-5; contact and resolution for an
+/// unreachable customer, never arrival). The customer reads "waiting for parts" on the
+/// timeline; the part codes and the unreachable reason stay internal.
+pub async fn wait(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    wait: Wait,
+) -> ApiResult<repair_orders::Model> {
+    let action = match wait {
+        Wait::Parts { .. } => RepairAction::WaitForParts,
+        Wait::Customer { .. } => RepairAction::MarkUnreachable,
+    };
+    let step = Step::begin(env, id, version, action).await?;
+    let (reason, public_note) = match wait {
+        Wait::Parts {
+            part_code,
+            part_name,
+            urgency,
+        } => {
+            let code = required_text("partCode", &part_code, 64)?;
+            let name = required_text("partName", &part_name, 200)?;
+            let urgency = {
+                use sea_orm::ActiveEnum;
+                urgency.to_value()
+            };
+            (
+                format!("parts requested: {code} {name} ({urgency})"),
+                "waiting for parts",
+            )
+        }
+        Wait::Customer { reason } => (
+            required_text("reason", &reason, 2000)?,
+            "we could not reach you; please call us back",
+        ),
+    };
+    let changes = repair_orders::ActiveModel {
+        resume_status: Set(Some(step.order.status)),
+        waiting_reason: Set(Some(reason.clone())),
+        ..Default::default()
+    };
+    let extra = Some(Extra {
+        action: RepairAction::AddNote.event(),
+        note: reason,
+        public: false,
+    });
+    step.commit(env, changes, Some(public_note.into()), extra)
+        .await
+}
+
+/// The wait is over (parts arrived, customer reached): back to the status the order waited in;
+/// paused clocks run again, their deadlines moved on by the wait.
+pub async fn end_wait(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    action: RepairAction,
+    note: Option<String>,
+) -> ApiResult<repair_orders::Model> {
+    let step = Step::begin(env, id, version, action).await?;
+    let note = optional_text("note", note, 2000)?;
+    let changes = repair_orders::ActiveModel {
+        resume_status: Set(None),
+        waiting_reason: Set(None),
+        ..Default::default()
+    };
+    step.commit(env, changes, note, None).await
+}
+
+/// The customer neither confirmed nor rejected the completed repair within the confirmation
+/// period: the sweeper confirms it for them, says so on the timeline and issues the survey
+/// (R-SUR-1), so return visits and surveys still happen.
+pub async fn confirm_for_silent_customer(
+    txn: &DatabaseTransaction,
+    settings: &RuleSettings,
+    id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let system = Principal::Anonymous;
+    let Some(order) = store::repair_orders::find(txn, id).await? else {
+        return Ok(());
+    };
+    if order.status != RepairStatus::Completed {
+        return Ok(());
+    }
+    let changes = repair_orders::ActiveModel {
+        status: Set(RepairStatus::Confirmed),
+        ..Default::default()
+    };
+    let updated =
+        store::repair_orders::update_versioned(txn, order.id, order.version, changes, now).await?;
+    store::events::append(
+        txn,
+        NewEvent {
+            kind: TicketKind::RepairOrder,
+            ticket_id: order.id,
+            actor: &system,
+            action: "AUTO_CONFIRMED",
+            from_status: Some(repair::status_name(order.status)),
+            to_status: Some(repair::status_name(RepairStatus::Confirmed)),
+            note: Some("confirmed for you: we heard nothing within the confirmation period".into()),
+            public: true,
+        },
+        now,
+    )
+    .await?;
+    super::surveys::issue(txn, now, settings, (&order).into()).await?;
+    let ops = transitions::repair(RepairAction::Confirm);
+    clocks::transition(txn, &system, &ClockTicket::from(&updated), ops, now).await
 }

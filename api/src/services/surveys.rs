@@ -29,14 +29,19 @@ impl From<&surveys::Model> for Ticket {
 /// Issues the ticket's survey inside the transition's transaction; a ticket that already has
 /// one keeps it (a repair is both confirmed and closed, a complaint may be resolved twice).
 /// The survey row is the record: the transition's own timeline entry stays the only one.
-pub async fn issue(txn: &DatabaseTransaction, env: &Env<'_>, ticket: Ticket) -> ApiResult<()> {
+pub async fn issue(
+    txn: &DatabaseTransaction,
+    now: chrono::DateTime<chrono::Utc>,
+    settings: &super::RuleSettings,
+    ticket: Ticket,
+) -> ApiResult<()> {
     let survey = surveys::ActiveModel {
         ticket_kind: Set(ticket.kind),
         ticket_id: Set(ticket.id),
         customer_id: Set(ticket.customer_id),
         service_centre_id: Set(ticket.service_centre_id),
         organization_id: Set(ticket.organization_id),
-        expires_at: Set(env.now + env.settings.survey_expiry),
+        expires_at: Set(now + settings.survey_expiry),
         submitted_at: Set(None),
         timeliness: Set(None),
         attitude: Set(None),
@@ -46,7 +51,7 @@ pub async fn issue(txn: &DatabaseTransaction, env: &Env<'_>, ticket: Ticket) -> 
         comment: Set(None),
         would_recommend: Set(None),
         follow_up_complaint_id: Set(None),
-        created_at: Set(env.now),
+        created_at: Set(now),
         ..Default::default()
     };
     store::surveys::insert_once(txn, survey).await?;

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use entity::complaints::{self, Column};
 use entity::users;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::domain::complaint::complaint_number;
@@ -13,6 +13,19 @@ use crate::error::{ApiError, ApiResult};
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<complaints::Model>> {
     Ok(complaints::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The row for a change: held until the transaction ends on PostgreSQL, so every writer (and
+/// the SLA sweeper) takes a ticket before its clocks and none waits on another in a circle.
+pub async fn find_for_update(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> ApiResult<Option<complaints::Model>> {
+    let mut query = complaints::Entity::find_by_id(id);
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock(sea_orm::sea_query::LockType::Update);
+    }
+    Ok(query.one(db).await?)
 }
 
 pub async fn find_by_number(
@@ -92,7 +105,7 @@ pub enum Scope {
 pub struct ListFilter {
     pub statuses: Vec<entity::complaints::ComplaintStatus>,
     pub severities: Vec<entity::complaints::Severity>,
-    /// Complaints with a deadline already passed.
+    /// Complaints with a clock running past its due time.
     pub overdue: Option<bool>,
 }
 
@@ -115,16 +128,16 @@ pub async fn list(
     if !filter.severities.is_empty() {
         query = query.filter(Column::Severity.is_in(filter.severities.iter().copied()));
     }
-    match filter.overdue {
-        Some(true) => query = query.filter(Column::NextDeadline.lte(now)),
-        Some(false) => {
-            query = query.filter(
-                sea_orm::Condition::any()
-                    .add(Column::NextDeadline.is_null())
-                    .add(Column::NextDeadline.gt(now)),
-            )
-        }
-        None => {}
+    if let Some(overdue) = filter.overdue {
+        let late = super::sla_clocks::tickets_where(
+            entity::ticket_events::TicketKind::Complaint,
+            super::sla_clocks::overdue_now(&[], now),
+        );
+        query = query.filter(if overdue {
+            Column::Id.in_subquery(late)
+        } else {
+            Column::Id.not_in_subquery(late)
+        });
     }
     if let Some(cursor) = after {
         query = query.filter(super::after(Column::CreatedAt, Column::Id, cursor));
@@ -150,27 +163,4 @@ pub async fn of_customer(
         .limit(limit)
         .all(db)
         .await?)
-}
-
-/// Ids of complaints with a deadline at or before `now`, earliest first, claimed for this
-/// transaction. On PostgreSQL rows another sweeper holds are skipped (`FOR UPDATE SKIP
-/// LOCKED`), so concurrent sweepers never handle the same complaint; SQLite has one writer.
-pub async fn claim_overdue(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    limit: u64,
-    skip: &[i64],
-) -> ApiResult<Vec<complaints::Model>> {
-    let mut query = complaints::Entity::find()
-        .filter(Column::NextDeadline.lte(now))
-        .filter(Column::Id.is_not_in(skip.iter().copied()))
-        .order_by_asc(Column::NextDeadline)
-        .limit(limit);
-    if db.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_with_behavior(
-            sea_orm::sea_query::LockType::Update,
-            sea_orm::sea_query::LockBehavior::SkipLocked,
-        );
-    }
-    Ok(query.all(db).await?)
 }

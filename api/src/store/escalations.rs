@@ -1,35 +1,60 @@
-//! Escalation records.
+//! Escalation records of every ticket kind.
 
 use chrono::{DateTime, Utc};
-use entity::escalations;
+use entity::escalations::{self, Column};
+use entity::ticket_events::TicketKind;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::error::ApiResult;
 
-#[allow(clippy::too_many_arguments)]
+/// The ticket an escalation is about, as escalations record it.
+#[derive(Clone, Copy, Debug)]
+pub struct EscalatedTicket {
+    pub kind: TicketKind,
+    pub id: i64,
+    pub service_centre_id: i64,
+    pub organization_id: Option<i64>,
+}
+
+/// One level change to record.
+pub struct NewEscalation {
+    pub from_level: i16,
+    pub to_level: i16,
+    pub reason: String,
+    /// The missed clock: its metric, the end of the missed period and the clock's key.
+    pub missed: Option<(String, DateTime<Utc>, i64)>,
+    /// Who escalated by hand; `None` for the server.
+    pub escalated_by: Option<i64>,
+    /// Who held the ticket.
+    pub from_user_id: Option<i64>,
+}
+
 pub async fn insert(
     db: &impl ConnectionTrait,
-    complaint_id: i64,
-    from_level: i16,
-    to_level: i16,
-    reason: String,
-    missed: Option<(&str, DateTime<Utc>)>,
-    escalated_by: Option<i64>,
-    from_user_id: Option<i64>,
-    automatic: bool,
+    ticket: EscalatedTicket,
+    new: NewEscalation,
     now: DateTime<Utc>,
 ) -> ApiResult<escalations::Model> {
+    let automatic = new.escalated_by.is_none();
+    let (kind, at, clock) = match new.missed {
+        Some((kind, at, clock)) => (Some(kind), Some(at), Some(clock)),
+        None => (None, None, None),
+    };
     let model = escalations::ActiveModel {
-        complaint_id: Set(complaint_id),
-        from_level: Set(from_level),
-        to_level: Set(to_level),
-        reason: Set(reason),
-        deadline_kind: Set(missed.map(|(kind, _)| kind.to_owned())),
-        deadline_at: Set(missed.map(|(_, at)| at)),
-        escalated_by: Set(escalated_by),
-        from_user_id: Set(from_user_id),
+        ticket_kind: Set(ticket.kind),
+        ticket_id: Set(ticket.id),
+        service_centre_id: Set(ticket.service_centre_id),
+        organization_id: Set(ticket.organization_id),
+        clock_id: Set(clock),
+        from_level: Set(new.from_level),
+        to_level: Set(new.to_level),
+        reason: Set(new.reason),
+        deadline_kind: Set(kind),
+        deadline_at: Set(at),
+        escalated_by: Set(new.escalated_by),
+        from_user_id: Set(new.from_user_id),
         automatic: Set(automatic),
         created_at: Set(now),
         acknowledged_at: Set(None),
@@ -39,53 +64,50 @@ pub async fn insert(
     Ok(model.insert(db).await?)
 }
 
-/// The first breach of `deadline_kind` recorded since `since` (the start of the clock's current
-/// cycle) (R-ESC-6): who held the complaint then, and when the clock ran out.
-pub async fn first_breach(
+/// The ends of missed periods a ticket was already escalated for, among `instants`: a period
+/// two clocks missed together counts once, also when two sweepers each hold one of them.
+pub async fn already_escalated_at(
     db: &impl ConnectionTrait,
-    complaint_id: i64,
-    deadline_kind: &str,
-    since: DateTime<Utc>,
-) -> ApiResult<Option<(Option<i64>, DateTime<Utc>)>> {
+    kind: TicketKind,
+    id: i64,
+    instants: &[DateTime<Utc>],
+) -> ApiResult<Vec<DateTime<Utc>>> {
     Ok(escalations::Entity::find()
-        .filter(escalations::Column::ComplaintId.eq(complaint_id))
-        .filter(escalations::Column::DeadlineKind.eq(deadline_kind))
-        .filter(escalations::Column::CreatedAt.gte(since))
-        .order_by_asc(escalations::Column::Id)
-        .one(db)
+        .filter(Column::TicketKind.eq(kind))
+        .filter(Column::TicketId.eq(id))
+        .filter(Column::DeadlineAt.is_in(instants.iter().copied()))
+        .all(db)
         .await?
-        .and_then(|e| Some((e.from_user_id, e.deadline_at?))))
+        .into_iter()
+        .filter_map(|e| e.deadline_at)
+        .collect())
 }
 
-pub async fn for_complaints(
+pub async fn for_tickets(
     db: &impl ConnectionTrait,
-    complaint_ids: &[i64],
+    kind: TicketKind,
+    ids: &[i64],
 ) -> ApiResult<Vec<escalations::Model>> {
     Ok(escalations::Entity::find()
-        .filter(escalations::Column::ComplaintId.is_in(complaint_ids.iter().copied()))
-        .order_by_asc(escalations::Column::Id)
+        .filter(Column::TicketKind.eq(kind))
+        .filter(Column::TicketId.is_in(ids.iter().copied()))
+        .order_by_asc(Column::Id)
         .all(db)
         .await?)
 }
 
-/// Escalations to the manager level or above that nobody of the centre has taken yet: the
-/// supervisors' inbox (R-ESC-1 "reported at once", R-ESC-2).
+/// Escalations of a centre to exactly `level` that nobody has taken yet, oldest first: L2 is
+/// the centre supervisors' inbox, L3 the top level's (R-ESC-1, R-ESC-2).
 pub async fn inbox(
     db: &impl ConnectionTrait,
     service_centre_id: i64,
+    level: i16,
 ) -> ApiResult<Vec<escalations::Model>> {
-    use entity::complaints;
-    use sea_orm::sea_query::Query;
-    let centre_complaints = Query::select()
-        .column(complaints::Column::Id)
-        .from(complaints::Entity)
-        .and_where(complaints::Column::ServiceCentreId.eq(service_centre_id))
-        .to_owned();
     Ok(escalations::Entity::find()
-        .filter(escalations::Column::AcknowledgedAt.is_null())
-        .filter(escalations::Column::ToLevel.gte(2))
-        .filter(escalations::Column::ComplaintId.in_subquery(centre_complaints))
-        .order_by_asc(escalations::Column::Id)
+        .filter(Column::ServiceCentreId.eq(service_centre_id))
+        .filter(Column::ToLevel.eq(level))
+        .filter(Column::AcknowledgedAt.is_null())
+        .order_by_asc(Column::Id)
         .all(db)
         .await?)
 }

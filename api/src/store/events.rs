@@ -26,6 +26,24 @@ pub async fn append(
     event: NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
+    row(event, now).insert(db).await?;
+    Ok(())
+}
+
+/// Several entries with one statement (a ticket change and its clock transitions).
+pub async fn append_many<'a>(
+    db: &impl ConnectionTrait,
+    events: impl IntoIterator<Item = NewEvent<'a>>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let rows: Vec<_> = events.into_iter().map(|event| row(event, now)).collect();
+    if !rows.is_empty() {
+        ticket_events::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}
+
+fn row(event: NewEvent<'_>, now: DateTime<Utc>) -> ticket_events::ActiveModel {
     let (user_id, api_key_id, role) = match event.actor {
         Principal::User(user) => (Some(user.id), None, role_name(event.actor)),
         Principal::Partner { api_key_id, .. } => (None, Some(*api_key_id), role_name(event.actor)),
@@ -45,9 +63,6 @@ pub async fn append(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 fn role_name(principal: &Principal) -> String {

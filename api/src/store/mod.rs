@@ -13,8 +13,10 @@ pub mod product_models;
 pub mod repair_lines;
 pub mod repair_orders;
 pub mod return_visits;
+pub mod sla_clocks;
 pub mod sla_policies;
 pub mod surveys;
+pub mod tickets;
 pub mod users;
 
 use chrono::{DateTime, Utc};

@@ -15,6 +15,19 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<repair
     Ok(repair_orders::Entity::find_by_id(id).one(db).await?)
 }
 
+/// The row for a change: held until the transaction ends on PostgreSQL, so every writer (and
+/// the SLA sweeper) takes a ticket before its clocks and none waits on another in a circle.
+pub async fn find_for_update(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> ApiResult<Option<repair_orders::Model>> {
+    let mut query = repair_orders::Entity::find_by_id(id);
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock(sea_orm::sea_query::LockType::Update);
+    }
+    Ok(query.one(db).await?)
+}
+
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[i64],
@@ -76,7 +89,7 @@ pub enum Scope {
 pub struct ListFilter {
     pub statuses: Vec<RepairStatus>,
     pub technician_id: Option<i64>,
-    /// Orders whose arrival limit was missed (recorded, or overdue now).
+    /// Orders whose arrival clock was missed (recorded, or overdue now).
     pub breached: Option<bool>,
     pub reported_from: Option<DateTime<Utc>>,
     pub reported_to: Option<DateTime<Utc>>,
@@ -111,17 +124,23 @@ pub async fn list(
         query = query.filter(Column::ReportedAt.lt(to));
     }
     if let Some(breached) = filter.breached {
-        let overdue_now = Condition::all()
-            .add(Column::ArrivedAt.is_null())
-            .add(Column::Status.ne(RepairStatus::Cancelled))
-            .add(Column::ArriveBy.lt(now));
-        let is_breached = Condition::any()
-            .add(Column::ArrivalBreached.eq(true))
-            .add(overdue_now);
+        use entity::sla_clocks::Column as Clock;
+        use entity::sla_policies::SlaMetric;
+        let missed = Condition::all()
+            .add(Clock::Metric.eq(SlaMetric::Arrival))
+            .add(
+                Condition::any()
+                    .add(Clock::BreachedAt.is_not_null())
+                    .add(super::sla_clocks::overdue_now(&[SlaMetric::Arrival], now)),
+            );
+        let late = super::sla_clocks::tickets_where(
+            entity::ticket_events::TicketKind::RepairOrder,
+            missed,
+        );
         query = query.filter(if breached {
-            is_breached
+            Column::Id.in_subquery(late)
         } else {
-            is_breached.not()
+            Column::Id.not_in_subquery(late)
         });
     }
     if let Some(cursor) = after {

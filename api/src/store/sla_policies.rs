@@ -60,13 +60,22 @@ pub async fn all(db: &impl ConnectionTrait) -> ApiResult<Vec<sla_policies::Model
     Ok(sla_policies::Entity::find().all(db).await?)
 }
 
-/// Sets one limit; tickets created or reclassified (visits scheduled) afterwards use it.
-pub async fn set_duration(
+/// What an admin changes in a policy; `None` keeps the value.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyChange {
+    pub duration_minutes: Option<i32>,
+    pub business_time: Option<bool>,
+    pub warn_percents: Option<String>,
+    pub pause_states: Option<String>,
+}
+
+/// Changes one policy; the caller rewrites the clocks running by it in the same transaction.
+pub async fn update(
     db: &impl ConnectionTrait,
     kind: TicketKind,
     metric: SlaMetric,
     scope: &str,
-    minutes: i32,
+    change: PolicyChange,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<sla_policies::Model> {
     use sea_orm::{ActiveModelTrait, Set};
@@ -75,7 +84,18 @@ pub async fn set_duration(
         .await?
         .ok_or(ApiError::NotFound("SLA policy"))?;
     let mut model: sla_policies::ActiveModel = policy.into();
-    model.duration_minutes = Set(minutes);
+    if let Some(minutes) = change.duration_minutes {
+        model.duration_minutes = Set(minutes);
+    }
+    if let Some(business) = change.business_time {
+        model.business_time = Set(business);
+    }
+    if let Some(warn) = change.warn_percents {
+        model.warn_percents = Set(warn);
+    }
+    if let Some(pauses) = change.pause_states {
+        model.pause_states = Set(pauses);
+    }
     model.updated_at = Set(now);
     Ok(model.update(db).await?)
 }

@@ -1,0 +1,169 @@
+//! Which clocks a ticket change starts, meets or stops. Pausing is not listed here: a clock
+//! pauses in the statuses its policy names and resumes when the ticket leaves them, whatever
+//! action moved it (see `pauses_in`).
+
+use entity::sla_policies::SlaMetric;
+use entity::ticket_events::TicketKind;
+
+use crate::domain::complaint::ComplaintAction;
+use crate::domain::repair::RepairAction;
+
+use SlaMetric::*;
+
+/// What one ticket change does to its clocks, applied in this order: meet, stop the rest (when
+/// `stop_all`), start new cycles.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClockOps {
+    /// Open cycles of these metrics are met now.
+    pub meet: &'static [SlaMetric],
+    /// Every other open clock stops unmet (the ticket ended).
+    pub stop_all: bool,
+    /// A new cycle of each of these starts now, where the ticket's policy has one.
+    pub start: &'static [SlaMetric],
+}
+
+const NONE: ClockOps = ClockOps {
+    meet: &[],
+    stop_all: false,
+    start: &[],
+};
+
+/// The clocks a new ticket starts: every metric its policy scope has a row for.
+pub fn on_creation(kind: TicketKind) -> &'static [SlaMetric] {
+    match kind {
+        TicketKind::RepairOrder => &[Contact, Arrival, Resolution],
+        TicketKind::Complaint => &[FirstResponse, ProgressUpdate, Resolution],
+        TicketKind::ReturnVisit => &[],
+    }
+}
+
+/// Repair orders: contact is made by booking the visit, a public message or arriving
+/// (R-SLA-6, R-SLA-14); arrival (R-SLA-1/2) and resolution by the technician; completion starts
+/// the customer's confirmation period; a rejected repair starts a new arrival and resolution
+/// cycle from the rejection.
+pub fn repair(action: RepairAction) -> ClockOps {
+    use RepairAction as A;
+    match action {
+        A::ScheduleAppointment => ClockOps {
+            meet: &[Contact],
+            ..NONE
+        },
+        A::MarkArrived => ClockOps {
+            meet: &[Contact, Arrival],
+            ..NONE
+        },
+        A::Complete => ClockOps {
+            meet: &[Contact, Resolution],
+            start: &[Confirmation],
+            ..NONE
+        },
+        A::Confirm => ClockOps {
+            meet: &[Confirmation],
+            ..NONE
+        },
+        A::Reject => ClockOps {
+            meet: &[Confirmation],
+            start: &[Arrival, Resolution],
+            ..NONE
+        },
+        A::Cancel | A::Close => ClockOps {
+            stop_all: true,
+            ..NONE
+        },
+        A::Assign
+        | A::Accept
+        | A::StartTravel
+        | A::AddLine
+        | A::AddNote
+        | A::WaitForParts
+        | A::PartsArrived
+        | A::MarkUnreachable
+        | A::CustomerReached => NONE,
+    }
+}
+
+/// A public message on the order is a contact with the customer.
+pub const PUBLIC_NOTE: ClockOps = ClockOps {
+    meet: &[Contact],
+    ..NONE
+};
+
+/// Complaints: the acknowledgement is the first response (R-SLA-6) and the first progress
+/// update, and starts the solution clock of the person who takes the complaint (R-SLA-5);
+/// each update starts the next update cycle (R-SLA-3); resolution meets the rest.
+pub fn complaint(action: ComplaintAction) -> ClockOps {
+    use ComplaintAction as A;
+    match action {
+        A::Acknowledge => ClockOps {
+            meet: &[FirstResponse, ProgressUpdate],
+            start: &[ProgressUpdate, Solution],
+            ..NONE
+        },
+        A::PostUpdate => ClockOps {
+            meet: &[ProgressUpdate],
+            start: &[ProgressUpdate],
+            ..NONE
+        },
+        A::Investigate => ClockOps {
+            meet: &[Solution],
+            ..NONE
+        },
+        A::Resolve => ClockOps {
+            meet: &[ProgressUpdate, Resolution],
+            stop_all: true,
+            ..NONE
+        },
+        A::Reopen => ClockOps {
+            start: &[ProgressUpdate, Resolution],
+            ..NONE
+        },
+        A::Close => ClockOps {
+            stop_all: true,
+            ..NONE
+        },
+        A::Reclassify
+        | A::ApproveCompensation
+        | A::ApproveClosure
+        | A::Escalate
+        | A::Reassign
+        | A::OpenExternalCase
+        | A::CloseExternalCase => NONE,
+    }
+}
+
+/// Clocks that act when they run out instead of escalating: a completed repair the customer
+/// neither confirms nor rejects is confirmed for them.
+pub fn acts_when_missed(metric: SlaMetric) -> bool {
+    metric == Confirmation
+}
+
+/// Clocks a customer or partner sees, in plain words; the others are the staff's business.
+pub fn customer_words(kind: TicketKind, metric: SlaMetric) -> Option<&'static str> {
+    match (kind, metric) {
+        (TicketKind::RepairOrder, Contact) => Some("we contact you"),
+        (TicketKind::RepairOrder, Arrival) => Some("a technician is at your place"),
+        (TicketKind::RepairOrder, Resolution) => Some("the repair is done"),
+        (TicketKind::RepairOrder, Confirmation) => {
+            Some("the repair counts as accepted unless you tell us otherwise")
+        }
+        (TicketKind::Complaint, FirstResponse) => Some("we reply to your complaint"),
+        (TicketKind::Complaint, ProgressUpdate) => Some("we tell you how your complaint is going"),
+        (TicketKind::Complaint, Resolution) => Some("your complaint is resolved"),
+        _ => None,
+    }
+}
+
+/// Timeline rows of clock transitions (`SLA_STARTED`, `SLA_MET`, …): listed only when asked
+/// for, so a timeline reads as what people did.
+pub fn is_clock_event(action: &str) -> bool {
+    action.starts_with("SLA_")
+}
+
+/// The statuses a policy of `kind` may name as pausing.
+pub fn pausing_statuses(kind: TicketKind) -> &'static [&'static str] {
+    match kind {
+        TicketKind::RepairOrder => &["WAITING_FOR_PARTS", "WAITING_FOR_CUSTOMER"],
+        TicketKind::Complaint => &["EXTERNAL_CASE"],
+        TicketKind::ReturnVisit => &[],
+    }
+}
