@@ -35,9 +35,6 @@ pub enum SlaMetric {
     /// when this clock runs out.
     #[sea_orm(string_value = "CONFIRMATION")]
     Confirmation,
-    /// R-SLA-9: the written return-visit report, by the next working day.
-    #[sea_orm(string_value = "REPORT_DUE")]
-    ReportDue,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

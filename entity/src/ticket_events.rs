@@ -11,9 +11,6 @@ pub enum TicketKind {
     RepairOrder,
     #[sea_orm(string_value = "COMPLAINT")]
     Complaint,
-    /// Return visits have clocks of their own (R-SLA-9) and policies, not a timeline.
-    #[sea_orm(string_value = "RETURN_VISIT")]
-    ReturnVisit,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

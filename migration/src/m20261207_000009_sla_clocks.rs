@@ -106,8 +106,6 @@ const NEW_POLICIES: &[(&str, &str, &str, i32, &str, &str)] = &[
         "",
         "R-SUR-1",
     ),
-    // R-SLA-9: the visit report is filed by the next working day.
-    ("RETURN_VISIT", "REPORT_DUE", "ANY", 24 * 60, "", "R-SLA-9"),
 ];
 
 const POLICY_EPOCH: &str = "2026-12-07 00:00:00+00:00";
@@ -154,14 +152,14 @@ impl MigrationTrait for Migration {
             SlaPolicies::Escalates,
         ]);
         for &(kind, metric, scope, minutes, pauses, rule) in NEW_POLICIES {
-            // Follow-up clocks act or are recorded when they run out; they do not escalate.
-            let follow_up = matches!(metric, "CONFIRMATION" | "REPORT_DUE");
+            // The confirmation period acts when it runs out; it neither warns nor escalates.
+            let follow_up = metric == "CONFIRMATION";
             policies.values_panic([
                 kind.into(),
                 metric.into(),
                 scope.into(),
                 minutes.into(),
-                (metric == "REPORT_DUE").into(),
+                false.into(),
                 rule.into(),
                 epoch.clone(),
                 pauses.into(),
@@ -585,15 +583,15 @@ enum Shape {
 fn ticket_columns(table: &mut TableCreateStatement, shape: Shape) {
     match shape {
         Shape::Complaint => {
-            table.col(big_integer(Ticket::ComplaintId));
+            table.col(big_integer(Subject::ComplaintId));
         }
         Shape::Ticket => {
             table
-                .col(string_len(Ticket::TicketKind, 16))
-                .col(big_integer(Ticket::TicketId))
-                .col(big_integer(Ticket::ServiceCentreId))
-                .col(big_integer_null(Ticket::OrganizationId))
-                .col(big_integer_null(Ticket::ClockId));
+                .col(string_len(Subject::TicketKind, 16))
+                .col(big_integer(Subject::TicketId))
+                .col(big_integer(Subject::ServiceCentreId))
+                .col(big_integer_null(Subject::OrganizationId))
+                .col(big_integer_null(Subject::ClockId));
         }
     }
 }
@@ -626,7 +624,7 @@ async fn escalation_indexes(manager: &SchemaManager<'_>, shape: Shape) -> Result
                 manager,
                 "idx_escalations_complaint",
                 Escalations::Table,
-                &[Ticket::ComplaintId],
+                &[Subject::ComplaintId],
             )
             .await?
         }
@@ -635,7 +633,7 @@ async fn escalation_indexes(manager: &SchemaManager<'_>, shape: Shape) -> Result
                 manager,
                 "idx_escalations_ticket",
                 Escalations::Table,
-                &[Ticket::TicketKind, Ticket::TicketId],
+                &[Subject::TicketKind, Subject::TicketId],
             )
             .await?;
             // The inboxes: a centre's escalations to one level.
@@ -644,7 +642,7 @@ async fn escalation_indexes(manager: &SchemaManager<'_>, shape: Shape) -> Result
                     Index::create()
                         .name("idx_escalations_centre_level")
                         .table(Escalations::Table)
-                        .col(Ticket::ServiceCentreId)
+                        .col(Subject::ServiceCentreId)
                         .col(Escalations::ToLevel)
                         .to_owned(),
                 )
@@ -698,7 +696,7 @@ async fn penalty_indexes(manager: &SchemaManager<'_>, shape: Shape) -> Result<()
                 Index::create()
                     .name("uq_staff_penalties_clock")
                     .table(StaffPenalties::Table)
-                    .col(Ticket::ClockId)
+                    .col(Subject::ClockId)
                     .unique()
                     .to_owned(),
             )
@@ -810,7 +808,7 @@ enum Complaints {
 
 /// The columns naming what an escalation or penalty is about.
 #[derive(DeriveIden, Clone, Copy)]
-enum Ticket {
+enum Subject {
     ComplaintId,
     TicketKind,
     TicketId,

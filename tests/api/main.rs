@@ -15,5 +15,6 @@ mod schema;
 mod security_auth;
 mod security_authz;
 mod security_transport;
+mod sla;
 mod survey;
 mod transport;

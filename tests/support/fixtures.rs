@@ -128,6 +128,17 @@ impl TestApp {
         }
     }
 
+    /// Makes a supervisor the top level (general manager), as an operator does in the database.
+    pub async fn make_top_level(&self, user: &TestUser) {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        entity::users::Entity::update_many()
+            .col_expr(entity::users::Column::TopLevel, Expr::value(true))
+            .filter(entity::users::Column::Id.eq(user.id))
+            .exec(&self.db)
+            .await
+            .expect("set top_level");
+    }
+
     pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
         use servicedesk::domain::clock::Clock;
         self.clock.now()

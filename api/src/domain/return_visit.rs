@@ -74,7 +74,6 @@ pub fn purposes(kind: TicketKind) -> &'static [VisitPurpose] {
     match kind {
         TicketKind::RepairOrder => &[VisitPurpose::AfterClosure, VisitPurpose::ThirtyDay],
         TicketKind::Complaint => &[VisitPurpose::AfterClosure],
-        TicketKind::ReturnVisit => &[],
     }
 }
 

@@ -32,20 +32,6 @@ pub struct AppointmentWindow {
     end: DateTime<Utc>,
 }
 
-/// The arrival clock of the order's current visit (R-SLA-1/2, R-SLA-14): a summary of
-/// `slaClocks`.
-#[derive(SimpleObject)]
-pub struct SlaStatus {
-    /// Null while the clock is paused (the order waits for parts).
-    deadline: Option<DateTime<Utc>>,
-    /// Seconds to the deadline, negative when overdue; null once arrived or cancelled.
-    remaining_seconds: Option<i64>,
-    breached: bool,
-    /// The deadline is the end of a later window the customer chose.
-    customer_requested: bool,
-    paused: bool,
-}
-
 /// The customer as the viewer may see them (R-PRV-2).
 #[derive(SimpleObject)]
 pub struct CustomerContact {
@@ -243,36 +229,11 @@ impl RepairOrder {
         })
     }
     /// The current arrival clock; null when the order's policy has none.
-    async fn sla_status(&self, ctx: &Context<'_>) -> Result<Option<SlaStatus>> {
+    async fn sla_status(&self, ctx: &Context<'_>) -> Result<Option<super::sla::SlaStatus>> {
         let now = env(ctx)?.now;
         let arrival =
             super::sla::latest(ctx, TicketKind::RepairOrder, self.0.id, SlaMetric::Arrival).await?;
-        Ok(arrival.map(|clock| {
-            let paused = clock.paused_since.is_some();
-            let open = clock.met_at.is_none() && clock.stopped_at.is_none();
-            let state = crate::domain::sla::state(
-                clock.due_at,
-                paused,
-                clock.met_at,
-                clock.stopped_at.is_some(),
-                clock.breached_at,
-                now,
-            );
-            SlaStatus {
-                deadline: (!paused).then_some(clock.due_at),
-                remaining_seconds: crate::domain::sla::remaining_seconds(
-                    clock.due_at,
-                    clock.paused_since,
-                    open,
-                    now,
-                ),
-                breached: state == crate::domain::sla::ClockState::Breached,
-                customer_requested: clock
-                    .customer_due_at
-                    .is_some_and(|asked| asked >= clock.due_at),
-                paused,
-            }
-        }))
+        Ok(arrival.map(|clock| super::sla::SlaStatus::of(&clock, now)))
     }
     /// Every time limit of the order, each visit's cycle included: contact, arrival,
     /// resolution and the customer's confirmation period.

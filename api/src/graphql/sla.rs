@@ -124,7 +124,19 @@ fn sees_all_clocks(principal: &Principal) -> bool {
     )
 }
 
-/// The clocks of one ticket the caller may see, oldest first (the loader batches a page).
+/// Every clock of one ticket, every cycle (the loader batches a page's tickets).
+async fn rows(
+    ctx: &Context<'_>,
+    kind: TicketKind,
+    ticket_id: i64,
+) -> Result<std::sync::Arc<Vec<sla_clocks::Model>>> {
+    Ok(loaders(ctx)?
+        .load_one(ClocksKey(kind, ticket_id))
+        .await?
+        .unwrap_or_default())
+}
+
+/// The clocks of one ticket the caller may see, oldest first.
 pub async fn clocks_of(
     ctx: &Context<'_>,
     kind: TicketKind,
@@ -132,11 +144,8 @@ pub async fn clocks_of(
 ) -> Result<Vec<SlaClock>> {
     let now = env(ctx)?.now;
     let staff = sees_all_clocks(principal(ctx));
-    let rows = loaders(ctx)?
-        .load_one(ClocksKey(kind, ticket_id))
+    Ok(rows(ctx, kind, ticket_id)
         .await?
-        .unwrap_or_default();
-    Ok(rows
         .iter()
         .filter(|c| staff || transitions::customer_words(c.ticket_kind, c.metric).is_some())
         .map(|c| SlaClock::new(c, staff, now))
@@ -150,15 +159,39 @@ pub async fn latest(
     ticket_id: i64,
     metric: SlaMetric,
 ) -> Result<Option<sla_clocks::Model>> {
-    let rows = loaders(ctx)?
-        .load_one(ClocksKey(kind, ticket_id))
+    Ok(rows(ctx, kind, ticket_id)
         .await?
-        .unwrap_or_default();
-    Ok(rows
         .iter()
         .filter(|c| c.metric == metric)
         .max_by_key(|c| c.cycle)
         .cloned())
+}
+
+/// The arrival clock of an order's current visit (R-SLA-1/2, R-SLA-14): a summary of
+/// `slaClocks`.
+#[derive(SimpleObject)]
+pub struct SlaStatus {
+    /// Null while the clock is paused (the order waits for parts).
+    deadline: Option<DateTime<Utc>>,
+    /// Seconds to the deadline, negative when overdue; null once arrived or cancelled.
+    remaining_seconds: Option<i64>,
+    breached: bool,
+    /// The deadline is the end of a later window the customer chose.
+    customer_requested: bool,
+    paused: bool,
+}
+
+impl SlaStatus {
+    pub fn of(clock: &sla_clocks::Model, now: DateTime<Utc>) -> Self {
+        let full = SlaClock::new(clock, false, now);
+        Self {
+            deadline: full.due_at,
+            remaining_seconds: full.remaining_seconds,
+            breached: full.state == SlaClockState::Breached,
+            customer_requested: full.customer_requested,
+            paused: full.state == SlaClockState::Paused,
+        }
+    }
 }
 
 #[derive(InputObject, Default)]

@@ -82,6 +82,14 @@ fn metric_name(metric: SlaMetric) -> String {
     metric.to_value()
 }
 
+/// Who a miss of this clock costs points (R-ESC-6): the holder at its breach, or now.
+fn holder_to_penalize(clock: &Clock, ticket: &ClockTicket) -> Option<i64> {
+    clock
+        .holder_id
+        .or(ticket.holder)
+        .filter(|_| transitions::penalized(clock.metric))
+}
+
 /// When the sweeper should next look at a clock: at once when something is due already.
 fn next_look(
     clock: &Clock,
@@ -89,7 +97,7 @@ fn next_look(
     now: DateTime<Utc>,
     time: Timebase<'_>,
 ) -> Option<DateTime<Utc>> {
-    let penalized = clock.holder_id.or(ticket.holder).is_some();
+    let penalized = holder_to_penalize(clock, ticket).is_some();
     let found = sla::sweep(
         &rule_of(clock),
         &view_of(clock),
@@ -179,6 +187,21 @@ impl<'a> Journal<'a> {
             });
         store::events::append_many(txn, events, now).await
     }
+}
+
+/// The policy of `metric` for a ticket of `scope`: the scope's own row, else the kind's
+/// `ANY` row; none means the clock does not run for such tickets.
+fn policy_for<'p>(
+    policies: &'p [sla_policies::Model],
+    scope: &str,
+    metric: SlaMetric,
+) -> Option<&'p sla_policies::Model> {
+    let of_scope = |wanted: &str| {
+        policies
+            .iter()
+            .find(|p| p.metric == metric && p.scope == wanted)
+    };
+    of_scope(scope).or_else(|| of_scope("ANY"))
 }
 
 /// A new clock of `policy` for the ticket, running from `start`.
@@ -278,11 +301,14 @@ async fn apply(
     let policies: Vec<_> = match policies {
         _ if ops.start.is_empty() => Vec::new(),
         Some(policies) => policies,
-        None => store::sla_policies::of_scope(txn, ticket.kind, &ticket.scope).await?,
-    }
-    .into_iter()
-    .filter(|p| p.scope == ticket.scope && ops.start.contains(&p.metric))
-    .collect();
+        None => store::sla_policies::of_kind(txn, ticket.kind).await?,
+    };
+    let policies: Vec<_> = ops
+        .start
+        .iter()
+        .filter_map(|&metric| policy_for(&policies, &ticket.scope, metric))
+        .cloned()
+        .collect();
     let mut calendar = Calendar::new(ticket.service_centre_id);
     let needed = clocks.iter().any(|c| is_open(c) && c.business_time)
         || policies.iter().any(|p| p.business_time);
@@ -348,7 +374,7 @@ async fn meet(
             clock.breached_at = Some(clock.due_at);
             clock.holder_id = ticket.holder;
         }
-        if let Some(holder) = clock.holder_id {
+        if let Some(holder) = holder_to_penalize(clock, ticket) {
             let points = sla::penalty_points(late);
             store::penalties::record(txn, clock, holder, late, points, now).await?;
         }
@@ -530,7 +556,7 @@ pub async fn rescope(
     ticket: &ClockTicket,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let policies = store::sla_policies::of_scope(txn, ticket.kind, &ticket.scope).await?;
+    let policies = store::sla_policies::of_kind(txn, ticket.kind).await?;
     let clocks = store::sla_clocks::of_ticket(txn, ticket.kind, ticket.id).await?;
     let mut calendar = Calendar::new(ticket.service_centre_id);
     let needed = policies.iter().any(|p| p.business_time)
@@ -538,7 +564,7 @@ pub async fn rescope(
     calendar.load(txn, needed).await?;
     let mut journal = Journal::new(ticket, actor);
     for clock in clocks.into_iter().filter(is_open) {
-        let Some(policy) = policies.iter().find(|p| p.metric == clock.metric) else {
+        let Some(policy) = policy_for(&policies, &ticket.scope, clock.metric) else {
             continue;
         };
         let mut changed = clock.clone();
@@ -673,10 +699,6 @@ async fn ticket_of_clock(txn: &DatabaseTransaction, clock: &Clock) -> ApiResult<
             .await?
             .ok_or_else(missing)?)
             .into(),
-        TicketKind::ReturnVisit => (&store::return_visits::find(txn, id)
-            .await?
-            .ok_or_else(missing)?)
-            .into(),
     })
 }
 
@@ -706,27 +728,6 @@ impl From<&entity::repair_orders::Model> for ClockTicket {
             status: crate::domain::repair::status_name(order.status),
             holder: order.technician_id,
             level: order.escalation_level,
-        }
-    }
-}
-
-/// Return visits are not escalated; their report clock is the visiting agent's (R-SLA-9).
-impl From<&entity::return_visits::Model> for ClockTicket {
-    fn from(visit: &entity::return_visits::Model) -> Self {
-        Self {
-            kind: TicketKind::ReturnVisit,
-            id: visit.id,
-            service_centre_id: visit.service_centre_id,
-            organization_id: visit.organization_id,
-            scope: "ANY".into(),
-            status: if visit.recorded_at.is_some() {
-                "RECORDED"
-            } else {
-                "DUE"
-            }
-            .into(),
-            holder: visit.agent_id,
-            level: TOP_LEVEL,
         }
     }
 }
@@ -777,7 +778,7 @@ pub async fn sweep_ticket(
     for clock in due {
         let time = calendar.time(clock.business_time);
         let rule = rule_of(&clock);
-        let penalized = clock.holder_id.or(ticket.holder).is_some();
+        let penalized = holder_to_penalize(&clock, &ticket).is_some();
         let found = sla::sweep(&rule, &view_of(&clock), ticket.room(), penalized, now, time);
         let mut changed = clock.clone();
         for percent in &found.warnings {
@@ -804,8 +805,10 @@ pub async fn sweep_ticket(
                 swept.follow_ups.push(clock.metric);
             }
         }
-        if is_open(&changed) && changed.breached_at.is_some() {
-            if let Some(holder) = changed.holder_id {
+        if let Some(holder) = holder_to_penalize(&changed, &ticket)
+            .filter(|_| is_open(&changed) && changed.breached_at.is_some())
+        {
+            {
                 let late = now - clock.due_at;
                 store::penalties::record(
                     txn,
@@ -895,8 +898,8 @@ pub async fn sweep_ticket(
         ticket.level = level;
     }
     for (metric, scope, start) in next_cycles {
-        let policies = store::sla_policies::of_scope(txn, ticket.kind, &scope).await?;
-        let Some(policy) = policies.iter().find(|p| p.metric == metric) else {
+        let policies = store::sla_policies::of_kind(txn, ticket.kind).await?;
+        let Some(policy) = policy_for(&policies, &scope, metric) else {
             continue;
         };
         let cycle = all_cycles

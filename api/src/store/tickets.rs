@@ -10,7 +10,6 @@ fn table(kind: TicketKind) -> &'static str {
     match kind {
         TicketKind::RepairOrder => "repair_orders",
         TicketKind::Complaint => "complaints",
-        TicketKind::ReturnVisit => "return_visits",
     }
 }
 
@@ -54,9 +53,6 @@ pub async fn raise_level(
     level: i16,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    if kind == TicketKind::ReturnVisit {
-        return Ok(());
-    }
     let backend = db.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => format!(

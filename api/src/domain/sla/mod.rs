@@ -328,16 +328,10 @@ pub fn climb(
     let mut instants: Vec<_> = missed.into_iter().collect();
     instants.sort_unstable();
     instants.dedup();
-    let mut level = level.max(1);
-    let mut steps = Vec::new();
-    for at in instants {
-        if level >= TOP_LEVEL {
-            break;
-        }
-        steps.push((level, level + 1, at));
-        level += 1;
-    }
-    steps
+    (level.max(1)..TOP_LEVEL)
+        .zip(instants)
+        .map(|(from, at)| (from, from + 1, at))
+        .collect()
 }
 
 /// R-SLA-10: points for handling late, by whole started minutes of lateness: 1–10 → 5,

@@ -33,7 +33,6 @@ pub fn on_creation(kind: TicketKind) -> &'static [SlaMetric] {
     match kind {
         TicketKind::RepairOrder => &[Contact, Arrival, Resolution],
         TicketKind::Complaint => &[FirstResponse, ProgressUpdate, Resolution],
-        TicketKind::ReturnVisit => &[],
     }
 }
 
@@ -137,6 +136,12 @@ pub fn acts_when_missed(metric: SlaMetric) -> bool {
     metric == Confirmation
 }
 
+/// Whether missing the clock is late handling by whoever holds the ticket (R-ESC-6): every
+/// clock but the customer's own confirmation period.
+pub fn penalized(metric: SlaMetric) -> bool {
+    !acts_when_missed(metric)
+}
+
 /// Clocks a customer or partner sees, in plain words; the others are the staff's business.
 pub fn customer_words(kind: TicketKind, metric: SlaMetric) -> Option<&'static str> {
     match (kind, metric) {
@@ -164,6 +169,5 @@ pub fn pausing_statuses(kind: TicketKind) -> &'static [&'static str] {
     match kind {
         TicketKind::RepairOrder => &["WAITING_FOR_PARTS", "WAITING_FOR_CUSTOMER"],
         TicketKind::Complaint => &["EXTERNAL_CASE"],
-        TicketKind::ReturnVisit => &[],
     }
 }
