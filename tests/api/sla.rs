@@ -30,6 +30,7 @@ db_tests!(
     customers_see_the_clocks_that_promise_them_something,
     sla_breaches_lists_the_centres_missed_clocks,
     two_sweepers_escalate_a_thousand_mixed_clocks_exactly_once,
+    deadlines_survive_the_clock_migration_down_and_up,
 );
 
 const CLOCK_FIELDS: &str = "slaClocks { metric cycle state description dueAt remainingSeconds \
@@ -868,6 +869,94 @@ async fn sla_breaches_lists_the_centres_missed_clocks(app: TestApp) {
     app.gql(&w.customer.auth, query, json!({}))
         .await
         .expect_code("FORBIDDEN");
+}
+
+/// Open deadlines as (kind, ticket, metric, due, met): what both schemas can hold.
+async fn deadlines(app: &TestApp) -> Vec<(String, i64, String, DateTime<Utc>, bool)> {
+    let mut rows: Vec<_> = entity::sla_clocks::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("clocks")
+        .into_iter()
+        .filter(|c| {
+            matches!(
+                c.metric,
+                entity::sla_policies::SlaMetric::Arrival
+                    | entity::sla_policies::SlaMetric::FirstResponse
+                    | entity::sla_policies::SlaMetric::Solution
+                    | entity::sla_policies::SlaMetric::Resolution
+            )
+        })
+        .map(|c| {
+            (
+                format!("{:?}", c.ticket_kind),
+                c.ticket_id,
+                format!("{:?}", c.metric),
+                c.due_at,
+                c.met_at.is_some(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Migration 000009 moves the deadline columns into clocks and `down` puts them back: an open
+/// order whose customer moved its arrival, an acknowledged complaint, back and forth, keep
+/// their due times, and the sweeper escalates them when they fall due.
+async fn deadlines_survive_the_clock_migration_down_and_up(app: TestApp) {
+    use migration::MigratorTrait;
+    let w = app.repair_world().await;
+    let reported = app.clock_now();
+    let order_row = app.report(&w.customer, w.asset).await;
+    let window = (
+        reported + Duration::hours(20),
+        reported + Duration::hours(22),
+    );
+    let args = format!(
+        ", start: \"{}\", end: \"{}\"",
+        window.0.to_rfc3339(),
+        window.1.to_rfc3339()
+    );
+    let booked = app
+        .repair_ok(&w.customer.auth, "scheduleAppointment", &order_row, &args)
+        .await;
+    assert_eq!(at(&booked["slaStatus"]["deadline"]), window.1);
+    let filed = app.complaint_in(&w, &w.customer, "ACKNOWLEDGED").await;
+    let before = deadlines(&app).await;
+    assert_eq!(before.len(), 4, "{before:?}");
+
+    migration::Migrator::down(&app.db, Some(1))
+        .await
+        .expect("down");
+    migration::Migrator::up(&app.db, None).await.expect("up");
+    assert_eq!(deadlines(&app).await, before);
+    let seen = order(
+        &app,
+        &w.agent.auth,
+        &order_row["id"],
+        "slaStatus { deadline customerRequested }",
+    )
+    .await;
+    assert_eq!(seen["slaStatus"]["customerRequested"], true);
+
+    app.clock.set(window.1 + Duration::minutes(1));
+    sweep(&app).await;
+    let seen = order(&app, &w.agent.auth, &order_row["id"], "escalationLevel").await;
+    assert_eq!(
+        seen["escalationLevel"], 2,
+        "the migrated arrival clock runs out"
+    );
+    let seen = complaint(&app, &w.agent.auth, &filed["id"], "escalationLevel").await;
+    assert_eq!(seen["escalationLevel"], 1, "not due before 24 h");
+    app.clock
+        .set(reported + Duration::hours(24) + Duration::minutes(1));
+    sweep(&app).await;
+    let seen = complaint(&app, &w.agent.auth, &filed["id"], "escalationLevel").await;
+    assert_eq!(
+        seen["escalationLevel"], 2,
+        "the migrated clocks run out at 24 h"
+    );
 }
 
 /// The acceptance case: two sweepers side by side over a thousand overdue clocks of both
