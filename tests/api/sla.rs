@@ -31,6 +31,7 @@ db_tests!(
     sla_breaches_lists_the_centres_missed_clocks,
     two_sweepers_escalate_a_thousand_mixed_clocks_exactly_once,
     deadlines_survive_the_clock_migration_down_and_up,
+    r_sla_5_new_working_hours_move_the_running_solution_clock,
 );
 
 const CLOCK_FIELDS: &str = "slaClocks { metric cycle state description dueAt remainingSeconds \
@@ -869,6 +870,34 @@ async fn sla_breaches_lists_the_centres_missed_clocks(app: TestApp) {
     app.gql(&w.customer.auth, query, json!({}))
         .await
         .expect_code("FORBIDDEN");
+}
+
+/// R-SLA-5: new working hours recompute the centre's running business-time clocks from their
+/// own start.
+async fn r_sla_5_new_working_hours_move_the_running_solution_clock(app: TestApp) {
+    let w = app.repair_world().await;
+    // Acknowledged on Monday 17:00 in Shanghai: one working day is Tuesday 17:00.
+    let filed = app.complaint_in(&w, &w.customer, "ACKNOWLEDGED").await;
+    let seen = complaint(&app, &w.agent.auth, &filed["id"], CLOCK_FIELDS).await;
+    assert_eq!(
+        at(&clock(&seen, "SOLUTION")["dueAt"]),
+        Utc.with_ymd_and_hms(2026, 11, 3, 9, 0, 0).unwrap()
+    );
+    // Mornings only: work starts Tuesday 09:00, one working day later is Wednesday 09:00.
+    let hours: Vec<String> = (1..=5)
+        .map(|d| format!("{{ weekday: {d}, start: \"09:00:00\", end: \"12:00:00\" }}"))
+        .collect();
+    let mutation = format!(
+        "mutation {{ setBusinessHours(serviceCentreId: \"{}\", hours: [{}]) }}",
+        w.centre,
+        hours.join(", ")
+    );
+    app.gql(&w.admin.auth, &mutation, json!({})).await.data();
+    let seen = complaint(&app, &w.agent.auth, &filed["id"], CLOCK_FIELDS).await;
+    assert_eq!(
+        at(&clock(&seen, "SOLUTION")["dueAt"]),
+        Utc.with_ymd_and_hms(2026, 11, 4, 1, 0, 0).unwrap()
+    );
 }
 
 /// Open deadlines as (kind, ticket, metric, due, met): what both schemas can hold.
