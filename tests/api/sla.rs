@@ -570,6 +570,11 @@ async fn r_sla_14_urgent_repairs_and_premium_contracts_get_the_strict_tier(app: 
         reported + Duration::minutes(30)
     );
     assert_eq!(
+        clock(&premium, "CONTACT")["state"],
+        "MET",
+        "a customer on the phone is in contact"
+    );
+    assert_eq!(
         at(&clock(&premium, "ARRIVAL")["dueAt"]),
         reported + Duration::hours(2)
     );
@@ -580,7 +585,7 @@ async fn r_sla_14_urgent_repairs_and_premium_contracts_get_the_strict_tier(app: 
 
     // 31 minutes on, the urgent order's contact and arrival are missed: one level up.
     app.clock.advance(Duration::minutes(31));
-    assert_eq!(sweep(&app).await, 2);
+    assert_eq!(sweep(&app).await, 1);
     let seen = order(&app, &w.agent.auth, &urgent["id"], "escalationLevel").await;
     assert_eq!(seen["escalationLevel"], 2);
 }

@@ -173,7 +173,7 @@ pub async fn insert(
     .await?;
     let ticket = ClockTicket::from(&created);
     let policies = store::sla_policies::of_kind(txn, ticket.kind).await?;
-    let metrics = transitions::on_creation(TicketKind::Complaint);
+    let metrics = (transitions::on_creation(TicketKind::Complaint), &[][..]);
     clocks::start_new(txn, env.actor, &ticket, policies, metrics, env.now).await?;
     if level > 1 {
         let reason = format!(

@@ -139,7 +139,10 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         true,
     )
     .await?;
-    let metrics = transitions::on_creation(TicketKind::RepairOrder);
+    let metrics = (
+        transitions::on_creation(TicketKind::RepairOrder),
+        transitions::met_on_report(channel),
+    );
     clocks::start_new(
         &txn,
         env.actor,

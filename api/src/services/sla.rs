@@ -258,13 +258,14 @@ fn insertable(clock: Clock) -> sla_clocks::ActiveModel {
 }
 
 /// Starts a new ticket's clocks for `metrics` from `policies` (the caller read them for its
-/// own rules already): one insert of clocks and one of their timeline rows.
+/// own rules already), those in `met` met at once (a customer on the phone is in contact): one
+/// insert of clocks and one of their timeline rows.
 pub async fn start_new(
     txn: &DatabaseTransaction,
     actor: &Principal,
     ticket: &ClockTicket,
     policies: Vec<sla_policies::Model>,
-    metrics: &'static [SlaMetric],
+    (metrics, met): (&'static [SlaMetric], &'static [SlaMetric]),
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let ops = ClockOps {
@@ -272,7 +273,16 @@ pub async fn start_new(
         stop_all: false,
         start: metrics,
     };
-    apply(txn, actor, ticket, Vec::new(), Some(policies), ops, now).await
+    apply(
+        txn,
+        actor,
+        ticket,
+        Vec::new(),
+        (Some(policies), met),
+        ops,
+        now,
+    )
+    .await
 }
 
 /// Applies a ticket change to its clocks (R-SLA-1..9, R-SLA-14, R-REP-5, R-CMP-8): meets,
@@ -286,7 +296,7 @@ pub async fn transition(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let clocks = store::sla_clocks::of_ticket(txn, ticket.kind, ticket.id).await?;
-    apply(txn, actor, ticket, clocks, None, ops, now).await
+    apply(txn, actor, ticket, clocks, (None, &[]), ops, now).await
 }
 
 async fn apply(
@@ -294,7 +304,7 @@ async fn apply(
     actor: &Principal,
     ticket: &ClockTicket,
     clocks: Vec<Clock>,
-    policies: Option<Vec<sla_policies::Model>>,
+    (policies, met_at_start): (Option<Vec<sla_policies::Model>>, &[SlaMetric]),
     ops: ClockOps,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
@@ -343,9 +353,14 @@ async fn apply(
             &clock,
             format!("due {}", clock.due_at.to_rfc3339()),
         );
-        follow_status(&mut clock, ticket, now, time, &mut journal);
-        if clock.paused_since.is_none() {
-            clock.next_check_at = next_look(&clock, ticket, now, time);
+        if met_at_start.contains(&clock.metric) {
+            clock.met_at = Some(now);
+            journal.note("SLA_MET", &clock, "met in time".into());
+        } else {
+            follow_status(&mut clock, ticket, now, time, &mut journal);
+            if clock.paused_since.is_none() {
+                clock.next_check_at = next_look(&clock, ticket, now, time);
+            }
         }
         started.push(insertable(clock));
     }

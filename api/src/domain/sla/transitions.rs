@@ -2,6 +2,7 @@
 //! pauses in the statuses its policy names and resumes when the ticket leaves them, whatever
 //! action moved it (see `pauses_in`).
 
+use entity::repair_orders::RepairChannel;
 use entity::sla_policies::SlaMetric;
 use entity::ticket_events::TicketKind;
 
@@ -33,6 +34,16 @@ pub fn on_creation(kind: TicketKind) -> &'static [SlaMetric] {
     match kind {
         TicketKind::RepairOrder => &[Contact, Arrival, Resolution],
         TicketKind::Complaint => &[FirstResponse, ProgressUpdate, Resolution],
+    }
+}
+
+/// Clocks a new report meets at once: a customer who phones in or walks in is in contact with
+/// the service team (R-SLA-6, R-SLA-14); one reporting from the app or through a partner waits
+/// to be contacted.
+pub fn met_on_report(channel: RepairChannel) -> &'static [SlaMetric] {
+    match channel {
+        RepairChannel::Phone | RepairChannel::WalkIn => &[Contact],
+        RepairChannel::App | RepairChannel::Partner => &[],
     }
 }
 
