@@ -673,11 +673,23 @@ async fn r_cmp_8_an_external_case_pauses_the_resolution_clock_not_the_24h_update
         missed_updates >= 9,
         "a cycle per missed day: {missed_updates}"
     );
+    // The investigation recorded during the case meets the paused solution clock in time.
+    let investigated = app
+        .complaint_ok(
+            &w.agent.auth,
+            "recordInvestigation",
+            &json!({ "id": filed["id"], "version": seen["version"] }),
+            ", cause: \"Burst pipe\", responsibleParty: \"Installer\", justified: true",
+        )
+        .await;
+    assert_eq!(investigated["status"], "EXTERNAL_CASE");
+    let seen = complaint(&app, &w.agent.auth, &filed["id"], CLOCK_FIELDS).await;
+    assert_eq!(clock(&seen, "SOLUTION")["state"], "MET");
     let back = app
         .complaint_ok(
             &w.agent.auth,
             "closeExternalCase",
-            &json!({ "id": filed["id"], "version": seen["version"] }),
+            &investigated,
             ", outcome: \"The insurer paid\"",
         )
         .await;

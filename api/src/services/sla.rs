@@ -379,7 +379,12 @@ async fn meet(
     journal: &mut Journal<'_>,
 ) -> ApiResult<()> {
     if let Some(since) = clock.paused_since.take() {
+        // Met while standing still (an investigation recorded during an external case): the
+        // pause counts in full, as if it had ended now.
         clock.paused_seconds += time.elapsed(since, now).num_seconds();
+        if clock.breached_at.is_none() {
+            clock.due_at = recomputed_due(clock, &rule_of(clock), time);
+        }
     }
     clock.met_at = Some(now);
     clock.next_check_at = None;
