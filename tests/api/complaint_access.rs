@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 use entity::users::Role;
 use entity::{escalations, ticket_events};
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use servicedesk::domain::identity::{Principal, UserPrincipal};
 use servicedesk::jobs::sla_sweeper::sweep_once;
@@ -133,16 +133,6 @@ async fn outsiders(app: &TestApp, w: &RepairWorld) -> Vec<(&'static str, Auth, &
     ]
 }
 
-/// Sets `users.top_level` (the general manager flag) on `user`.
-async fn make_top_level(app: &TestApp, user: &TestUser) {
-    entity::users::Entity::update_many()
-        .col_expr(entity::users::Column::TopLevel, Expr::value(true))
-        .filter(entity::users::Column::Id.eq(user.id))
-        .exec(&app.db)
-        .await
-        .expect("set top_level");
-}
-
 async fn r_esc_5_compensation_limit_for_every_role(app: TestApp) {
     let w = app.repair_world().await;
     let complaint = investigating(&app, &w, &w.partner_customer, "PRODUCT_QUALITY").await;
@@ -250,10 +240,10 @@ async fn r_esc_5_compensation_limit_for_every_role(app: TestApp) {
 async fn r_esc_4_closure_approvals_for_every_role(app: TestApp) {
     let w = app.repair_world().await;
     let manager = app.user(Role::Supervisor, Some(w.centre), None).await;
-    make_top_level(&app, &manager).await;
+    app.make_top_level(&manager).await;
     // The flag makes a SUPERVISOR the top level; it gives an agent nothing.
     let flagged_agent = app.user(Role::Agent, Some(w.centre), None).await;
-    make_top_level(&app, &flagged_agent).await;
+    app.make_top_level(&flagged_agent).await;
     let mut refused = outsiders(&app, &w).await;
     refused.push(("agent of the centre", w.agent.auth.clone(), "FORBIDDEN"));
     refused.push((

@@ -104,15 +104,6 @@ async fn investigated(app: &TestApp, w: &RepairWorld, complaint: &Value, cause: 
     ok(app, &w.agent.auth, "recordInvestigation", complaint, &args).await
 }
 
-async fn make_top_level(app: &TestApp, user: &TestUser) {
-    entity::users::Entity::update_many()
-        .col_expr(entity::users::Column::TopLevel, Expr::value(true))
-        .filter(entity::users::Column::Id.eq(user.id))
-        .exec(&app.db)
-        .await
-        .expect("set top_level");
-}
-
 // ---------------------------------------------------------------------------------------------
 // 7. Aggregates obey the field rules of the rows they summarize (R-PRV-1/8)
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +236,7 @@ async fn r_cls_2_lowering_severity_needs_a_supervisor_from_major_the_top_level(a
     .await
     .expect_code("FORBIDDEN");
     let top = app.user(Role::Supervisor, Some(w.centre), None).await;
-    make_top_level(&app, &top).await;
+    app.make_top_level(&top).await;
     let back = ok(
         &app,
         &top.auth,
@@ -311,7 +302,7 @@ async fn r_esc_4_closure_follows_the_highest_severity_ever(app: TestApp) {
     assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "id");
     assert_eq!(rows(&app).await, before, "a refused closure wrote rows");
     let top = app.user(Role::Supervisor, Some(w.centre), None).await;
-    make_top_level(&app, &top).await;
+    app.make_top_level(&top).await;
     let both = ok(&app, &top.auth, "approveComplaintClosure", &signed, "").await;
     assert_eq!(both["topLevelApproved"], true);
     let closed = ok(&app, &w.agent.auth, "closeComplaint", &both, "").await;
