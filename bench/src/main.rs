@@ -1,12 +1,17 @@
 //! Benchmark harness: loads a data set into PostgreSQL, starts the server (release build, as a
 //! child process), drives HTTP load at fixed concurrency for five workloads, runs
-//! `pgbench -S` as the one-round-trip ceiling, and writes `bench/RESULTS.md`.
+//! `pgbench -S` as the one-round-trip ceiling, then the SLA sweep cell in-process on a database
+//! of its own, and writes `bench/RESULTS.md`.
 //!
 //! `cargo run -p bench --release -- all [--scale 0.1] [--seconds 10]`
+//!
+//! The SLA sweep cell alone, on a database of its own, its section put into RESULTS.md:
+//! `cargo run -p bench --release -- sweep [--scale 0.1]`
 
 mod explain;
 mod keyset;
 mod load;
+mod sweep;
 mod workload;
 
 use std::path::PathBuf;
@@ -56,6 +61,22 @@ enum Command {
         /// Workloads to run (1–5).
         #[arg(long, value_delimiter = ',', default_values_t = [1u8, 2, 3, 4, 5])]
         workloads: Vec<u8>,
+        /// Leave out the SLA sweep cell.
+        #[arg(long)]
+        skip_sweep: bool,
+    },
+    /// Only the SLA sweep cell ("sweep 10,000 due clocks among 1,000,000 open" at scale 1), on a
+    /// database of its own; its section replaces the one of an earlier run at the same scale in
+    /// `out`, or is appended.
+    Sweep {
+        /// Fraction of the cell (1 = 10,000 due clocks among 1,000,000 open).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        #[arg(long, default_value = "bench/RESULTS.md")]
+        out: PathBuf,
+        /// Keep the cell's database (`servicedesk_bench_sweep`) after the run.
+        #[arg(long)]
+        keep: bool,
     },
     /// (internal) Run the server on `DATABASE_URL` at `SERVICEDESK_BIND`.
     ServeChild,
@@ -83,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
             reuse,
             clients,
             workloads,
+            skip_sweep,
         } => {
             let plan = Plan {
                 scale,
@@ -93,10 +115,37 @@ async fn main() -> anyhow::Result<()> {
                     .into_iter()
                     .filter(|k| workloads.contains(&k.number()))
                     .collect(),
+                sweep: !skip_sweep,
             };
             all(&cli.admin_url, &plan, out).await
         }
+        Command::Sweep { scale, out, keep } => {
+            let cell = sweep::run(&cli.admin_url, scale, keep).await?;
+            let text = match std::fs::read_to_string(&out) {
+                Ok(text) => text,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(err) => return Err(err).with_context(|| format!("reading {}", out.display())),
+            };
+            std::fs::write(&out, sweep::merge(&text, &cell))?;
+            eprintln!("wrote {}", out.display());
+            check_sweep(&cell)
+        }
     }
+}
+
+/// The sweep cell's plans: the claim query reads the index, no statement scans a loaded table.
+fn check_sweep(cell: &sweep::Cell) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        cell.index_used(),
+        "the sweeper's claim query does not read idx_sla_clocks_next_check"
+    );
+    let missing = cell.missing_indexes();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "sequential scans in the sweep:\n{}",
+        missing.join("\n")
+    );
+    Ok(())
 }
 
 /// `admin_url` naming database `name` instead, with the same connection parameters.
@@ -173,6 +222,8 @@ struct Plan {
     reuse: bool,
     clients: Vec<usize>,
     workloads: Vec<workload::Kind>,
+    /// Run the SLA sweep cell (on a database of its own, after the workloads).
+    sweep: bool,
 }
 
 async fn all(admin_url: &str, plan: &Plan, out: PathBuf) -> anyhow::Result<()> {
@@ -258,12 +309,22 @@ async fn all(admin_url: &str, plan: &Plan, out: PathBuf) -> anyhow::Result<()> {
                 .map(move |e| format!("{}: {}", kind.name(), e.sql))
         })
         .collect();
-    std::fs::write(&out, report)?;
+    std::fs::write(&out, &report)?;
     eprintln!("wrote {}", out.display());
+    // After the workloads' results are safe on disk.
+    let sweep = if plan.sweep {
+        let cell = sweep::run(admin_url, scale, false).await?;
+        report.push_str(&sweep::report(&cell));
+        std::fs::write(&out, &report)?;
+        eprintln!("wrote {} (SLA sweep cell)", out.display());
+        Some(cell)
+    } else {
+        None
+    };
     anyhow::ensure!(
         missing.is_empty(),
         "sequential scans of loaded tables:\n{}",
         missing.join("\n")
     );
-    Ok(())
+    sweep.as_ref().map_or(Ok(()), check_sweep)
 }
