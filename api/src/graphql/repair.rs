@@ -851,15 +851,12 @@ impl RepairMutation {
         version: i32,
         parts: PartsRequestInput,
     ) -> Result<RepairOrder> {
-        let env = env(ctx)?;
         let wait = service::Wait::Parts {
             part_code: parts.part_code,
             part_name: parts.part_name,
             urgency: parts.urgency,
         };
-        Ok(RepairOrder(
-            service::wait(&env, key(&id, "repair order")?, version, wait).await?,
-        ))
+        start_wait(ctx, id, version, wait).await
     }
 
     /// The parts are here: back to the status the order waited in; the paused clocks run again
@@ -883,11 +880,7 @@ impl RepairMutation {
         version: i32,
         reason: String,
     ) -> Result<RepairOrder> {
-        let env = env(ctx)?;
-        let wait = service::Wait::Customer { reason };
-        Ok(RepairOrder(
-            service::wait(&env, key(&id, "repair order")?, version, wait).await?,
-        ))
+        start_wait(ctx, id, version, service::Wait::Customer { reason }).await
     }
 
     /// The customer was reached: back to the status the order waited in.
@@ -937,6 +930,18 @@ impl RepairMutation {
             service::add_note(&env, key(&id, "repair order")?, note, public).await?,
         ))
     }
+}
+
+async fn start_wait(
+    ctx: &Context<'_>,
+    id: ID,
+    version: i32,
+    wait: service::Wait,
+) -> Result<RepairOrder> {
+    let env = env(ctx)?;
+    Ok(RepairOrder(
+        service::wait(&env, key(&id, "repair order")?, version, wait).await?,
+    ))
 }
 
 async fn end_wait(
