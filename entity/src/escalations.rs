@@ -2,6 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::escalation_routes::EscalationTarget;
 use crate::ticket_events::TicketKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +12,7 @@ pub struct Model {
     pub id: i64,
     pub ticket_kind: TicketKind,
     pub ticket_id: i64,
-    /// The ticket's centre, whose supervisors (L2) or top level (L3) receive it.
+    /// The ticket's centre, whose supervisors or top level receive it.
     pub service_centre_id: i64,
     pub organization_id: Option<i64>,
     /// The clock whose miss raised it; `None` for escalations by hand or by severity.
@@ -31,6 +32,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub acknowledged_at: Option<DateTimeUtc>,
     pub acknowledged_by: Option<i64>,
+    /// Whose inbox it is in: the route of its kind and level when it was raised (R-ESC-1).
+    pub target: EscalationTarget,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod business_hours;
 pub mod complaints;
+pub mod escalation_routes;
 pub mod escalations;
 pub mod holidays;
 pub mod organizations;

@@ -76,12 +76,8 @@ pub struct Model {
     pub retry_at: Option<DateTimeUtc>,
     /// The complaint the customer raised on the call (R-CMP-6), not the ticket visited.
     pub complaint_id: Option<i64>,
+    /// When the report was filed; its deadline and the review's are SLA clocks (R-SLA-9).
     pub recorded_at: Option<DateTimeUtc>,
-    /// End of the day after the visit, local time (R-SLA-9).
-    pub report_due_at: Option<DateTimeUtc>,
-    pub report_late: Option<bool>,
-    /// End of the day after the report was filed, local time (R-SLA-9).
-    pub review_due_at: Option<DateTimeUtc>,
     pub reviewed_by: Option<i64>,
     pub reviewed_at: Option<DateTimeUtc>,
     pub review_note: Option<String>,

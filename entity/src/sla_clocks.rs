@@ -29,6 +29,7 @@ pub struct Model {
     pub escalates: bool,
     pub warn_percents: String,
     pub pause_states: String,
+    pub day_end: bool,
     pub started_at: DateTimeUtc,
     /// When the clock runs out: start + duration + paused time, in the clock's time; while
     /// paused, the value at the pause.

@@ -31,6 +31,12 @@ pub enum SlaMetric {
     /// (R-SLA-7, R-SLA-8).
     #[sea_orm(string_value = "RETURN_VISIT")]
     ReturnVisit,
+    /// The written return-visit report, filed the day after the call (R-SLA-9).
+    #[sea_orm(string_value = "REPORT")]
+    Report,
+    /// A supervisor's review of a filed return-visit report (R-SLA-9).
+    #[sea_orm(string_value = "REVIEW")]
+    Review,
     /// A completed repair the customer neither confirms nor rejects is confirmed for them
     /// when this clock runs out.
     #[sea_orm(string_value = "CONFIRMATION")]
@@ -61,6 +67,9 @@ pub struct Model {
     pub repeating: bool,
     /// A miss escalates the ticket one level per missed period (R-ESC-2).
     pub escalates: bool,
+    /// The limit runs to the end of the local day it falls on ("the day after", R-SLA-9):
+    /// whole days then count dates, working dates for business time.
+    pub day_end: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,10 @@ pub enum TicketKind {
     RepairOrder,
     #[sea_orm(string_value = "COMPLAINT")]
     Complaint,
+    /// A return visit's own clocks and policies (R-SLA-7..9); its timeline entries go on the
+    /// ticket it visits.
+    #[sea_orm(string_value = "RETURN_VISIT")]
+    ReturnVisit,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -27,3 +27,11 @@ pub fn timestamp_literal(manager: &SchemaManager<'_>, value: &'static str) -> Si
         _ => Expr::val(value),
     }
 }
+
+/// The column type of a timestamp added by `ALTER TABLE`, as sea-orm's schema helpers create it.
+pub fn timestamp_type(manager: &SchemaManager<'_>) -> &'static str {
+    match manager.get_database_backend() {
+        DbBackend::Postgres => "timestamp with time zone",
+        _ => "timestamp_with_timezone_text",
+    }
+}

@@ -12,6 +12,8 @@ mod m20261123_000006_complaint_severity_index;
 mod m20261201_000007_return_visits_for_every_ticket;
 mod m20261202_000008_classification_and_warranty;
 mod m20261207_000009_sla_clocks;
+mod m20261207_000010_return_visit_clocks;
+mod m20261207_000011_escalation_routes;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_return_visits_for_every_ticket::Migration),
             Box::new(m20261202_000008_classification_and_warranty::Migration),
             Box::new(m20261207_000009_sla_clocks::Migration),
+            Box::new(m20261207_000010_return_visit_clocks::Migration),
+            Box::new(m20261207_000011_escalation_routes::Migration),
         ]
     }
 }

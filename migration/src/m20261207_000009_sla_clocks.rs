@@ -25,7 +25,7 @@
 use sea_orm_migration::sea_orm::ConnectionTrait;
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::common::index;
+use crate::common::{index, timestamp_type};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -463,13 +463,6 @@ async fn widen_statuses(manager: &SchemaManager<'_>, length: u32) -> Result<(), 
         .await?;
     }
     Ok(())
-}
-
-fn timestamp_type(manager: &SchemaManager<'_>) -> &'static str {
-    match manager.get_database_backend() {
-        sea_orm_migration::sea_orm::DbBackend::Postgres => "timestamp with time zone",
-        _ => "timestamp_with_timezone_text",
-    }
 }
 
 /// The deadlines of complaints and repair orders as clocks, with the rule of the policy each

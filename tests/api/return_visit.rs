@@ -4,11 +4,13 @@
 //! (R-SLA-9).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use entity::return_visits;
+use entity::sla_policies::SlaMetric;
 use entity::ticket_events::TicketKind;
+use entity::{return_visits, sla_clocks};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use servicedesk::jobs::sla_sweeper::sweep_once;
 use servicedesk_tests::{Auth, GqlResponse, RepairWorld, TestApp, db_tests};
 
 db_tests!(
@@ -17,6 +19,8 @@ db_tests!(
     r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried,
     r_cmp_6_a_complaint_raised_on_a_return_visit,
     r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor,
+    r_sla_9_a_report_filed_on_friday_is_reviewed_by_the_end_of_monday,
+    r_sla_7_a_visit_nobody_made_breaches_its_clock,
     r_sla_7_r_sla_8_visit_intervals_are_the_admins_policy,
     r_sla_7_closing_a_complaint_schedules_one_visit_within_3_days,
     r_sla_7_visits_survive_the_migration_down_and_up,
@@ -25,7 +29,8 @@ db_tests!(
 const VISIT_FIELDS: &str =
     "id ticketKind ticketId customerId purpose attempt dueAt customerChoseTime
     agentId visitedAt channel satisfied answers outcome retryAt complaintId recordedAt
-    reportDueAt reportLate reviewDueAt reviewedBy reviewedAt reviewNote";
+    reviewedBy reviewedAt reviewNote
+    slaClocks { metric state startedAt dueAt metAt breachedAt businessTime }";
 
 fn time(value: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(value.as_str().expect("time"))
@@ -60,6 +65,16 @@ async fn record(app: &TestApp, auth: &Auth, visit: &Value, input: Value) -> GqlR
     );
     app.gql(auth, &query, json!({ "id": visit["id"], "input": input }))
         .await
+}
+
+/// The visit's clock of `metric`.
+fn clock<'v>(visit: &'v Value, metric: &str) -> &'v Value {
+    visit["slaClocks"]
+        .as_array()
+        .expect("clocks")
+        .iter()
+        .find(|c| c["metric"] == metric)
+        .unwrap_or_else(|| panic!("no {metric} clock in {visit}"))
 }
 
 fn reached(at: DateTime<Utc>) -> Value {
@@ -261,15 +276,22 @@ async fn r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor(app: Tes
     // Called Tuesday 17:00 local, filed Thursday: after the end of Wednesday.
     let late = record(&app, &w.agent.auth, &visits[0], reached(utc(11, 3, 9, 0))).await;
     let late = late.data()["recordReturnVisit"].clone();
-    assert_eq!(time(&late["reportDueAt"]), utc(11, 4, 16, 0));
-    assert_eq!(late["reportLate"], true);
+    let report = clock(&late, "REPORT");
+    assert_eq!(time(&report["startedAt"]), utc(11, 3, 9, 0));
+    assert_eq!(time(&report["dueAt"]), utc(11, 4, 16, 0));
+    assert_eq!(report["state"], "BREACHED");
+    assert_eq!(report["businessTime"], true);
+    assert_eq!(clock(&late, "RETURN_VISIT")["state"], "MET");
     let on_time = record(&app, &w.agent.auth, &visits[1], reached(app.clock_now())).await;
     let on_time = on_time.data()["recordReturnVisit"].clone();
-    assert_eq!(on_time["reportLate"], false);
-    // Reviews are due by the end of the day after filing (Friday, local).
-    assert_eq!(time(&on_time["reviewDueAt"]), utc(11, 6, 16, 0));
+    assert_eq!(clock(&on_time, "REPORT")["state"], "MET");
+    // Reviews are due by the end of the working day after filing (Friday, local).
+    let review_clock = clock(&on_time, "REVIEW");
+    assert_eq!(time(&review_clock["dueAt"]), utc(11, 6, 16, 0));
+    assert_eq!(review_clock["state"], "RUNNING");
 
-    let review = "mutation($id: ID!) { reviewReturnVisit(id: $id, note: \"Checked\") { reviewedBy reviewedAt reviewNote } }";
+    let review = "mutation($id: ID!) { reviewReturnVisit(id: $id, note: \"Checked\") {
+        reviewedBy reviewedAt reviewNote slaClocks { metric state } } }";
     app.gql(&w.agent.auth, review, json!({ "id": late["id"] }))
         .await
         .expect_code("FORBIDDEN");
@@ -293,6 +315,7 @@ async fn r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor(app: Tes
     assert_eq!(reviewed["reviewedBy"], w.supervisor.id.to_string());
     assert_eq!(time(&reviewed["reviewedAt"]), app.clock_now());
     assert_eq!(reviewed["reviewNote"], "Checked");
+    assert_eq!(clock(reviewed, "REVIEW")["state"], "BREACHED", "met late");
     let listed = app.gql(&w.supervisor.auth, overdue, json!({})).await;
     assert_eq!(listed.data()["returnVisitReviewsOverdue"], json!([]));
     let twice = app
@@ -302,6 +325,114 @@ async fn r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor(app: Tes
         twice.expect_code("INVALID_TRANSITION")["status"],
         "REVIEWED"
     );
+}
+
+/// R-SLA-9 counts working days: a report filed on Friday afternoon is reviewed by the end of
+/// Monday, and the sweeper records the miss on the visited order's timeline on Tuesday.
+async fn r_sla_9_a_report_filed_on_friday_is_reviewed_by_the_end_of_monday(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = closed_after(&app, &w, Duration::zero()).await;
+    let visits = of_ticket(due(&app, &w.agent.auth).await, "REPAIR_ORDER", &order);
+    // Friday 6 Nov, 17:00 Shanghai; the call was at 16:00.
+    app.clock.set(utc(11, 6, 9, 0));
+    let recorded = record(&app, &w.agent.auth, &visits[0], reached(utc(11, 6, 8, 0))).await;
+    let recorded = recorded.data()["recordReturnVisit"].clone();
+    let end_of_monday = utc(11, 9, 16, 0);
+    assert_eq!(time(&clock(&recorded, "REPORT")["dueAt"]), end_of_monday);
+    assert_eq!(clock(&recorded, "REPORT")["state"], "MET");
+    assert_eq!(time(&clock(&recorded, "REVIEW")["dueAt"]), end_of_monday);
+
+    let overdue = "{ returnVisitReviewsOverdue { id slaClocks { metric state breachedAt } } }";
+    app.clock.set(end_of_monday - Duration::minutes(1));
+    assert_eq!(
+        sweep_once(&app.db, app.clock_now()).await.expect("sweep"),
+        0
+    );
+    let listed = app.gql(&w.supervisor.auth, overdue, json!({})).await;
+    assert_eq!(listed.data()["returnVisitReviewsOverdue"], json!([]));
+
+    app.clock.set(end_of_monday + Duration::minutes(30));
+    assert_eq!(
+        sweep_once(&app.db, app.clock_now()).await.expect("sweep"),
+        1
+    );
+    let listed = app.gql(&w.supervisor.auth, overdue, json!({})).await;
+    let listed = &listed.data()["returnVisitReviewsOverdue"];
+    assert_eq!(listed[0]["id"], recorded["id"]);
+    let review = clock(&listed[0], "REVIEW");
+    assert_eq!(review["state"], "BREACHED");
+    assert_eq!(time(&review["breachedAt"]), end_of_monday);
+    let timeline = app
+        .gql(
+            &w.supervisor.auth,
+            "query($id: ID!) { repairOrder(id: $id) { escalationLevel events(sla: true) { action note } } }",
+            json!({ "id": order["id"] }),
+        )
+        .await;
+    let timeline = &timeline.data()["repairOrder"];
+    assert_eq!(
+        timeline["escalationLevel"], 1,
+        "a visit does not escalate the order"
+    );
+    assert!(
+        timeline["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["action"] == "SLA_BREACHED"
+                && e["note"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("REVIEW #1"))),
+        "{timeline}"
+    );
+}
+
+/// R-SLA-7: a visit nobody made by the end of its interval is a breach the sweeper records and
+/// the centre's supervisors find in `slaBreaches`; making it late keeps it a breach.
+async fn r_sla_7_a_visit_nobody_made_breaches_its_clock(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = closed_after(&app, &w, Duration::zero()).await;
+    let closed_at = app.clock_now();
+    let visits = of_ticket(due(&app, &w.agent.auth).await, "REPAIR_ORDER", &order);
+    let visit = &visits[0];
+    assert_eq!(visit["purpose"], "AFTER_CLOSURE");
+    let limit = clock(visit, "RETURN_VISIT");
+    assert_eq!(time(&limit["startedAt"]), closed_at);
+    assert_eq!(time(&limit["dueAt"]), closed_at + Duration::days(3));
+    assert!(
+        time(&visit["dueAt"]) <= time(&limit["dueAt"]),
+        "planned within it"
+    );
+
+    app.clock
+        .set(closed_at + Duration::days(3) - Duration::minutes(1));
+    assert_eq!(
+        sweep_once(&app.db, app.clock_now()).await.expect("sweep"),
+        0
+    );
+    app.clock.advance(Duration::minutes(2));
+    assert_eq!(
+        sweep_once(&app.db, app.clock_now()).await.expect("sweep"),
+        1
+    );
+    let breaches = "{ slaBreaches(first: 10, filter: { ticketKind: RETURN_VISIT }) {
+        edges { node { ticketId metric state breachedAt } } } }";
+    let page = app.gql(&w.supervisor.auth, breaches, json!({})).await;
+    assert_eq!(
+        page.data()["slaBreaches"]["edges"],
+        json!([{ "node": { "ticketId": visit["id"], "metric": "RETURN_VISIT",
+            "state": "BREACHED",
+            "breachedAt": limit["dueAt"] } }])
+    );
+    let late = record(&app, &w.agent.auth, visit, reached(app.clock_now())).await;
+    let late = late.data()["recordReturnVisit"].clone();
+    assert_eq!(clock(&late, "RETURN_VISIT")["state"], "BREACHED");
+    assert!(clock(&late, "RETURN_VISIT")["metAt"].is_string());
+    let thirty = &visits[1];
+    assert_eq!(thirty["purpose"], "THIRTY_DAY");
+    let still = due(&app, &w.agent.auth).await;
+    let still = of_ticket(still, "REPAIR_ORDER", &order);
+    assert_eq!(clock(&still[0], "RETURN_VISIT")["state"], "RUNNING");
 }
 
 const UPDATE_POLICY: &str = "mutation($kind: TicketKind!, $scope: String!, $minutes: Int!) {
@@ -339,9 +470,8 @@ async fn r_sla_7_r_sla_8_visit_intervals_are_the_admins_policy(app: TestApp) {
     assert_eq!(
         defaults,
         [
-            json!(["COMPLAINT", "AFTER_CLOSURE", 3 * 1440, "R-SLA-7"]),
-            json!(["REPAIR_ORDER", "AFTER_CLOSURE", 3 * 1440, "R-SLA-7"]),
-            json!(["REPAIR_ORDER", "THIRTY_DAY", 30 * 1440, "R-SLA-8"]),
+            json!(["RETURN_VISIT", "AFTER_CLOSURE", 3 * 1440, "R-SLA-7"]),
+            json!(["RETURN_VISIT", "THIRTY_DAY", 30 * 1440, "R-SLA-8"]),
         ]
     );
 
@@ -349,7 +479,7 @@ async fn r_sla_7_r_sla_8_visit_intervals_are_the_admins_policy(app: TestApp) {
     let refused = [
         (
             &w.agent.auth,
-            set("REPAIR_ORDER", "AFTER_CLOSURE", 1),
+            set("RETURN_VISIT", "AFTER_CLOSURE", 1),
             "FORBIDDEN",
         ),
         (
@@ -357,14 +487,18 @@ async fn r_sla_7_r_sla_8_visit_intervals_are_the_admins_policy(app: TestApp) {
             set("COMPLAINT", "THIRTY_DAY", 7),
             "NOT_FOUND",
         ),
+        (
+            &w.admin.auth,
+            set("REPAIR_ORDER", "AFTER_CLOSURE", 7),
+            "NOT_FOUND",
+        ),
     ];
     for (auth, change, code) in refused {
         app.gql(auth, UPDATE_POLICY, change).await.expect_code(code);
     }
     for (kind, scope, days) in [
-        ("REPAIR_ORDER", "AFTER_CLOSURE", 1),
-        ("REPAIR_ORDER", "THIRTY_DAY", 7),
-        ("COMPLAINT", "AFTER_CLOSURE", 2),
+        ("RETURN_VISIT", "AFTER_CLOSURE", 1),
+        ("RETURN_VISIT", "THIRTY_DAY", 7),
     ] {
         let updated = app
             .gql(&w.admin.auth, UPDATE_POLICY, set(kind, scope, days))
@@ -389,7 +523,8 @@ async fn r_sla_7_r_sla_8_visit_intervals_are_the_admins_policy(app: TestApp) {
     assert_eq!(visits.len(), 1);
     assert_eq!(
         time(&visits[0]["dueAt"]),
-        time(&complaint["closedAt"]) + Duration::days(2)
+        time(&complaint["closedAt"]) + Duration::days(1),
+        "R-SLA-7 is one rule for every ticket"
     );
 }
 
@@ -452,6 +587,38 @@ async fn r_sla_7_closing_a_complaint_schedules_one_visit_within_3_days(app: Test
     );
 }
 
+type VisitClock = (
+    i64,
+    SlaMetric,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+/// (visit, metric, started, due, met, breached) of every visit clock.
+async fn visit_clocks(app: &TestApp) -> Vec<VisitClock> {
+    let mut clocks: Vec<VisitClock> = sla_clocks::Entity::find()
+        .filter(sla_clocks::Column::TicketKind.eq(TicketKind::ReturnVisit))
+        .all(&app.db)
+        .await
+        .expect("clocks")
+        .into_iter()
+        .map(|c| {
+            (
+                c.ticket_id,
+                c.metric,
+                c.started_at,
+                c.due_at,
+                c.met_at,
+                c.breached_at,
+            )
+        })
+        .collect();
+    clocks.sort_by_key(|c| (c.0, c.1.to_value()));
+    clocks
+}
+
 async fn all_visits(app: &TestApp) -> Vec<return_visits::Model> {
     return_visits::Entity::find()
         .order_by_asc(return_visits::Column::Id)
@@ -474,9 +641,28 @@ async fn r_sla_7_visits_survive_the_migration_down_and_up(app: TestApp) {
     let before = all_visits(&app).await;
     assert_eq!(before.len(), 3);
 
-    // Back to before return visits followed every ticket (the three newest migrations; the
-    // SLA clocks' migration goes back on the way).
-    Migrator::down(&app.db, Some(3)).await.expect("down");
+    // The visits' clocks go back into columns and come out again: the report and review
+    // clocks as they were, the visit clock met as it was (000011, escalation routes, goes
+    // back on the way).
+    let clocks = visit_clocks(&app).await;
+    assert_eq!(clocks.len(), 5, "three visits, one report, one review");
+    Migrator::down(&app.db, Some(2)).await.expect("down");
+    Migrator::up(&app.db, None).await.expect("up");
+    let again = visit_clocks(&app).await;
+    assert_eq!(again.len(), clocks.len());
+    for (old, new) in clocks.iter().zip(&again) {
+        assert_eq!(
+            (old.0, old.1, &old.4, &old.5),
+            (new.0, new.1, &new.4, &new.5)
+        );
+        if old.1 != SlaMetric::ReturnVisit {
+            assert_eq!(old, new);
+        }
+    }
+
+    // Back to before return visits followed every ticket (the five newest migrations; the
+    // SLA clocks' migrations go back on the way).
+    Migrator::down(&app.db, Some(5)).await.expect("down");
     Migrator::up(&app.db, None).await.expect("up");
     let repairs: Vec<return_visits::Model> = before
         .into_iter()

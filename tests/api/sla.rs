@@ -32,6 +32,7 @@ db_tests!(
     two_sweepers_escalate_a_thousand_mixed_clocks_exactly_once,
     deadlines_survive_the_clock_migration_down_and_up,
     r_sla_5_new_working_hours_move_the_running_solution_clock,
+    r_esc_1_the_inbox_of_each_level_is_a_policy,
 );
 
 const CLOCK_FIELDS: &str = "slaClocks { metric cycle state description dueAt remainingSeconds \
@@ -72,11 +73,10 @@ async fn sweep(app: &TestApp) -> usize {
         .expect("sweep")
 }
 
-async fn inbox(app: &TestApp, auth: &Auth, level: Option<i32>) -> Vec<Value> {
-    let arg = level.map_or(String::new(), |l| format!("(level: {l})"));
-    let query =
-        format!("{{ escalationInbox{arg} {{ ticketKind ticketId fromLevel toLevel reason }} }}");
-    app.gql(auth, &query, json!({})).await.data()["escalationInbox"]
+/// The caller's own escalation inbox.
+async fn inbox(app: &TestApp, auth: &Auth) -> Vec<Value> {
+    let query = "{ escalationInbox { id ticketKind ticketId fromLevel toLevel reason target } }";
+    app.gql(auth, query, json!({})).await.data()["escalationInbox"]
         .as_array()
         .expect("inbox")
         .clone()
@@ -147,7 +147,7 @@ async fn r_sla_1_r_esc_2_an_unreached_order_escalates_to_the_supervisors_at_12h_
     assert_eq!(at(&arrival["breachedAt"]), reported + Duration::hours(12));
     assert_eq!(clock(&seen, "CONTACT")["state"], "RUNNING");
     // R-ESC-1 routing: level 2 is the centre supervisors' inbox.
-    let items = inbox(&app, &w.supervisor.auth, None).await;
+    let items = inbox(&app, &w.supervisor.auth).await;
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["ticketKind"], "REPAIR_ORDER");
     assert_eq!(items[0]["ticketId"], order_row["id"]);
@@ -156,7 +156,7 @@ async fn r_sla_1_r_esc_2_an_unreached_order_escalates_to_the_supervisors_at_12h_
     // The top level's inbox is not a plain supervisor's.
     app.gql(
         &w.supervisor.auth,
-        "{ escalationInbox(level: 3) { id } }",
+        "{ escalationInbox(target: TOP_LEVEL) { id } }",
         json!({}),
     )
     .await
@@ -172,7 +172,7 @@ async fn r_sla_1_r_esc_2_an_unreached_order_escalates_to_the_supervisors_at_12h_
         .user(entity::users::Role::Supervisor, Some(w.centre), None)
         .await;
     app.make_top_level(&top).await;
-    let items = inbox(&app, &top.auth, None).await;
+    let items = inbox(&app, &top.auth).await;
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(
         (items[0]["fromLevel"].clone(), items[0]["toLevel"].clone()),
@@ -972,7 +972,8 @@ async fn deadlines_survive_the_clock_migration_down_and_up(app: TestApp) {
     let before = deadlines(&app).await;
     assert_eq!(before.len(), 4, "{before:?}");
 
-    migration::Migrator::down(&app.db, Some(1))
+    // 000010 (return-visit clocks) and 000011 (escalation routes) go back on the way.
+    migration::Migrator::down(&app.db, Some(3))
         .await
         .expect("down");
     migration::Migrator::up(&app.db, None).await.expect("up");
@@ -1120,4 +1121,79 @@ async fn two_sweepers_escalate_a_thousand_mixed_clocks_exactly_once(app: TestApp
         };
         assert_eq!(steps, expected, "{kind} {id}");
     }
+}
+
+/// R-ESC-1 routing is a policy: an admin sends repair orders at level 2 straight to the top
+/// level; the arrival breach lands in the top level's inbox, not the supervisors', while a
+/// SERIOUS complaint still reaches the supervisors. Routes are checked at the boundary.
+async fn r_esc_1_the_inbox_of_each_level_is_a_policy(app: TestApp) {
+    let w = app.repair_world().await;
+    let routes = "{ escalationRoutes { ticketKind level target } }";
+    let listed = app.gql(&w.supervisor.auth, routes, json!({})).await;
+    assert_eq!(
+        listed.data()["escalationRoutes"],
+        json!([
+            { "ticketKind": "COMPLAINT", "level": 2, "target": "CENTRE_SUPERVISORS" },
+            { "ticketKind": "COMPLAINT", "level": 3, "target": "TOP_LEVEL" },
+            { "ticketKind": "REPAIR_ORDER", "level": 2, "target": "CENTRE_SUPERVISORS" },
+            { "ticketKind": "REPAIR_ORDER", "level": 3, "target": "TOP_LEVEL" },
+        ])
+    );
+    let set = "mutation($kind: TicketKind!, $level: Int!) {
+        setEscalationRoute(ticketKind: $kind, level: $level, target: TOP_LEVEL) {
+            ticketKind level target } }";
+    let args = |kind: &str, level: i32| json!({ "kind": kind, "level": level });
+    app.gql(&w.supervisor.auth, set, args("REPAIR_ORDER", 2))
+        .await
+        .expect_code("FORBIDDEN");
+    for (kind, level, field) in [
+        ("REPAIR_ORDER", 1, "level"),
+        ("REPAIR_ORDER", 4, "level"),
+        ("RETURN_VISIT", 2, "ticketKind"),
+    ] {
+        let refused = app.gql(&w.admin.auth, set, args(kind, level)).await;
+        assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], field);
+    }
+    let routed = app.gql(&w.admin.auth, set, args("REPAIR_ORDER", 2)).await;
+    assert_eq!(
+        routed.data()["setEscalationRoute"],
+        json!({ "ticketKind": "REPAIR_ORDER", "level": 2, "target": "TOP_LEVEL" })
+    );
+
+    app.set_policy(
+        &w.admin.auth,
+        "REPAIR_ORDER",
+        "CONTACT",
+        "IN_WARRANTY",
+        7 * 24 * 60,
+    )
+    .await;
+    let reported = app.clock_now();
+    let order_row = app.report(&w.customer, w.asset).await;
+    app.clock
+        .set(reported + Duration::hours(12) + Duration::minutes(1));
+    assert_eq!(sweep(&app).await, 1);
+    assert_eq!(inbox(&app, &w.supervisor.auth).await, Vec::<Value>::new());
+    let top = app
+        .user(entity::users::Role::Supervisor, Some(w.centre), None)
+        .await;
+    app.make_top_level(&top).await;
+    let items = inbox(&app, &top.auth).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["ticketId"], order_row["id"]);
+    assert_eq!(items[0]["toLevel"], 2);
+    assert_eq!(items[0]["target"], "TOP_LEVEL");
+    let take = "mutation($id: ID!) { acknowledgeEscalation(id: $id) { acknowledgedAt } }";
+    app.gql(&w.supervisor.auth, take, json!({ "id": items[0]["id"] }))
+        .await
+        .expect_code("FORBIDDEN");
+    app.gql(&top.auth, take, json!({ "id": items[0]["id"] }))
+        .await
+        .data();
+
+    by_phone(&app, &w, "PROPERTY_DAMAGE", "SERIOUS").await;
+    let items = inbox(&app, &w.supervisor.auth).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["ticketKind"], "COMPLAINT");
+    assert_eq!(items[0]["target"], "CENTRE_SUPERVISORS");
 }

@@ -170,6 +170,22 @@ impl BusinessCalendar {
         }
     }
 
+    /// The end (local midnight) of the `days`-th working date after `start`'s local date: "the
+    /// day after" counted in working days (R-SLA-9), so a Friday call is reported by the end
+    /// of Monday, whatever hour the call was.
+    pub fn end_of_working_date(&self, start: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+        let nth = days.max(1) as usize - 1;
+        let date = self.local_date(start);
+        let working = date
+            .iter_days()
+            .skip(1)
+            .take(MAX_SCAN_DAYS)
+            .filter(|d| self.intervals_on(*d).next().is_some())
+            .nth(nth)
+            .unwrap_or(date + Duration::days(i64::from(days.max(1))));
+        self.instant((working + Duration::days(1)).and_time(NaiveTime::MIN))
+    }
+
     fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.tz).date_naive()
     }

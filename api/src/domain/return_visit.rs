@@ -1,7 +1,7 @@
 //! Return-visit rules: when visits are due (R-SLA-7, R-SLA-8), the customer's rest hours
-//! (R-SUR-2), what a complete record is (R-SUR-3) and the report deadline (R-SLA-9).
+//! (R-SUR-2) and what a complete record is (R-SUR-3). Their deadlines are SLA clocks.
 
-use chrono::{DateTime, Days, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use entity::return_visits::{VisitOutcome, VisitPurpose};
 use entity::ticket_events::TicketKind;
@@ -74,6 +74,7 @@ pub fn purposes(kind: TicketKind) -> &'static [VisitPurpose] {
     match kind {
         TicketKind::RepairOrder => &[VisitPurpose::AfterClosure, VisitPurpose::ThirtyDay],
         TicketKind::Complaint => &[VisitPurpose::AfterClosure],
+        TicketKind::ReturnVisit => &[],
     }
 }
 
@@ -85,9 +86,9 @@ pub struct Finished {
     pub closed_at: DateTime<Utc>,
 }
 
-/// When the visit of `purpose` falls due: the policy's `interval` after closure (R-SLA-7) or
+/// When the visit of `purpose` is planned: the policy's `interval` after closure (R-SLA-7) or
 /// after the work (R-SLA-8), moved back to a callable time so it stays within the limit
-/// (R-SUR-2).
+/// (R-SUR-2). The limit itself is the visit's SLA clock.
 pub fn due_at(
     purpose: VisitPurpose,
     interval: Duration,
@@ -95,18 +96,16 @@ pub fn due_at(
     rest: &RestHours,
     tz: Tz,
 ) -> DateTime<Utc> {
-    let from = match purpose {
-        VisitPurpose::AfterClosure => finished.closed_at,
-        VisitPurpose::ThirtyDay => finished.completed_at,
-    };
-    rest.latest_callable(from + interval, tz)
+    rest.latest_callable(counts_from(purpose, finished) + interval, tz)
 }
 
-/// R-SLA-9: the end of the local day after `at` (midnight that starts the day after).
-pub fn end_of_next_day(at: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
-    let date = at.with_timezone(&tz).date_naive();
-    let day_after_next = date.checked_add_days(Days::new(2)).unwrap_or(date);
-    local_instant(tz, day_after_next, NaiveTime::MIN).unwrap_or(at + Duration::days(2))
+/// Where a visit's interval, and its SLA clock, starts: the closure (R-SLA-7) or the work
+/// (R-SLA-8).
+pub fn counts_from(purpose: VisitPurpose, finished: Finished) -> DateTime<Utc> {
+    match purpose {
+        VisitPurpose::AfterClosure => finished.closed_at,
+        VisitPurpose::ThirtyDay => finished.completed_at,
+    }
 }
 
 /// What the agent reports about one attempt.
@@ -271,14 +270,6 @@ mod tests {
             due(VisitPurpose::AfterClosure, Duration::hours(80)),
             utc(6, 13, 0)
         );
-    }
-
-    #[test]
-    fn r_sla_9_report_due_at_the_end_of_the_next_local_day() {
-        // 23:30 local on the 5th (15:30 UTC) → midnight local starting the 7th.
-        assert_eq!(end_of_next_day(utc(5, 15, 30), SHANGHAI), utc(6, 16, 0));
-        // 00:30 local on the 6th (16:30 UTC on the 5th) → midnight starting the 8th.
-        assert_eq!(end_of_next_day(utc(5, 16, 30), SHANGHAI), utc(7, 16, 0));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::complaints::{self, ComplaintCategory, ComplaintChannel, ComplaintStatus, Severity};
+use entity::escalation_routes::EscalationTarget;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use rust_decimal::Decimal;
@@ -14,7 +15,7 @@ use super::repair::TimelineEvent;
 use super::scalars::{id, key};
 use super::sla;
 use super::{ClientIp, RoleGuard, env};
-use crate::domain::complaint::{INTERNAL_READERS, TOP_LEVEL, level_words, sees_internals};
+use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals};
 use crate::domain::identity::Principal;
 use crate::domain::masking::mask_phone;
 use crate::domain::money::money;
@@ -47,6 +48,8 @@ pub struct Escalation {
     reason: String,
     automatic: bool,
     deadline_kind: Option<String>,
+    /// Whose inbox it went to (R-ESC-1).
+    target: EscalationTarget,
     created_at: DateTime<Utc>,
     acknowledged_at: Option<DateTime<Utc>>,
 }
@@ -62,6 +65,7 @@ impl From<entity::escalations::Model> for Escalation {
             reason: e.reason,
             automatic: e.automatic,
             deadline_kind: e.deadline_kind,
+            target: e.target,
             created_at: e.created_at,
             acknowledged_at: e.acknowledged_at,
         }
@@ -390,32 +394,30 @@ impl ComplaintQuery {
         Ok(page.connection(rows, |row| (row.created_at, row.id), Complaint))
     }
 
-    /// Escalations of the supervisor's centre to one level that nobody has taken yet, oldest
-    /// first, for tickets of every kind (R-ESC-1, R-ESC-2): level 2 is the centre supervisors'
-    /// inbox (SERIOUS complaints at once, missed clocks), level 3 the top level's (MAJOR
-    /// complaints, a second missed period), readable by top-level supervisors only. Defaults
-    /// to the caller's own level.
+    /// Escalations of the supervisor's centre routed to `target` that nobody has taken yet,
+    /// oldest first, for tickets of every kind (R-ESC-1, R-ESC-2). By default (the
+    /// `escalationRoutes` policy) level 2 goes to the centre's supervisors (SERIOUS complaints
+    /// at once, missed clocks) and level 3 to the top level (MAJOR complaints, a second missed
+    /// period), whose inbox only top-level supervisors read. Defaults to the caller's own
+    /// inbox.
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
     async fn escalation_inbox(
         &self,
         ctx: &Context<'_>,
-        level: Option<i32>,
+        target: Option<EscalationTarget>,
     ) -> Result<Vec<Escalation>> {
         let env = env(ctx)?;
         let user = crate::store::users::get(env.db, env.actor.user()?.id).await?;
         let centre = user.service_centre_id.ok_or(ApiError::Forbidden)?;
-        let own = if user.top_level { TOP_LEVEL } else { 2 };
-        let level = match level {
-            None => own,
-            Some(level) => i16::try_from(level)
-                .ok()
-                .filter(|l| (2..=TOP_LEVEL).contains(l))
-                .ok_or_else(|| ApiError::bad_input("level", "2 (manager) or 3 (top level)"))?,
-        };
-        if level > own {
+        let target = target.unwrap_or(if user.top_level {
+            EscalationTarget::TopLevel
+        } else {
+            EscalationTarget::CentreSupervisors
+        });
+        if !crate::domain::sla::reads_inbox(user.top_level, target) {
             return Err(ApiError::Forbidden.into());
         }
-        let rows = crate::store::escalations::inbox(env.db, centre, level).await?;
+        let rows = crate::store::escalations::inbox(env.db, centre, target).await?;
         Ok(rows.into_iter().map(Escalation::from).collect())
     }
 
@@ -671,12 +673,12 @@ impl ComplaintMutation {
     async fn acknowledge_escalation(&self, ctx: &Context<'_>, id: ID) -> Result<Escalation> {
         let env = env(ctx)?;
         let user = crate::store::users::get(env.db, env.actor.user()?.id).await?;
-        // Only escalations of the supervisor's centre; the top level's only for the top level.
+        // Only escalations of the supervisor's centre, from an inbox they read.
         let escalation = crate::store::escalations::find(env.db, key(&id, "escalation")?)
             .await?
             .filter(|e| Some(e.service_centre_id) == user.service_centre_id)
             .ok_or(ApiError::NotFound("escalation"))?;
-        if escalation.to_level >= TOP_LEVEL && !user.top_level {
+        if !crate::domain::sla::reads_inbox(user.top_level, escalation.target) {
             return Err(ApiError::Forbidden.into());
         }
         let acknowledged = crate::store::escalations::acknowledge(

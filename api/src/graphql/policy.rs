@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
+use entity::escalation_routes::{self, EscalationTarget};
 use entity::sla_policies::{self, SlaMetric};
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
@@ -20,7 +21,7 @@ pub struct SlaPolicy {
     ticket_kind: TicketKind,
     metric: SlaMetric,
     /// `IN_WARRANTY`/`OUT_OF_WARRANTY` for repair arrival, a severity for complaints,
-    /// `AFTER_CLOSURE`/`THIRTY_DAY` for return visits.
+    /// `AFTER_CLOSURE`/`THIRTY_DAY` for return visits (`ANY` for their report and review).
     scope: String,
     duration_minutes: i32,
     /// Counted in the centre's working time: a multiple of 1440 minutes is that many working
@@ -36,6 +37,8 @@ pub struct SlaPolicy {
     repeating: bool,
     /// A miss escalates the ticket one level per missed period (R-ESC-2).
     escalates: bool,
+    /// The limit runs to the end of the working date it falls on ("the day after", R-SLA-9).
+    day_end: bool,
 }
 
 impl From<sla_policies::Model> for SlaPolicy {
@@ -68,6 +71,27 @@ impl From<sla_policies::Model> for SlaPolicy {
                 .collect(),
             repeating: p.repeating,
             escalates: p.escalates,
+            day_end: p.day_end,
+        }
+    }
+}
+
+/// Whose inbox a ticket of a kind goes to when it reaches a level (R-ESC-1).
+#[derive(SimpleObject)]
+pub struct EscalationRoute {
+    ticket_kind: TicketKind,
+    level: i32,
+    target: EscalationTarget,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<escalation_routes::Model> for EscalationRoute {
+    fn from(r: escalation_routes::Model) -> Self {
+        Self {
+            ticket_kind: r.ticket_kind,
+            level: i32::from(r.level),
+            target: r.target,
+            updated_at: r.updated_at,
         }
     }
 }
@@ -93,6 +117,18 @@ impl PolicyQuery {
             .await?
             .into_iter()
             .map(SlaPolicy::from)
+            .collect())
+    }
+
+    /// Whose inbox each escalation level goes to, per ticket kind (R-ESC-1); a level without
+    /// a route goes to the centre's supervisors below the top and to the top level at it.
+    #[graphql(guard = "RoleGuard(&[Role::Admin, Role::Supervisor])")]
+    async fn escalation_routes(&self, ctx: &Context<'_>) -> Result<Vec<EscalationRoute>> {
+        let env = env(ctx)?;
+        Ok(store::escalations::routes(env.db)
+            .await?
+            .into_iter()
+            .map(EscalationRoute::from)
             .collect())
     }
 }
@@ -133,6 +169,28 @@ impl PolicyMutation {
             crate::services::sla::update_policy(&env, ticket_kind, metric, scope.trim(), change)
                 .await?;
         Ok(policy.into())
+    }
+
+    /// Routes a level of a ticket kind to an inbox (R-ESC-1): from now on, escalations to it
+    /// land there; those already raised stay where they are.
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn set_escalation_route(
+        &self,
+        ctx: &Context<'_>,
+        ticket_kind: TicketKind,
+        level: i32,
+        target: EscalationTarget,
+    ) -> Result<EscalationRoute> {
+        let env = env(ctx)?;
+        let level = crate::domain::sla::check_route(ticket_kind, level)
+            .map_err(|(field, message)| ApiError::bad_input(field, message))?;
+        let route = escalation_routes::Model {
+            ticket_kind,
+            level,
+            target,
+            updated_at: env.now,
+        };
+        Ok(store::escalations::set_route(env.db, route).await?.into())
     }
 
     /// Replaces a centre's weekly working hours (its local time); its open business-time

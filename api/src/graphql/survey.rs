@@ -1,7 +1,7 @@
 //! Satisfaction surveys and return visits over GraphQL. Survey results carry no data about
 //! the customer who answered, so partners can read them (R-PRV-7).
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveTime, Utc};
 use entity::complaints::{ComplaintCategory, Severity};
 use entity::return_visits::{self, VisitChannel, VisitOutcome, VisitPurpose};
@@ -112,10 +112,14 @@ pub struct SurveyAnswersInput {
     would_recommend: i32,
 }
 
-/// One return visit (回访) of a repair order or a complaint: when it is due and, once made,
-/// everything recorded about it (R-SUR-3) and its review (R-SLA-9).
+/// One return visit (回访) of a repair order or a complaint: when it is planned and, once made,
+/// everything recorded about it (R-SUR-3) and its review (R-SLA-9). Its time limits are
+/// `slaClocks`: the visit (RETURN_VISIT), the report (REPORT) and the review (REVIEW).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct ReturnVisit {
+    #[graphql(skip)]
+    key: i64,
     id: ID,
     /// The kind of ticket visited; `ticketId` is a repair order's or a complaint's id.
     ticket_kind: TicketKind,
@@ -136,19 +140,27 @@ pub struct ReturnVisit {
     retry_at: Option<DateTime<Utc>>,
     /// The complaint raised on the call (R-CMP-6), not the ticket visited.
     complaint_id: Option<ID>,
+    /// When the report was filed: the visit recorded.
     recorded_at: Option<DateTime<Utc>>,
-    report_due_at: Option<DateTime<Utc>>,
-    /// Filed after the end of the day after the visit (R-SLA-9).
-    report_late: Option<bool>,
-    review_due_at: Option<DateTime<Utc>>,
     reviewed_by: Option<ID>,
     reviewed_at: Option<DateTime<Utc>>,
     review_note: Option<String>,
 }
 
+#[ComplexObject]
+impl ReturnVisit {
+    /// The visit's time limits: made within its interval (R-SLA-7/8), the report filed by the
+    /// end of the next working day after the call and reviewed by the end of the next working
+    /// day after filing (R-SLA-9).
+    async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<super::sla::SlaClock>> {
+        super::sla::clocks_of(ctx, TicketKind::ReturnVisit, self.key).await
+    }
+}
+
 impl From<return_visits::Model> for ReturnVisit {
     fn from(v: return_visits::Model) -> Self {
         Self {
+            key: v.id,
             id: id(v.id),
             ticket_kind: v.ticket_kind,
             ticket_id: id(v.ticket_id),
@@ -166,9 +178,6 @@ impl From<return_visits::Model> for ReturnVisit {
             retry_at: v.retry_at,
             complaint_id: v.complaint_id.map(id),
             recorded_at: v.recorded_at,
-            report_due_at: v.report_due_at,
-            report_late: v.report_late,
-            review_due_at: v.review_due_at,
             reviewed_by: v.reviewed_by.map(id),
             reviewed_at: v.reviewed_at,
             review_note: v.review_note,

@@ -594,7 +594,14 @@ pub async fn close(env: &Env<'_>, id: i64, version: i32) -> ApiResult<complaints
         ..Default::default()
     };
     let (ticket, resolved_at) = ((&step.complaint).into(), step.complaint.resolved_at);
-    super::return_visits::schedule_after_closure(&step.txn, ticket, resolved_at, env.now).await?;
+    super::return_visits::schedule_after_closure(
+        &step.txn,
+        env.actor,
+        ticket,
+        resolved_at,
+        env.now,
+    )
+    .await?;
     let ops = transitions::complaint(ComplaintAction::Close);
     step.commit(env, changes, None, true, ops).await
 }

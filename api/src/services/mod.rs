@@ -101,6 +101,9 @@ async fn number_and_order(
                 .ok_or(ApiError::NotFound("complaint"))?;
             Ok((complaint.number, complaint.repair_order_id))
         }
+        TicketKind::ReturnVisit => Err(ApiError::Internal(
+            "a return visit is not a visited ticket".into(),
+        )),
     }
 }
 

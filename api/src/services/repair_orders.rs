@@ -423,8 +423,14 @@ pub async fn advance(
     }
     if action == RepairAction::Close {
         let (ticket, completed_at) = ((&step.order).into(), step.order.completed_at);
-        super::return_visits::schedule_after_closure(&step.txn, ticket, completed_at, env.now)
-            .await?;
+        super::return_visits::schedule_after_closure(
+            &step.txn,
+            env.actor,
+            ticket,
+            completed_at,
+            env.now,
+        )
+        .await?;
     }
     step.commit(env, changes, note, None).await
 }

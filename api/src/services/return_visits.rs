@@ -8,17 +8,36 @@ use chrono_tz::Tz;
 use entity::complaints::{ComplaintCategory, ComplaintChannel, Severity};
 use entity::return_visits::{self, Column, VisitChannel, VisitOutcome};
 use entity::sla_policies::SlaMetric;
+use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use sea_orm::{ActiveEnum, DatabaseTransaction, Set};
 
 use super::complaints::NewComplaint;
+use super::sla::{self, Start};
 use super::{Env, Ticket, required_text};
+use crate::domain::identity::Principal;
 use crate::domain::return_visit::{self, Finished, RestHours, VisitReport};
+use crate::domain::sla::transitions::ClockOps;
 use crate::error::{ApiError, ApiResult};
 use crate::store;
 
 /// Who makes and records return visits.
 const STAFF: &[Role] = &[Role::Agent, Role::Supervisor];
+
+/// Recording an attempt meets the visit's clock (an unreachable customer's next attempt has a
+/// clock of its own).
+const MEET_VISIT: ClockOps = ClockOps {
+    meet: &[SlaMetric::ReturnVisit],
+    stop_all: false,
+    start: &[],
+};
+
+/// A supervisor's review meets the review clock (R-SLA-9).
+const MEET_REVIEW: ClockOps = ClockOps {
+    meet: &[SlaMetric::Review],
+    stop_all: false,
+    start: &[],
+};
 
 /// The centre's time zone and its customers' rest hours.
 async fn local_rules(txn: &DatabaseTransaction, centre_id: i64) -> ApiResult<(Tz, RestHours)> {
@@ -64,10 +83,12 @@ fn pending_visit(
 
 /// Called inside the closing transaction of a ticket whose work was done at `completed_at` (a
 /// repair's completion, a complaint's resolution): its visits (R-SLA-7, and R-SLA-8 for a
-/// repair), each due the interval its policy sets at this moment, out of the customer's rest
-/// hours. Reading the policy here lets an admin change the interval without a release.
+/// repair), each with its SLA clock running from the closure or the work for the interval its
+/// policy sets at this moment, and planned for a callable time within it (R-SUR-2). Reading
+/// the policy here lets an admin change the interval without a release.
 pub async fn schedule_after_closure(
     txn: &DatabaseTransaction,
+    actor: &Principal,
     ticket: Ticket,
     completed_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -77,18 +98,24 @@ pub async fn schedule_after_closure(
         completed_at: completed_at.unwrap_or(now),
         closed_at: now,
     };
+    let policies = store::sla_policies::of_kind(txn, TicketKind::ReturnVisit).await?;
     for &purpose in return_visit::purposes(ticket.kind) {
-        let policy = store::sla_policies::get(
-            txn,
-            ticket.kind,
-            SlaMetric::ReturnVisit,
-            &purpose.to_value(),
-        )
-        .await?;
+        let scope = purpose.to_value();
+        let policy = policies
+            .iter()
+            .find(|p| p.metric == SlaMetric::ReturnVisit && p.scope == scope)
+            .ok_or_else(|| ApiError::Internal(format!("no return-visit policy for {scope}")))?;
         let interval = Duration::minutes(i64::from(policy.duration_minutes));
         let due_at = return_visit::due_at(purpose, interval, finished, &rest, tz);
-        store::return_visits::insert(txn, pending_visit(&ticket, purpose, 1, due_at, false, now))
-            .await?;
+        let visit = pending_visit(&ticket, purpose, 1, due_at, false, now);
+        let visit = store::return_visits::insert(txn, visit).await?;
+        let from = return_visit::counts_from(purpose, finished);
+        let clock = Start {
+            from,
+            ..Start::now(SlaMetric::ReturnVisit, now)
+        };
+        let policies = Some(policies.clone());
+        sla::start(txn, actor, &(&visit).into(), policies, vec![clock], now).await?;
     }
     Ok(())
 }
@@ -124,10 +151,12 @@ pub struct RecordVisit {
     pub complaint: Option<RaisedComplaint>,
 }
 
-/// R-SUR-3: records who called, when, how, the answers and the outcome. The report is due by
-/// the end of the day after the call and its review by the end of the day after filing
-/// (R-SLA-9). An unreachable customer gets the next attempt at the retry time; a complaint
-/// raised on the call is filed with channel RETURN_VISIT (R-CMP-6).
+/// R-SUR-3: records who called, when, how, the answers and the outcome; the attempt meets the
+/// visit's clock. The report (this record) is due by the end of the next working day after the
+/// call and its review by the end of the next working day after filing (R-SLA-9): clocks of
+/// their own. An unreachable customer gets the next attempt at the retry time, its clock
+/// running the visit interval again (or to the time the customer chose); a complaint raised on
+/// the call is filed with channel RETURN_VISIT (R-CMP-6).
 pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<return_visits::Model> {
     env.actor.require(STAFF)?;
     let agent_id = env.actor.user()?.id;
@@ -175,7 +204,6 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
         ),
         None => None,
     };
-    let report_due = return_visit::end_of_next_day(input.visited_at, tz);
     let changes = return_visits::ActiveModel {
         agent_id: Set(Some(agent_id)),
         visited_at: Set(Some(input.visited_at)),
@@ -186,12 +214,26 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
         retry_at: Set(input.retry_at),
         complaint_id: Set(complaint.as_ref().map(|c| c.id)),
         recorded_at: Set(Some(env.now)),
-        report_due_at: Set(Some(report_due)),
-        report_late: Set(Some(env.now > report_due)),
-        review_due_at: Set(Some(return_visit::end_of_next_day(env.now, tz))),
         ..Default::default()
     };
     let recorded = store::return_visits::update_if(&txn, id, Column::RecordedAt, changes).await?;
+    let clocks = sla::ClockTicket::from(&recorded);
+    sla::transition(&txn, env.actor, &clocks, MEET_VISIT, env.now).await?;
+    let report = Start {
+        from: input.visited_at,
+        met_at: Some(env.now),
+        ..Start::now(SlaMetric::Report, env.now)
+    };
+    let review = Start::now(SlaMetric::Review, env.now);
+    sla::start(
+        &txn,
+        env.actor,
+        &clocks,
+        None,
+        vec![report, review],
+        env.now,
+    )
+    .await?;
     if let Some(retry_at) = input.retry_at {
         let next = pending_visit(
             &ticket,
@@ -201,7 +243,12 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
             input.retry_customer_chosen,
             env.now,
         );
-        store::return_visits::insert(&txn, next).await?;
+        let next = store::return_visits::insert(&txn, next).await?;
+        let clock = Start {
+            asked: input.retry_customer_chosen.then_some(retry_at),
+            ..Start::now(SlaMetric::ReturnVisit, env.now)
+        };
+        sla::start(&txn, env.actor, &(&next).into(), None, vec![clock], env.now).await?;
     }
     let mut note = format!(
         "return visit ({}) by {}: {}",
@@ -246,13 +293,9 @@ pub async fn review(
         ..Default::default()
     };
     let reviewed = store::return_visits::update_if(&txn, id, Column::ReviewedAt, changes).await?;
-    let late = visit.review_due_at.is_some_and(|due| env.now > due);
-    let note = if late {
-        "return-visit report reviewed late"
-    } else {
-        "return-visit report reviewed"
-    };
-    append(&txn, env, &visit, "RETURN_VISIT_REVIEWED", note.into()).await?;
+    sla::transition(&txn, env.actor, &(&reviewed).into(), MEET_REVIEW, env.now).await?;
+    let note = "return-visit report reviewed".into();
+    append(&txn, env, &visit, "RETURN_VISIT_REVIEWED", note).await?;
     txn.commit().await?;
     Ok(reviewed)
 }

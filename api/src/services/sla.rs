@@ -31,10 +31,13 @@ pub struct ClockTicket {
     pub scope: String,
     /// The status after the change, which decides what pauses.
     pub status: String,
-    /// Who holds the ticket: the complaint's owner, the repair's technician, the visit's
-    /// agent; a miss is theirs (R-ESC-6).
+    /// Who holds the ticket: the complaint's owner, the repair's technician; a miss is
+    /// theirs (R-ESC-6). Nobody holds a return visit.
     pub holder: Option<i64>,
     pub level: i16,
+    /// The timeline the clocks' rows go on: the ticket's own, or the visited ticket's for a
+    /// return visit.
+    pub timeline: (TicketKind, i64),
 }
 
 impl ClockTicket {
@@ -61,6 +64,7 @@ fn rule_of(clock: &Clock) -> Rule {
         &clock.warn_percents,
         &clock.pause_states,
     )
+    .to_day_end(clock.day_end)
 }
 
 fn view_of(clock: &Clock) -> ClockView {
@@ -176,8 +180,8 @@ impl<'a> Journal<'a> {
             .rows
             .into_iter()
             .map(|(action, note, public)| NewEvent {
-                kind: self.ticket.kind,
-                ticket_id: self.ticket.id,
+                kind: self.ticket.timeline.0,
+                ticket_id: self.ticket.timeline.1,
                 actor: self.actor,
                 action,
                 from_status: None,
@@ -229,6 +233,7 @@ fn new_clock(
         escalates: policy.escalates,
         warn_percents: policy.warn_percents.clone(),
         pause_states: policy.pause_states.clone(),
+        day_end: policy.day_end,
         started_at: start,
         due_at: start,
         customer_due_at: None,
@@ -257,9 +262,47 @@ fn insertable(clock: Clock) -> sla_clocks::ActiveModel {
     active
 }
 
-/// Starts a new ticket's clocks for `metrics` from `policies` (the caller read them for its
-/// own rules already), those in `met` met at once (a customer on the phone is in contact): one
-/// insert of clocks and one of their timeline rows.
+/// A clock to start: now, or from an instant of its own (a return visit counts from the
+/// closure, its report from the call, the review from the filing).
+#[derive(Clone, Copy, Debug)]
+pub struct Start {
+    pub metric: SlaMetric,
+    pub from: DateTime<Utc>,
+    /// A later deadline the customer chose (a call back at their time).
+    pub asked: Option<DateTime<Utc>>,
+    /// Met as it starts: a customer on the phone is in contact; a report is filed with its
+    /// call. Nobody holds a clock that has just started, so a late one costs no points.
+    pub met_at: Option<DateTime<Utc>>,
+}
+
+impl Start {
+    pub fn now(metric: SlaMetric, now: DateTime<Utc>) -> Self {
+        Self {
+            metric,
+            from: now,
+            asked: None,
+            met_at: None,
+        }
+    }
+}
+
+/// Starts the first cycle of clocks the ticket does not have yet, by `policies` of its kind
+/// (the caller may have read them for its own rules already; `None` reads them): one insert of
+/// clocks and one of their timeline rows. A metric the ticket's scope has no policy for does
+/// not run.
+pub async fn start(
+    txn: &DatabaseTransaction,
+    actor: &Principal,
+    ticket: &ClockTicket,
+    policies: Option<Vec<sla_policies::Model>>,
+    starts: Vec<Start>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let ops = ClockOps::default();
+    apply(txn, actor, ticket, Vec::new(), (policies, starts), ops, now).await
+}
+
+/// Starts a new ticket's clocks for `metrics`, those in `met` met at once.
 pub async fn start_new(
     txn: &DatabaseTransaction,
     actor: &Principal,
@@ -268,21 +311,14 @@ pub async fn start_new(
     (metrics, met): (&'static [SlaMetric], &'static [SlaMetric]),
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let ops = ClockOps {
-        meet: &[],
-        stop_all: false,
-        start: metrics,
-    };
-    apply(
-        txn,
-        actor,
-        ticket,
-        Vec::new(),
-        (Some(policies), met),
-        ops,
-        now,
-    )
-    .await
+    let starts = metrics
+        .iter()
+        .map(|&metric| Start {
+            met_at: met.contains(&metric).then_some(now),
+            ..Start::now(metric, now)
+        })
+        .collect();
+    start(txn, actor, ticket, Some(policies), starts, now).await
 }
 
 /// Applies a ticket change to its clocks (R-SLA-1..9, R-SLA-14, R-REP-5, R-CMP-8): meets,
@@ -296,7 +332,8 @@ pub async fn transition(
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let clocks = store::sla_clocks::of_ticket(txn, ticket.kind, ticket.id).await?;
-    apply(txn, actor, ticket, clocks, (None, &[]), ops, now).await
+    let starts = ops.start.iter().map(|&m| Start::now(m, now)).collect();
+    apply(txn, actor, ticket, clocks, (None, starts), ops, now).await
 }
 
 async fn apply(
@@ -304,24 +341,22 @@ async fn apply(
     actor: &Principal,
     ticket: &ClockTicket,
     clocks: Vec<Clock>,
-    (policies, met_at_start): (Option<Vec<sla_policies::Model>>, &[SlaMetric]),
+    (policies, starts): (Option<Vec<sla_policies::Model>>, Vec<Start>),
     ops: ClockOps,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let policies: Vec<_> = match policies {
-        _ if ops.start.is_empty() => Vec::new(),
+        _ if starts.is_empty() => Vec::new(),
         Some(policies) => policies,
         None => store::sla_policies::of_kind(txn, ticket.kind).await?,
     };
-    let policies: Vec<_> = ops
-        .start
-        .iter()
-        .filter_map(|&metric| policy_for(&policies, &ticket.scope, metric))
-        .cloned()
+    let starts: Vec<_> = starts
+        .into_iter()
+        .filter_map(|start| Some((start, policy_for(&policies, &ticket.scope, start.metric)?)))
         .collect();
     let mut calendar = Calendar::new(ticket.service_centre_id);
     let needed = clocks.iter().any(|c| is_open(c) && c.business_time)
-        || policies.iter().any(|p| p.business_time);
+        || starts.iter().any(|(_, p)| p.business_time);
     calendar.load(txn, needed).await?;
     let mut journal = Journal::new(ticket, actor);
     let mut next_cycle: HashMap<SlaMetric, i32> = HashMap::new();
@@ -344,18 +379,32 @@ async fn apply(
         save(txn, &clock, changed, now).await?;
     }
     let mut started = Vec::new();
-    for policy in &policies {
+    for (start, policy) in starts {
         let cycle = next_cycle.get(&policy.metric).copied().unwrap_or(1);
-        let mut clock = new_clock(ticket, policy, cycle, now, now, &calendar);
+        let mut clock = new_clock(ticket, policy, cycle, start.from, now, &calendar);
         let time = calendar.time(clock.business_time);
+        if start.asked.is_some() {
+            clock.customer_due_at = start.asked;
+            clock.due_at = recomputed_due(&clock, &rule_of(&clock), time);
+        }
         journal.note(
             "SLA_STARTED",
             &clock,
             format!("due {}", clock.due_at.to_rfc3339()),
         );
-        if met_at_start.contains(&clock.metric) {
-            clock.met_at = Some(now);
-            journal.note("SLA_MET", &clock, "met in time".into());
+        if let Some(met) = start.met_at {
+            clock.met_at = Some(met);
+            let late = met - clock.due_at;
+            if late > Duration::zero() {
+                clock.breached_at = Some(clock.due_at);
+                journal.note(
+                    "SLA_MET",
+                    &clock,
+                    format!("met {} min late", late.num_minutes()),
+                );
+            } else {
+                journal.note("SLA_MET", &clock, "met in time".into());
+            }
         } else {
             follow_status(&mut clock, ticket, now, time, &mut journal);
             if clock.paused_since.is_none() {
@@ -489,6 +538,7 @@ async fn save(
         escalates,
         warn_percents,
         pause_states,
+        day_end,
         due_at,
         customer_due_at,
         paused_since,
@@ -612,6 +662,7 @@ fn rerule(
     clock.escalates = policy.escalates;
     clock.warn_percents = policy.warn_percents.clone();
     clock.pause_states = policy.pause_states.clone();
+    clock.day_end = policy.day_end;
     let time = calendar.time(clock.business_time);
     if clock.breached_at.is_none() {
         let rule = rule_of(clock);
@@ -646,6 +697,13 @@ pub async fn update_policy(
         .map_err(|(field, message)| crate::error::ApiError::bad_input(field, message))?;
     let txn = store::begin_write(env.db).await?;
     let policy = store::sla_policies::update(&txn, kind, metric, scope, change, env.now).await?;
+    if policy.day_end && !policy.business_time {
+        // Dropped unchanged: a wall clock has no local day to end.
+        return Err(crate::error::ApiError::bad_input(
+            "businessTime",
+            "this limit runs to the end of a working day: it counts in business time",
+        ));
+    }
     let clocks = store::sla_clocks::open_of_policy(&txn, policy.id).await?;
     rerule_all(&txn, clocks, |_| Some(policy.clone()), env.now).await?;
     txn.commit().await?;
@@ -719,6 +777,10 @@ async fn ticket_of_clock(txn: &DatabaseTransaction, clock: &Clock) -> ApiResult<
             .await?
             .ok_or_else(missing)?)
             .into(),
+        TicketKind::ReturnVisit => (&store::return_visits::find(txn, id)
+            .await?
+            .ok_or_else(missing)?)
+            .into(),
     })
 }
 
@@ -733,6 +795,7 @@ impl From<&entity::complaints::Model> for ClockTicket {
             status: crate::domain::complaint::status_name(c.status),
             holder: c.owner_id,
             level: c.escalation_level,
+            timeline: (TicketKind::Complaint, c.id),
         }
     }
 }
@@ -748,6 +811,31 @@ impl From<&entity::repair_orders::Model> for ClockTicket {
             status: crate::domain::repair::status_name(order.status),
             holder: order.technician_id,
             level: order.escalation_level,
+            timeline: (TicketKind::RepairOrder, order.id),
+        }
+    }
+}
+
+/// A return visit runs by its purpose's policies; its clock rows go on the visited ticket's
+/// timeline. Its visits do not climb levels (their policies do not escalate) and nobody holds
+/// it: the agent who records it meets its clock, the report's and the review's.
+impl From<&entity::return_visits::Model> for ClockTicket {
+    fn from(visit: &entity::return_visits::Model) -> Self {
+        let status = match (visit.recorded_at, visit.reviewed_at) {
+            (None, _) => "PENDING",
+            (Some(_), None) => "RECORDED",
+            (Some(_), Some(_)) => "REVIEWED",
+        };
+        Self {
+            kind: TicketKind::ReturnVisit,
+            id: visit.id,
+            service_centre_id: visit.service_centre_id,
+            organization_id: visit.organization_id,
+            scope: visit.purpose.to_value(),
+            status: status.into(),
+            holder: None,
+            level: 1,
+            timeline: (visit.ticket_kind, visit.ticket_id),
         }
     }
 }

@@ -1,12 +1,15 @@
 //! Escalation records of every ticket kind.
 
 use chrono::{DateTime, Utc};
+use entity::escalation_routes::{self, EscalationTarget};
 use entity::escalations::{self, Column};
 use entity::ticket_events::TicketKind;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
+use crate::domain::sla as escalation;
 use crate::error::ApiResult;
 
 /// The ticket an escalation is about, as escalations record it.
@@ -31,12 +34,14 @@ pub struct NewEscalation {
     pub from_user_id: Option<i64>,
 }
 
+/// Records a level change, into the inbox the route of its kind and level names now (R-ESC-1).
 pub async fn insert(
     db: &impl ConnectionTrait,
     ticket: EscalatedTicket,
     new: NewEscalation,
     now: DateTime<Utc>,
 ) -> ApiResult<escalations::Model> {
+    let target = route(db, ticket.kind, new.to_level).await?;
     let automatic = new.escalated_by.is_none();
     let (kind, at, clock) = match new.missed {
         Some((kind, at, clock)) => (Some(kind), Some(at), Some(clock)),
@@ -59,9 +64,47 @@ pub async fn insert(
         created_at: Set(now),
         acknowledged_at: Set(None),
         acknowledged_by: Set(None),
+        target: Set(target),
         ..Default::default()
     };
     Ok(model.insert(db).await?)
+}
+
+/// Whose inbox a ticket of `kind` reaching `level` goes to: its route, else the regulation's
+/// default (R-ESC-1).
+pub async fn route(
+    db: &impl ConnectionTrait,
+    kind: TicketKind,
+    level: i16,
+) -> ApiResult<EscalationTarget> {
+    Ok(escalation_routes::Entity::find_by_id((kind, level))
+        .one(db)
+        .await?
+        .map_or_else(|| escalation::default_target(level), |r| r.target))
+}
+
+pub async fn routes(db: &impl ConnectionTrait) -> ApiResult<Vec<escalation_routes::Model>> {
+    Ok(escalation_routes::Entity::find()
+        .order_by_asc(escalation_routes::Column::TicketKind)
+        .order_by_asc(escalation_routes::Column::Level)
+        .all(db)
+        .await?)
+}
+
+pub async fn set_route(
+    db: &impl ConnectionTrait,
+    route: escalation_routes::Model,
+) -> ApiResult<escalation_routes::Model> {
+    use escalation_routes::Column as Route;
+    escalation_routes::Entity::insert(escalation_routes::ActiveModel::from(route.clone()))
+        .on_conflict(
+            OnConflict::columns([Route::TicketKind, Route::Level])
+                .update_columns([Route::Target, Route::UpdatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(route)
 }
 
 /// The ends of missed periods a ticket was already escalated for, among `instants`: a period
@@ -96,16 +139,16 @@ pub async fn for_tickets(
         .await?)
 }
 
-/// Escalations of a centre to exactly `level` that nobody has taken yet, oldest first: L2 is
-/// the centre supervisors' inbox, L3 the top level's (R-ESC-1, R-ESC-2).
+/// Escalations of a centre routed to `target` that nobody has taken yet, oldest first
+/// (R-ESC-1, R-ESC-2).
 pub async fn inbox(
     db: &impl ConnectionTrait,
     service_centre_id: i64,
-    level: i16,
+    target: EscalationTarget,
 ) -> ApiResult<Vec<escalations::Model>> {
     Ok(escalations::Entity::find()
         .filter(Column::ServiceCentreId.eq(service_centre_id))
-        .filter(Column::ToLevel.eq(level))
+        .filter(Column::Target.eq(target))
         .filter(Column::AcknowledgedAt.is_null())
         .order_by_asc(Column::Id)
         .all(db)

@@ -9,6 +9,9 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use entity::sla_policies::SlaMetric;
+use entity::ticket_events::TicketKind;
+
 use crate::domain::return_visit::RestHours;
 use crate::error::{ApiError, ApiResult};
 
@@ -64,21 +67,35 @@ pub async fn due(
         .await?)
 }
 
-/// The centre's recorded visits whose review is overdue at `now`, most overdue first.
+/// The centre's recorded visits whose review clock ran out unmet by `now` (R-SLA-9), most
+/// overdue first.
 pub async fn reviews_overdue(
     db: &impl ConnectionTrait,
     centre_id: i64,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<return_visits::Model>> {
-    Ok(return_visits::Entity::find()
-        .filter(Column::ServiceCentreId.eq(centre_id))
-        .filter(Column::ReviewedAt.is_null())
-        .filter(Column::ReviewDueAt.lt(now))
-        .order_by_asc(Column::ReviewDueAt)
-        .order_by_asc(Column::Id)
+    use entity::sla_clocks::{self, Column as Clock};
+    let overdue: Vec<i64> = sla_clocks::Entity::find()
+        .select_only()
+        .column(Clock::TicketId)
+        .filter(Clock::ServiceCentreId.eq(centre_id))
+        .filter(Clock::TicketKind.eq(TicketKind::ReturnVisit))
+        .filter(Clock::Metric.eq(SlaMetric::Review))
+        .filter(Clock::MetAt.is_null())
+        .filter(Clock::StoppedAt.is_null())
+        .filter(Clock::DueAt.lt(now))
+        .order_by_asc(Clock::DueAt)
+        .order_by_asc(Clock::TicketId)
         .limit(LIST_LIMIT)
+        .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    let mut visits = return_visits::Entity::find()
+        .filter(Column::Id.is_in(overdue.iter().copied()))
+        .all(db)
+        .await?;
+    visits.sort_by_key(|v| overdue.iter().position(|id| *id == v.id));
+    Ok(visits)
 }
 
 /// The centre's rest hours; the default when none are set.

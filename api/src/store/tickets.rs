@@ -10,6 +10,7 @@ fn table(kind: TicketKind) -> &'static str {
     match kind {
         TicketKind::RepairOrder => "repair_orders",
         TicketKind::Complaint => "complaints",
+        TicketKind::ReturnVisit => "return_visits",
     }
 }
 

@@ -6,11 +6,42 @@
 pub mod transitions;
 
 use chrono::{DateTime, Duration, Utc};
+use entity::escalation_routes::EscalationTarget;
+use entity::ticket_events::TicketKind;
 
 use super::calendar::BusinessCalendar;
 
 /// Escalation levels: L1 agent, L2 the centre's supervisors (manager), L3 the top level.
 pub const TOP_LEVEL: i16 = 3;
+
+/// R-ESC-1: whose inbox a level goes to unless its route says otherwise: the centre's
+/// supervisors (the customer-service manager) below the top, the top level (general manager)
+/// at it.
+pub fn default_target(level: i16) -> EscalationTarget {
+    if level >= TOP_LEVEL {
+        EscalationTarget::TopLevel
+    } else {
+        EscalationTarget::CentreSupervisors
+    }
+}
+
+/// Whether a supervisor reads an inbox: their centre's, and the top level's only when they are
+/// top level.
+pub fn reads_inbox(top_level: bool, target: EscalationTarget) -> bool {
+    top_level || target == EscalationTarget::CentreSupervisors
+}
+
+/// Checks a route an admin sets: levels a ticket climbs to (2 and up), kinds that escalate
+/// (a return visit does not).
+pub fn check_route(kind: TicketKind, level: i32) -> Result<i16, (&'static str, String)> {
+    if kind == TicketKind::ReturnVisit {
+        return Err(("ticketKind", "return visits do not escalate".into()));
+    }
+    i16::try_from(level)
+        .ok()
+        .filter(|l| (2..=TOP_LEVEL).contains(l))
+        .ok_or(("level", format!("a level from 2 to {TOP_LEVEL}")))
+}
 
 /// What a policy row says about one clock; each clock keeps a copy (rewritten when the policy
 /// changes), so the sweeper reads one table.
@@ -26,6 +57,9 @@ pub struct Rule {
     pub warn_percents: Vec<u8>,
     /// Ticket statuses in which the clock stands still.
     pub pause_states: Vec<String>,
+    /// The limit runs to the end of the working date it falls on ("the day after", R-SLA-9);
+    /// only business-time rules count dates (a wall clock has no local day).
+    pub day_end: bool,
 }
 
 impl Rule {
@@ -57,7 +91,13 @@ impl Rule {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            day_end: false,
         }
+    }
+
+    /// The same rule running to the end of the working date its limit falls on.
+    pub fn to_day_end(self, day_end: bool) -> Self {
+        Self { day_end, ..self }
     }
 
     pub fn duration(&self) -> Duration {
@@ -164,8 +204,9 @@ impl Timebase<'_> {
     }
 }
 
-/// When a clock runs out: its start plus the limit, moved on by the time it stood still, and
-/// no earlier than a later time the customer asked for.
+/// When a clock runs out: its start plus the limit (to the end of that working date for a
+/// day-end rule), moved on by the time it stood still, and no earlier than a later time the
+/// customer asked for.
 pub fn due_at(
     rule: &Rule,
     started_at: DateTime<Utc>,
@@ -173,7 +214,14 @@ pub fn due_at(
     customer_due: Option<DateTime<Utc>>,
     time: Timebase<'_>,
 ) -> DateTime<Utc> {
-    let due = time.extend(time.add(started_at, rule.duration()), paused);
+    let limit = match time {
+        Timebase::Business(calendar) if rule.day_end => {
+            let days = rule.duration().num_days().max(1);
+            calendar.end_of_working_date(started_at, u32::try_from(days).unwrap_or(u32::MAX))
+        }
+        _ => time.add(started_at, rule.duration()),
+    };
+    let due = time.extend(limit, paused);
     customer_due.map_or(due, |asked| asked.max(due))
 }
 

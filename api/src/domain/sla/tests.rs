@@ -378,3 +378,34 @@ fn r_sla_1_a_later_window_the_customer_chose_moves_the_arrival_deadline() {
         None
     );
 }
+
+#[test]
+fn r_sla_9_a_day_end_limit_runs_to_the_end_of_the_next_working_date() {
+    let calendar = BusinessCalendar::standard(BERLIN);
+    let time = Timebase::Business(&calendar);
+    let next_day = Rule::new(24 * 60, true, false, false, "", "").to_day_end(true);
+    let due = |at| due_at(&next_day, at, Duration::zero(), None, time);
+    // A call on Wednesday at 10:00 or at 23:00 is reported by the end of Thursday.
+    assert_eq!(due(local(7, 10, 0)), local(9, 0, 0));
+    assert_eq!(due(local(7, 23, 0)), local(9, 0, 0));
+    // Friday evening and Saturday: by the end of Monday.
+    assert_eq!(due(local(9, 20, 0)), local(13, 0, 0));
+    assert_eq!(due(local(10, 11, 0)), local(13, 0, 0));
+    // Without day end the same rule keeps the local time (R-SLA-5).
+    let same_time = Rule::new(24 * 60, true, false, false, "", "");
+    assert_eq!(
+        due_at(&same_time, local(7, 10, 0), Duration::zero(), None, time),
+        local(8, 10, 0)
+    );
+    // A wall-clock rule has no local day: the limit is plain time.
+    assert_eq!(
+        due_at(
+            &next_day,
+            local(7, 10, 0),
+            Duration::zero(),
+            None,
+            Timebase::Wall
+        ),
+        local(8, 10, 0)
+    );
+}

@@ -34,6 +34,9 @@ pub fn on_creation(kind: TicketKind) -> &'static [SlaMetric] {
     match kind {
         TicketKind::RepairOrder => &[Contact, Arrival, Resolution],
         TicketKind::Complaint => &[FirstResponse, ProgressUpdate, Resolution],
+        // A visit's clocks count from instants of their own (the closure, the call, the
+        // filing): `return_visits` starts each.
+        TicketKind::ReturnVisit => &[],
     }
 }
 
@@ -180,5 +183,6 @@ pub fn pausing_statuses(kind: TicketKind) -> &'static [&'static str] {
     match kind {
         TicketKind::RepairOrder => &["WAITING_FOR_PARTS", "WAITING_FOR_CUSTOMER"],
         TicketKind::Complaint => &["EXTERNAL_CASE"],
+        TicketKind::ReturnVisit => &[],
     }
 }
