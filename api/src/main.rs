@@ -74,6 +74,10 @@ async fn main() -> anyhow::Result<()> {
                 "swept {} tickets: {} warnings, {} breaches, {} escalations, {} failed (see the log)",
                 report.tickets, report.warnings, report.breaches, report.escalated, report.failed
             );
+            let digests = jobs::digest::run(&db, SystemClock.now())
+                .await
+                .map_err(|err| anyhow::anyhow!("digests failed: {err:?}"))?;
+            println!("wrote {digests} daily digests");
             Ok(())
         }
         Command::ExportSchema { out } => {

@@ -10,6 +10,7 @@ pub mod complaints;
 pub mod escalation_routes;
 pub mod escalations;
 pub mod holidays;
+pub mod manager_digests;
 pub mod organizations;
 pub mod product_models;
 pub mod repair_lines;

@@ -14,6 +14,7 @@ mod m20261202_000008_classification_and_warranty;
 mod m20261207_000009_sla_clocks;
 mod m20261207_000010_return_visit_clocks;
 mod m20261207_000011_escalation_routes;
+mod m20261207_000012_manager_digests;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_sla_clocks::Migration),
             Box::new(m20261207_000010_return_visit_clocks::Migration),
             Box::new(m20261207_000011_escalation_routes::Migration),
+            Box::new(m20261207_000012_manager_digests::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ use servicedesk::jobs::sla_sweeper::sweep_once;
 use servicedesk_tests::{Auth, GqlResponse, RepairWorld, TestApp, db_tests};
 
 db_tests!(
+    r_cls_1_general_complaints_reach_the_manager_in_a_daily_digest,
     r_cmp_1_receipt_records_time_content_channel_and_order,
     r_cls_2_property_damage_is_at_least_serious,
     r_cmp_2_acknowledgement_promises_times_to_the_customer,
@@ -692,4 +693,60 @@ async fn staff_list_the_centres_complaints_by_page_and_filter(app: TestApp) {
         all_late.data()["complaints"]["pageInfo"]["hasNextPage"],
         true
     );
+}
+
+/// R-CLS-1: GENERAL complaints are reported to the customer-service manager. After the centre's
+/// local day ends, one digest counts the GENERAL complaints it received that day (not the
+/// SERIOUS one), how many are still open, and lists their numbers; a second run writes
+/// nothing; other centres' supervisors read their own, agents none.
+async fn r_cls_1_general_complaints_reach_the_manager_in_a_daily_digest(app: TestApp) {
+    use servicedesk::jobs::digest;
+    let w = app.repair_world().await;
+    // Tuesday 3 Nov, 10:00 Shanghai.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 3, 2, 0, 0).unwrap());
+    let first = by_phone(&app, &w).await;
+    let second = by_phone(&app, &w).await;
+    let serious = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+                          "category": "PROPERTY_DAMAGE", "description": "Water damage" });
+    file(&app, &w.agent.auth, serious).await.data();
+
+    // 23:59 local: Tuesday is not over; Monday's digests (empty) are written.
+    let before_midnight = Utc.with_ymd_and_hms(2026, 11, 3, 15, 59, 0).unwrap();
+    assert!(digest::run(&app.db, before_midnight).await.expect("digest") >= 2);
+    let query = "query($days: Int) { generalComplaintDigests(days: $days) {
+        day generalComplaints stillOpen numbers } }";
+    let seen = app.gql(&w.supervisor.auth, query, json!({})).await;
+    assert_eq!(
+        seen.data()["generalComplaintDigests"],
+        json!([{ "day": "2026-11-02", "generalComplaints": 0, "stillOpen": 0, "numbers": [] }])
+    );
+
+    let after_midnight = before_midnight + Duration::minutes(31);
+    assert!(digest::run(&app.db, after_midnight).await.expect("digest") >= 2);
+    assert_eq!(
+        digest::run(&app.db, after_midnight).await.expect("digest"),
+        0
+    );
+    let seen = app
+        .gql(&w.supervisor.auth, query, json!({ "days": 1 }))
+        .await;
+    assert_eq!(
+        seen.data()["generalComplaintDigests"],
+        json!([{ "day": "2026-11-03", "generalComplaints": 2, "stillOpen": 2,
+                 "numbers": [first["number"], second["number"]] }])
+    );
+    let elsewhere = app.user(Role::Supervisor, Some(w.other_centre), None).await;
+    let theirs = app.gql(&elsewhere.auth, query, json!({ "days": 1 })).await;
+    assert_eq!(
+        theirs.data()["generalComplaintDigests"][0]["generalComplaints"],
+        0
+    );
+    app.gql(&w.agent.auth, query, json!({}))
+        .await
+        .expect_code("FORBIDDEN");
+    let refused = app
+        .gql(&w.supervisor.auth, query, json!({ "days": 0 }))
+        .await;
+    assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "days");
 }

@@ -194,16 +194,7 @@ impl BusinessCalendar {
     /// of the gap when it is turned forward (a shift starting at 02:30 on the night the clock
     /// jumps from 02:00 to 03:00 starts at 03:00).
     fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
-        // Gaps are whole minutes and shorter than a day (Samoa skipped 2011-12-30 entirely),
-        // so stepping by minutes finds the first valid local time within two days.
-        (0..=2 * 24 * 60)
-            .find_map(|m| {
-                self.tz
-                    .from_local_datetime(&(local + Duration::minutes(m)))
-                    .earliest()
-            })
-            .map(|t| t.with_timezone(&Utc))
-            .expect("time-zone gaps last less than two days")
+        local_instant(self.tz, local)
     }
 
     /// Working intervals of a local date as instants, in order; none on holidays. An interval a
@@ -238,6 +229,29 @@ impl BusinessCalendar {
             .filter(move |&(_, to)| to > from)
             .map(move |(start, end)| (start.max(from), end))
     }
+}
+
+/// A local time in `tz` as an instant: the earlier one when the clock is turned back, the end
+/// of the gap when it is turned forward.
+fn local_instant(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    // Gaps are whole minutes and shorter than a day (Samoa skipped 2011-12-30 entirely), so
+    // stepping by minutes finds the first valid local time within two days.
+    (0..=2 * 24 * 60)
+        .find_map(|m| {
+            tz.from_local_datetime(&(local + Duration::minutes(m)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .expect("time-zone gaps last less than two days")
+}
+
+/// The instants a local date begins and ends at in `tz`.
+pub fn local_day(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let next = date.succ_opt().unwrap_or(date);
+    (
+        local_instant(tz, date.and_time(NaiveTime::MIN)),
+        local_instant(tz, next.and_time(NaiveTime::MIN)),
+    )
 }
 
 #[cfg(test)]

@@ -72,6 +72,36 @@ impl From<entity::escalations::Model> for Escalation {
     }
 }
 
+/// One centre's GENERAL complaints of one local day, reported to the manager (R-CLS-1).
+#[derive(SimpleObject)]
+pub struct ManagerDigest {
+    day: chrono::NaiveDate,
+    /// GENERAL complaints received that day.
+    general_complaints: i32,
+    /// Of those, not yet resolved when the digest was written (after the day ended).
+    still_open: i32,
+    /// Their numbers, at most the first 500 of the day.
+    numbers: Vec<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<entity::manager_digests::Model> for ManagerDigest {
+    fn from(d: entity::manager_digests::Model) -> Self {
+        Self {
+            day: d.day,
+            general_complaints: d.general_complaints,
+            still_open: d.still_open,
+            numbers: d
+                .numbers
+                .split(',')
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            created_at: d.created_at,
+        }
+    }
+}
+
 #[Object]
 impl Complaint {
     async fn id(&self) -> ID {
@@ -419,6 +449,29 @@ impl ComplaintQuery {
         }
         let rows = crate::store::escalations::inbox(env.db, centre, target).await?;
         Ok(rows.into_iter().map(Escalation::from).collect())
+    }
+
+    /// R-CLS-1: the daily reports of the GENERAL complaints the supervisor's centre received,
+    /// newest day first (the last `days`, 1–90, default 7), written after each local day.
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn general_complaint_digests(
+        &self,
+        ctx: &Context<'_>,
+        days: Option<i32>,
+    ) -> Result<Vec<ManagerDigest>> {
+        let env = env(ctx)?;
+        let centre = env
+            .actor
+            .user()?
+            .service_centre_id
+            .ok_or(ApiError::Forbidden)?;
+        let days = match days {
+            None => 7,
+            Some(days @ 1..=90) => days.unsigned_abs().into(),
+            Some(_) => return Err(ApiError::bad_input("days", "from 1 to 90").into()),
+        };
+        let rows = crate::store::digests::of_centre(env.db, centre, days).await?;
+        Ok(rows.into_iter().map(ManagerDigest::from).collect())
     }
 
     /// The customer's own complaints, newest first.

@@ -1,3 +1,4 @@
 //! Background work.
 
+pub mod digest;
 pub mod sla_sweeper;

@@ -162,7 +162,8 @@ async fn sweep_claimed(
     Ok(swept)
 }
 
-/// Runs [`sweep`] every `interval` until the process ends; errors are logged, not fatal.
+/// Runs [`sweep`], then the manager's daily digests (`jobs::digest`), every `interval` until
+/// the process ends; errors are logged, not fatal.
 pub fn spawn(
     db: DatabaseConnection,
     settings: RuleSettings,
@@ -186,6 +187,11 @@ pub fn spawn(
                     "SLA sweep"
                 ),
                 Err(err) => tracing::error!(error = ?err, "SLA sweep failed"),
+            }
+            match super::digest::run(&db, clock.now()).await {
+                Ok(0) => {}
+                Ok(written) => tracing::info!(written, "daily GENERAL complaint digests"),
+                Err(err) => tracing::error!(error = ?err, "daily digests failed"),
             }
         }
     })

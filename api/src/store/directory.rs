@@ -39,6 +39,15 @@ pub async fn insert_organization(
     Ok(model.insert(db).await?)
 }
 
+/// Every service centre (a few per organization), by id.
+pub async fn service_centres(db: &impl ConnectionTrait) -> ApiResult<Vec<service_centres::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(service_centres::Entity::find()
+        .order_by_asc(service_centres::Column::Id)
+        .all(db)
+        .await?)
+}
+
 pub async fn insert_service_centre(
     db: &impl ConnectionTrait,
     name: String,

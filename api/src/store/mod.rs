@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod calendar;
 pub mod complaints;
+pub mod digests;
 pub mod directory;
 pub mod escalations;
 pub mod events;
