@@ -124,6 +124,24 @@ impl TestApp {
         self.database.url()
     }
 
+    /// Rolls the schema back to just before the migration whose name starts with `prefix`
+    /// (e.g. `m20261207_000010`), however many migrations came after it, then up again to the
+    /// newest: a round trip through that migration's `down` and `up`.
+    pub async fn migrate_round_trip_from(&self, prefix: &str) {
+        use migration::{Migrator, MigratorTrait};
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        let at = names
+            .iter()
+            .position(|name| name.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no migration {prefix} in {names:?}"));
+        let steps = u32::try_from(names.len() - at).expect("few migrations");
+        Migrator::down(&self.db, Some(steps)).await.expect("down");
+        Migrator::up(&self.db, None).await.expect("up");
+    }
+
     /// Statements the server ran while `work` ran (fixtures use their own connection).
     pub async fn count_statements<T>(
         &self,

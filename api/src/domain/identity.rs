@@ -72,6 +72,11 @@ impl Principal {
             Self::Partner { .. } => Err(ApiError::Forbidden),
         }
     }
+
+    /// The centre a staff member works for; others have none to act in.
+    pub fn centre(&self) -> ApiResult<i64> {
+        self.user()?.service_centre_id.ok_or(ApiError::Forbidden)
+    }
 }
 
 /// Staff roles work for a service centre and must belong to one.

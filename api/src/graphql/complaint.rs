@@ -460,11 +460,7 @@ impl ComplaintQuery {
         days: Option<i32>,
     ) -> Result<Vec<ManagerDigest>> {
         let env = env(ctx)?;
-        let centre = env
-            .actor
-            .user()?
-            .service_centre_id
-            .ok_or(ApiError::Forbidden)?;
+        let centre = env.actor.centre()?;
         let days = match days {
             None => 7,
             Some(days @ 1..=90) => days.unsigned_abs().into(),

@@ -14,7 +14,6 @@ use super::scalars::id;
 use super::{RoleGuard, env, principal};
 use crate::domain::identity::Principal;
 use crate::domain::sla::{self, ClockState, transitions};
-use crate::error::ApiError;
 use crate::store;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -223,11 +222,7 @@ impl SlaQuery {
         after: Option<String>,
     ) -> Result<KeysetConnection<SlaClock>> {
         let env = env(ctx)?;
-        let centre = env
-            .actor
-            .user()?
-            .service_centre_id
-            .ok_or(ApiError::Forbidden)?;
+        let centre = env.actor.centre()?;
         let filter = filter.unwrap_or_default();
         let filter = store::sla_clocks::BreachFilter {
             kind: filter.ticket_kind,

@@ -329,10 +329,7 @@ pub async fn reviews_overdue(env: &Env<'_>) -> ApiResult<Vec<return_visits::Mode
 /// The centre whose visits the caller works on.
 fn centre_of(env: &Env<'_>, roles: &[Role]) -> ApiResult<i64> {
     env.actor.require(roles)?;
-    env.actor
-        .user()?
-        .service_centre_id
-        .ok_or(ApiError::Forbidden)
+    env.actor.centre()
 }
 
 /// Sets a centre's rest hours (R-SUR-2); they apply to visits scheduled from now on.
