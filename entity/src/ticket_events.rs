@@ -36,6 +36,9 @@ pub struct Model {
     /// Shown to customers and partners; internal entries are staff-only.
     pub public: bool,
     pub created_at: DateTimeUtc,
+    /// The writing transaction on PostgreSQL (0 on SQLite): with `id`, the change feed's
+    /// commit-ordered position. Set by the database, never by the server.
+    pub commit_tx: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

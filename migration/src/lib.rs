@@ -15,6 +15,7 @@ mod m20261207_000009_sla_clocks;
 mod m20261207_000010_return_visit_clocks;
 mod m20261207_000011_escalation_routes;
 mod m20261207_000012_manager_digests;
+mod m20261207_000013_event_positions;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_return_visit_clocks::Migration),
             Box::new(m20261207_000011_escalation_routes::Migration),
             Box::new(m20261207_000012_manager_digests::Migration),
+            Box::new(m20261207_000013_event_positions::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 mod complaint;
 mod complaint_access;
 mod faults;
+mod feed;
 mod fuzz;
 mod identity;
 mod metrics;

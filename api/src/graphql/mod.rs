@@ -2,6 +2,7 @@
 
 mod complaint;
 pub mod document_limits;
+mod feed;
 mod guard;
 mod identity;
 mod input_guard;
@@ -46,6 +47,7 @@ pub struct QueryRoot(
     metrics::MetricsQuery,
     survey::SurveyQuery,
     sla::SlaQuery,
+    feed::FeedQuery,
 );
 
 #[derive(MergedObject, Default)]

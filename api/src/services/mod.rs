@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod complaints;
+pub mod feed;
 pub mod repair_orders;
 pub mod return_visits;
 pub mod sla;

@@ -1,11 +1,13 @@
-//! The ticket timeline. Rows are only ever inserted.
+//! The ticket timeline, which is also the change feed's event log. Rows are only ever inserted.
 
 use chrono::{DateTime, Utc};
 use entity::ticket_events::{self, TicketKind};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Set, Statement,
 };
 
+use super::repair_orders::Scope;
 use crate::domain::identity::Principal;
 use crate::error::ApiResult;
 
@@ -66,7 +68,6 @@ fn row(event: NewEvent<'_>, now: DateTime<Utc>) -> ticket_events::ActiveModel {
 }
 
 fn role_name(principal: &Principal) -> String {
-    use sea_orm::ActiveEnum;
     principal
         .role()
         .map_or_else(|| "SYSTEM".to_owned(), |role| role.to_value())
@@ -83,6 +84,104 @@ pub async fn for_tickets(
         .filter(ticket_events::Column::TicketId.is_in(ticket_ids.iter().copied()))
         .order_by_asc(ticket_events::Column::TicketId)
         .order_by_asc(ticket_events::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A place in the change feed: after the row `(commit_tx, id)`. `START` is before every row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub commit_tx: i64,
+    pub id: i64,
+}
+
+impl Position {
+    pub const START: Self = Self {
+        commit_tx: 0,
+        id: 0,
+    };
+
+    pub fn of(event: &ticket_events::Model) -> Self {
+        Self {
+            commit_tx: event.commit_tx,
+            id: event.id,
+        }
+    }
+}
+
+/// Which timeline rows a change-feed reader sees: the tickets the GraphQL lists give them, of
+/// the kinds asked for; internal entries only for staff.
+pub struct FeedFilter {
+    pub scope: Scope,
+    pub internal: bool,
+    pub kinds: Vec<TicketKind>,
+}
+
+/// Timeline rows after `after` that `filter` lets through, in position order, at most `limit`.
+/// On PostgreSQL only rows of transactions older than every one still in flight are read
+/// (`pg_snapshot_xmin`): a row committed later always sorts after what was returned, so a
+/// reader that goes on from its last position never skips one (a plain `id > cursor` read
+/// does, when a transaction with a lower id commits after one with a higher id).
+pub async fn feed(
+    db: &impl ConnectionTrait,
+    filter: &FeedFilter,
+    after: Position,
+    limit: u64,
+) -> ApiResult<Vec<ticket_events::Model>> {
+    let backend = db.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut param = |value: sea_orm::Value| {
+        values.push(value);
+        match backend {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => "?".to_owned(),
+        }
+    };
+    let position = format!(
+        "(e.commit_tx, e.id) > ({}, {})",
+        param(after.commit_tx.into()),
+        param(after.id.into())
+    );
+    let stable = match backend {
+        DbBackend::Postgres => {
+            " AND e.commit_tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+        }
+        _ => "",
+    };
+    let kinds: Vec<String> = filter
+        .kinds
+        .iter()
+        .map(|kind| format!("'{}'", kind.to_value()))
+        .collect();
+    // Each placeholder takes its own value: SQLite's `?` cannot be named twice.
+    let mut either = |column: &str, value: i64| {
+        let (orders, complaints) = (param(value.into()), param(value.into()));
+        format!("(r.{column} = {orders} OR c.{column} = {complaints})")
+    };
+    let scope = match filter.scope {
+        Scope::ServiceCentre(centre) => either("service_centre_id", centre),
+        Scope::Customer(customer) => either("customer_id", customer),
+        Scope::Organization(organization) => either("organization_id", organization),
+        Scope::Technician(technician) => {
+            format!("r.technician_id = {}", param(technician.into()))
+        }
+    };
+    let public = if filter.internal { "" } else { " AND e.public" };
+    let limit = param(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let sql = format!(
+        "SELECT e.* FROM ticket_events e \
+         LEFT JOIN repair_orders r ON e.ticket_kind = 'REPAIR_ORDER' AND r.id = e.ticket_id \
+         LEFT JOIN complaints c ON e.ticket_kind = 'COMPLAINT' AND c.id = e.ticket_id \
+         WHERE {position}{stable} AND e.ticket_kind IN ({kinds}) AND {scope}{public} \
+         ORDER BY e.commit_tx, e.id LIMIT {limit}",
+        kinds = if kinds.is_empty() {
+            "NULL".to_owned()
+        } else {
+            kinds.join(", ")
+        },
+    );
+    Ok(ticket_events::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
         .all(db)
         .await?)
 }
