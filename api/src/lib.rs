@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod idempotency;
 pub mod jobs;
 pub mod reconnect;
 pub mod seed;

@@ -10,6 +10,7 @@ pub mod complaints;
 pub mod escalation_routes;
 pub mod escalations;
 pub mod holidays;
+pub mod idempotency_keys;
 pub mod manager_digests;
 pub mod organizations;
 pub mod product_models;

@@ -16,6 +16,7 @@ mod m20261207_000010_return_visit_clocks;
 mod m20261207_000011_escalation_routes;
 mod m20261207_000012_manager_digests;
 mod m20261207_000013_event_positions;
+mod m20261207_000014_idempotency_keys;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_escalation_routes::Migration),
             Box::new(m20261207_000012_manager_digests::Migration),
             Box::new(m20261207_000013_event_positions::Migration),
+            Box::new(m20261207_000014_idempotency_keys::Migration),
         ]
     }
 }

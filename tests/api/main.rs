@@ -6,6 +6,7 @@ mod complaint_access;
 mod faults;
 mod feed;
 mod fuzz;
+mod idempotency;
 mod identity;
 mod metrics;
 mod repair;

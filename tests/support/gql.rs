@@ -51,10 +51,23 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, auth: &Auth, body: Value) -> GqlResponse {
-        let request = self
+        self.post_with_headers(auth, body, &[]).await
+    }
+
+    /// A GraphQL request with extra headers (`Idempotency-Key`, …).
+    pub async fn post_with_headers(
+        &self,
+        auth: &Auth,
+        body: Value,
+        headers: &[(&str, &str)],
+    ) -> GqlResponse {
+        let mut request = self
             .http
             .post(format!("{}/graphql", self.base_url))
             .json(&body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         let request = match auth {
             Auth::None => request,
             Auth::Bearer(token) => request.bearer_auth(token),

@@ -139,6 +139,10 @@ async fn execute_once(
             return response;
         }
     };
+    let claimed = match super::idempotent::begin(&state, &headers, &principal, &body).await {
+        Ok(claimed) => claimed,
+        Err(answer) => return answer,
+    };
     // Anonymous callers get a schema without introspection and field-name hints, unless
     // GRAPHQL_ANONYMOUS_INTROSPECTION allows them.
     let schema = if matches!(principal, Principal::Anonymous) {
@@ -161,7 +165,10 @@ async fn execute_once(
         *response.status_mut() = status;
         set_retry_after(&mut response, seconds);
     }
-    response
+    match claimed {
+        Some(claimed) => super::idempotent::finish(&state, claimed, response).await,
+        None => response,
+    }
 }
 
 /// An outage anywhere in the response makes it a 503, and a refused rate a 429, each with

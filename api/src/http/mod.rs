@@ -5,6 +5,7 @@ mod auth;
 mod client_ip;
 mod graphql;
 mod health;
+mod idempotent;
 mod serve;
 
 use std::sync::Arc;

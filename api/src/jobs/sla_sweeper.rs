@@ -162,8 +162,8 @@ async fn sweep_claimed(
     Ok(swept)
 }
 
-/// Runs [`sweep`], then the manager's daily digests (`jobs::digest`), every `interval` until
-/// the process ends; errors are logged, not fatal.
+/// Runs [`sweep`], then the manager's daily digests (`jobs::digest`) and the purge of expired
+/// idempotency keys, every `interval` until the process ends; errors are logged, not fatal.
 pub fn spawn(
     db: DatabaseConnection,
     settings: RuleSettings,
@@ -192,6 +192,9 @@ pub fn spawn(
                 Ok(0) => {}
                 Ok(written) => tracing::info!(written, "daily GENERAL complaint digests"),
                 Err(err) => tracing::error!(error = ?err, "daily digests failed"),
+            }
+            if let Err(err) = crate::idempotency::purge(&db, clock.now()).await {
+                tracing::error!(error = ?err, "purging expired idempotency keys failed");
             }
         }
     })
