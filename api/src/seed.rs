@@ -194,6 +194,7 @@ async fn seed_repair_orders(
                 serial_number: serial_number.into(),
                 purchase_date,
                 warranty_ends_on: None,
+                external_reference: None,
             },
         )
         .await?;
@@ -211,6 +212,7 @@ async fn seed_repair_orders(
         contact_phone: "13912345678".into(),
         priority: None,
         channel: None,
+        external_reference: None,
     };
     // Submitted, waiting for dispatch.
     repair_orders::report_fault(&env(&customer), report(fridge.id, "Fridge is not cooling"))
@@ -360,6 +362,7 @@ async fn seed_repair_orders(
             category,
             severity: None,
             description: description.into(),
+            external_reference: None,
         };
         complaints::file(&env(&agent), complaint).await?;
     }

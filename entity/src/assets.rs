@@ -23,6 +23,10 @@ pub struct Model {
     pub warranty_verified_at: Option<DateTimeUtc>,
     /// Who verified it; `None` for assets loaded as verified (seed, fixtures).
     pub warranty_verified_by: Option<i64>,
+    /// The creating client's own id for it, unique per `reference_owner` (issue 13).
+    pub external_reference: Option<String>,
+    /// `org:<id>` for a partner organization, `user:<id>` for a user.
+    pub reference_owner: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

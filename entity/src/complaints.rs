@@ -138,6 +138,10 @@ pub struct Model {
     pub max_severity: Severity,
     /// The severity a customer or partner asked for when filing; staff classify (R-CLS-3).
     pub claimed_severity: Option<Severity>,
+    /// The creating client's own id for it, unique per `reference_owner` (issue 13).
+    pub external_reference: Option<String>,
+    /// `org:<id>` for a partner organization, `user:<id>` for a user.
+    pub reference_owner: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -126,6 +126,10 @@ pub struct Model {
     /// The policy scope its clocks run by: `URGENT` or `PREMIUM` (R-SLA-14), else
     /// `IN_WARRANTY` / `OUT_OF_WARRANTY` (R-SLA-1/2), decided at the report.
     pub sla_scope: String,
+    /// The creating client's own id for it, unique per `reference_owner` (issue 13).
+    pub external_reference: Option<String>,
+    /// `org:<id>` for a partner organization, `user:<id>` for a user.
+    pub reference_owner: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ mod m20261207_000011_escalation_routes;
 mod m20261207_000012_manager_digests;
 mod m20261207_000013_event_positions;
 mod m20261207_000014_idempotency_keys;
+mod m20261207_000015_external_references;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_manager_digests::Migration),
             Box::new(m20261207_000013_event_positions::Migration),
             Box::new(m20261207_000014_idempotency_keys::Migration),
+            Box::new(m20261207_000015_external_references::Migration),
         ]
     }
 }

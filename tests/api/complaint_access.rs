@@ -408,6 +408,7 @@ async fn two_sweepers_escalate_each_overdue_complaint_exactly_once(app: TestApp)
                 category: entity::complaints::ComplaintCategory::ServiceAttitude,
                 severity: None,
                 description: format!("Rude on the phone, call {i}"),
+                external_reference: None,
             },
         )
         .await

@@ -1,6 +1,7 @@
-//! `Idempotency-Key` (issue 13): a retried create never duplicates. Concurrent duplicates make
+//! Retried creates never duplicate (issue 13). `Idempotency-Key`: concurrent duplicates make
 //! one order, a retry gets the first answer back (marked as a replay), the same key with
 //! another body is refused, keys are per caller, and an answer is kept for 24 hours.
+//! `externalReference`: a create with a reference its owner used before returns the first.
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use serde_json::{Value, json};
 use servicedesk_tests::{Auth, GqlResponse, TestApp, db_tests};
 
 db_tests!(
+    external_reference_a_queued_retry_returns_the_first_ticket,
     idempotency_twenty_concurrent_identical_reports_make_one_order,
     idempotency_a_retry_is_answered_from_the_first_and_other_bodies_are_refused,
 );
@@ -144,4 +146,84 @@ async fn idempotency_a_retry_is_answered_from_the_first_and_other_bodies_are_ref
     let later = send(&app, &w.customer.auth, report_body(w.asset, "Noisy"), "k-1").await;
     assert_eq!(replayed(&later), "false");
     assert_ne!(later.data()["reportFault"]["id"], order["id"]);
+}
+
+const PARTNER_REPORT: &str = "mutation($input: ReportFaultInput!) {
+    reportFault(input: $input) { id externalReference } }";
+
+/// A partner's queued retries of one dealer job make one order, whichever of the
+/// organization's keys sends them; the same reference from another owner is theirs alone;
+/// complaints and assets work the same way; references are checked and can be looked up.
+async fn external_reference_a_queued_retry_returns_the_first_ticket(app: TestApp) {
+    let w = app.repair_world().await;
+    let input = |reference: &str| {
+        json!({ "input": {
+        "customerId": w.partner_customer.id.to_string(),
+        "assetId": w.partner_asset.to_string(), "faultDescription": "No heat",
+        "serviceAddress": "Room 3, 1 Dealer Road", "contactPhone": "13812345678",
+        "externalReference": reference } })
+    };
+    let before = orders(&app).await;
+    let first = app.gql(&w.partner, PARTNER_REPORT, input("DLR-0042")).await;
+    let first = first.data()["reportFault"].clone();
+    assert_eq!(first["externalReference"], "DLR-0042");
+    let again = app
+        .gql(&w.partner, PARTNER_REPORT, input(" DLR-0042 "))
+        .await;
+    assert_eq!(again.data()["reportFault"], first);
+    assert_eq!(orders(&app).await, before + 1);
+    let other = app.gql(&w.partner, PARTNER_REPORT, input("DLR-0043")).await;
+    assert_ne!(other.data()["reportFault"]["id"], first["id"]);
+
+    // The customer's own "DLR-0042" is another owner's reference: a new order.
+    let mine = json!({ "input": { "assetId": w.asset.to_string(), "faultDescription": "Noisy",
+        "serviceAddress": "Room 1201", "contactPhone": "13812345678",
+        "externalReference": "DLR-0042" } });
+    let mine = app.gql(&w.customer.auth, PARTNER_REPORT, mine).await;
+    assert_ne!(mine.data()["reportFault"]["id"], first["id"]);
+    assert_eq!(orders(&app).await, before + 3);
+
+    // Looked up by reference, within what the caller may see.
+    let lookup = "query($r: String!) { repairOrders(first: 5, filter: { externalReference: $r }) {
+        edges { node { id } } } }";
+    let found = app
+        .gql(&w.partner, lookup, json!({ "r": "DLR-0042" }))
+        .await;
+    assert_eq!(
+        found.data()["repairOrders"]["edges"],
+        json!([{ "node": { "id": first["id"] } }])
+    );
+
+    // Complaints and assets: the second create returns the first.
+    let complaint = |reference: &str| {
+        json!({ "input": {
+        "customerId": w.partner_customer.id.to_string(), "channel": "PHONE",
+        "category": "SERVICE_ATTITUDE", "description": "Rude", "externalReference": reference } })
+    };
+    let file = "mutation($input: FileComplaintInput!) { fileComplaint(input: $input) { id externalReference } }";
+    let one = app.gql(&w.partner, file, complaint("C-1")).await;
+    let two = app.gql(&w.partner, file, complaint("C-1")).await;
+    assert_eq!(one.data()["fileComplaint"], two.data()["fileComplaint"]);
+    let asset = |reference: &str| {
+        json!({ "input": {
+        "customerId": w.partner_customer.id.to_string(), "model": "Unlisted heater",
+        "serialNumber": "SN-REF-1", "purchaseDate": "2026-01-10", "warrantyEndsOn": "2027-01-09",
+        "externalReference": reference } })
+    };
+    let register = "mutation($input: RegisterAssetInput!) { registerAsset(input: $input) { id externalReference } }";
+    let one = app.gql(&w.partner, register, asset("A-1")).await;
+    let two = app.gql(&w.partner, register, asset("A-1")).await;
+    assert_eq!(one.data()["registerAsset"], two.data()["registerAsset"]);
+    assert_eq!(one.data()["registerAsset"]["externalReference"], "A-1");
+
+    let long = "R".repeat(101);
+    for bad in ["", "   ", "tab\there", long.as_str()] {
+        let refused = app.gql(&w.partner, PARTNER_REPORT, input(bad)).await;
+        assert_eq!(
+            refused.expect_code("BAD_USER_INPUT")["field"],
+            "externalReference",
+            "{bad:?}"
+        );
+    }
+    assert_eq!(orders(&app).await, before + 3);
 }

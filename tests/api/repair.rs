@@ -763,6 +763,7 @@ async fn r_rep_4_return_within_15_days_needs_no_reason(app: TestApp) {
         purchase_date: today - Duration::days(days_ago),
         warranty_ends_on: today + Duration::days(300),
         warranty_verified_at: Some(app.clock_now()),
+        reference: None,
     };
     let recent = servicedesk::store::assets::insert(&app.db, bought(15), app.clock_now())
         .await

@@ -1043,6 +1043,7 @@ async fn two_sweepers_escalate_a_thousand_mixed_clocks_exactly_once(app: TestApp
                 contact_phone: "13812345678".into(),
                 priority: None,
                 channel: None,
+                external_reference: None,
             },
         )
         .await
@@ -1060,6 +1061,7 @@ async fn two_sweepers_escalate_a_thousand_mixed_clocks_exactly_once(app: TestApp
                 category: entity::complaints::ComplaintCategory::Delay,
                 severity: None,
                 description: format!("complaint {i}"),
+                external_reference: None,
             },
         )
         .await

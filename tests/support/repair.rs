@@ -81,6 +81,7 @@ impl TestApp {
             purchase_date: warranty_ends_on - Duration::days(365),
             warranty_ends_on,
             warranty_verified_at: Some(self.clock_now()),
+            reference: None,
         };
         store::assets::insert(&self.db, asset, self.clock_now())
             .await

@@ -505,6 +505,8 @@ mod tests {
             updated_at: at,
             max_severity: severity,
             claimed_severity: None,
+            external_reference: None,
+            reference_owner: None,
         }
     }
 

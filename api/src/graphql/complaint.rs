@@ -111,6 +111,10 @@ impl Complaint {
     async fn number(&self) -> &str {
         &self.0.number
     }
+    /// The filing client's own id for it (`FileComplaintInput.externalReference`).
+    async fn external_reference(&self) -> Option<&str> {
+        self.0.external_reference.as_deref()
+    }
     async fn status(&self) -> ComplaintStatus {
         self.0.status
     }
@@ -360,6 +364,9 @@ pub struct FileComplaintInput {
     /// from customers and partners it is recorded as `claimedSeverity` only (R-CLS-3).
     severity: Option<Severity>,
     description: String,
+    /// Your own id for the complaint (1–100 characters), unique for you (a partner: for the
+    /// organization): filing again with it returns the first complaint instead of a second.
+    external_reference: Option<String>,
 }
 
 #[derive(InputObject, Default)]
@@ -368,6 +375,8 @@ pub struct ComplaintFilter {
     severity: Option<Vec<Severity>>,
     /// Complaints with a clock running past its due time.
     overdue: Option<bool>,
+    /// The complaint filed with this `externalReference`.
+    external_reference: Option<String>,
 }
 
 #[derive(Default)]
@@ -410,6 +419,7 @@ impl ComplaintQuery {
             statuses: filter.status.unwrap_or_default(),
             severities: filter.severity.unwrap_or_default(),
             overdue: filter.overdue,
+            external_reference: filter.external_reference,
         };
         let page = PageRequest::parse(first, after)?;
         let rows = crate::store::complaints::list(
@@ -551,6 +561,7 @@ impl ComplaintMutation {
                 channel: input.channel,
                 category: input.category,
                 severity: input.severity,
+                external_reference: input.external_reference,
                 description: input.description,
             },
         )

@@ -72,6 +72,8 @@ pub struct Asset {
     /// Last day covered, inclusive; it counts only once `warrantyStatus` is VERIFIED.
     warranty_ends_on: NaiveDate,
     warranty_status: WarrantyStatus,
+    /// The registering client's own id for it.
+    external_reference: Option<String>,
 }
 
 impl From<assets::Model> for Asset {
@@ -89,6 +91,7 @@ impl From<assets::Model> for Asset {
             } else {
                 WarrantyStatus::Unverified
             },
+            external_reference: asset.external_reference,
         }
     }
 }
@@ -179,6 +182,10 @@ impl RepairOrder {
     /// Human-readable number, e.g. `RO-20261122-000123`.
     async fn number(&self) -> &str {
         &self.0.number
+    }
+    /// The reporting client's own id for the order (`ReportFaultInput.externalReference`).
+    async fn external_reference(&self) -> Option<&str> {
+        self.0.external_reference.as_deref()
     }
     async fn status(&self) -> RepairStatus {
         self.0.status
@@ -390,6 +397,8 @@ pub struct RepairOrderFilter {
     reported_from: Option<DateTime<Utc>>,
     /// Reported before.
     reported_to: Option<DateTime<Utc>>,
+    /// The order reported with this `externalReference`.
+    external_reference: Option<String>,
 }
 
 async fn page(
@@ -410,6 +419,7 @@ async fn page(
         breached: filter.breached,
         reported_from: filter.reported_from,
         reported_to: filter.reported_to,
+        external_reference: filter.external_reference,
     };
     let page = PageRequest::parse(first, after)?;
     let rows = crate::store::repair_orders::list(
@@ -564,6 +574,8 @@ pub struct RegisterAssetInput {
     /// Only for a model not listed: the last day covered, inclusive, at most 120 months after
     /// the purchase.
     warranty_ends_on: Option<NaiveDate>,
+    /// Your own id for the asset, unique for you: registering again with it returns the first.
+    external_reference: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -584,6 +596,10 @@ pub struct ReportFaultInput {
     priority: Option<Priority>,
     /// Staff only: PHONE (default) or WALK_IN. Customers are APP, partners PARTNER.
     channel: Option<RepairChannel>,
+    /// Your own id for the order (1–100 characters, e.g. a dealer's job number or the app's id
+    /// for a queued report), unique for you (a partner: for the organization): reporting again
+    /// with it returns the first order instead of a second.
+    external_reference: Option<String>,
 }
 
 /// R-REP-5: what the repair waits for.
@@ -622,6 +638,7 @@ impl RepairMutation {
                 serial_number: input.serial_number,
                 purchase_date: input.purchase_date,
                 warranty_ends_on: input.warranty_ends_on,
+                external_reference: input.external_reference,
             },
         )
         .await?;
@@ -715,6 +732,7 @@ impl RepairMutation {
                 contact_phone: input.contact_phone,
                 priority: input.priority,
                 channel: input.channel,
+                external_reference: input.external_reference,
             },
         )
         .await?;

@@ -6,9 +6,11 @@ use entity::users::Role;
 
 use super::{Env, required_text};
 use crate::domain::identity::{Principal, UserPrincipal};
+use crate::domain::reference::client_reference;
 use crate::domain::repair;
 use crate::error::{ApiError, ApiResult};
 use crate::store;
+use crate::store::references::Referenced;
 
 pub struct RegisterAsset {
     pub customer_id: Option<i64>,
@@ -18,6 +20,8 @@ pub struct RegisterAsset {
     pub purchase_date: NaiveDate,
     /// Only for a model not in the catalogue.
     pub warranty_ends_on: Option<NaiveDate>,
+    /// The client's own id for the asset; a repeat returns the first asset (issue 13).
+    pub external_reference: Option<String>,
 }
 
 /// Registers a product with its warranty unverified: the end comes from the product model's
@@ -25,6 +29,12 @@ pub struct RegisterAsset {
 /// caller's word until staff verify it. One asset per model and serial number (`CONFLICT`).
 pub async fn register(env: &Env<'_>, input: RegisterAsset) -> ApiResult<assets::Model> {
     let customer = acting_for_customer(env, input.customer_id).await?;
+    let reference = client_reference(env.actor, input.external_reference.as_deref())?;
+    if let Some(id) = super::created_before(env.db, Referenced::Asset, reference.as_ref()).await? {
+        return store::assets::find(env.db, id)
+            .await?
+            .ok_or(ApiError::NotFound("asset"));
+    }
     let model = required_text("model", &input.model, 200)?;
     let serial_number = required_text("serialNumber", &input.serial_number, 100)?.to_uppercase();
     repair::check_purchase_date(input.purchase_date, env.now)?;
@@ -38,6 +48,7 @@ pub async fn register(env: &Env<'_>, input: RegisterAsset) -> ApiResult<assets::
         purchase_date: input.purchase_date,
         warranty_ends_on,
         warranty_verified_at: None,
+        reference,
     };
     store::assets::insert(env.db, asset, env.now).await
 }

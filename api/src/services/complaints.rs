@@ -13,10 +13,12 @@ use super::sla::{self as clocks, ClockTicket};
 use super::{Env, required_text};
 use crate::domain::complaint::{self, ComplaintAction, ComplaintParties, Signature, TOP_LEVEL};
 use crate::domain::identity::Principal;
+use crate::domain::reference::{ClientReference, client_reference};
 use crate::domain::repair::{self, OrderParties};
 use crate::domain::sla::transitions::{self, ClockOps};
 use crate::error::{ApiError, ApiResult};
 use crate::store::escalations::{EscalatedTicket, NewEscalation};
+use crate::store::references::Referenced;
 use crate::store::{self, events::NewEvent};
 
 pub struct FileComplaint {
@@ -27,6 +29,7 @@ pub struct FileComplaint {
     pub category: ComplaintCategory,
     pub severity: Option<Severity>,
     pub description: String,
+    pub external_reference: Option<String>,
 }
 
 /// R-CMP-1: records time, content, complainant, channel and related order (one the caller can
@@ -35,6 +38,14 @@ pub struct FileComplaint {
 /// L3 with the escalation recorded at once (R-ESC-1).
 pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::Model> {
     let customer = acting_for_customer(env, input.customer_id).await?;
+    let reference = client_reference(env.actor, input.external_reference.as_deref())?;
+    if let Some(id) =
+        super::created_before(env.db, Referenced::Complaint, reference.as_ref()).await?
+    {
+        return store::complaints::find(env.db, id)
+            .await?
+            .ok_or(ApiError::NotFound("complaint"));
+    }
     let channel = match (env.actor.role(), input.channel) {
         (Some(Role::Customer), _) => ComplaintChannel::App,
         (_, Some(ComplaintChannel::App)) | (_, None) => {
@@ -85,6 +96,7 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
             category: input.category,
             severity: input.severity,
             description,
+            reference,
         },
     )
     .await?;
@@ -102,6 +114,8 @@ pub struct NewComplaint {
     pub category: ComplaintCategory,
     pub severity: Option<Severity>,
     pub description: String,
+    /// The client's own id for it (`file` only).
+    pub reference: Option<ClientReference>,
 }
 
 /// Writes a complaint inside the caller's transaction, so use cases that raise one (a return
@@ -156,6 +170,8 @@ pub async fn insert(
         updated_at: env.now,
         max_severity: severity,
         claimed_severity,
+        external_reference: new.reference.as_ref().map(|r| r.reference.clone()),
+        reference_owner: new.reference.map(|r| r.owner),
     };
     let mut active: complaints::ActiveModel = model.into();
     active.id = sea_orm::ActiveValue::NotSet;

@@ -108,6 +108,19 @@ async fn number_and_order(
     }
 }
 
+/// What a create made before when it carries a client reference its owner used already (a
+/// queued retry, issue 13): the id of that row.
+async fn created_before(
+    db: &impl ConnectionTrait,
+    of: store::references::Referenced,
+    reference: Option<&crate::domain::reference::ClientReference>,
+) -> ApiResult<Option<i64>> {
+    match reference {
+        Some(reference) => store::references::find(db, of, reference).await,
+        None => Ok(None),
+    }
+}
+
 /// Trimmed text that must not be empty nor longer than `max` characters.
 pub fn required_text(field: &'static str, value: &str, max: usize) -> ApiResult<String> {
     let value = value.trim();

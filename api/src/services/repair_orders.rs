@@ -14,9 +14,11 @@ use super::assets::acting_for_customer;
 use super::sla::{self as clocks, ClockTicket};
 use super::{Env, RuleSettings, required_text};
 use crate::domain::identity::Principal;
+use crate::domain::reference::client_reference;
 use crate::domain::repair::{self, OrderParties, RepairAction};
 use crate::domain::sla::transitions::{self, ClockOps};
 use crate::error::{ApiError, ApiResult};
+use crate::store::references::Referenced;
 use crate::store::{self, events::NewEvent, repair_orders::Scope};
 
 pub struct ReportFault {
@@ -29,6 +31,8 @@ pub struct ReportFault {
     pub contact_phone: String,
     pub priority: Option<Priority>,
     pub channel: Option<RepairChannel>,
+    /// The client's own id for the order; a repeat returns the first order (issue 13).
+    pub external_reference: Option<String>,
 }
 
 /// Records a fault report and starts its clocks. They run by the stricter R-SLA-14 tier for an
@@ -39,6 +43,14 @@ pub struct ReportFault {
 /// (R-REP-4).
 pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair_orders::Model> {
     let customer = acting_for_customer(env, input.customer_id).await?;
+    let reference = client_reference(env.actor, input.external_reference.as_deref())?;
+    if let Some(id) =
+        super::created_before(env.db, Referenced::RepairOrder, reference.as_ref()).await?
+    {
+        return store::repair_orders::find(env.db, id)
+            .await?
+            .ok_or(ApiError::NotFound("repair order"));
+    }
     let channel = channel_for(env.actor, input.channel)?;
     // One transaction, so the whole use case holds one pooled connection.
     let txn = store::begin_write(env.db).await?;
@@ -124,6 +136,8 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         resume_status: Set(None),
         waiting_reason: Set(None),
         sla_scope: Set(scope.to_owned()),
+        external_reference: Set(reference.as_ref().map(|r| r.reference.clone())),
+        reference_owner: Set(reference.map(|r| r.owner)),
         ..Default::default()
     };
     let order = store::repair_orders::insert(&txn, order, env.now).await?;

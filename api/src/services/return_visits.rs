@@ -198,6 +198,7 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
                     category: raised.category,
                     severity: raised.severity,
                     description: required_text("complaint.description", &raised.description, 4000)?,
+                    reference: None,
                 },
             )
             .await?,

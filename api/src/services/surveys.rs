@@ -147,6 +147,7 @@ async fn follow_up(
             category: ComplaintCategory::Other,
             severity: None,
             description,
+            reference: None,
         },
     )
     .await

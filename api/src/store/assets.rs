@@ -40,6 +40,7 @@ pub struct NewAsset {
     pub warranty_ends_on: NaiveDate,
     /// Set only for assets loaded as verified (seed, fixtures); registration never verifies.
     pub warranty_verified_at: Option<DateTime<Utc>>,
+    pub reference: Option<crate::domain::reference::ClientReference>,
 }
 
 /// `CONFLICT` when the model and serial number are registered already (unique index).
@@ -58,6 +59,8 @@ pub async fn insert(
         warranty_verified_at: Set(asset.warranty_verified_at),
         warranty_verified_by: Set(None),
         created_at: Set(now),
+        external_reference: Set(asset.reference.as_ref().map(|r| r.reference.clone())),
+        reference_owner: Set(asset.reference.map(|r| r.owner)),
         ..Default::default()
     };
     model.insert(db).await.map_err(|err| match err.sql_err() {

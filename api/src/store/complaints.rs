@@ -107,6 +107,7 @@ pub struct ListFilter {
     pub severities: Vec<entity::complaints::Severity>,
     /// Complaints with a clock running past its due time.
     pub overdue: Option<bool>,
+    pub external_reference: Option<String>,
 }
 
 /// One page, newest first, by keyset.
@@ -127,6 +128,9 @@ pub async fn list(
     }
     if !filter.severities.is_empty() {
         query = query.filter(Column::Severity.is_in(filter.severities.iter().copied()));
+    }
+    if let Some(reference) = &filter.external_reference {
+        query = query.filter(Column::ExternalReference.eq(reference.trim()));
     }
     if let Some(overdue) = filter.overdue {
         let late = super::sla_clocks::tickets_where(

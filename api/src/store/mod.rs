@@ -11,6 +11,7 @@ pub mod events;
 pub mod metrics;
 pub mod penalties;
 pub mod product_models;
+pub mod references;
 pub mod repair_lines;
 pub mod repair_orders;
 pub mod return_visits;

@@ -93,6 +93,7 @@ pub struct ListFilter {
     pub breached: Option<bool>,
     pub reported_from: Option<DateTime<Utc>>,
     pub reported_to: Option<DateTime<Utc>>,
+    pub external_reference: Option<String>,
 }
 
 /// One page, newest first, by keyset on `(created_at, id)` — never OFFSET, so deep pages cost
@@ -119,6 +120,9 @@ pub async fn list(
     }
     if let Some(from) = filter.reported_from {
         query = query.filter(Column::ReportedAt.gte(from));
+    }
+    if let Some(reference) = &filter.external_reference {
+        query = query.filter(Column::ExternalReference.eq(reference.trim()));
     }
     if let Some(to) = filter.reported_to {
         query = query.filter(Column::ReportedAt.lt(to));
