@@ -118,11 +118,15 @@ async fn happy_path_customer_agent_technician_customer(app: TestApp) {
             "ARRIVED",
             "LINE_ADDED",
             "COMPLETED",
+            // Follow-ups go on the timeline in the transition's transaction, before its entry.
+            "SURVEY_ISSUED",
             "CONFIRMED",
+            "RETURN_VISIT_SCHEDULED",
+            "RETURN_VISIT_SCHEDULED",
             "CLOSED"
         ]
     );
-    let confirm = &seen["events"][7];
+    let confirm = &seen["events"][8];
     assert_eq!(confirm["fromStatus"], "COMPLETED");
     assert_eq!(confirm["toStatus"], "CONFIRMED");
     assert_eq!(confirm["actorRole"], "CUSTOMER");

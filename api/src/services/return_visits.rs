@@ -19,7 +19,7 @@ use crate::domain::identity::Principal;
 use crate::domain::return_visit::{self, Finished, RestHours, VisitReport};
 use crate::domain::sla::transitions::ClockOps;
 use crate::error::{ApiError, ApiResult};
-use crate::store;
+use crate::store::{self, events::NewEvent};
 
 /// Who makes and records return visits.
 const STAFF: &[Role] = &[Role::Agent, Role::Supervisor];
@@ -116,6 +116,18 @@ pub async fn schedule_after_closure(
         };
         let policies = Some(policies.clone());
         sla::start(txn, actor, &(&visit).into(), policies, vec![clock], now).await?;
+        // Staff work: an internal entry on the visited ticket (and so in the staff's feed).
+        let event = NewEvent {
+            kind: ticket.kind,
+            ticket_id: ticket.id,
+            actor,
+            action: "RETURN_VISIT_SCHEDULED",
+            from_status: None,
+            to_status: None,
+            note: Some(format!("{scope} visit planned for {}", due_at.to_rfc3339())),
+            public: false,
+        };
+        store::events::append(txn, event, now).await?;
     }
     Ok(())
 }

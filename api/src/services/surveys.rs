@@ -54,7 +54,23 @@ pub async fn issue(
         created_at: Set(now),
         ..Default::default()
     };
-    store::surveys::insert_once(txn, survey).await?;
+    if store::surveys::insert_once(txn, survey).await? {
+        // On the timeline, so the customer's app and the change feed learn of it.
+        let event = NewEvent {
+            kind: ticket.kind,
+            ticket_id: ticket.id,
+            actor: &Principal::Anonymous,
+            action: "SURVEY_ISSUED",
+            from_status: None,
+            to_status: None,
+            note: Some(format!(
+                "a satisfaction survey awaits your answer until {}",
+                (now + settings.survey_expiry).to_rfc3339()
+            )),
+            public: true,
+        };
+        store::events::append(txn, event, now).await?;
+    }
     Ok(())
 }
 

@@ -16,12 +16,20 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<survey
 
 /// Inserts the ticket's survey unless it has one (the unique index decides, so two racing
 /// transitions still issue one).
-pub async fn insert_once(db: &impl ConnectionTrait, survey: surveys::ActiveModel) -> ApiResult<()> {
-    surveys::Entity::insert(survey)
-        .on_conflict_do_nothing_on([Column::TicketKind, Column::TicketId])
-        .exec(db)
+/// `true` when this call issued it (a ticket gets one survey, however often it is asked for).
+pub async fn insert_once(
+    db: &impl ConnectionTrait,
+    survey: surveys::ActiveModel,
+) -> ApiResult<bool> {
+    let inserted = surveys::Entity::insert(survey)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([Column::TicketKind, Column::TicketId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
         .await?;
-    Ok(())
+    Ok(inserted > 0)
 }
 
 /// Stores the answers if nobody has yet; else `CONFLICT` (a concurrent submission won).
