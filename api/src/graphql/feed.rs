@@ -2,46 +2,32 @@
 
 use async_graphql::{Context, Object, Result, SimpleObject};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{DateTime, Utc};
 use entity::ticket_events::{self, TicketKind};
 
 use super::env;
 use super::pagination::{PageRequest, page_cost};
+use super::repair::TimelineEvent;
 use super::scalars::id;
 use crate::error::{ApiError, ApiResult};
 use crate::services::feed;
 use crate::store::events::Position;
 
-/// One timeline entry as the feed gives it: which ticket, what happened, who did it.
+/// One timeline entry as the feed gives it: which ticket, and the entry as the ticket's
+/// `events` list has it (what happened, who did it; `public` false for staff entries).
 #[derive(SimpleObject)]
 pub struct ChangeEvent {
-    id: async_graphql::ID,
     ticket_kind: TicketKind,
     ticket_id: async_graphql::ID,
-    /// e.g. `REPORTED`, `ASSIGNED`, `ESCALATED`, `SLA_BREACHED` (staff only).
-    action: String,
-    from_status: Option<String>,
-    to_status: Option<String>,
-    note: Option<String>,
-    actor_role: String,
-    /// Shown to customers and partners; staff also get internal entries.
-    public: bool,
-    created_at: DateTime<Utc>,
+    #[graphql(flatten)]
+    entry: TimelineEvent,
 }
 
 impl From<ticket_events::Model> for ChangeEvent {
     fn from(e: ticket_events::Model) -> Self {
         Self {
-            id: id(e.id),
             ticket_kind: e.ticket_kind,
             ticket_id: id(e.ticket_id),
-            action: e.action,
-            from_status: e.from_status,
-            to_status: e.to_status,
-            note: e.note,
-            actor_role: e.actor_role,
-            public: e.public,
-            created_at: e.created_at,
+            entry: e.into(),
         }
     }
 }

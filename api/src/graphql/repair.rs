@@ -150,11 +150,15 @@ impl From<repair_lines::Model> for RepairLine {
 #[derive(SimpleObject)]
 pub struct TimelineEvent {
     id: ID,
+    /// e.g. `REPORTED`, `ASSIGNED`, `ESCALATED`, `SURVEY_ISSUED`; `SLA_*` for the clocks'
+    /// own entries (staff only).
     action: String,
     from_status: Option<String>,
     to_status: Option<String>,
     note: Option<String>,
+    /// The actor's role then, or `SYSTEM`.
     actor_role: String,
+    /// Shown to customers and partners; staff also see internal entries.
     public: bool,
     created_at: DateTime<Utc>,
 }
