@@ -12,8 +12,10 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenIssuer;
 use crate::config::Config;
 use crate::domain::clock::Clock;
+use crate::events::{EventHub, HubSettings};
 use crate::graphql::{self, AppSchema, DocumentCache, DocumentLimits};
 use crate::http::Transport;
+use crate::notifications;
 
 /// Everything a request handler needs. Cheap to clone.
 #[derive(Clone)]
@@ -33,6 +35,8 @@ pub struct AppState {
     pub readiness_timeout: std::time::Duration,
     /// SQL statements run through the pool since start, for `/metrics`.
     pub sql_statements: Arc<AtomicU64>,
+    /// Fans new timeline rows out to live subscribers.
+    pub events: Arc<EventHub>,
 }
 
 impl AppState {
@@ -43,6 +47,14 @@ impl AppState {
         config: &Config,
         jwt_secret: &str,
     ) -> Self {
+        // A connection without the statement counter: the fan-out's polling is background work.
+        let events = EventHub::start(
+            db.clone(),
+            HubSettings {
+                poll: std::time::Duration::from_millis(config.event_poll_ms.max(10)),
+                capacity: config.subscription_buffer,
+            },
+        );
         let sql_statements = Arc::new(AtomicU64::new(0));
         let counter = sql_statements.clone();
         db.set_metric_callback(move |info| {
@@ -60,7 +72,7 @@ impl AppState {
             Duration::seconds(i64::from(config.token_ttl_seconds)),
         ));
         let principals = Arc::new(PrincipalCache::default());
-        principals.listen(&db);
+        notifications::listen(&db, vec![principals.clone(), events.clone()]);
         let (schema, anonymous_schema) = graphql::build_schemas(
             graphql::Services {
                 db: db.clone(),
@@ -72,6 +84,7 @@ impl AppState {
                 track_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
                     NonZeroU32::new(config.track_rate_per_minute).unwrap_or(NonZeroU32::MIN),
                 ))),
+                events: events.clone(),
             },
             graphql::Limits {
                 depth: config.graphql_depth_limit,
@@ -100,6 +113,7 @@ impl AppState {
             })),
             readiness_timeout: std::time::Duration::from_millis(config.readiness_timeout_ms),
             sql_statements,
+            events,
         }
     }
 }

@@ -143,6 +143,39 @@ pub struct Config {
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 10)]
     pub shutdown_timeout_seconds: u64,
 
+    /// Live WebSocket connections (`/graphql/ws`) at once; more are refused with 503. Each
+    /// holds a socket and a few KiB.
+    #[arg(long, env = "WS_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub ws_max_connections: usize,
+
+    /// Subscriptions one WebSocket connection may run at once.
+    #[arg(long, env = "WS_MAX_SUBSCRIPTIONS", default_value_t = 20)]
+    pub ws_max_subscriptions: usize,
+
+    /// Seconds a new WebSocket connection has to send `connection_init` with its credentials.
+    #[arg(long, env = "WS_INIT_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub ws_init_timeout_seconds: u64,
+
+    /// Seconds between keep-alive pings on a WebSocket connection; one silent for three of
+    /// them (no message, no pong) is closed.
+    #[arg(long, env = "WS_KEEPALIVE_SECONDS", default_value_t = 15)]
+    pub ws_keepalive_seconds: u64,
+
+    /// Seconds one message may take to leave for a WebSocket client before the connection is
+    /// dropped: a client that stops reading must not hold the server's buffers.
+    #[arg(long, env = "WS_SEND_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub ws_send_timeout_seconds: u64,
+
+    /// Batches of events a subscriber may fall behind before it is dropped as a slow consumer
+    /// (close code 1013; it resumes with its last cursor).
+    #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = 256)]
+    pub subscription_buffer: usize,
+
+    /// Milliseconds between looks at the event log when nothing announced a change (another
+    /// instance's notification lost while reconnecting, a job's write on SQLite).
+    #[arg(long, env = "EVENT_POLL_MS", default_value_t = 1000)]
+    pub event_poll_ms: u64,
+
     /// Bearer token `/metrics` asks for. Without one, `/metrics` is open in development and
     /// off (404) in production, where request counts are nobody else's business.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]

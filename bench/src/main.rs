@@ -10,6 +10,7 @@
 
 mod explain;
 mod keyset;
+mod live;
 mod load;
 mod sweep;
 mod workload;
@@ -78,6 +79,19 @@ enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Only the live-updates cell (server memory with 1,000 and 10,000 idle subscriptions,
+    /// fan-out latency to 1,000 subscribers), on a database of its own; its section replaces
+    /// an earlier one in `out`, or is appended.
+    Live {
+        /// Events written per second during the fan-out.
+        #[arg(long, default_value_t = 500)]
+        rate: u32,
+        /// Seconds of fan-out.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value = "bench/RESULTS.md")]
+        out: PathBuf,
+    },
     /// (internal) Run the server on `DATABASE_URL` at `SERVICEDESK_BIND`.
     ServeChild,
 }
@@ -121,15 +135,56 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Sweep { scale, out, keep } => {
             let cell = sweep::run(&cli.admin_url, scale, keep).await?;
-            let text = match std::fs::read_to_string(&out) {
-                Ok(text) => text,
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
-                Err(err) => return Err(err).with_context(|| format!("reading {}", out.display())),
-            };
-            std::fs::write(&out, sweep::merge(&text, &cell))?;
-            eprintln!("wrote {}", out.display());
+            write_section(&out, &sweep::heading(&cell), &sweep::report(&cell))?;
             check_sweep(&cell)
         }
+        Command::Live { rate, seconds, out } => {
+            let cell = live::run(&cli.admin_url, rate, seconds).await?;
+            write_section(&out, live::HEADING, &live::report(&cell))
+        }
+    }
+}
+
+/// Puts `section` into the results file `out` (which may not exist yet).
+fn write_section(out: &std::path::Path, heading: &str, section: &str) -> anyhow::Result<()> {
+    let text = match std::fs::read_to_string(out) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(err) => return Err(err).with_context(|| format!("reading {}", out.display())),
+    };
+    std::fs::write(out, merge(&text, heading, section))?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+/// A new, empty database `name` on the bench's server (dropped first if it exists); its URL.
+async fn fresh_database(
+    admin: &sea_orm::DatabaseConnection,
+    admin_url: &str,
+    name: &str,
+) -> anyhow::Result<String> {
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        admin.execute_unprepared(&sql).await?;
+    }
+    Ok(database_url(admin_url, name))
+}
+
+/// Puts `section` into `text`: in place of an earlier one under `heading`, else at the end.
+fn merge(text: &str, heading: &str, section: &str) -> String {
+    match text.find(&format!("\n{heading}\n")) {
+        Some(start) => {
+            let rest = &text[start + 1..];
+            let end = rest.find("\n## ").map_or(text.len(), |i| start + 1 + i);
+            format!("{}{}{}", &text[..start], section, &text[end..])
+        }
+        None => format!(
+            "{}{}",
+            text.trim_end_matches('\n').to_owned() + "\n",
+            section
+        ),
     }
 }
 
@@ -162,7 +217,10 @@ fn database_url(admin_url: &str, name: &str) -> String {
 }
 
 async fn serve_child() -> anyhow::Result<()> {
-    let config = bench_config(std::env::var("DATABASE_URL")?);
+    let mut config = bench_config(std::env::var("DATABASE_URL")?);
+    if let Ok(bind) = std::env::var("SERVICEDESK_BIND") {
+        config.bind = bind.parse()?;
+    }
     let db = servicedesk::db::connect(&config.database_url, &config).await?;
     let state = AppState::new(db, Arc::new(SystemClock), &config, SECRET);
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
@@ -198,6 +256,13 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         body_read_timeout_seconds: 10,
         request_timeout_seconds: 30,
         shutdown_timeout_seconds: 10,
+        ws_max_connections: 20_000,
+        ws_max_subscriptions: 20,
+        ws_init_timeout_seconds: 10,
+        ws_keepalive_seconds: 15,
+        ws_send_timeout_seconds: 10,
+        subscription_buffer: 256,
+        event_poll_ms: 1000,
         metrics_token: Some(METRICS_TOKEN.into()),
         trusted_proxies: Vec::new(),
         client_ip_header: axum::http::HeaderName::from_static("x-forwarded-for"),

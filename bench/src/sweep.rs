@@ -166,13 +166,7 @@ pub async fn run(admin_url: &str, scale: f64, keep: bool) -> anyhow::Result<Cell
     let admin = Database::connect(admin_url)
         .await
         .context("connect BENCH_DATABASE_URL")?;
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
-        format!("CREATE DATABASE {DATABASE}"),
-    ] {
-        admin.execute_unprepared(&sql).await?;
-    }
-    let url = crate::database_url(admin_url, DATABASE);
+    let url = crate::fresh_database(&admin, admin_url, DATABASE).await?;
     let mut db = servicedesk::db::connect(&url, &crate::bench_config(url.clone())).await?;
     servicedesk::db::migrate(&db).await?;
     let started = Instant::now();
@@ -641,23 +635,4 @@ fn short(sql: &str, chars: usize) -> String {
         .collect::<String>()
         .replace('`', "'")
         .replace('|', "\\|")
-}
-
-/// Puts the section into `text`: in place of an earlier one with the same heading, else at
-/// the end.
-pub fn merge(text: &str, cell: &Cell) -> String {
-    let section = report(cell);
-    let heading = heading(cell);
-    match text.find(&format!("\n{heading}\n")) {
-        Some(start) => {
-            let rest = &text[start + 1..];
-            let end = rest.find("\n## ").map_or(text.len(), |i| start + 1 + i);
-            format!("{}{}{}", &text[..start], section, &text[end..])
-        }
-        None => format!(
-            "{}{}",
-            text.trim_end_matches('\n').to_owned() + "\n",
-            section
-        ),
-    }
 }

@@ -2,7 +2,6 @@
 //! commit order, pages that join without gaps or repeats, and a position that never skips an
 //! event whose transaction commits late.
 
-use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use servicedesk_tests::{Auth, Backend, TestApp, db_tests};
 
@@ -21,33 +20,9 @@ async fn changes(app: &TestApp, auth: &Auth, after: Option<&Value>, first: i32) 
     app.gql(auth, CHANGES, vars).await.data()["changes"].clone()
 }
 
-/// Waits until the feed holds back no row of this test's database. PostgreSQL snapshots span
-/// the cluster, so another test's open transaction (in its own database) holds the feed back
-/// for a moment, as it should; the tests compare what the feed gives once it has caught up.
-async fn caught_up(app: &TestApp) {
-    if app.db.get_database_backend() != DbBackend::Postgres {
-        return;
-    }
-    let held = "SELECT count(*) AS n FROM ticket_events \
-        WHERE commit_tx >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
-    for _ in 0..400 {
-        let row = app
-            .db
-            .query_one_raw(Statement::from_string(DbBackend::Postgres, held))
-            .await
-            .expect("count")
-            .expect("row");
-        if row.try_get::<i64>("", "n").expect("n") == 0 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("the feed stayed held back for 10 s");
-}
-
 /// Every event the reader gets from the start, following `endCursor` page by page.
 async fn all_changes(app: &TestApp, auth: &Auth) -> Vec<Value> {
-    caught_up(app).await;
+    app.log_caught_up().await;
     let mut events = Vec::new();
     let mut after: Option<Value> = None;
     loop {
@@ -187,7 +162,7 @@ async fn pages_of_the_feed_join_without_gaps_and_polling_goes_on(app: TestApp) {
     let w = app.repair_world().await;
     app.order_in(&w, "COMPLETED").await;
     let whole = all_changes(&app, &w.agent.auth).await;
-    caught_up(&app).await;
+    app.log_caught_up().await;
     let mut paged = Vec::new();
     let mut after: Option<Value> = None;
     loop {
@@ -211,7 +186,7 @@ async fn pages_of_the_feed_join_without_gaps_and_polling_goes_on(app: TestApp) {
     assert_eq!(idle["endCursor"], *after.as_ref().unwrap());
     assert_eq!(idle["endOfStream"], true);
     let order = app.report(&w.customer, w.asset).await;
-    caught_up(&app).await;
+    app.log_caught_up().await;
     let next = changes(&app, &w.agent.auth, after.as_ref(), 50).await;
     let new: Vec<&Value> = next["edges"].as_array().unwrap().iter().collect();
     assert!(!new.is_empty());
@@ -241,30 +216,10 @@ async fn the_feed_never_skips_an_event_that_commits_late() {
     let app = TestApp::start(backend).await;
     let w = app.repair_world().await;
     let order = app.report(&w.customer, w.asset).await;
-    caught_up(&app).await;
+    app.log_caught_up().await;
     let start = changes(&app, &w.agent.auth, None, 50).await["endCursor"].clone();
 
-    // A writer of the test's own takes an event id and does not commit yet.
-    let other = Database::connect(app.database_url())
-        .await
-        .expect("connect");
-    let late = other.begin().await.expect("begin");
-    late.execute_unprepared(&format!(
-        "INSERT INTO ticket_events (ticket_kind, ticket_id, actor_role, action, public, \
-         created_at) VALUES ('REPAIR_ORDER', {}, 'SYSTEM', 'LATE_NOTE', TRUE, now())",
-        order["id"].as_str().unwrap()
-    ))
-    .await
-    .expect("insert");
-
-    // The server writes and commits events with higher ids meanwhile.
-    app.repair_ok(
-        &w.agent.auth,
-        "assignTechnician",
-        &order,
-        &format!(", technicianId: \"{}\"", w.technician.id),
-    )
-    .await;
+    let late = app.late_writer(&w, &order).await;
     let held = changes(&app, &w.agent.auth, Some(&start), 50).await;
     assert_eq!(
         held["edges"],
@@ -274,7 +229,7 @@ async fn the_feed_never_skips_an_event_that_commits_late() {
     assert_eq!(held["endCursor"], start);
 
     late.commit().await.expect("commit");
-    caught_up(&app).await;
+    app.log_caught_up().await;
     let seen = changes(&app, &w.agent.auth, Some(&start), 50).await;
     let actions: Vec<&str> = seen["edges"]
         .as_array()

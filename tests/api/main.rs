@@ -8,6 +8,7 @@ mod feed;
 mod fuzz;
 mod idempotency;
 mod identity;
+mod live;
 mod metrics;
 mod repair;
 mod repair_access;

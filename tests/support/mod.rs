@@ -6,6 +6,7 @@ mod complaint;
 mod database;
 mod fixtures;
 mod gql;
+mod live;
 mod repair;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub use complaint::COMPLAINT_FIELDS;
 pub use database::Backend;
 pub use fixtures::TestUser;
 pub use gql::{Auth, GqlResponse};
+pub use live::{LiveClient, Protocol, Received};
 pub use repair::{ORDER_FIELDS, RepairWorld};
 
 /// Secret of the in-process test servers.
@@ -116,6 +118,43 @@ impl TestApp {
     /// The rule settings the server runs with, for calling use cases directly.
     pub fn state_settings(&self) -> servicedesk::services::RuleSettings {
         test_config().rule_settings()
+    }
+
+    /// Waits until the event log holds back no row of this test's database from readers.
+    /// PostgreSQL snapshots span the cluster, so another test's open transaction (in its own
+    /// database) holds the change feed and live updates back for a moment, as it should; tests
+    /// compare what they give once they have caught up.
+    pub async fn log_caught_up(&self) {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return;
+        }
+        let held = "SELECT count(*) AS n FROM ticket_events \
+            WHERE commit_tx >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+        for _ in 0..400 {
+            let row = self
+                .db
+                .query_one_raw(Statement::from_string(DbBackend::Postgres, held))
+                .await
+                .expect("count")
+                .expect("row");
+            if row.try_get::<i64>("", "n").expect("n") == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the event log stayed held back for 10 s");
+    }
+
+    /// Waits until the live-update fan-out has handed out every event written so far, so a
+    /// subscription started now gets only later ones.
+    pub async fn events_settled(&self) {
+        self.log_caught_up().await;
+        let head = servicedesk::store::events::head(&self.db)
+            .await
+            .expect("log head");
+        self.state.events.poke();
+        self.state.events.reached(head).await;
     }
 
     /// This test's database, for a connection of the test's own that the server does not
@@ -217,6 +256,14 @@ pub fn test_config() -> Config {
         request_timeout_seconds: 30,
         // Short, so that shutdown tests are quick; production waits 10 s.
         shutdown_timeout_seconds: 1,
+        ws_max_connections: 100,
+        ws_max_subscriptions: 5,
+        ws_init_timeout_seconds: 10,
+        ws_keepalive_seconds: 15,
+        ws_send_timeout_seconds: 10,
+        subscription_buffer: 256,
+        // SQLite has no notifications from jobs' writes: look often.
+        event_poll_ms: 100,
         metrics_token: Some(METRICS_TOKEN.into()),
         trusted_proxies: Vec::new(),
         client_ip_header: axum::http::HeaderName::from_static("x-forwarded-for"),

@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveDate};
 use entity::users::Role;
+use sea_orm::{ConnectionTrait, Database, DatabaseTransaction, TransactionTrait};
 use serde_json::{Value, json};
 use servicedesk::store;
 
@@ -125,6 +126,27 @@ impl TestApp {
     /// Like `repair_op`, expecting success; returns the updated order.
     pub async fn repair_ok(&self, auth: &Auth, name: &str, order: &Value, args: &str) -> Value {
         self.repair_op(auth, name, order, args).await.data()[name].clone()
+    }
+
+    /// Commits out of order on purpose: a writer of the test's own writes a `LATE_NOTE` event on
+    /// `order` and holds its transaction open (commit it to let it land); then the server
+    /// writes and commits `ASSIGNED`, whose event has the higher id.
+    pub async fn late_writer(&self, world: &RepairWorld, order: &Value) -> DatabaseTransaction {
+        let other = Database::connect(self.database_url())
+            .await
+            .expect("connect");
+        let late = other.begin().await.expect("begin");
+        late.execute_unprepared(&format!(
+            "INSERT INTO ticket_events (ticket_kind, ticket_id, actor_role, action, public, \
+             created_at) VALUES ('REPAIR_ORDER', {}, 'SYSTEM', 'LATE_NOTE', TRUE, now())",
+            order["id"].as_str().expect("order id")
+        ))
+        .await
+        .expect("insert");
+        let tech = format!(", technicianId: \"{}\"", world.technician.id);
+        self.repair_ok(&world.agent.auth, "assignTechnician", order, &tech)
+            .await;
+        late
     }
 
     /// Reports an order for the world's customer and drives it to `status` the normal way.

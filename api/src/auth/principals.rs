@@ -7,28 +7,41 @@
 //! cache is emptied (announcements made meanwhile are gone); it reconnects with growing pauses
 //! for as long as the process runs, and caching resumes, from empty, once it listens again. The
 //! time-to-live bounds what a notification lost while reconnecting could leave behind.
+//!
+//! The same announcements tell live connections (subscriptions) to re-check their caller: a
+//! deactivated account's or a revoked key's connections end at once.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{DatabaseBackend, DatabaseConnection};
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast;
 
 use crate::domain::identity::UserPrincipal;
 use crate::error::ApiResult;
+use crate::notifications::Listener;
 use crate::store;
 
 /// Bounds memory: a principal is a few dozen bytes.
 const CAPACITY: u64 = 20_000;
 /// The safety net should a notification be lost while the listener reconnects.
 const TIME_TO_LIVE: Duration = Duration::from_secs(60);
-/// First pause before the listener reconnects; it doubles per failed attempt, up to the most.
-const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
-const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(30);
+
+/// A change that may end what a caller was allowed: live connections re-check their caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revocation {
+    User(i64),
+    ApiKey(i64),
+    /// Changes may have been missed (the listener reconnected): everyone re-checks.
+    Everyone,
+}
+
+/// Announces key revocations on [`store::users::CHANGES_CHANNEL`] beside user ids.
+pub const API_KEY_PREFIX: &str = "key:";
 
 pub struct PrincipalCache {
     entries: moka::sync::Cache<i64, UserPrincipal>,
+    revocations: broadcast::Sender<Revocation>,
     /// Bumped by every eviction, so a lookup that raced with one does not keep what it read.
     evictions: AtomicU64,
     /// Off on PostgreSQL while no listener hears other instances' changes.
@@ -42,6 +55,7 @@ impl Default for PrincipalCache {
                 .max_capacity(CAPACITY)
                 .time_to_live(TIME_TO_LIVE)
                 .build(),
+            revocations: broadcast::channel(1024).0,
             evictions: AtomicU64::new(0),
             caching: AtomicBool::new(true),
         }
@@ -87,75 +101,54 @@ impl PrincipalCache {
     pub fn changed(&self, user_id: i64) {
         self.evictions.fetch_add(1, Ordering::SeqCst);
         self.entries.invalidate(&user_id);
+        let _ = self.revocations.send(Revocation::User(user_id));
+    }
+
+    /// An API key was revoked (here or on another instance); call after the commit.
+    pub fn key_revoked(&self, api_key_id: i64) {
+        let _ = self.revocations.send(Revocation::ApiKey(api_key_id));
+    }
+
+    /// Changes from now on that may end a caller's rights (R-PRV-4 for live connections).
+    pub fn revocations(&self) -> broadcast::Receiver<Revocation> {
+        self.revocations.subscribe()
     }
 
     fn clear(&self) {
         self.evictions.fetch_add(1, Ordering::SeqCst);
         self.entries.invalidate_all();
-    }
-
-    /// On PostgreSQL, evicts the users other instances announce until the cache is dropped.
-    pub fn listen(self: &Arc<Self>, db: &DatabaseConnection) {
-        if db.get_database_backend() != DatabaseBackend::Postgres {
-            return;
-        }
-        self.caching.store(false, Ordering::SeqCst);
-        let pool = db.get_postgres_connection_pool().clone();
-        let cache = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let mut pause = RECONNECT_PAUSE;
-            loop {
-                let result = follow(&pool, &cache, &mut pause).await;
-                let Some(live) = cache.upgrade() else {
-                    return;
-                };
-                live.caching.store(false, Ordering::SeqCst);
-                live.clear();
-                drop(live);
-                match result {
-                    Ok(()) => return,
-                    Err(err) => tracing::warn!(
-                        %err,
-                        retry_in_ms = pause.as_millis() as u64,
-                        "user change listener lost its connection; principals are not cached"
-                    ),
-                }
-                crate::reconnect::connection_lost();
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(MAX_RECONNECT_PAUSE);
-            }
-        });
+        let _ = self.revocations.send(Revocation::Everyone);
     }
 }
 
-/// Evicts announced users until the cache is dropped (`Ok`) or the connection is lost. Once it
-/// listens, caching resumes from empty and the reconnect pause starts over.
-async fn follow(
-    pool: &sea_orm::sqlx::PgPool,
-    cache: &Weak<PrincipalCache>,
-    pause: &mut Duration,
-) -> anyhow::Result<()> {
-    let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(store::users::CHANGES_CHANNEL).await?;
-    let Some(live) = cache.upgrade() else {
-        return Ok(());
-    };
-    live.clear();
-    live.caching.store(true, Ordering::SeqCst);
-    drop(live);
-    *pause = RECONNECT_PAUSE;
-    loop {
-        let notification = listener.try_recv().await;
-        let Some(cache) = cache.upgrade() else {
-            return Ok(());
-        };
-        match notification? {
-            Some(notification) => match notification.payload().parse() {
-                Ok(user_id) => cache.changed(user_id),
-                Err(_) => cache.clear(),
+/// Announcements of user changes and key revocations from every instance.
+impl Listener for PrincipalCache {
+    fn channel(&self) -> &'static str {
+        store::users::CHANGES_CHANNEL
+    }
+
+    fn heard(&self, payload: &str) {
+        match payload.strip_prefix(API_KEY_PREFIX) {
+            Some(key) => match key.parse() {
+                Ok(api_key_id) => self.key_revoked(api_key_id),
+                Err(_) => self.clear(),
             },
-            // The connection was lost: whatever was announced meanwhile is gone.
-            None => anyhow::bail!("connection lost"),
+            None => match payload.parse() {
+                Ok(user_id) => self.changed(user_id),
+                Err(_) => self.clear(),
+            },
         }
+    }
+
+    /// Caching resumes from empty: changes announced while deaf are unknown.
+    fn listening(&self) {
+        self.clear();
+        self.caching.store(true, Ordering::SeqCst);
+    }
+
+    /// Another instance's change would go unheard: stop caching.
+    fn deaf(&self) {
+        self.caching.store(false, Ordering::SeqCst);
+        self.clear();
     }
 }

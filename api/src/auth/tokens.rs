@@ -57,8 +57,9 @@ impl TokenIssuer {
         Ok(IssuedToken { token, expires_at })
     }
 
-    /// The user id of a valid, unexpired token.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> ApiResult<i64> {
+    /// The user id of a valid, unexpired token, and when it expires (a live connection ends
+    /// then).
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> ApiResult<(i64, DateTime<Utc>)> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
@@ -68,6 +69,9 @@ impl TokenIssuer {
         if claims.exp <= now.timestamp() {
             return Err(ApiError::Unauthenticated);
         }
-        claims.sub.parse().map_err(|_| ApiError::Unauthenticated)
+        let user_id = claims.sub.parse().map_err(|_| ApiError::Unauthenticated)?;
+        let expires_at =
+            DateTime::from_timestamp(claims.exp, 0).ok_or(ApiError::Unauthenticated)?;
+        Ok((user_id, expires_at))
     }
 }

@@ -1,15 +1,17 @@
-//! The change feed over GraphQL: `changes(after, first, kinds)`.
+//! The change feed over GraphQL: `changes(after, first, kinds)`, and the same events live as
+//! subscriptions (`ticketEvents`, `ticketUpdated`) over WebSocket.
 
-use async_graphql::{Context, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result, SimpleObject, Subscription};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use entity::ticket_events::{self, TicketKind};
+use futures_util::Stream;
 
-use super::env;
 use super::pagination::{PageRequest, page_cost};
 use super::repair::TimelineEvent;
-use super::scalars::id;
+use super::scalars::{id, key};
+use super::{Hangup, env, services};
 use crate::error::{ApiError, ApiResult};
-use crate::services::feed;
+use crate::services::feed::{self, Lagged, Live, Topic};
 use crate::store::events::Position;
 
 /// One timeline entry as the feed gives it: which ticket, and the entry as the ticket's
@@ -34,9 +36,19 @@ impl From<ticket_events::Model> for ChangeEvent {
 
 #[derive(SimpleObject)]
 pub struct ChangeEdge {
-    /// Pass as `after` to go on from this event.
+    /// Pass as `after` to go on from this event (to `changes`, or to a subscription when
+    /// reconnecting).
     cursor: String,
     node: ChangeEvent,
+}
+
+impl From<ticket_events::Model> for ChangeEdge {
+    fn from(row: ticket_events::Model) -> Self {
+        Self {
+            cursor: encode(Position::of(&row)),
+            node: row.into(),
+        }
+    }
 }
 
 #[derive(SimpleObject)]
@@ -100,17 +112,79 @@ impl FeedQuery {
         let (rows, end_of_stream) = feed::changes(&env, after, first, kinds).await?;
         let end = rows.last().map_or(after, Position::of);
         Ok(ChangeFeed {
-            edges: rows
-                .into_iter()
-                .map(|row| ChangeEdge {
-                    cursor: encode(Position::of(&row)),
-                    node: row.into(),
-                })
-                .collect(),
+            edges: rows.into_iter().map(ChangeEdge::from).collect(),
             end_cursor: encode(end),
             end_of_stream,
         })
     }
+}
+
+/// What a slow subscriber is told as its connection closes (WebSocket code 1013, "try again
+/// later").
+const SLOW: &str = "too slow to keep up: events were dropped; reconnect with your last cursor";
+
+#[derive(Default)]
+pub struct FeedSubscription;
+
+#[Subscription]
+impl FeedSubscription {
+    /// Every change to the tickets the caller may see, as it commits, with the visibility of
+    /// `changes`. With `after` (a cursor from `changes` or from an earlier event) the events
+    /// since then come first, so a client that reconnects with its last cursor misses nothing;
+    /// without it, events from now on. A subscriber that falls too far behind is disconnected
+    /// (close code 1013) and resumes with its last cursor.
+    async fn ticket_events(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        kinds: Option<Vec<TicketKind>>,
+    ) -> Result<impl Stream<Item = Result<ChangeEdge>> + use<>> {
+        start(ctx, Topic::Tickets(kinds), after).await
+    }
+
+    /// The changes of one ticket the caller may see (`NOT_FOUND` otherwise), as they commit;
+    /// `after` replays from a cursor as in `ticketEvents`.
+    async fn ticket_updated(
+        &self,
+        ctx: &Context<'_>,
+        kind: TicketKind,
+        id: ID,
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = Result<ChangeEdge>> + use<>> {
+        let ticket = key(&id, "ticket")?;
+        start(ctx, Topic::Ticket(kind, ticket), after).await
+    }
+}
+
+async fn start(
+    ctx: &Context<'_>,
+    topic: Topic,
+    after: Option<String>,
+) -> Result<impl Stream<Item = Result<ChangeEdge>> + use<>> {
+    let after = after.as_deref().map(decode).transpose()?;
+    let live = feed::live(&env(ctx)?, &services(ctx)?.events, topic, after).await?;
+    Ok(edges(live, ctx.data_opt::<Hangup>().cloned()))
+}
+
+/// The reader's events as edges; a slow reader's last item is an error, and its connection
+/// is closed with the reason.
+fn edges(live: Live, hangup: Option<Hangup>) -> impl Stream<Item = Result<ChangeEdge>> {
+    futures_util::stream::unfold(Some(live), move |live| {
+        let hangup = hangup.clone();
+        async move {
+            let mut live = live?;
+            match live.next().await? {
+                Ok(Ok(row)) => Some((Ok(row.into()), Some(live))),
+                Ok(Err(err)) => Some((Err(err.into()), None)),
+                Err(Lagged) => {
+                    if let Some(hangup) = hangup {
+                        hangup.close(1013, SLOW);
+                    }
+                    Some((Err(ApiError::Unavailable(SLOW.into()).into()), None))
+                }
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -396,6 +396,7 @@ impl IdentityMutation {
         let svc = services(ctx)?;
         let revoked =
             store::api_keys::revoke(&svc.db, key(&id, "API key")?, svc.clock.now()).await?;
+        svc.principals.key_revoked(revoked.id);
         Ok(revoked.into())
     }
 }

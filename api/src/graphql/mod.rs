@@ -22,7 +22,7 @@ use std::sync::Arc;
 use governor::DefaultKeyedRateLimiter;
 
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::principals::PrincipalCache;
@@ -31,12 +31,13 @@ use crate::auth::tokens::TokenIssuer;
 use crate::domain::clock::Clock;
 use crate::domain::identity::Principal;
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventHub;
 use crate::services::{Env, RuleSettings};
 
 pub use document_limits::{DocumentLimits, DocumentTooLarge};
 pub use guard::RoleGuard;
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -58,6 +59,9 @@ pub struct MutationRoot(
     policy::PolicyMutation,
     survey::SurveyMutation,
 );
+
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(feed::FeedSubscription);
 
 /// Parsed queries by their text, with the verdict of `document_limits`: apps and
 /// integrations send the same few queries over and over, and parsing was a twentieth of a
@@ -137,6 +141,23 @@ pub struct Services {
     pub login_throttle: Arc<LoginThrottle>,
     /// Per-IP limit of anonymous complaint tracking.
     pub track_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// New timeline rows for live subscribers.
+    pub events: Arc<EventHub>,
+}
+
+/// Ends the WebSocket connection a subscription runs on, with a close code and reason (a
+/// subscriber too slow to keep up). Absent outside WebSocket connections.
+#[derive(Clone)]
+pub struct Hangup(tokio::sync::mpsc::Sender<(u16, String)>);
+
+impl Hangup {
+    pub fn new(sender: tokio::sync::mpsc::Sender<(u16, String)>) -> Self {
+        Self(sender)
+    }
+
+    pub fn close(&self, code: u16, reason: &str) {
+        let _ = self.0.try_send((code, reason.to_owned()));
+    }
 }
 
 /// The client's address, as the HTTP layer saw it.
@@ -156,7 +177,7 @@ pub fn build_schemas(
         Schema::build(
             QueryRoot::default(),
             MutationRoot::default(),
-            EmptySubscription,
+            SubscriptionRoot::default(),
         )
         .data(services)
         .extension(input_guard.clone())
@@ -181,7 +202,7 @@ pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .finish()
     .sdl()

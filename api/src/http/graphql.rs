@@ -3,6 +3,7 @@
 
 use async_graphql::ServerError;
 use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
 use async_graphql_axum::GraphQLResponse;
 use axum::Json;
 use axum::body::Bytes;
@@ -110,8 +111,15 @@ async fn execute_once(
             "the server is shutting down",
         );
     };
+    let mut writes = false;
     match state.documents.check(&request.query) {
-        Checked::Document(document) => request.set_parsed_query(document),
+        Checked::Document(document) => {
+            writes = document
+                .operations
+                .iter()
+                .any(|(_, op)| op.node.ty == OperationType::Mutation);
+            request.set_parsed_query(document)
+        }
         Checked::TooLarge(reason) => {
             let mut response = async_graphql::Response::from_errors(vec![rejection(&reason)]);
             response.errors.iter_mut().for_each(ensure_code);
@@ -157,6 +165,10 @@ async fn execute_once(
         .data(loader)
         .data(ClientIp(client_ip));
     let mut response = schema.execute(request).await;
+    if writes {
+        // New timeline rows reach live subscribers now rather than at the next poll.
+        state.events.poke();
+    }
     cap_errors(&mut response.errors, state.documents.max_errors());
     response.errors.iter_mut().for_each(ensure_code);
     let retry = retry_advice(&response.errors);

@@ -7,6 +7,7 @@ mod graphql;
 mod health;
 mod idempotent;
 mod serve;
+mod ws;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::get;
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
@@ -38,6 +39,9 @@ pub struct Transport {
     pub execution_permits: Arc<Semaphore>,
     pub metrics: MetricsAccess,
     pub client_ip: ClientIpSource,
+    pub live: ws::LiveLimits,
+    /// Turned on when the server starts shutting down: live connections close (1001).
+    pub closing: Arc<watch::Sender<bool>>,
 }
 
 /// Who may read `/metrics`.
@@ -68,6 +72,8 @@ impl Transport {
                 config.trusted_proxies.clone(),
                 config.client_ip_header.clone(),
             ),
+            live: ws::LiveLimits::from_config(config),
+            closing: Arc::new(watch::channel(false).0),
         }
     }
 }
@@ -76,6 +82,7 @@ pub fn router(state: AppState) -> Router {
     let transport = state.transport.clone();
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -12,7 +12,6 @@ use axum::http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -32,8 +31,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let header_read_timeout = state.transport.header_read_timeout;
     let shutdown_timeout = state.transport.shutdown_timeout;
+    let closing = state.transport.closing.clone();
     let router = super::router(state);
-    let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -60,16 +59,30 @@ pub async fn serve(
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+            .with_upgrades();
+        let mut closing = closing.subscribe();
         connections.spawn(async move {
-            if let Err(err) = connection.await {
+            let mut connection = std::pin::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                () = closed(&mut closing) => {
+                    // Finish the request in flight, then close; idle connections close now.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(err) = result {
                 tracing::debug!(%err, %peer, "connection closed with an error");
             }
         });
     }
     drop(listener);
-    if tokio::time::timeout(shutdown_timeout, graceful.shutdown())
+    // Every connection finishes what it is doing and closes; live (WebSocket) ones, upgraded
+    // out of hyper's hands, close themselves with 1001.
+    closing.send_replace(true);
+    let drained = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(shutdown_timeout, drained)
         .await
         .is_err()
     {
@@ -80,4 +93,12 @@ pub async fn serve(
     }
     connections.shutdown().await;
     Ok(())
+}
+
+/// Waits until the server starts shutting down (forever if it never does).
+pub(super) async fn closed(closing: &mut tokio::sync::watch::Receiver<bool>) {
+    if closing.wait_for(|closing| *closing).await.is_err() {
+        // The sender is gone with the server: nothing will ever close.
+        std::future::pending::<()>().await;
+    }
 }

@@ -2,8 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use entity::api_keys;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set,
+    Statement,
+};
 
+use crate::auth::principals::API_KEY_PREFIX;
 use crate::error::{ApiError, ApiResult};
 
 /// The unrevoked key with this digest.
@@ -53,7 +57,28 @@ pub async fn revoke(
     }
     let mut model: api_keys::ActiveModel = key.into();
     model.revoked_at = Set(Some(now));
-    Ok(model.update(db).await?)
+    let key = model.update(db).await?;
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        // Other instances end the key's live connections when this commits.
+        db.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [
+                super::users::CHANGES_CHANNEL.into(),
+                format!("{API_KEY_PREFIX}{}", key.id).into(),
+            ],
+        ))
+        .await?;
+    }
+    Ok(key)
+}
+
+/// Whether the key `id` exists and is not revoked.
+pub async fn is_active(db: &impl ConnectionTrait, id: i64) -> ApiResult<bool> {
+    Ok(api_keys::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .is_some_and(|key| key.revoked_at.is_none()))
 }
 
 pub async fn list_for_organization(

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::ticket_events::{self, TicketKind};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, Set, Statement,
+    FromQueryResult, QueryFilter, QueryOrder, Set, Statement,
 };
 
 use super::repair_orders::Scope;
@@ -110,18 +110,125 @@ impl Position {
 }
 
 /// Which timeline rows a change-feed reader sees: the tickets the GraphQL lists give them, of
-/// the kinds asked for; internal entries only for staff.
+/// the kinds asked for (and only `ticket`, when set); internal entries only for staff.
 pub struct FeedFilter {
     pub scope: Scope,
     pub internal: bool,
     pub kinds: Vec<TicketKind>,
+    pub ticket: Option<(TicketKind, i64)>,
+}
+
+/// Whose ticket an entry is on, as the list scopes see it: what live subscribers are matched
+/// against in memory, since one read serves them all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TicketAccess {
+    pub customer_id: Option<i64>,
+    pub service_centre_id: Option<i64>,
+    pub technician_id: Option<i64>,
+    pub organization_id: Option<i64>,
+}
+
+/// A timeline row with the owners of its ticket.
+#[derive(Clone, Debug)]
+pub struct Owned {
+    pub event: ticket_events::Model,
+    pub access: TicketAccess,
+}
+
+impl FeedFilter {
+    /// Whether the reader sees `row`: the rule `feed` applies in SQL, for rows already read.
+    pub fn admits(&self, row: &Owned) -> bool {
+        let event = &row.event;
+        let access = &row.access;
+        let mine = match self.scope {
+            Scope::ServiceCentre(centre) => access.service_centre_id == Some(centre),
+            Scope::Customer(customer) => access.customer_id == Some(customer),
+            Scope::Organization(organization) => access.organization_id == Some(organization),
+            Scope::Technician(technician) => {
+                event.ticket_kind == TicketKind::RepairOrder
+                    && access.technician_id == Some(technician)
+            }
+        };
+        mine && (self.internal || event.public)
+            && self.kinds.contains(&event.ticket_kind)
+            && self
+                .ticket
+                .is_none_or(|ticket| ticket == (event.ticket_kind, event.ticket_id))
+    }
+}
+
+/// Placeholders in the backend's syntax, each with a value of its own (SQLite's `?` cannot be
+/// named twice).
+struct Params {
+    backend: DbBackend,
+    values: Vec<sea_orm::Value>,
+}
+
+impl Params {
+    fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, value: impl Into<sea_orm::Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+}
+
+/// Rows after `after` in position order, at most `limit`, with the tickets they are on joined
+/// as `r` (repair orders) and `c` (complaints); `condition` narrows further (it adds its own
+/// values, after the position's: placeholders are numbered in the order they are written). On PostgreSQL only
+/// rows of transactions older than every one still in flight are read (`pg_snapshot_xmin`): a
+/// row committed later always sorts after what was returned, so a reader that goes on from its
+/// last position never skips one (a plain `id > cursor` read does, when a transaction with a
+/// lower id commits after one with a higher id).
+fn positioned(
+    params: &mut Params,
+    columns: &str,
+    after: Position,
+    condition: impl FnOnce(&mut Params) -> String,
+    limit: u64,
+) -> String {
+    let position = format!(
+        "(e.commit_tx, e.id) > ({}, {})",
+        params.add(after.commit_tx),
+        params.add(after.id)
+    );
+    let condition = condition(params);
+    let stable = match params.backend {
+        DbBackend::Postgres => {
+            " AND e.commit_tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+        }
+        _ => "",
+    };
+    let limit = params.add(i64::try_from(limit).unwrap_or(i64::MAX));
+    format!(
+        "SELECT {columns} FROM ticket_events e \
+         LEFT JOIN repair_orders r ON e.ticket_kind = 'REPAIR_ORDER' AND r.id = e.ticket_id \
+         LEFT JOIN complaints c ON e.ticket_kind = 'COMPLAINT' AND c.id = e.ticket_id \
+         WHERE {position}{stable} AND {condition} \
+         ORDER BY e.commit_tx, e.id LIMIT {limit}"
+    )
+}
+
+fn kinds_in(kinds: &[TicketKind]) -> String {
+    if kinds.is_empty() {
+        return "NULL".to_owned();
+    }
+    let kinds: Vec<String> = kinds
+        .iter()
+        .map(|kind| format!("'{}'", kind.to_value()))
+        .collect();
+    kinds.join(", ")
 }
 
 /// Timeline rows after `after` that `filter` lets through, in position order, at most `limit`.
-/// On PostgreSQL only rows of transactions older than every one still in flight are read
-/// (`pg_snapshot_xmin`): a row committed later always sorts after what was returned, so a
-/// reader that goes on from its last position never skips one (a plain `id > cursor` read
-/// does, when a transaction with a lower id commits after one with a higher id).
 pub async fn feed(
     db: &impl ConnectionTrait,
     filter: &FeedFilter,
@@ -129,59 +236,94 @@ pub async fn feed(
     limit: u64,
 ) -> ApiResult<Vec<ticket_events::Model>> {
     let backend = db.get_database_backend();
-    let mut values: Vec<sea_orm::Value> = Vec::new();
-    let mut param = |value: sea_orm::Value| {
-        values.push(value);
-        match backend {
-            DbBackend::Postgres => format!("${}", values.len()),
-            _ => "?".to_owned(),
-        }
+    let mut params = Params::new(backend);
+    let condition = |params: &mut Params| {
+        let mut either = |column: &str, value: i64| {
+            let (orders, complaints) = (params.add(value), params.add(value));
+            format!("(r.{column} = {orders} OR c.{column} = {complaints})")
+        };
+        let scope = match filter.scope {
+            Scope::ServiceCentre(centre) => either("service_centre_id", centre),
+            Scope::Customer(customer) => either("customer_id", customer),
+            Scope::Organization(organization) => either("organization_id", organization),
+            Scope::Technician(technician) => {
+                format!("r.technician_id = {}", params.add(technician))
+            }
+        };
+        let public = if filter.internal { "" } else { " AND e.public" };
+        let ticket = match filter.ticket {
+            Some((kind, id)) => format!(
+                " AND e.ticket_kind = '{}' AND e.ticket_id = {}",
+                kind.to_value(),
+                params.add(id)
+            ),
+            None => String::new(),
+        };
+        format!(
+            "e.ticket_kind IN ({}) AND {scope}{public}{ticket}",
+            kinds_in(&filter.kinds)
+        )
     };
-    let position = format!(
-        "(e.commit_tx, e.id) > ({}, {})",
-        param(after.commit_tx.into()),
-        param(after.id.into())
-    );
+    let sql = positioned(&mut params, "e.*", after, condition, limit);
+    Ok(ticket_events::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, sql, params.values))
+        .all(db)
+        .await?)
+}
+
+/// Every timeline row after `after` with its ticket's owners, for fanning out to live
+/// subscribers (who are matched with [`FeedFilter::admits`]).
+pub async fn owned(
+    db: &impl ConnectionTrait,
+    after: Position,
+    limit: u64,
+) -> ApiResult<Vec<Owned>> {
+    let backend = db.get_database_backend();
+    let mut params = Params::new(backend);
+    let columns = "e.*, \
+        COALESCE(r.customer_id, c.customer_id) AS access_customer_id, \
+        COALESCE(r.service_centre_id, c.service_centre_id) AS access_service_centre_id, \
+        r.technician_id AS access_technician_id, \
+        COALESCE(r.organization_id, c.organization_id) AS access_organization_id";
+    let sql = positioned(&mut params, columns, after, |_| "1 = 1".to_owned(), limit);
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, params.values))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Owned {
+                event: ticket_events::Model::from_query_result(row, "")?,
+                access: TicketAccess {
+                    customer_id: row.try_get("", "access_customer_id")?,
+                    service_centre_id: row.try_get("", "access_service_centre_id")?,
+                    technician_id: row.try_get("", "access_technician_id")?,
+                    organization_id: row.try_get("", "access_organization_id")?,
+                },
+            })
+        })
+        .collect()
+}
+
+/// The last position readers can see now (`START` on an empty log).
+pub async fn head(db: &impl ConnectionTrait) -> ApiResult<Position> {
+    let backend = db.get_database_backend();
     let stable = match backend {
         DbBackend::Postgres => {
-            " AND e.commit_tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+            "WHERE commit_tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
         }
         _ => "",
     };
-    let kinds: Vec<String> = filter
-        .kinds
-        .iter()
-        .map(|kind| format!("'{}'", kind.to_value()))
-        .collect();
-    // Each placeholder takes its own value: SQLite's `?` cannot be named twice.
-    let mut either = |column: &str, value: i64| {
-        let (orders, complaints) = (param(value.into()), param(value.into()));
-        format!("(r.{column} = {orders} OR c.{column} = {complaints})")
-    };
-    let scope = match filter.scope {
-        Scope::ServiceCentre(centre) => either("service_centre_id", centre),
-        Scope::Customer(customer) => either("customer_id", customer),
-        Scope::Organization(organization) => either("organization_id", organization),
-        Scope::Technician(technician) => {
-            format!("r.technician_id = {}", param(technician.into()))
-        }
-    };
-    let public = if filter.internal { "" } else { " AND e.public" };
-    let limit = param(i64::try_from(limit).unwrap_or(i64::MAX).into());
     let sql = format!(
-        "SELECT e.* FROM ticket_events e \
-         LEFT JOIN repair_orders r ON e.ticket_kind = 'REPAIR_ORDER' AND r.id = e.ticket_id \
-         LEFT JOIN complaints c ON e.ticket_kind = 'COMPLAINT' AND c.id = e.ticket_id \
-         WHERE {position}{stable} AND e.ticket_kind IN ({kinds}) AND {scope}{public} \
-         ORDER BY e.commit_tx, e.id LIMIT {limit}",
-        kinds = if kinds.is_empty() {
-            "NULL".to_owned()
-        } else {
-            kinds.join(", ")
-        },
+        "SELECT commit_tx, id FROM ticket_events {stable} ORDER BY commit_tx DESC, id DESC LIMIT 1"
     );
-    Ok(ticket_events::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?)
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?;
+    Ok(match row {
+        Some(row) => Position {
+            commit_tx: row.try_get("", "commit_tx")?,
+            id: row.try_get("", "id")?,
+        },
+        None => Position::START,
+    })
 }
