@@ -20,4 +20,5 @@ mod security_authz;
 mod security_transport;
 mod sla;
 mod survey;
+mod sync;
 mod transport;

@@ -10,7 +10,7 @@ use entity::users::Role;
 use rust_decimal::Decimal;
 
 use super::loaders::{ComplaintEventsKey, EscalationsKey, UserKey, loaders};
-use super::pagination::{KeysetConnection, PageRequest};
+use super::pagination::{KeysetConnection, PageRequest, TicketOrder};
 use super::repair::TimelineEvent;
 use super::scalars::{id, key};
 use super::sla;
@@ -377,6 +377,8 @@ pub struct ComplaintFilter {
     overdue: Option<bool>,
     /// The complaint filed with this `externalReference`.
     external_reference: Option<String>,
+    /// Changed (any field, a new timeline entry) at or after.
+    updated_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
@@ -392,7 +394,7 @@ impl ComplaintQuery {
     }
 
     /// The centre's complaints (agents, supervisors) or the organization's (partners), newest
-    /// first.
+    /// first unless `orderBy` says otherwise.
     #[graphql(
         guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])",
         complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
@@ -401,6 +403,7 @@ impl ComplaintQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<ComplaintFilter>,
+        order_by: Option<TicketOrder>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<KeysetConnection<Complaint>> {
@@ -420,6 +423,8 @@ impl ComplaintQuery {
             severities: filter.severity.unwrap_or_default(),
             overdue: filter.overdue,
             external_reference: filter.external_reference,
+            updated_since: filter.updated_since,
+            order: order_by.unwrap_or_default().into(),
         };
         let page = PageRequest::parse(first, after)?;
         let rows = crate::store::complaints::list(
@@ -431,7 +436,12 @@ impl ComplaintQuery {
             env.now,
         )
         .await?;
-        Ok(page.connection(rows, |row| (row.created_at, row.id), Complaint))
+        let order = filter.order;
+        Ok(page.connection(
+            rows,
+            |row| order.position(row.created_at, row.updated_at, row.id),
+            Complaint,
+        ))
     }
 
     /// Escalations of the supervisor's centre routed to `target` that nobody has taken yet,

@@ -1,13 +1,13 @@
 //! Relay connections over keyset pagination on `(created_at, id)`, newest first — never
 //! OFFSET, so page 10,000 costs what page 1 does.
 
-use async_graphql::OutputType;
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
+use async_graphql::{Enum, OutputType};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::Cursor;
+use crate::store::{Cursor, ListOrder};
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE: usize = 100;
@@ -22,6 +22,31 @@ pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
         usize::try_from(n).map_or(MAX_PAGE, |n| n.clamp(1, MAX_PAGE))
     });
     rows.saturating_mul(child_complexity.max(1))
+}
+
+/// How a ticket list is sorted; a page's cursor belongs to the order it came from.
+#[derive(Enum, Copy, Clone, Debug, Default, Eq, PartialEq)]
+pub enum TicketOrder {
+    /// Newest report first (the default).
+    #[default]
+    ReportedAtDesc,
+    /// Least recently changed first. With `updatedSince`, a client that pages to the end has
+    /// seen every ticket changed since then, and one changed meanwhile comes again at the end;
+    /// rows changed at the same instant are ordered by id, so none is repeated or skipped.
+    /// For every single change in commit order, read `changes` instead.
+    UpdatedAtAsc,
+    /// Most recently changed first.
+    UpdatedAtDesc,
+}
+
+impl From<TicketOrder> for ListOrder {
+    fn from(order: TicketOrder) -> Self {
+        match order {
+            TicketOrder::ReportedAtDesc => Self::ReportedDesc,
+            TicketOrder::UpdatedAtAsc => Self::UpdatedAsc,
+            TicketOrder::UpdatedAtDesc => Self::UpdatedDesc,
+        }
+    }
 }
 
 /// Keyset position `(created_at, id)`, opaque to clients; public so tools (the benchmark) can

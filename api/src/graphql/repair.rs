@@ -13,7 +13,7 @@ use entity::{assets, product_models, ticket_events};
 use rust_decimal::Decimal;
 
 use super::loaders::{AssetKey, ClocksKey, RepairEventsKey, RepairLinesKey, UserKey, loaders};
-use super::pagination::{KeysetConnection, PageRequest};
+use super::pagination::{KeysetConnection, PageRequest, TicketOrder};
 use super::scalars::{id, key};
 use super::{RoleGuard, env, principal};
 use crate::domain::masking::{mask_address, mask_name, mask_phone};
@@ -403,11 +403,14 @@ pub struct RepairOrderFilter {
     reported_to: Option<DateTime<Utc>>,
     /// The order reported with this `externalReference`.
     external_reference: Option<String>,
+    /// Changed (any field, a new timeline entry) at or after.
+    updated_since: Option<DateTime<Utc>>,
 }
 
 async fn page(
     ctx: &Context<'_>,
     filter: Option<RepairOrderFilter>,
+    order: Option<TicketOrder>,
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<RepairOrderConnection> {
@@ -424,6 +427,8 @@ async fn page(
         reported_from: filter.reported_from,
         reported_to: filter.reported_to,
         external_reference: filter.external_reference,
+        updated_since: filter.updated_since,
+        order: order.unwrap_or_default().into(),
     };
     let page = PageRequest::parse(first, after)?;
     let rows = crate::store::repair_orders::list(
@@ -435,7 +440,12 @@ async fn page(
         env.now,
     )
     .await?;
-    let connection = page.connection(rows, |row| (row.created_at, row.id), RepairOrder);
+    let order = filter.order;
+    let connection = page.connection(
+        rows,
+        |row| order.position(row.created_at, row.updated_at, row.id),
+        RepairOrder,
+    );
     let nodes: Vec<_> = connection.edges.iter().map(|edge| &edge.node.0).collect();
     prefetch(ctx, &nodes).await?;
     Ok(connection)
@@ -513,7 +523,7 @@ impl RepairQuery {
     }
 
     /// The service centre's orders (agents, supervisors) or the organization's (partners),
-    /// newest first.
+    /// newest first unless `orderBy` says otherwise.
     #[graphql(
         guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])",
         complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
@@ -522,13 +532,15 @@ impl RepairQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<RepairOrderFilter>,
+        order_by: Option<TicketOrder>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<RepairOrderConnection> {
-        page(ctx, filter, first, after).await
+        page(ctx, filter, order_by, first, after).await
     }
 
-    /// A customer's own orders, or a technician's assigned ones, newest first.
+    /// A customer's own orders, or a technician's assigned ones, newest first unless `orderBy`
+    /// says otherwise.
     #[graphql(
         guard = "RoleGuard(&[Role::Customer, Role::Technician])",
         complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
@@ -537,10 +549,11 @@ impl RepairQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<RepairOrderFilter>,
+        order_by: Option<TicketOrder>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<RepairOrderConnection> {
-        page(ctx, filter, first, after).await
+        page(ctx, filter, order_by, first, after).await
     }
 
     /// A customer's registered products (customers: their own).

@@ -108,9 +108,12 @@ pub struct ListFilter {
     /// Complaints with a clock running past its due time.
     pub overdue: Option<bool>,
     pub external_reference: Option<String>,
+    /// Changed at or after.
+    pub updated_since: Option<DateTime<Utc>>,
+    pub order: super::ListOrder,
 }
 
-/// One page, newest first, by keyset.
+/// One page in the filter's order, by keyset.
 pub async fn list(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -143,12 +146,13 @@ pub async fn list(
             Column::Id.not_in_subquery(late)
         });
     }
-    if let Some(cursor) = after {
-        query = query.filter(super::after(Column::CreatedAt, Column::Id, cursor));
+    if let Some(since) = filter.updated_since {
+        query = query.filter(Column::UpdatedAt.gte(since));
     }
-    Ok(query
-        .order_by_desc(Column::CreatedAt)
-        .order_by_desc(Column::Id)
+    let columns = [Column::CreatedAt, Column::UpdatedAt, Column::Id];
+    Ok(filter
+        .order
+        .page(query, columns, after)
         .limit(limit)
         .all(db)
         .await?)

@@ -24,7 +24,8 @@ pub mod users;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    DatabaseTransaction, EntityTrait, Order, QueryFilter, QueryOrder, Select,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -57,8 +58,53 @@ pub async fn next_key(txn: &DatabaseTransaction, table: &'static str) -> ApiResu
     Ok(row.try_get("", "key")?)
 }
 
-/// Position in a newest-first listing: `(created_at, id)` of the last row seen.
+/// Position in a listing: the sort time and `id` of the last row seen (the id breaks ties, so
+/// rows that share a time are neither repeated nor skipped).
 pub type Cursor = (DateTime<Utc>, i64);
+
+/// The order of a ticket list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListOrder {
+    /// Newest report first.
+    #[default]
+    ReportedDesc,
+    /// Least recently changed first: a walk to the end sees every change up to then, and a
+    /// ticket changed meanwhile comes again at the end.
+    UpdatedAsc,
+    /// Most recently changed first.
+    UpdatedDesc,
+}
+
+impl ListOrder {
+    /// Where a row with these times stands in this order.
+    pub fn position(self, created_at: DateTime<Utc>, updated_at: DateTime<Utc>, id: i64) -> Cursor {
+        match self {
+            Self::ReportedDesc => (created_at, id),
+            Self::UpdatedAsc | Self::UpdatedDesc => (updated_at, id),
+        }
+    }
+
+    /// `query` from after `cursor` on, sorted in this order by `created_at` or `updated_at`,
+    /// then `id`.
+    pub fn page<E: EntityTrait>(
+        self,
+        query: Select<E>,
+        [created_at, updated_at, id]: [E::Column; 3],
+        cursor: Option<Cursor>,
+    ) -> Select<E> {
+        let (at, order) = match self {
+            Self::ReportedDesc => (created_at, Order::Desc),
+            Self::UpdatedAsc => (updated_at, Order::Asc),
+            Self::UpdatedDesc => (updated_at, Order::Desc),
+        };
+        let query = match (cursor, &order) {
+            (None, _) => query,
+            (Some(cursor), Order::Asc) => query.filter(after_ascending(at, id, cursor)),
+            (Some(cursor), _) => query.filter(after(at, id, cursor)),
+        };
+        query.order_by(at, order.clone()).order_by(id, order)
+    }
+}
 
 /// Rows strictly after `cursor` in `(created_at DESC, id DESC)` order. The redundant
 /// `created_at <= at` is what lets the index range start at the cursor: with the `OR` alone
@@ -68,5 +114,14 @@ pub fn after<C: ColumnTrait>(created_at: C, id: C, (at, key): Cursor) -> Conditi
         Condition::any()
             .add(created_at.lt(at))
             .add(Condition::all().add(created_at.eq(at)).add(id.lt(key))),
+    )
+}
+
+/// Rows strictly after `cursor` in `(time ASC, id ASC)` order, shaped like [`after`].
+fn after_ascending<C: ColumnTrait>(time: C, id: C, (at, key): Cursor) -> Condition {
+    Condition::all().add(time.gte(at)).add(
+        Condition::any()
+            .add(time.gt(at))
+            .add(Condition::all().add(time.eq(at)).add(id.gt(key))),
     )
 }

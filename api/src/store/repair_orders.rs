@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::repair_orders::{self, Column, RepairStatus};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QuerySelect, Set,
 };
 
 use super::Cursor;
@@ -94,10 +94,13 @@ pub struct ListFilter {
     pub reported_from: Option<DateTime<Utc>>,
     pub reported_to: Option<DateTime<Utc>>,
     pub external_reference: Option<String>,
+    /// Changed at or after.
+    pub updated_since: Option<DateTime<Utc>>,
+    pub order: super::ListOrder,
 }
 
-/// One page, newest first, by keyset on `(created_at, id)` — never OFFSET, so deep pages cost
-/// the same as the first.
+/// One page in the filter's order (newest first by default), by keyset on the sort time and
+/// `id` — never OFFSET, so deep pages cost the same as the first.
 pub async fn list(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -147,12 +150,13 @@ pub async fn list(
             Column::Id.not_in_subquery(late)
         });
     }
-    if let Some(cursor) = after {
-        query = query.filter(super::after(Column::CreatedAt, Column::Id, cursor));
+    if let Some(since) = filter.updated_since {
+        query = query.filter(Column::UpdatedAt.gte(since));
     }
-    Ok(query
-        .order_by_desc(Column::CreatedAt)
-        .order_by_desc(Column::Id)
+    let columns = [Column::CreatedAt, Column::UpdatedAt, Column::Id];
+    Ok(filter
+        .order
+        .page(query, columns, after)
         .limit(limit)
         .all(db)
         .await?)
