@@ -1,6 +1,7 @@
 //! HTTP transport: routes, credential extraction, GraphQL-over-HTTP framing, health checks,
 //! and the server loop with its timeouts.
 
+mod accept;
 mod auth;
 mod client_ip;
 mod graphql;
@@ -81,7 +82,7 @@ impl Transport {
 pub fn router(state: AppState) -> Router {
     let transport = state.transport.clone();
     Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

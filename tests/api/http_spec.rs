@@ -1,0 +1,298 @@
+//! GraphQL over HTTP (https://graphql.github.io/graphql-over-http/): media type negotiation,
+//! status codes by media type, queries over GET.
+
+use entity::users::Role;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use servicedesk_tests::{Auth, TestApp, db_tests};
+
+db_tests!(
+    accept_picks_the_response_media_type,
+    request_errors_are_400_only_as_graphql_response_json,
+    get_runs_queries_with_variables,
+    get_refuses_mutations_and_subscriptions,
+    get_applies_the_document_limits,
+    get_carries_credentials,
+    get_without_a_query_serves_graphiql_to_browsers_only,
+);
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Answer {
+    fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn code(&self) -> &str {
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code (HTTP {}): {}", self.status, self.body))
+    }
+}
+
+async fn answer(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.expect("send");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn post(app: &TestApp, accept: Option<&str>, body: Value) -> Answer {
+    let mut request = app
+        .http
+        .post(format!("{}/graphql", app.base_url))
+        .json(&body);
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    answer(request).await
+}
+
+/// `GET /graphql` with these URL parameters.
+fn get(app: &TestApp, params: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    app.http
+        .get(format!("{}/graphql", app.base_url))
+        .query(params)
+}
+
+async fn accept_picks_the_response_media_type(app: TestApp) {
+    let typename = json!({ "query": "{ __typename }" });
+    for (accept, expected) in [
+        (None, "application/json"),
+        (Some("*/*"), "application/json"),
+        (Some("application/json"), "application/json"),
+        (Some(GRAPHQL_RESPONSE), GRAPHQL_RESPONSE),
+        (
+            Some("application/graphql-response+json, application/json;q=0.9"),
+            GRAPHQL_RESPONSE,
+        ),
+        (
+            Some("application/graphql-response+json;q=0.5, application/json"),
+            "application/json",
+        ),
+    ] {
+        let answer = post(&app, accept, typename.clone()).await;
+        assert_eq!(answer.status, 200, "{accept:?}");
+        assert_eq!(
+            answer.content_type(),
+            format!("{expected}; charset=utf-8"),
+            "{accept:?}"
+        );
+        assert_eq!(answer.body["data"]["__typename"], "QueryRoot");
+        assert_eq!(answer.header("cache-control"), Some("no-store"));
+    }
+    for accept in [
+        "text/html",
+        "application/xml, text/*",
+        "application/json;q=0",
+    ] {
+        let answer = post(&app, Some(accept), typename.clone()).await;
+        assert_eq!(answer.status, 406, "{accept}");
+        assert_eq!(answer.code(), "NOT_ACCEPTABLE");
+    }
+}
+
+async fn request_errors_are_400_only_as_graphql_response_json(app: TestApp) {
+    let request_errors = [
+        json!({ "query": "{" }),
+        json!({ "query": "{ noSuchField }" }),
+        json!({ "query": "query($id: ID!) { __typename }", "variables": { "id": null } }),
+        json!({ "query": format!("{{ {} }}", "a: __typename ".repeat(2100)) }),
+    ];
+    for body in &request_errors {
+        let strict = post(&app, Some(GRAPHQL_RESPONSE), body.clone()).await;
+        assert_eq!(strict.status, 400, "{}", strict.body);
+        assert_eq!(strict.code(), "GRAPHQL_VALIDATION_FAILED");
+        assert!(strict.body.get("data").is_none(), "{}", strict.body);
+        let legacy = post(&app, Some("application/json"), body.clone()).await;
+        assert_eq!(legacy.status, 200, "{}", legacy.body);
+        assert_eq!(legacy.code(), "GRAPHQL_VALIDATION_FAILED");
+        assert!(legacy.body.get("data").is_none(), "{}", legacy.body);
+    }
+    // A field error is a GraphQL response with data (null here): 200 either way.
+    for accept in [GRAPHQL_RESPONSE, "application/json"] {
+        let field_error = post(&app, Some(accept), json!({ "query": "{ me { role } }" })).await;
+        assert_eq!(field_error.status, 200, "{}", field_error.body);
+        assert_eq!(field_error.code(), "UNAUTHENTICATED");
+        assert!(field_error.body["data"].is_null());
+        assert!(field_error.body.get("data").is_some());
+    }
+    // Not a GraphQL request at all: 400 whatever the client accepts.
+    for body in [
+        json!({ "qeury": "{ __typename }" }),
+        json!({ "query": ["{ __typename }"] }),
+        json!({ "query": "{ __typename }", "variables": "{}" }),
+        json!({ "query": "{ __typename }", "extensions": 0 }),
+        json!({ "query": "{ __typename }", "operationName": false }),
+    ] {
+        let answer = post(&app, Some(GRAPHQL_RESPONSE), body.clone()).await;
+        assert_eq!(answer.status, 400, "{body}");
+        assert_eq!(answer.code(), "BAD_REQUEST");
+    }
+    let nulls = json!({
+        "query": "{ __typename }", "variables": null, "operationName": null, "extensions": null
+    });
+    assert_eq!(post(&app, Some(GRAPHQL_RESPONSE), nulls).await.status, 200);
+}
+
+async fn get_runs_queries_with_variables(app: TestApp) {
+    let user = app.user(Role::Customer, None, None).await;
+    let Auth::Bearer(token) = &user.auth else {
+        panic!("users have bearer tokens")
+    };
+    let query = "query Shown($on: Boolean!) { me { role @include(if: $on) } } \
+                 query Other { __typename }";
+    for accept in [GRAPHQL_RESPONSE, "application/json"] {
+        let answer = answer(
+            get(
+                &app,
+                &[
+                    ("query", query),
+                    ("operationName", "Shown"),
+                    ("variables", r#"{"on": true}"#),
+                    ("extensions", ""),
+                ],
+            )
+            .bearer_auth(token)
+            .header("accept", accept),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.body["data"]["me"]["role"], "CUSTOMER");
+        assert!(answer.content_type().starts_with(accept));
+        assert_eq!(answer.header("cache-control"), Some("no-store"));
+    }
+    let hidden = answer(
+        get(
+            &app,
+            &[
+                ("query", query),
+                ("operationName", "Shown"),
+                ("variables", r#"{"on": false}"#),
+            ],
+        )
+        .bearer_auth(token),
+    )
+    .await;
+    assert!(hidden.body.get("errors").is_none(), "{}", hidden.body);
+    assert!(
+        hidden.body["data"]["me"]["role"].is_null(),
+        "{}",
+        hidden.body
+    );
+    let unparsable = answer(get(
+        &app,
+        &[("query", "{ __typename }"), ("variables", "[1]")],
+    ))
+    .await;
+    assert_eq!(unparsable.status, 400);
+    assert_eq!(unparsable.code(), "BAD_REQUEST");
+    let invalid =
+        answer(get(&app, &[("query", "{ nope }")]).header("accept", GRAPHQL_RESPONSE)).await;
+    assert_eq!(invalid.status, 400);
+    assert_eq!(invalid.code(), "GRAPHQL_VALIDATION_FAILED");
+}
+
+async fn get_refuses_mutations_and_subscriptions(app: TestApp) {
+    let login = "mutation { login(email: \"a@example.com\", password: \"x\") { accessToken } }";
+    let mixed = "query Read { __typename } mutation Write { __typename }";
+    for params in [
+        vec![("query", login)],
+        vec![("query", "subscription { __typename }")],
+        vec![("query", mixed), ("operationName", "Write")],
+    ] {
+        let (refused, statements) = app
+            .count_statements(answer(
+                get(&app, &params).header("accept", GRAPHQL_RESPONSE),
+            ))
+            .await;
+        assert_eq!(refused.status, 405, "{params:?}");
+        assert_eq!(refused.header("allow"), Some("POST"));
+        assert_eq!(refused.code(), "METHOD_NOT_ALLOWED");
+        assert_eq!(statements, 0, "nothing ran");
+    }
+    let read = answer(get(&app, &[("query", mixed), ("operationName", "Read")])).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body["data"]["__typename"], "QueryRoot");
+    // Which operation is meant is unknown: a request error, not a guess.
+    let ambiguous = answer(get(&app, &[("query", mixed)])).await;
+    assert_eq!(ambiguous.code(), "GRAPHQL_VALIDATION_FAILED");
+}
+
+async fn get_applies_the_document_limits(app: TestApp) {
+    let long = format!("{{ __typename }} #{}", "x".repeat(17_000));
+    let too_long = answer(get(&app, &[("query", &long)]).header("accept", GRAPHQL_RESPONSE)).await;
+    assert_eq!(too_long.status, 400);
+    assert_eq!(too_long.code(), "GRAPHQL_VALIDATION_FAILED");
+    assert!(
+        too_long.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("longer than"),
+        "{}",
+        too_long.body
+    );
+    let aliases: String = (0..1100).map(|i| format!("a{i}: me {{ role }} ")).collect();
+    let (bomb, statements) = app
+        .count_statements(answer(get(&app, &[("query", &format!("{{ {aliases} }}"))])))
+        .await;
+    assert_eq!(bomb.code(), "GRAPHQL_VALIDATION_FAILED");
+    assert_eq!(statements, 0, "rejected before any SQL runs");
+}
+
+async fn get_carries_credentials(app: TestApp) {
+    let partner = app.organization("Dealer").await;
+    let (_, Auth::ApiKey(key)) = app.api_key(partner).await else {
+        panic!("partners have API keys")
+    };
+    let me = answer(
+        get(&app, &[("query", "{ me { role } }")]).header("authorization", format!("ApiKey {key}")),
+    )
+    .await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.body["data"]["me"]["role"], "PARTNER");
+    assert_eq!(me.header("cache-control"), Some("no-store"));
+    let forged = answer(get(&app, &[("query", "{ me { role } }")]).bearer_auth("forged")).await;
+    assert_eq!(forged.status, 401);
+    assert_eq!(forged.code(), "UNAUTHENTICATED");
+    let anonymous = answer(get(&app, &[("query", "{ me { role } }")])).await;
+    assert_eq!(anonymous.status, 200);
+    assert_eq!(anonymous.code(), "UNAUTHENTICATED");
+}
+
+async fn get_without_a_query_serves_graphiql_to_browsers_only(app: TestApp) {
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let page = get(&app, &[])
+        .header("accept", browser)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap().contains("graphiql"));
+    let missing = answer(get(&app, &[]).header("accept", GRAPHQL_RESPONSE)).await;
+    assert_eq!(missing.status, 400);
+    assert_eq!(missing.body["errors"][0]["message"], "missing query");
+    // A browser that asks for a query gets its answer as JSON.
+    let query = answer(get(&app, &[("query", "{ __typename }")]).header("accept", browser)).await;
+    assert_eq!(query.body["data"]["__typename"], "QueryRoot");
+    assert!(query.content_type().starts_with("application/json"));
+}
