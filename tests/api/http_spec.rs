@@ -1,10 +1,10 @@
 //! GraphQL over HTTP (https://graphql.github.io/graphql-over-http/): media type negotiation,
-//! status codes by media type, queries over GET.
+//! status codes by media type, queries over GET, CORS.
 
 use entity::users::Role;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-use servicedesk_tests::{Auth, TestApp, db_tests};
+use servicedesk_tests::{Auth, TestApp, db_tests, test_config};
 
 db_tests!(
     accept_picks_the_response_media_type,
@@ -14,6 +14,7 @@ db_tests!(
     get_applies_the_document_limits,
     get_carries_credentials,
     get_without_a_query_serves_graphiql_to_browsers_only,
+    cors_answers_listed_origins_only,
 );
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -295,4 +296,99 @@ async fn get_without_a_query_serves_graphiql_to_browsers_only(app: TestApp) {
     let query = answer(get(&app, &[("query", "{ __typename }")]).header("accept", browser)).await;
     assert_eq!(query.body["data"]["__typename"], "QueryRoot");
     assert!(query.content_type().starts_with("application/json"));
+}
+
+fn cors_headers(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .keys()
+        .map(|name| name.as_str().to_owned())
+        .filter(|name| name.starts_with("access-control-"))
+        .collect()
+}
+
+async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/graphql", app.base_url),
+        )
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type, idempotency-key",
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn cors_answers_listed_origins_only(app: TestApp) {
+    let listed = "https://app.example.com";
+    // Off by default: no preflight is answered.
+    let off = preflight(&app, listed).await;
+    assert_eq!(off.status().as_u16(), 405);
+    assert_eq!(cors_headers(off.headers()), Vec::<String>::new());
+
+    let mut config = test_config();
+    config.cors_allowed_origins = vec![
+        listed.parse().unwrap(),
+        "http://localhost:5173".parse().unwrap(),
+    ];
+    let app = app.another_instance_with(config).await;
+    let allowed = preflight(&app, listed).await;
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    let header = |name: &str| {
+        allowed
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    assert_eq!(header("access-control-allow-origin"), listed);
+    for name in ["authorization", "content-type", "idempotency-key"] {
+        assert!(
+            header("access-control-allow-headers").contains(name),
+            "{name}"
+        );
+    }
+    assert!(header("access-control-allow-methods").contains("post"));
+    assert!(header("access-control-max-age").parse::<u64>().unwrap() > 0);
+
+    let unlisted = preflight(&app, "https://evil.example.net").await;
+    assert_eq!(cors_headers(unlisted.headers()), Vec::<String>::new());
+
+    // The real request: readable by the listed origin, with the headers clients need exposed.
+    let user = app.user(Role::Customer, None, None).await;
+    let Auth::Bearer(token) = &user.auth else {
+        panic!("users have bearer tokens")
+    };
+    let cross = answer(
+        app.http
+            .post(format!("{}/graphql", app.base_url))
+            .header("origin", listed)
+            .bearer_auth(token)
+            .json(&json!({ "query": "{ me { role } }" })),
+    )
+    .await;
+    assert_eq!(cross.body["data"]["me"]["role"], "CUSTOMER");
+    assert_eq!(cross.header("access-control-allow-origin"), Some(listed));
+    let exposed = cross
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("idempotent-replayed") && exposed.contains("retry-after"));
+    let foreign = answer(
+        app.http
+            .get(format!("{}/graphql", app.base_url))
+            .query(&[("query", "{ __typename }")])
+            .header("origin", "https://evil.example.net"),
+    )
+    .await;
+    assert_eq!(
+        foreign.status, 200,
+        "the server answers; the browser hides it"
+    );
+    assert_eq!(cors_headers(&foreign.headers), Vec::<String>::new());
 }

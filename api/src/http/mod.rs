@@ -4,6 +4,7 @@
 mod accept;
 mod auth;
 mod client_ip;
+mod cors;
 mod graphql;
 mod health;
 mod idempotent;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Semaphore, watch};
@@ -41,6 +43,8 @@ pub struct Transport {
     pub metrics: MetricsAccess,
     pub client_ip: ClientIpSource,
     pub live: ws::LiveLimits,
+    /// Cross-origin access for browser pages; `None` (the default) when no origin is listed.
+    pub cors: Option<cors::Cors>,
     /// Turned on when the server starts shutting down: live connections close (1001).
     pub closing: Arc<watch::Sender<bool>>,
 }
@@ -74,6 +78,7 @@ impl Transport {
                 config.client_ip_header.clone(),
             ),
             live: ws::LiveLimits::from_config(config),
+            cors: cors::Cors::new(&config.cors_allowed_origins),
             closing: Arc::new(watch::channel(false).0),
         }
     }
@@ -81,7 +86,7 @@ impl Transport {
 
 pub fn router(state: AppState) -> Router {
     let transport = state.transport.clone();
-    Router::new()
+    let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(health::healthz))
@@ -92,7 +97,11 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             transport.request_timeout,
-        ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        ));
+    // Outside the timeouts, so that a browser can read a 408 or 413 too.
+    let router = match transport.cors {
+        Some(cors) => router.layer(middleware::from_fn_with_state(cors, cors::gate)),
+        None => router,
+    };
+    router.layer(TraceLayer::new_for_http()).with_state(state)
 }
