@@ -1,5 +1,7 @@
 //! GraphQL over HTTP (https://graphql.github.io/graphql-over-http/): media type negotiation,
-//! status codes by media type, queries over GET, CORS.
+//! status codes by media type, queries over GET, CORS, and the graphql-http audit suite.
+
+use std::path::Path;
 
 use entity::users::Role;
 use reqwest::header::HeaderMap;
@@ -15,6 +17,7 @@ db_tests!(
     get_carries_credentials,
     get_without_a_query_serves_graphiql_to_browsers_only,
     cors_answers_listed_origins_only,
+    graphql_http_audit_passes,
 );
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -391,4 +394,48 @@ async fn cors_answers_listed_origins_only(app: TestApp) {
         "the server answers; the browser hides it"
     );
     assert_eq!(cors_headers(&foreign.headers), Vec::<String>::new());
+}
+
+/// The graphql-http audit suite (`tests/http-audit`, `npm ci --prefix tests/http-audit`)
+/// against this server: every MUST and SHOULD passes. Skipped where Node or the package is
+/// missing, except in CI (`CI` set), whose `.ci/run` installs them.
+async fn graphql_http_audit_passes(app: TestApp) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("http-audit");
+    let installed = dir.join("node_modules/graphql-http/package.json").exists();
+    let node = tokio::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .await
+        .is_ok_and(|output| output.status.success());
+    if !(installed && node) {
+        let why = "graphql-http audit needs node and `npm ci --prefix tests/http-audit`";
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let output = tokio::process::Command::new("node")
+        .arg("audit.mjs")
+        .arg(format!("{}/graphql", app.base_url))
+        .current_dir(&dir)
+        .output()
+        .await
+        .expect("run node");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "audit failed:\n{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for level in ["MUST", "SHOULD"] {
+        let line = report
+            .lines()
+            .find(|line| line.starts_with(&format!("{level}: ")))
+            .unwrap_or_else(|| panic!("no {level} summary:\n{report}"));
+        let counts = line[level.len() + 2..].trim_end_matches(" passed");
+        let (passed, total) = counts.split_once('/').expect("passed/total");
+        assert_eq!(passed, total, "{report}");
+    }
+    for line in report.lines().filter(|line| !line.starts_with("ok ")) {
+        eprintln!("graphql-http audit: {line}");
+    }
 }
