@@ -1,5 +1,6 @@
 //! GraphQL over HTTP (https://graphql.github.io/graphql-over-http/): media type negotiation,
-//! status codes by media type, queries over GET, CORS, and the graphql-http audit suite.
+//! status codes by media type, queries over GET, CORS, automatic persisted queries, and the
+//! graphql-http audit suite.
 
 use std::path::Path;
 
@@ -17,6 +18,7 @@ db_tests!(
     get_carries_credentials,
     get_without_a_query_serves_graphiql_to_browsers_only,
     cors_answers_listed_origins_only,
+    persisted_queries_run_by_hash_over_post_and_get,
     graphql_http_audit_passes,
 );
 
@@ -394,6 +396,77 @@ async fn cors_answers_listed_origins_only(app: TestApp) {
         "the server answers; the browser hides it"
     );
     assert_eq!(cors_headers(&foreign.headers), Vec::<String>::new());
+}
+
+fn persisted(hash: &str) -> Value {
+    json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn persisted_queries_run_by_hash_over_post_and_get(app: TestApp) {
+    let query = "query Kind { __typename }";
+    let hash = sha256_hex(query);
+    let by_hash = json!({ "extensions": persisted(&hash) });
+    for accept in ["application/json", GRAPHQL_RESPONSE] {
+        let unknown = post(&app, Some(accept), by_hash.clone()).await;
+        assert_eq!(
+            unknown.code(),
+            "PERSISTED_QUERY_NOT_FOUND",
+            "{}",
+            unknown.body
+        );
+        assert_eq!(
+            unknown.body["errors"][0]["message"],
+            "PersistedQueryNotFound"
+        );
+        let expected = if accept == GRAPHQL_RESPONSE { 400 } else { 200 };
+        assert_eq!(unknown.status, expected);
+    }
+    let registered = post(
+        &app,
+        None,
+        json!({ "query": query, "extensions": persisted(&hash) }),
+    )
+    .await;
+    assert_eq!(registered.body["data"]["__typename"], "QueryRoot");
+    let by_post = post(&app, None, by_hash).await;
+    assert_eq!(by_post.body["data"]["__typename"], "QueryRoot");
+    let extensions = persisted(&hash).to_string();
+    let by_get = answer(get(&app, &[("extensions", &extensions)])).await;
+    assert_eq!(by_get.status, 200, "{}", by_get.body);
+    assert_eq!(by_get.body["data"]["__typename"], "QueryRoot");
+
+    // A document that does not have the hash it claims is refused, and not kept.
+    let forged = post(
+        &app,
+        None,
+        json!({ "query": "{ me { role } }", "extensions": persisted(&"0".repeat(64)) }),
+    )
+    .await;
+    assert_eq!(forged.status, 400);
+    assert_eq!(forged.code(), "BAD_REQUEST");
+    let bad = post(&app, None, json!({ "extensions": persisted("abc") })).await;
+    assert_eq!(bad.status, 400);
+
+    // A persisted mutation is still no GET.
+    let mutation = "mutation { login(email: \"a@example.com\", password: \"x\") { accessToken } }";
+    let hash = sha256_hex(mutation);
+    post(
+        &app,
+        None,
+        json!({ "query": mutation, "extensions": persisted(&hash) }),
+    )
+    .await;
+    let extensions = persisted(&hash).to_string();
+    let refused = answer(get(&app, &[("extensions", &extensions)])).await;
+    assert_eq!(refused.status, 405);
 }
 
 /// The graphql-http audit suite (`tests/http-audit`, `npm ci --prefix tests/http-audit`)

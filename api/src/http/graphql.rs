@@ -21,14 +21,16 @@ use serde_json::json;
 
 use super::accept::{self, ResponseMedia};
 use super::auth::authenticate;
+use super::persisted::Refusal;
 use crate::app::AppState;
 use crate::domain::identity::Principal;
 use crate::error::{ApiError, UNAVAILABLE_RETRY_AFTER_SECS};
 use crate::graphql::document_limits::{cap_errors, rejection};
 use crate::graphql::{Checked, ClientIp, loaders};
 
-/// `GET /graphql`: a query from the URL's parameters; without a `query` parameter, GraphiQL
-/// for a browser (one that names `text/html` in `Accept`) and 400 for anyone else.
+/// `GET /graphql`: a query from the URL's parameters; without a `query` (or a persisted
+/// query's hash in `extensions`), GraphiQL for a browser (one that names `text/html` in
+/// `Accept`) and 400 for anyone else.
 pub async fn get(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -39,7 +41,10 @@ pub async fn get(
         Ok(Query(params)) => params,
         Err(rejection) => return bad_request(&rejection.body_text()),
     };
-    if params.query.as_deref().is_none_or(str::is_empty) && accept::accepts_html(&headers) {
+    let no_document = [&params.query, &params.extensions]
+        .iter()
+        .all(|param| param.as_deref().is_none_or(str::is_empty));
+    if no_document && accept::accepts_html(&headers) {
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
     let Some(media) = accept::negotiate(&headers) else {
@@ -100,12 +105,9 @@ pub async fn post(
         }
         Err(rejection) => return bad_request(&rejection.body_text()),
     };
-    let params = serde_json::from_slice::<Params>(&body)
-        .map_err(|err| format!("request body is not a GraphQL request: {err}"))
-        .and_then(Params::checked);
-    let params = match params {
+    let params = match serde_json::from_slice::<Params>(&body) {
         Ok(params) => params,
-        Err(message) => return bad_request(&message),
+        Err(err) => return bad_request(&format!("request body is not a GraphQL request: {err}")),
     };
     crate::reconnect::once_more_if_unwritten(|| {
         run(&state, peer, &headers, media, &params, Via::Post(&body))
@@ -149,32 +151,19 @@ impl UrlParams {
                     .map_err(|err| format!("the {name} parameter is not a JSON object: {err}")),
             }
         }
-        Params {
+        Ok(Params {
             query: self.query,
             operation_name: self.operation_name.filter(|name| !name.is_empty()),
             variables: json("variables", self.variables)?,
             extensions: json("extensions", self.extensions)?,
-        }
-        .checked()
+        })
     }
 }
 
 impl Params {
-    /// The parameters, if they carry a query.
-    fn checked(self) -> Result<Self, String> {
-        if self
-            .query
-            .as_deref()
-            .is_none_or(|query| query.trim().is_empty())
-        {
-            return Err("missing query".into());
-        }
-        Ok(self)
-    }
-
-    /// A fresh request for each attempt (see `crate::reconnect`).
-    fn to_request(&self) -> async_graphql::Request {
-        let mut request = async_graphql::Request::new(self.query.clone().unwrap_or_default());
+    /// A fresh request for each attempt (see `crate::reconnect`) to run `query`.
+    fn to_request(&self, query: String) -> async_graphql::Request {
+        let mut request = async_graphql::Request::new(query);
         if let Some(name) = &self.operation_name {
             request = request.operation_name(name.clone());
         }
@@ -208,7 +197,24 @@ async fn run(
     params: &Params,
     via: Via<'_>,
 ) -> Response {
-    let mut request = params.to_request();
+    let persisted = state
+        .transport
+        .persisted_queries
+        .document(params.query.as_deref(), params.extensions.as_ref());
+    let mut request = match persisted {
+        Ok(Some(query)) if !query.trim().is_empty() => params.to_request(query),
+        Ok(_) => return bad_request("missing query"),
+        Err(Refusal::Invalid(message)) => return bad_request(&message),
+        Err(Refusal::NotFound) => {
+            let mut error = ServerError::new("PersistedQueryNotFound", None);
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "PERSISTED_QUERY_NOT_FOUND");
+            let response = async_graphql::Response::from_errors(vec![error]);
+            return graphql_response(response, media, Caching::Never);
+        }
+    };
     // Only now, with the body in memory: a slow upload must not hold a permit.
     let Ok(_permit) = state.transport.execution_permits.acquire().await else {
         return transport_error(

@@ -8,6 +8,7 @@ mod cors;
 mod graphql;
 mod health;
 mod idempotent;
+mod persisted;
 mod serve;
 mod ws;
 
@@ -45,6 +46,8 @@ pub struct Transport {
     pub live: ws::LiveLimits,
     /// Cross-origin access for browser pages; `None` (the default) when no origin is listed.
     pub cors: Option<cors::Cors>,
+    /// Documents registered by automatic persisted queries, by hash.
+    pub persisted_queries: Arc<persisted::PersistedQueries>,
     /// Turned on when the server starts shutting down: live connections close (1001).
     pub closing: Arc<watch::Sender<bool>>,
 }
@@ -79,6 +82,7 @@ impl Transport {
             ),
             live: ws::LiveLimits::from_config(config),
             cors: cors::Cors::new(&config.cors_allowed_origins),
+            persisted_queries: Arc::default(),
             closing: Arc::new(watch::channel(false).0),
         }
     }
