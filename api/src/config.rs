@@ -198,6 +198,12 @@ pub struct Config {
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_allowed_origins: Vec<axum::http::HeaderValue>,
 
+    /// A JSON file of `"<sha256 hex>": "<document>"` (graphql-codegen's persisted documents):
+    /// when set, only these documents run, sent by hash or in full, and automatic persisted
+    /// queries register nothing. Unset, the default: any document runs.
+    #[arg(long, env = "PERSISTED_QUERIES_ALLOWLIST", value_parser = parse_allowlist)]
+    pub persisted_queries_allowlist: Option<crate::http::Allowlist>,
+
     /// Seconds between SLA sweeps (escalation of overdue complaints); 0 disables the sweeper.
     #[arg(long, env = "SLA_SWEEP_INTERVAL_SECONDS", default_value_t = 30)]
     pub sla_sweep_interval_seconds: u64,
@@ -270,6 +276,12 @@ fn parse_origin(value: &str) -> Result<axum::http::HeaderValue, String> {
         ));
     }
     axum::http::HeaderValue::from_str(&origin).map_err(|err| format!("{value:?}: {err}"))
+}
+
+/// Read at start, so that a missing or stale file stops the server rather than every request.
+fn parse_allowlist(path: &str) -> Result<crate::http::Allowlist, String> {
+    let json = std::fs::read_to_string(path).map_err(|err| format!("{path}: {err}"))?;
+    crate::http::Allowlist::parse(&json).map_err(|err| format!("{path}: {err}"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -387,6 +399,13 @@ mod tests {
         ] {
             assert!(parse_origin(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_allowlist_that_cannot_be_read_stops_the_start() {
+        assert!(parse(&[]).persisted_queries_allowlist.is_none());
+        let err = parse_allowlist("/nonexistent/allowlist.json").unwrap_err();
+        assert!(err.starts_with("/nonexistent/allowlist.json: "), "{err}");
     }
 
     #[test]

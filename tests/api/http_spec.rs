@@ -19,6 +19,7 @@ db_tests!(
     get_without_a_query_serves_graphiql_to_browsers_only,
     cors_answers_listed_origins_only,
     persisted_queries_run_by_hash_over_post_and_get,
+    an_allowlist_runs_only_its_documents,
     graphql_http_audit_passes,
 );
 
@@ -467,6 +468,31 @@ async fn persisted_queries_run_by_hash_over_post_and_get(app: TestApp) {
     let extensions = persisted(&hash).to_string();
     let refused = answer(get(&app, &[("extensions", &extensions)])).await;
     assert_eq!(refused.status, 405);
+}
+
+async fn an_allowlist_runs_only_its_documents(app: TestApp) {
+    let listed = "query Kind { __typename }";
+    let mut config = test_config();
+    config.persisted_queries_allowlist = Some(
+        servicedesk::http::Allowlist::parse(&json!({ sha256_hex(listed): listed }).to_string())
+            .unwrap(),
+    );
+    let app = app.another_instance_with(config).await;
+    let extensions = persisted(&sha256_hex(listed)).to_string();
+    let by_hash = answer(get(&app, &[("extensions", &extensions)])).await;
+    assert_eq!(by_hash.body["data"]["__typename"], "QueryRoot");
+    let by_text = post(&app, None, json!({ "query": listed })).await;
+    assert_eq!(by_text.body["data"]["__typename"], "QueryRoot");
+    let other = "{ __typename }";
+    for body in [
+        json!({ "query": other }),
+        json!({ "query": other, "extensions": persisted(&sha256_hex(other)) }),
+        json!({ "extensions": persisted(&sha256_hex(other)) }),
+    ] {
+        let refused = post(&app, Some(GRAPHQL_RESPONSE), body).await;
+        assert_eq!(refused.status, 400);
+        assert_eq!(refused.code(), "PERSISTED_QUERY_NOT_ALLOWED");
+    }
 }
 
 /// The graphql-http audit suite (`tests/http-audit`, `npm ci --prefix tests/http-audit`)

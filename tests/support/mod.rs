@@ -266,6 +266,7 @@ pub fn test_config() -> Config {
         event_poll_ms: 100,
         metrics_token: Some(METRICS_TOKEN.into()),
         cors_allowed_origins: Vec::new(),
+        persisted_queries_allowlist: None,
         trusted_proxies: Vec::new(),
         client_ip_header: axum::http::HeaderName::from_static("x-forwarded-for"),
         sla_sweep_interval_seconds: 0,

@@ -205,12 +205,20 @@ async fn run(
         Ok(Some(query)) if !query.trim().is_empty() => params.to_request(query),
         Ok(_) => return bad_request("missing query"),
         Err(Refusal::Invalid(message)) => return bad_request(&message),
-        Err(Refusal::NotFound) => {
-            let mut error = ServerError::new("PersistedQueryNotFound", None);
+        Err(refusal) => {
+            // Apollo clients look for this message and code to send the document along.
+            let (message, code) = match refusal {
+                Refusal::NotFound => ("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND"),
+                _ => (
+                    "only registered documents run on this server",
+                    "PERSISTED_QUERY_NOT_ALLOWED",
+                ),
+            };
+            let mut error = ServerError::new(message, None);
             error
                 .extensions
                 .get_or_insert_with(Default::default)
-                .set("code", "PERSISTED_QUERY_NOT_FOUND");
+                .set("code", code);
             let response = async_graphql::Response::from_errors(vec![error]);
             return graphql_response(response, media, Caching::Never);
         }

@@ -29,6 +29,7 @@ use crate::app::AppState;
 use crate::config::{Config, Environment};
 
 pub use client_ip::ClientIpSource;
+pub use persisted::Allowlist;
 pub use serve::serve;
 
 /// Transport limits and access rules, from the configuration.
@@ -82,7 +83,9 @@ impl Transport {
             ),
             live: ws::LiveLimits::from_config(config),
             cors: cors::Cors::new(&config.cors_allowed_origins),
-            persisted_queries: Arc::default(),
+            persisted_queries: Arc::new(persisted::PersistedQueries::new(
+                config.persisted_queries_allowlist.clone(),
+            )),
             closing: Arc::new(watch::channel(false).0),
         }
     }
