@@ -195,8 +195,8 @@ pub struct Config {
     /// Origins of browser pages on other sites that may call the API (CORS), comma-separated,
     /// each `scheme://host[:port]` as browsers send it (`https://app.example.com`). Empty, the
     /// default, turns CORS off: browsers then let only pages from the API's own origin read it.
-    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
-    pub cors_allowed_origins: Vec<axum::http::HeaderValue>,
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "", value_parser = parse_origins)]
+    pub cors_allowed_origins: Origins,
 
     /// A JSON file of `"<sha256 hex>": "<document>"` (graphql-codegen's persisted documents):
     /// when set, only these documents run, sent by hash or in full, and automatic persisted
@@ -258,6 +258,20 @@ fn parse_network(value: &str) -> Result<ipnet::IpNet, String> {
 
 fn parse_header_name(value: &str) -> Result<axum::http::HeaderName, String> {
     axum::http::HeaderName::try_from(value.trim()).map_err(|err| format!("{value:?}: {err}"))
+}
+
+/// Browser origins, as their `Origin` headers spell them; none turns CORS off.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins(pub Vec<axum::http::HeaderValue>);
+
+/// Comma-separated origins; an empty list (also an empty variable) is none, not an error.
+fn parse_origins(value: &str) -> Result<Origins, String> {
+    value
+        .split(',')
+        .filter(|origin| !origin.trim().is_empty())
+        .map(parse_origin)
+        .collect::<Result<_, _>>()
+        .map(Origins)
 }
 
 /// An origin as a browser's `Origin` header spells it: lower-case `http(s)://host[:port]`, no
@@ -382,13 +396,20 @@ mod tests {
 
     #[test]
     fn cors_origins_are_listed_origins_and_off_by_default() {
-        assert!(parse(&[]).cors_allowed_origins.is_empty());
+        assert_eq!(parse(&[]).cors_allowed_origins, Origins::default());
+        assert_eq!(
+            parse(&["--cors-allowed-origins", " "])
+                .cors_allowed_origins
+                .0
+                .len(),
+            0
+        );
         let config = parse(&[
             "--cors-allowed-origins",
             "https://App.example.com, http://localhost:5173",
         ]);
         assert_eq!(
-            config.cors_allowed_origins,
+            config.cors_allowed_origins.0,
             ["https://app.example.com", "http://localhost:5173"]
         );
         for bad in [

@@ -337,10 +337,10 @@ async fn cors_answers_listed_origins_only(app: TestApp) {
     assert_eq!(cors_headers(off.headers()), Vec::<String>::new());
 
     let mut config = test_config();
-    config.cors_allowed_origins = vec![
+    config.cors_allowed_origins = servicedesk::config::Origins(vec![
         listed.parse().unwrap(),
         "http://localhost:5173".parse().unwrap(),
-    ];
+    ]);
     let app = app.another_instance_with(config).await;
     let allowed = preflight(&app, listed).await;
     assert!(allowed.status().is_success(), "{}", allowed.status());

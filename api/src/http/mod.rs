@@ -82,7 +82,7 @@ impl Transport {
                 config.client_ip_header.clone(),
             ),
             live: ws::LiveLimits::from_config(config),
-            cors: cors::Cors::new(&config.cors_allowed_origins),
+            cors: cors::Cors::new(&config.cors_allowed_origins.0),
             persisted_queries: Arc::new(persisted::PersistedQueries::new(
                 config.persisted_queries_allowlist.clone(),
             )),
