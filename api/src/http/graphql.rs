@@ -499,3 +499,52 @@ fn not_acceptable() -> Response {
         "accept application/graphql-response+json or application/json",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{CacheControl, Pos, Response, Value};
+
+    use super::*;
+
+    fn hinted(public: bool, max_age: i32) -> Response {
+        Response::new(Value::Null).cache_control(CacheControl { public, max_age })
+    }
+
+    #[test]
+    fn only_public_hints_with_an_age_make_a_response_cacheable() {
+        assert_eq!(
+            public_max_age(&hinted(true, 60)),
+            Some(HeaderValue::from_static("public, max-age=60"))
+        );
+        assert_eq!(public_max_age(&hinted(false, 60)), None);
+        assert_eq!(public_max_age(&hinted(true, 0)), None);
+        assert_eq!(public_max_age(&hinted(true, -1)), None);
+    }
+
+    #[test]
+    fn statuses_follow_the_media_type() {
+        let request_error =
+            Response::from_errors(vec![ServerError::new("bad", Some(Pos::default()))]);
+        assert!(is_request_error(&request_error));
+        let status = |response: &Response, retry, media| {
+            status_of(response, is_request_error(response), retry, media)
+        };
+        use ResponseMedia::{GraphqlResponse, Json};
+        assert_eq!(
+            status(&request_error, None, GraphqlResponse),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(status(&request_error, None, Json), StatusCode::OK);
+        let outage = Some((StatusCode::SERVICE_UNAVAILABLE, 5));
+        assert_eq!(
+            status(&request_error, outage, GraphqlResponse),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let partial = Response::new(Value::from_json(json!({ "a": 1 })).unwrap());
+        assert_eq!(status(&partial, outage, GraphqlResponse), StatusCode::OK);
+        assert_eq!(
+            status(&partial, outage, Json),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+}
