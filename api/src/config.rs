@@ -192,6 +192,18 @@ pub struct Config {
     #[arg(long, env = "CLIENT_IP_HEADER", default_value = "x-forwarded-for", value_parser = parse_header_name)]
     pub client_ip_header: axum::http::HeaderName,
 
+    /// Origins of browser pages on other sites that may call the API (CORS), comma-separated,
+    /// each `scheme://host[:port]` as browsers send it (`https://app.example.com`). Empty, the
+    /// default, turns CORS off: browsers then let only pages from the API's own origin read it.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "", value_parser = parse_origins)]
+    pub cors_allowed_origins: Origins,
+
+    /// A JSON file of `"<sha256 hex>": "<document>"` (graphql-codegen's persisted documents):
+    /// when set, only these documents run, sent by hash or in full, and automatic persisted
+    /// queries register nothing. Unset, the default: any document runs.
+    #[arg(long, env = "PERSISTED_QUERIES_ALLOWLIST", value_parser = parse_allowlist)]
+    pub persisted_queries_allowlist: Option<crate::http::Allowlist>,
+
     /// Seconds between SLA sweeps (escalation of overdue complaints); 0 disables the sweeper.
     #[arg(long, env = "SLA_SWEEP_INTERVAL_SECONDS", default_value_t = 30)]
     pub sla_sweep_interval_seconds: u64,
@@ -246,6 +258,44 @@ fn parse_network(value: &str) -> Result<ipnet::IpNet, String> {
 
 fn parse_header_name(value: &str) -> Result<axum::http::HeaderName, String> {
     axum::http::HeaderName::try_from(value.trim()).map_err(|err| format!("{value:?}: {err}"))
+}
+
+/// Browser origins, as their `Origin` headers spell them; none turns CORS off.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins(pub Vec<axum::http::HeaderValue>);
+
+/// Comma-separated origins; an empty list (also an empty variable) is none, not an error.
+fn parse_origins(value: &str) -> Result<Origins, String> {
+    value
+        .split(',')
+        .filter(|origin| !origin.trim().is_empty())
+        .map(parse_origin)
+        .collect::<Result<_, _>>()
+        .map(Origins)
+}
+
+/// An origin as a browser's `Origin` header spells it: lower-case `http(s)://host[:port]`, no
+/// path, so that comparing the header byte for byte is enough.
+fn parse_origin(value: &str) -> Result<axum::http::HeaderValue, String> {
+    let origin = value.trim().to_ascii_lowercase();
+    let host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("{value:?} is not an http(s) origin such as https://app.example.com")
+        })?;
+    if host.is_empty() || host.contains(['/', '?', '#', '@', '*']) {
+        return Err(format!(
+            "{value:?} is not an origin: scheme, host and port only, no path or wildcard"
+        ));
+    }
+    axum::http::HeaderValue::from_str(&origin).map_err(|err| format!("{value:?}: {err}"))
+}
+
+/// Read at start, so that a missing or stale file stops the server rather than every request.
+fn parse_allowlist(path: &str) -> Result<crate::http::Allowlist, String> {
+    let json = std::fs::read_to_string(path).map_err(|err| format!("{path}: {err}"))?;
+    crate::http::Allowlist::parse(&json).map_err(|err| format!("{path}: {err}"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -342,6 +392,41 @@ mod tests {
         assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32"]);
         assert_eq!(config.client_ip_header.as_str(), "x-forwarded-for");
         assert!(parse_network("example.org").is_err());
+    }
+
+    #[test]
+    fn cors_origins_are_listed_origins_and_off_by_default() {
+        assert_eq!(parse(&[]).cors_allowed_origins, Origins::default());
+        assert_eq!(
+            parse(&["--cors-allowed-origins", " "])
+                .cors_allowed_origins
+                .0
+                .len(),
+            0
+        );
+        let config = parse(&[
+            "--cors-allowed-origins",
+            "https://App.example.com, http://localhost:5173",
+        ]);
+        assert_eq!(
+            config.cors_allowed_origins.0,
+            ["https://app.example.com", "http://localhost:5173"]
+        );
+        for bad in [
+            "*",
+            "app.example.com",
+            "https://app.example.com/",
+            "https://*.example.com",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_allowlist_that_cannot_be_read_stops_the_start() {
+        assert!(parse(&[]).persisted_queries_allowlist.is_none());
+        let err = parse_allowlist("/nonexistent/allowlist.json").unwrap_err();
+        assert!(err.starts_with("/nonexistent/allowlist.json: "), "{err}");
     }
 
     #[test]

@@ -264,6 +264,8 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         subscription_buffer: 256,
         event_poll_ms: 1000,
         metrics_token: Some(METRICS_TOKEN.into()),
+        cors_allowed_origins: Default::default(),
+        persisted_queries_allowlist: None,
         trusted_proxies: Vec::new(),
         client_ip_header: axum::http::HeaderName::from_static("x-forwarded-for"),
         sla_sweep_interval_seconds: 0,

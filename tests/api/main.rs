@@ -6,6 +6,7 @@ mod complaint_access;
 mod faults;
 mod feed;
 mod fuzz;
+mod http_spec;
 mod idempotency;
 mod identity;
 mod live;

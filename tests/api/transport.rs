@@ -161,6 +161,7 @@ async fn graphiql_is_served(app: TestApp) {
     let response = app
         .http
         .get(format!("{}/graphql", app.base_url))
+        .header("accept", "text/html")
         .send()
         .await
         .unwrap();

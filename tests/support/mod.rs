@@ -265,6 +265,8 @@ pub fn test_config() -> Config {
         // SQLite has no notifications from jobs' writes: look often.
         event_poll_ms: 100,
         metrics_token: Some(METRICS_TOKEN.into()),
+        cors_allowed_origins: Default::default(),
+        persisted_queries_allowlist: None,
         trusted_proxies: Vec::new(),
         client_ip_header: axum::http::HeaderName::from_static("x-forwarded-for"),
         sla_sweep_interval_seconds: 0,

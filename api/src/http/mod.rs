@@ -1,11 +1,14 @@
 //! HTTP transport: routes, credential extraction, GraphQL-over-HTTP framing, health checks,
 //! and the server loop with its timeouts.
 
+mod accept;
 mod auth;
 mod client_ip;
+mod cors;
 mod graphql;
 mod health;
 mod idempotent;
+mod persisted;
 mod serve;
 mod ws;
 
@@ -15,6 +18,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Semaphore, watch};
@@ -25,6 +29,7 @@ use crate::app::AppState;
 use crate::config::{Config, Environment};
 
 pub use client_ip::ClientIpSource;
+pub use persisted::Allowlist;
 pub use serve::serve;
 
 /// Transport limits and access rules, from the configuration.
@@ -40,6 +45,10 @@ pub struct Transport {
     pub metrics: MetricsAccess,
     pub client_ip: ClientIpSource,
     pub live: ws::LiveLimits,
+    /// Cross-origin access for browser pages; `None` (the default) when no origin is listed.
+    pub cors: Option<cors::Cors>,
+    /// Documents registered by automatic persisted queries, by hash.
+    pub persisted_queries: Arc<persisted::PersistedQueries>,
     /// Turned on when the server starts shutting down: live connections close (1001).
     pub closing: Arc<watch::Sender<bool>>,
 }
@@ -73,6 +82,10 @@ impl Transport {
                 config.client_ip_header.clone(),
             ),
             live: ws::LiveLimits::from_config(config),
+            cors: cors::Cors::new(&config.cors_allowed_origins.0),
+            persisted_queries: Arc::new(persisted::PersistedQueries::new(
+                config.persisted_queries_allowlist.clone(),
+            )),
             closing: Arc::new(watch::channel(false).0),
         }
     }
@@ -80,8 +93,8 @@ impl Transport {
 
 pub fn router(state: AppState) -> Router {
     let transport = state.transport.clone();
-    Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+    let router = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -91,7 +104,11 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             transport.request_timeout,
-        ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        ));
+    // Outside the timeouts, so that a browser can read a 408 or 413 too.
+    let router = match transport.cors {
+        Some(cors) => router.layer(middleware::from_fn_with_state(cors, cors::gate)),
+        None => router,
+    };
+    router.layer(TraceLayer::new_for_http()).with_state(state)
 }
