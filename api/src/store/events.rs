@@ -1,10 +1,11 @@
 //! The ticket timeline, which is also the change feed's event log. Rows are only ever inserted.
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::ticket_events::{self, TicketKind};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, Set, Statement,
+    FromQueryResult, QueryFilter, QueryOrder, Set, Statement,
 };
 
 use super::repair_orders::Scope;
@@ -107,6 +108,25 @@ impl Position {
             id: event.id,
         }
     }
+
+    /// The opaque cursor clients hold (the change feed's, and a webhook payload's), never a
+    /// time: time cursors loop or skip when many rows share a timestamp.
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("e1:{}:{}", self.commit_tx, self.id))
+    }
+
+    /// The position of a cursor from `encode`.
+    pub fn decode(cursor: &str) -> Option<Self> {
+        let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
+        let mut parts = text.split(':');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("e1"), Some(tx), Some(id), None) => Some(Self {
+                commit_tx: tx.parse().ok()?,
+                id: id.parse().ok()?,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// Which timeline rows a change-feed reader sees: the tickets the GraphQL lists give them, of
@@ -118,29 +138,92 @@ pub struct FeedFilter {
 }
 
 /// Timeline rows after `after` that `filter` lets through, in position order, at most `limit`.
-/// On PostgreSQL only rows of transactions older than every one still in flight are read
-/// (`pg_snapshot_xmin`): a row committed later always sorts after what was returned, so a
-/// reader that goes on from its last position never skips one (a plain `id > cursor` read
-/// does, when a transaction with a lower id commits after one with a higher id).
 pub async fn feed(
     db: &impl ConnectionTrait,
     filter: &FeedFilter,
     after: Position,
     limit: u64,
 ) -> ApiResult<Vec<ticket_events::Model>> {
-    let backend = db.get_database_backend();
-    let mut values: Vec<sea_orm::Value> = Vec::new();
-    let mut param = |value: sea_orm::Value| {
-        values.push(value);
-        match backend {
-            DbBackend::Postgres => format!("${}", values.len()),
+    let rows = read(db, after, limit, |params| {
+        let kinds: Vec<String> = filter
+            .kinds
+            .iter()
+            .map(|kind| format!("'{}'", kind.to_value()))
+            .collect();
+        // Each placeholder takes its own value: SQLite's `?` cannot be named twice.
+        let mut either = |column: &str, value: i64| {
+            let (orders, complaints) = (params.push(value.into()), params.push(value.into()));
+            format!("(r.{column} = {orders} OR c.{column} = {complaints})")
+        };
+        let scope = match filter.scope {
+            Scope::ServiceCentre(centre) => either("service_centre_id", centre),
+            Scope::Customer(customer) => either("customer_id", customer),
+            Scope::Organization(organization) => either("organization_id", organization),
+            Scope::Technician(technician) => {
+                format!("r.technician_id = {}", params.push(technician.into()))
+            }
+        };
+        let public = if filter.internal { "" } else { " AND e.public" };
+        format!(
+            " AND e.ticket_kind IN ({kinds}) AND {scope}{public}",
+            kinds = if kinds.is_empty() {
+                "NULL".to_owned()
+            } else {
+                kinds.join(", ")
+            },
+        )
+    })
+    .await?;
+    Ok(rows.into_iter().map(|(event, _)| event).collect())
+}
+
+/// Every timeline row after `after`, in position order, at most `limit`, each with the
+/// partner organization of its ticket: what the webhook dispatcher reads (it applies each
+/// endpoint's visibility itself).
+pub async fn log(
+    db: &impl ConnectionTrait,
+    after: Position,
+    limit: u64,
+) -> ApiResult<Vec<(ticket_events::Model, Option<i64>)>> {
+    read(db, after, limit, |_| String::new()).await
+}
+
+/// Placeholders of one raw statement and their values.
+struct Params {
+    backend: DbBackend,
+    values: Vec<sea_orm::Value>,
+}
+
+impl Params {
+    fn push(&mut self, value: sea_orm::Value) -> String {
+        self.values.push(value);
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
             _ => "?".to_owned(),
         }
+    }
+}
+
+/// Timeline rows after `after` that the conditions `and` writes let through, in position
+/// order. On PostgreSQL only rows of transactions older than every one still in flight are
+/// read (`pg_snapshot_xmin`): a row committed later always sorts after what was returned, so a
+/// reader that goes on from its last position never skips one (a plain `id > cursor` read
+/// does, when a transaction with a lower id commits after one with a higher id).
+async fn read(
+    db: &impl ConnectionTrait,
+    after: Position,
+    limit: u64,
+    and: impl FnOnce(&mut Params) -> String,
+) -> ApiResult<Vec<(ticket_events::Model, Option<i64>)>> {
+    let backend = db.get_database_backend();
+    let mut params = Params {
+        backend,
+        values: Vec::new(),
     };
     let position = format!(
         "(e.commit_tx, e.id) > ({}, {})",
-        param(after.commit_tx.into()),
-        param(after.id.into())
+        params.push(after.commit_tx.into()),
+        params.push(after.id.into())
     );
     let stable = match backend {
         DbBackend::Postgres => {
@@ -148,40 +231,25 @@ pub async fn feed(
         }
         _ => "",
     };
-    let kinds: Vec<String> = filter
-        .kinds
-        .iter()
-        .map(|kind| format!("'{}'", kind.to_value()))
-        .collect();
-    // Each placeholder takes its own value: SQLite's `?` cannot be named twice.
-    let mut either = |column: &str, value: i64| {
-        let (orders, complaints) = (param(value.into()), param(value.into()));
-        format!("(r.{column} = {orders} OR c.{column} = {complaints})")
-    };
-    let scope = match filter.scope {
-        Scope::ServiceCentre(centre) => either("service_centre_id", centre),
-        Scope::Customer(customer) => either("customer_id", customer),
-        Scope::Organization(organization) => either("organization_id", organization),
-        Scope::Technician(technician) => {
-            format!("r.technician_id = {}", param(technician.into()))
-        }
-    };
-    let public = if filter.internal { "" } else { " AND e.public" };
-    let limit = param(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let conditions = and(&mut params);
+    let limit = params.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
     let sql = format!(
-        "SELECT e.* FROM ticket_events e \
+        "SELECT e.*, COALESCE(r.organization_id, c.organization_id) AS ticket_organization_id \
+         FROM ticket_events e \
          LEFT JOIN repair_orders r ON e.ticket_kind = 'REPAIR_ORDER' AND r.id = e.ticket_id \
          LEFT JOIN complaints c ON e.ticket_kind = 'COMPLAINT' AND c.id = e.ticket_id \
-         WHERE {position}{stable} AND e.ticket_kind IN ({kinds}) AND {scope}{public} \
-         ORDER BY e.commit_tx, e.id LIMIT {limit}",
-        kinds = if kinds.is_empty() {
-            "NULL".to_owned()
-        } else {
-            kinds.join(", ")
-        },
+         WHERE {position}{stable}{conditions} \
+         ORDER BY e.commit_tx, e.id LIMIT {limit}"
     );
-    Ok(ticket_events::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?)
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, params.values))
+        .await?;
+    rows.iter()
+        .map(|row| -> ApiResult<_> {
+            Ok((
+                ticket_events::Model::from_query_result(row, "")?,
+                row.try_get::<Option<i64>>("", "ticket_organization_id")?,
+            ))
+        })
+        .collect()
 }
