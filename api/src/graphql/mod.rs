@@ -15,6 +15,7 @@ mod scalars;
 mod single_login;
 mod sla;
 mod survey;
+mod webhooks;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub struct QueryRoot(
     survey::SurveyQuery,
     sla::SlaQuery,
     feed::FeedQuery,
+    webhooks::WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -57,6 +59,7 @@ pub struct MutationRoot(
     complaint::ComplaintMutation,
     policy::PolicyMutation,
     survey::SurveyMutation,
+    webhooks::WebhookMutation,
 );
 
 /// Parsed queries by their text, with the verdict of `document_limits`: apps and

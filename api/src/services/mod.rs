@@ -9,6 +9,7 @@ pub mod repair_orders;
 pub mod return_visits;
 pub mod sla;
 pub mod surveys;
+pub mod webhooks;
 
 use chrono::{DateTime, Utc};
 use entity::ticket_events::TicketKind;
