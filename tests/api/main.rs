@@ -20,3 +20,4 @@ mod security_transport;
 mod sla;
 mod survey;
 mod transport;
+mod webhooks;
