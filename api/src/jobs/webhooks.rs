@@ -26,11 +26,11 @@ use crate::domain::webhook::{self, EventFilter};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, events::Position};
 
-/// Events read per dispatcher transaction, and messages claimed per worker round.
+/// Events read per dispatcher transaction.
 const BATCH: u64 = 100;
 
-/// How long a claimed message stays a worker's: longer than any request may take.
-const LEASE: Duration = Duration::minutes(5);
+/// Messages claimed per pass.
+const CLAIM: u32 = 50;
 
 /// Delivery settings (`WEBHOOK_*`).
 #[derive(Clone, Debug)]
@@ -50,6 +50,10 @@ pub struct WebhookSettings {
 pub struct Sender {
     client: reqwest::Client,
     allow_private_targets: bool,
+    /// How long a claimed message stays this worker's: one endpoint's messages go out one
+    /// after another, so as long as all of a pass's claim may take at the timeout, and a
+    /// minute. A message of a worker that died is taken up again after it.
+    lease: Duration,
 }
 
 impl Sender {
@@ -68,6 +72,10 @@ impl Sender {
                 .build()
                 .map_err(|err| ApiError::Internal(format!("webhook HTTP client: {err}")))?,
             allow_private_targets: settings.allow_private_targets,
+            lease: Duration::from_std(settings.timeout * CLAIM)
+                .unwrap_or(Duration::hours(1))
+                .min(Duration::hours(1))
+                + Duration::minutes(1),
         })
     }
 }
@@ -100,21 +108,25 @@ pub struct Report {
     /// Attempts made, and how many of them the endpoint accepted.
     pub attempted: usize,
     pub delivered: usize,
+    /// A full claim: more messages may be due already.
+    pub more: bool,
 }
 
-/// Dispatches new events, then sends every message due at `now`. The background loop calls
-/// it on each tick; tests call it with the time of their clock.
+/// Dispatches new events, then sends up to a claim of the messages due at `now`. The
+/// background loop calls it on each tick, and again at once while there is more; tests call
+/// it with the time of their clock.
 pub async fn run(
     db: &DatabaseConnection,
     sender: &Sender,
     now: DateTime<Utc>,
 ) -> ApiResult<Report> {
     let dispatched = dispatch(db, now).await?;
-    let (attempted, delivered) = deliver_due(db, sender, now).await?;
+    let (attempted, delivered, more) = deliver_due(db, sender, now).await?;
     Ok(Report {
         dispatched,
         attempted,
         delivered,
+        more,
     })
 }
 
@@ -172,56 +184,52 @@ pub async fn dispatch(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<
     }
 }
 
-/// Sends the messages due at `now`; returns the attempts made and how many were accepted.
+/// Claims and sends up to `CLAIM` messages due at `now`; returns the attempts made, how many
+/// were accepted, and whether the claim was full.
 pub async fn deliver_due(
     db: &DatabaseConnection,
     sender: &Sender,
     now: DateTime<Utc>,
-) -> ApiResult<(usize, usize)> {
+) -> ApiResult<(usize, usize, bool)> {
+    let lease_until = now + sender.lease;
+    let txn = store::begin_write(db).await?;
+    let claimed = store::webhooks::claim_due(&txn, now, lease_until, u64::from(CLAIM)).await?;
+    txn.commit().await?;
+    let full = claimed.len() == CLAIM as usize;
+    let mut by_endpoint: BTreeMap<i64, Vec<webhook_messages::Model>> = BTreeMap::new();
+    for message in claimed {
+        by_endpoint
+            .entry(message.endpoint_id)
+            .or_default()
+            .push(message);
+    }
+    let mut sending = tokio::task::JoinSet::new();
+    for (endpoint_id, messages) in by_endpoint {
+        let (db, sender) = (db.clone(), sender.clone());
+        sending.spawn(async move {
+            let mut outcomes = Vec::with_capacity(messages.len());
+            for message in messages {
+                outcomes.push(attempt(&db, &sender, endpoint_id, &message, lease_until, now).await);
+            }
+            outcomes
+        });
+    }
     let (mut attempted, mut delivered) = (0, 0);
-    loop {
-        let lease_until = now + LEASE;
-        let txn = store::begin_write(db).await?;
-        let claimed = store::webhooks::claim_due(&txn, now, lease_until, BATCH).await?;
-        txn.commit().await?;
-        let full = claimed.len() as u64 == BATCH;
-        let mut by_endpoint: BTreeMap<i64, Vec<webhook_messages::Model>> = BTreeMap::new();
-        for message in claimed {
-            by_endpoint
-                .entry(message.endpoint_id)
-                .or_default()
-                .push(message);
-        }
-        let mut sending = tokio::task::JoinSet::new();
-        for (endpoint_id, messages) in by_endpoint {
-            let (db, sender) = (db.clone(), sender.clone());
-            sending.spawn(async move {
-                let mut outcomes = Vec::with_capacity(messages.len());
-                for message in messages {
-                    outcomes
-                        .push(attempt(&db, &sender, endpoint_id, &message, lease_until, now).await);
+    while let Some(outcomes) = sending.join_next().await {
+        let outcomes =
+            outcomes.map_err(|err| ApiError::Internal(format!("webhook sender: {err}")))?;
+        for outcome in outcomes {
+            match outcome {
+                Ok(Some(accepted)) => {
+                    attempted += 1;
+                    delivered += usize::from(accepted);
                 }
-                outcomes
-            });
-        }
-        while let Some(outcomes) = sending.join_next().await {
-            let outcomes =
-                outcomes.map_err(|err| ApiError::Internal(format!("webhook sender: {err}")))?;
-            for outcome in outcomes {
-                match outcome {
-                    Ok(Some(accepted)) => {
-                        attempted += 1;
-                        delivered += usize::from(accepted);
-                    }
-                    Ok(None) => {}
-                    Err(err) => tracing::error!(error = ?err, "recording a webhook attempt failed"),
-                }
+                Ok(None) => {}
+                Err(err) => tracing::error!(error = ?err, "recording a webhook attempt failed"),
             }
         }
-        if !full {
-            return Ok((attempted, delivered));
-        }
     }
+    Ok((attempted, delivered, full))
 }
 
 /// The result of one request.
@@ -371,7 +379,8 @@ fn describe(err: &reqwest::Error) -> String {
     text
 }
 
-/// Runs [`run`] every `interval` until the process ends; errors are logged, not fatal.
+/// Runs [`run`] every `interval`, and again at once while a pass had more to send, until the
+/// process ends; errors are logged, not fatal.
 pub fn spawn(
     db: DatabaseConnection,
     sender: Sender,
@@ -383,19 +392,26 @@ pub fn spawn(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match run(&db, &sender, clock.now()).await {
-                Ok(Report {
-                    attempted: 0,
-                    dispatched: 0,
-                    ..
-                }) => {}
-                Ok(report) => tracing::info!(
-                    dispatched = report.dispatched,
-                    attempted = report.attempted,
-                    delivered = report.delivered,
-                    "webhooks"
-                ),
-                Err(err) => tracing::error!(error = ?err, "webhook pass failed"),
+            loop {
+                match run(&db, &sender, clock.now()).await {
+                    Ok(report) => {
+                        if report.dispatched > 0 || report.attempted > 0 {
+                            tracing::info!(
+                                dispatched = report.dispatched,
+                                attempted = report.attempted,
+                                delivered = report.delivered,
+                                "webhooks"
+                            );
+                        }
+                        if !report.more {
+                            break;
+                        }
+                    }
+                    Err(err) => {
+                        tracing::error!(error = ?err, "webhook pass failed");
+                        break;
+                    }
+                }
             }
         }
     })
