@@ -72,9 +72,11 @@ impl Sender {
                 .build()
                 .map_err(|err| ApiError::Internal(format!("webhook HTTP client: {err}")))?,
             allow_private_targets: settings.allow_private_targets,
-            lease: Duration::from_std(settings.timeout * CLAIM)
-                .unwrap_or(Duration::hours(1))
-                .min(Duration::hours(1))
+            lease: settings
+                .timeout
+                .checked_mul(CLAIM)
+                .and_then(|all| Duration::from_std(all).ok())
+                .unwrap_or(Duration::days(1))
                 + Duration::minutes(1),
         })
     }
