@@ -291,6 +291,7 @@ async fn a_receiver_verifies_the_signature_and_gets_the_third_attempt_with_the_s
     assert_eq!(log.len(), 1);
     let message = &log[0];
     assert_eq!(message["webhookId"], json!(first[0].id));
+    assert_eq!(message["payload"], json!(first[0].body));
     assert_eq!(message["status"], "DELIVERED");
     assert_eq!(message["attemptCount"], 3);
     assert_eq!(message["nextAttemptAt"], Value::Null);
@@ -421,6 +422,14 @@ async fn a_partner_endpoint_gets_its_organizations_public_events_in_order_and_no
             .all(|r| r.json["data"]["ticketKind"] == "REPAIR_ORDER")
     );
     assert!(other_receiver.received().is_empty());
+
+    // Admins operate the delivery log but read no ticket data (R-PRV-1).
+    let log = messages(&app, &w.admin.auth, &internal).await;
+    assert_eq!(log.len(), all.len());
+    assert!(
+        log.iter()
+            .all(|m| m["status"] == "DELIVERED" && m["payload"].is_null())
+    );
 }
 
 async fn rotating_the_secret_signs_with_both_secrets_during_the_overlap_and_one_after(

@@ -9,6 +9,7 @@ use entity::{webhook_attempts, webhook_endpoints, webhook_messages};
 use super::pagination::{KeysetConnection, PageRequest, page_cost};
 use super::scalars::{id, key};
 use super::{RoleGuard, env};
+use crate::domain::identity::Principal;
 use crate::domain::webhook::EventFilter;
 use crate::services::webhooks::{self as service, EndpointChanges, NewEndpoint};
 
@@ -95,15 +96,20 @@ pub struct WebhookMessage {
     attempt_count: i32,
     /// When the next attempt is due, while the message is pending.
     next_attempt_at: Option<DateTime<Utc>>,
-    /// The JSON body, the same on every attempt.
-    payload: String,
+    /// The JSON body, the same on every attempt; null for admins, who read no ticket data
+    /// (R-PRV-1): the delivery log is theirs to operate, the events are the partner's.
+    payload: Option<String>,
     created_at: DateTime<Utc>,
     /// Every attempt, oldest first.
     attempts: Vec<WebhookAttempt>,
 }
 
 impl WebhookMessage {
-    fn new(message: webhook_messages::Model, attempts: Vec<webhook_attempts::Model>) -> Self {
+    fn new(
+        message: webhook_messages::Model,
+        attempts: Vec<webhook_attempts::Model>,
+        reader: &Principal,
+    ) -> Self {
         let pending = matches!(
             message.status,
             MessageStatus::Pending | MessageStatus::Sending
@@ -116,7 +122,7 @@ impl WebhookMessage {
             status: message.status,
             attempt_count: message.attempts,
             next_attempt_at: pending.then_some(message.next_attempt_at),
-            payload: message.payload,
+            payload: matches!(reader, Principal::Partner { .. }).then_some(message.payload),
             created_at: message.created_at,
             attempts: attempts.into_iter().map(Into::into).collect(),
         }
@@ -216,7 +222,7 @@ impl WebhookQuery {
         Ok(page.connection(
             rows,
             |row| (row.message.created_at, row.message.id),
-            |row| WebhookMessage::new(row.message, row.attempts),
+            |row| WebhookMessage::new(row.message, row.attempts, env.actor),
         ))
     }
 }
@@ -303,6 +309,6 @@ impl WebhookMutation {
         let env = env(ctx)?;
         let id = key(&id, "webhook message")?;
         let row = service::redeliver(&env, id).await?;
-        Ok(WebhookMessage::new(row.message, row.attempts))
+        Ok(WebhookMessage::new(row.message, row.attempts, env.actor))
     }
 }
