@@ -19,6 +19,7 @@ db_tests!(
     a_partner_endpoint_gets_its_organizations_public_events_in_order_and_nothing_else,
     rotating_the_secret_signs_with_both_secrets_during_the_overlap_and_one_after,
     a_later_retry_after_from_the_receiver_is_honoured,
+    a_message_fails_after_the_whole_schedule,
     an_endpoint_failing_for_five_days_is_disabled_and_says_why,
     redeliver_sends_a_message_again_with_the_same_webhook_id,
     only_partners_and_admins_manage_endpoints_and_a_foreign_one_is_not_found,
@@ -522,6 +523,42 @@ async fn a_later_retry_after_from_the_receiver_is_honoured(app: TestApp) {
         messages(&app, &w.partner, &hook).await[0]["status"],
         "DELIVERED"
     );
+}
+
+async fn a_message_fails_after_the_whole_schedule(app: TestApp) {
+    let w = app.repair_world().await;
+    let (receiver, url) = Receiver::start().await;
+    let (hook, _) = create(
+        &app,
+        &w.partner,
+        json!({ "url": url, "eventTypes": ["repair_order.assigned"] }),
+    )
+    .await;
+    receiver.answer(&[(500, None); 8]);
+    let order = app.report(&w.partner_customer, w.partner_asset).await;
+    assign(&app, &w, &order).await;
+    deliver_until(&app, &receiver, 1).await;
+    let waits = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
+    for (n, wait) in waits.into_iter().enumerate() {
+        app.clock.advance(Duration::seconds(wait - 1));
+        pass(&app).await;
+        assert_eq!(receiver.received().len(), n + 1, "not before {wait} s");
+        app.clock.advance(Duration::seconds(1));
+        deliver_until(&app, &receiver, n + 2).await;
+    }
+    let message = &messages(&app, &w.partner, &hook).await[0];
+    assert_eq!(message["status"], "FAILED");
+    assert_eq!(message["attemptCount"], 8);
+    assert_eq!(message["nextAttemptAt"], Value::Null);
+    app.clock.advance(Duration::days(1));
+    pass(&app).await;
+    assert_eq!(receiver.received().len(), 8, "no ninth attempt");
+    let streak = endpoint(&app, &w.partner, &hook["id"]).await;
+    assert_eq!(
+        streak["enabled"], true,
+        "28 hours of failures are not five days"
+    );
+    assert!(streak["failingSince"].is_string());
 }
 
 async fn an_endpoint_failing_for_five_days_is_disabled_and_says_why(app: TestApp) {
