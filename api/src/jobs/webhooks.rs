@@ -209,9 +209,18 @@ pub async fn deliver_due(
     for (endpoint_id, messages) in by_endpoint {
         let (db, sender) = (db.clone(), sender.clone());
         sending.spawn(async move {
+            let mut endpoint =
+                match store::webhooks::find_endpoint(&db, store::webhooks::Owner::Any, endpoint_id)
+                    .await
+                {
+                    Ok(endpoint) => endpoint,
+                    // Deleted meanwhile: its messages went with it.
+                    Err(err) => return vec![Err(err)],
+                };
             let mut outcomes = Vec::with_capacity(messages.len());
             for message in messages {
-                outcomes.push(attempt(&db, &sender, endpoint_id, &message, lease_until, now).await);
+                outcomes
+                    .push(attempt(&db, &sender, &mut endpoint, &message, lease_until, now).await);
             }
             outcomes
         });
@@ -242,20 +251,19 @@ struct Answer {
     retry_after: Option<Duration>,
 }
 
-/// One attempt at `message`, recorded with the message's next state; `Some(accepted)` when it
-/// was recorded, `None` when the lease was lost to another worker meanwhile.
+/// One attempt at `message`, recorded with the message's next state and the endpoint's failure
+/// streak (kept up to date in `endpoint` for the next message); `Some(accepted)` when it was
+/// recorded, `None` when the lease was lost to another worker meanwhile.
 async fn attempt(
     db: &DatabaseConnection,
     sender: &Sender,
-    endpoint_id: i64,
+    endpoint: &mut webhook_endpoints::Model,
     message: &webhook_messages::Model,
     lease_until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<bool>> {
-    let endpoint =
-        store::webhooks::find_endpoint(db, store::webhooks::Owner::Any, endpoint_id).await?;
     let started = Instant::now();
-    let answer = send(sender, &endpoint, message, now).await;
+    let answer = send(sender, endpoint, message, now).await;
     let duration_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
     let accepted = answer.status.is_some_and(|s| (200..300).contains(&s));
     let attempts = u32::try_from(message.attempts).unwrap_or(0) + 1;
@@ -284,19 +292,31 @@ async fn attempt(
         txn.rollback().await?;
         return Ok(None);
     }
-    let after = store::webhooks::note_outcome(&txn, endpoint.id, accepted, now).await?;
-    if let Some(since) = after.and_then(|e| e.failing_since)
-        && now - since >= webhook::DISABLE_AFTER
-    {
-        let reason = format!(
-            "every delivery failed since {}; fix the receiver, then enable the endpoint again",
-            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        );
-        store::webhooks::disable(&txn, endpoint.id, reason, now).await?;
-        tracing::warn!(
-            endpoint_id = endpoint.id,
-            "webhook endpoint disabled after failing for days"
-        );
+    match (accepted, endpoint.failing_since) {
+        (true, Some(_)) => {
+            store::webhooks::end_failure_streak(&txn, endpoint.id).await?;
+            endpoint.failing_since = None;
+        }
+        (false, None) => {
+            store::webhooks::start_failure_streak(&txn, endpoint.id, now).await?;
+            endpoint.failing_since = Some(now);
+        }
+        (false, Some(since)) if now - since >= webhook::DISABLE_AFTER => {
+            let reason = format!(
+                "every delivery failed since {}; fix the receiver, then enable the endpoint again",
+                since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+            let failing_before = now - webhook::DISABLE_AFTER;
+            if store::webhooks::disable_failing(&txn, endpoint.id, failing_before, reason, now)
+                .await?
+            {
+                tracing::warn!(
+                    endpoint_id = endpoint.id,
+                    "webhook endpoint disabled after failing for days"
+                );
+            }
+        }
+        _ => {}
     }
     txn.commit().await?;
     Ok(Some(accepted))

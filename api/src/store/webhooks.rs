@@ -241,50 +241,58 @@ pub async fn finish_attempt(
     Ok(true)
 }
 
-/// The endpoint's failure streak: started at `now` if none is running, cleared on success.
-/// Returns the endpoint as it is afterwards.
-pub async fn note_outcome(
-    db: &impl ConnectionTrait,
-    endpoint_id: i64,
-    delivered: bool,
-    now: DateTime<Utc>,
-) -> ApiResult<Option<webhook_endpoints::Model>> {
+/// A delivery succeeded: the endpoint is failing no more.
+pub async fn end_failure_streak(db: &impl ConnectionTrait, endpoint_id: i64) -> ApiResult<()> {
     use webhook_endpoints::Column;
-    let mut update = webhook_endpoints::Entity::update_many().filter(Column::Id.eq(endpoint_id));
-    update = if delivered {
-        update.col_expr(
+    webhook_endpoints::Entity::update_many()
+        .col_expr(
             Column::FailingSince,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-    } else {
-        update
-            .col_expr(Column::FailingSince, Expr::value(now))
-            .filter(Column::FailingSince.is_null())
-    };
-    update.exec(db).await?;
-    Ok(webhook_endpoints::Entity::find_by_id(endpoint_id)
-        .one(db)
-        .await?)
+        .filter(Column::Id.eq(endpoint_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
-/// Disables an endpoint that is still enabled, saying why.
-pub async fn disable(
+/// A delivery failed: the endpoint is failing since `now`, unless it was already.
+pub async fn start_failure_streak(
     db: &impl ConnectionTrait,
     endpoint_id: i64,
-    reason: String,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     use webhook_endpoints::Column;
     webhook_endpoints::Entity::update_many()
+        .col_expr(Column::FailingSince, Expr::value(now))
+        .filter(Column::Id.eq(endpoint_id))
+        .filter(Column::FailingSince.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Disables an enabled endpoint that has been failing since before `failing_before` (as the
+/// database has it: another worker's success may have ended the streak), saying why; whether
+/// it did.
+pub async fn disable_failing(
+    db: &impl ConnectionTrait,
+    endpoint_id: i64,
+    failing_before: DateTime<Utc>,
+    reason: String,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
+    use webhook_endpoints::Column;
+    let disabled = webhook_endpoints::Entity::update_many()
         .col_expr(Column::Enabled, Expr::value(false))
         .col_expr(Column::DisabledAt, Expr::value(now))
         .col_expr(Column::DisabledReason, Expr::value(reason))
         .col_expr(Column::Version, Column::Version.into_expr().add(1))
         .filter(Column::Id.eq(endpoint_id))
         .filter(Column::Enabled.eq(true))
+        .filter(Column::FailingSince.lte(failing_before))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(disabled.rows_affected > 0)
 }
 
 pub async fn find_message(
