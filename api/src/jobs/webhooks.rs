@@ -7,9 +7,10 @@
 //! read the same events, and the unique (endpoint, event) index is the second guard.
 //!
 //! The worker claims due messages (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a lease on both
-//! databases), POSTs each signed, logs the attempt and schedules the next one by
-//! `domain::webhook::RETRY_SCHEDULE`; an endpoint failing for five days is disabled. Messages
-//! of one endpoint go out in order within a pass; endpoints are served concurrently.
+//! databases), POSTs each signed, logs the attempts and schedules the next ones by
+//! `domain::webhook::RETRY_SCHEDULE` (one transaction per endpoint and claim); an endpoint
+//! failing for five days is disabled. Messages of one endpoint go out in order within a pass;
+//! endpoints are served concurrently.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -217,12 +218,15 @@ pub async fn deliver_due(
                     // Deleted meanwhile: its messages went with it.
                     Err(err) => return vec![Err(err)],
                 };
-            let mut outcomes = Vec::with_capacity(messages.len());
+            let mut tries = Vec::with_capacity(messages.len());
             for message in messages {
-                outcomes
-                    .push(attempt(&db, &sender, &mut endpoint, &message, lease_until, now).await);
+                let tried = attempt(&sender, &endpoint, &message, now).await;
+                tries.push((message, tried));
             }
-            outcomes
+            match record(&db, &mut endpoint, tries, lease_until, now).await {
+                Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+                Err(err) => vec![Err(err)],
+            }
         });
     }
     let (mut attempted, mut delivered) = (0, 0);
@@ -251,17 +255,21 @@ struct Answer {
     retry_after: Option<Duration>,
 }
 
-/// One attempt at `message`, recorded with the message's next state and the endpoint's failure
-/// streak (kept up to date in `endpoint` for the next message); `Some(accepted)` when it was
-/// recorded, `None` when the lease was lost to another worker meanwhile.
+/// One attempt at a message: its log row and what becomes of the message.
+struct Tried {
+    accepted: bool,
+    log: webhook_attempts::ActiveModel,
+    status: MessageStatus,
+    next_attempt_at: DateTime<Utc>,
+}
+
+/// Sends `message` once and decides its next state by the retry schedule.
 async fn attempt(
-    db: &DatabaseConnection,
     sender: &Sender,
-    endpoint: &mut webhook_endpoints::Model,
+    endpoint: &webhook_endpoints::Model,
     message: &webhook_messages::Model,
-    lease_until: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> ApiResult<Option<bool>> {
+) -> Tried {
     let started = Instant::now();
     let answer = send(sender, endpoint, message, now).await;
     let duration_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
@@ -284,32 +292,74 @@ async fn attempt(
         response_body: Set(answer.body),
         ..Default::default()
     };
-    let txn = store::begin_write(db).await?;
-    let recorded =
-        store::webhooks::finish_attempt(&txn, message, lease_until, log, status, next_attempt_at)
-            .await?;
-    if !recorded {
-        txn.rollback().await?;
-        return Ok(None);
+    Tried {
+        accepted,
+        log,
+        status,
+        next_attempt_at,
     }
+}
+
+/// Records the attempts at one endpoint's messages of a claim, with the messages' next states
+/// and the endpoint's failure streak, in one transaction: a commit per delivery bounded one
+/// endpoint to the database's commit rate. If it fails, the messages go out again after their
+/// lease (receivers deduplicate by `webhook-id`). Per attempt: `Some(accepted)` when it was
+/// recorded, `None` when the lease was lost to another worker meanwhile.
+async fn record(
+    db: &DatabaseConnection,
+    endpoint: &mut webhook_endpoints::Model,
+    tries: Vec<(webhook_messages::Model, Tried)>,
+    lease_until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<Option<bool>>> {
+    let txn = store::begin_write(db).await?;
+    let mut outcomes = Vec::with_capacity(tries.len());
+    for (message, tried) in tries {
+        let recorded = store::webhooks::finish_attempt(
+            &txn,
+            &message,
+            lease_until,
+            tried.log,
+            tried.status,
+            tried.next_attempt_at,
+        )
+        .await?;
+        outcomes.push(recorded.then_some(tried.accepted));
+        if recorded {
+            failure_streak(&txn, endpoint, tried.accepted, now).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(outcomes)
+}
+
+/// Keeps the endpoint's failure streak (in the database and in `endpoint`) after an attempt,
+/// and disables it once the streak is `DISABLE_AFTER` long.
+async fn failure_streak(
+    txn: &sea_orm::DatabaseTransaction,
+    endpoint: &mut webhook_endpoints::Model,
+    accepted: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     match (accepted, endpoint.failing_since) {
         (true, Some(_)) => {
-            store::webhooks::end_failure_streak(&txn, endpoint.id).await?;
+            store::webhooks::end_failure_streak(txn, endpoint.id).await?;
             endpoint.failing_since = None;
         }
         (false, None) => {
-            store::webhooks::start_failure_streak(&txn, endpoint.id, now).await?;
+            store::webhooks::start_failure_streak(txn, endpoint.id, now).await?;
             endpoint.failing_since = Some(now);
         }
-        (false, Some(since)) if now - since >= webhook::DISABLE_AFTER => {
+        (false, Some(since)) if endpoint.enabled && now - since >= webhook::DISABLE_AFTER => {
             let reason = format!(
                 "every delivery failed since {}; fix the receiver, then enable the endpoint again",
                 since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             );
             let failing_before = now - webhook::DISABLE_AFTER;
-            if store::webhooks::disable_failing(&txn, endpoint.id, failing_before, reason, now)
+            if store::webhooks::disable_failing(txn, endpoint.id, failing_before, reason, now)
                 .await?
             {
+                endpoint.enabled = false;
                 tracing::warn!(
                     endpoint_id = endpoint.id,
                     "webhook endpoint disabled after failing for days"
@@ -318,8 +368,7 @@ async fn attempt(
         }
         _ => {}
     }
-    txn.commit().await?;
-    Ok(Some(accepted))
+    Ok(())
 }
 
 /// POSTs the message, signed with every secret in use at `now`.
