@@ -8,7 +8,7 @@
 //!
 //! The worker claims due messages (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a lease on both
 //! databases), POSTs each signed, logs the attempts and schedules the next ones by
-//! `domain::webhook::RETRY_SCHEDULE` (one transaction per endpoint and claim); an endpoint
+//! `domain::webhook::RETRY_SCHEDULE` (one transaction per claim); an endpoint
 //! failing for five days is disabled. Messages of one endpoint go out in order within a pass;
 //! endpoints are served concurrently.
 
@@ -210,40 +210,32 @@ pub async fn deliver_due(
     for (endpoint_id, messages) in by_endpoint {
         let (db, sender) = (db.clone(), sender.clone());
         sending.spawn(async move {
-            let mut endpoint =
-                match store::webhooks::find_endpoint(&db, store::webhooks::Owner::Any, endpoint_id)
-                    .await
-                {
-                    Ok(endpoint) => endpoint,
-                    // Deleted meanwhile: its messages went with it.
-                    Err(err) => return vec![Err(err)],
-                };
+            // Deleted meanwhile: its messages went with it.
+            let endpoint =
+                store::webhooks::find_endpoint(&db, store::webhooks::Owner::Any, endpoint_id)
+                    .await?;
             let mut tries = Vec::with_capacity(messages.len());
             for message in messages {
                 let tried = attempt(&sender, &endpoint, &message, now).await;
                 tries.push((message, tried));
             }
-            match record(&db, &mut endpoint, tries, lease_until, now).await {
-                Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-                Err(err) => vec![Err(err)],
-            }
+            ApiResult::Ok((endpoint, tries))
         });
     }
-    let (mut attempted, mut delivered) = (0, 0);
-    while let Some(outcomes) = sending.join_next().await {
-        let outcomes =
-            outcomes.map_err(|err| ApiError::Internal(format!("webhook sender: {err}")))?;
-        for outcome in outcomes {
-            match outcome {
-                Ok(Some(accepted)) => {
-                    attempted += 1;
-                    delivered += usize::from(accepted);
-                }
-                Ok(None) => {}
-                Err(err) => tracing::error!(error = ?err, "recording a webhook attempt failed"),
-            }
+    let mut sent = Vec::new();
+    while let Some(group) = sending.join_next().await {
+        match group.map_err(|err| ApiError::Internal(format!("webhook sender: {err}")))? {
+            Ok(group) => sent.push(group),
+            Err(err) => tracing::warn!(error = ?err, "webhook endpoint gone while sending"),
         }
     }
+    let outcomes = record(db, sent, lease_until, now).await?;
+    let attempted = outcomes.iter().flatten().count();
+    let delivered = outcomes
+        .iter()
+        .flatten()
+        .filter(|accepted| **accepted)
+        .count();
     Ok((attempted, delivered, full))
 }
 
@@ -300,33 +292,37 @@ async fn attempt(
     }
 }
 
-/// Records the attempts at one endpoint's messages of a claim, with the messages' next states
-/// and the endpoint's failure streak, in one transaction: a commit per delivery bounded one
-/// endpoint to the database's commit rate. If it fails, the messages go out again after their
-/// lease (receivers deduplicate by `webhook-id`). Per attempt: `Some(accepted)` when it was
-/// recorded, `None` when the lease was lost to another worker meanwhile.
+/// Records the attempts of a claim, with the messages' next states and the endpoints' failure
+/// streaks, in one transaction: a commit per delivery bounded delivery to the database's
+/// commit rate. If it fails, the messages go out again after their lease (receivers
+/// deduplicate by `webhook-id`). Per attempt: `Some(accepted)` when it was recorded, `None`
+/// when the lease was lost to another worker meanwhile.
 async fn record(
     db: &DatabaseConnection,
-    endpoint: &mut webhook_endpoints::Model,
-    tries: Vec<(webhook_messages::Model, Tried)>,
+    sent: Vec<(
+        webhook_endpoints::Model,
+        Vec<(webhook_messages::Model, Tried)>,
+    )>,
     lease_until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<Option<bool>>> {
     let txn = store::begin_write(db).await?;
-    let mut outcomes = Vec::with_capacity(tries.len());
-    for (message, tried) in tries {
-        let recorded = store::webhooks::finish_attempt(
-            &txn,
-            &message,
-            lease_until,
-            tried.log,
-            tried.status,
-            tried.next_attempt_at,
-        )
-        .await?;
-        outcomes.push(recorded.then_some(tried.accepted));
-        if recorded {
-            failure_streak(&txn, endpoint, tried.accepted, now).await?;
+    let mut outcomes = Vec::new();
+    for (mut endpoint, tries) in sent {
+        for (message, tried) in tries {
+            let recorded = store::webhooks::finish_attempt(
+                &txn,
+                &message,
+                lease_until,
+                tried.log,
+                tried.status,
+                tried.next_attempt_at,
+            )
+            .await?;
+            outcomes.push(recorded.then_some(tried.accepted));
+            if recorded {
+                failure_streak(&txn, &mut endpoint, tried.accepted, now).await?;
+            }
         }
     }
     txn.commit().await?;
