@@ -164,10 +164,13 @@ pub async fn insert_messages(
         .await?)
 }
 
-/// Claims up to `limit` messages due at `now` whose endpoint is enabled, oldest first: each
-/// gets status `SENDING` and a lease until `lease_until`, during which no other worker takes
-/// it. On PostgreSQL the rows are read `FOR UPDATE SKIP LOCKED`, so concurrent workers claim
-/// different messages instead of waiting on each other.
+/// Claims up to `limit` messages whose endpoint is enabled: pending ones due at `now`, oldest
+/// first, then ones whose worker's lease ran out (it died while sending). Each gets status
+/// `SENDING` and a lease until `lease_until`, during which no other worker takes it. Pending
+/// messages are read in the order of `idx_webhook_messages_due` with one status, so a claim
+/// costs what it takes, however long the queue. On PostgreSQL the rows are read `FOR UPDATE
+/// SKIP LOCKED`, so concurrent workers claim different messages instead of waiting on each
+/// other.
 pub async fn claim_due(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -180,22 +183,30 @@ pub async fn claim_due(
         .from(webhook_endpoints::Entity)
         .and_where(webhook_endpoints::Column::Enabled.eq(true))
         .to_owned();
-    let mut query = webhook_messages::Entity::find()
-        .filter(Column::Status.is_in([MessageStatus::Pending, MessageStatus::Sending]))
-        .filter(Column::NextAttemptAt.lte(now))
-        .filter(
-            Condition::any()
-                .add(Column::LockedUntil.is_null())
-                .add(Column::LockedUntil.lte(now)),
-        )
-        .filter(Column::EndpointId.in_subquery(enabled))
-        .order_by_asc(Column::NextAttemptAt)
-        .order_by_asc(Column::Id)
-        .limit(limit);
-    if db.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    let mut due = Vec::new();
+    for status in [MessageStatus::Pending, MessageStatus::Sending] {
+        let wanted = limit.saturating_sub(due.len() as u64);
+        if wanted == 0 {
+            break;
+        }
+        let query = webhook_messages::Entity::find()
+            .filter(Column::Status.eq(status))
+            .filter(Column::EndpointId.in_subquery(enabled.clone()));
+        let mut query = match status {
+            MessageStatus::Pending => query
+                .filter(Column::NextAttemptAt.lte(now))
+                .order_by_asc(Column::NextAttemptAt)
+                .order_by_asc(Column::Id),
+            _ => query
+                .filter(Column::LockedUntil.lte(now))
+                .order_by_asc(Column::Id),
+        }
+        .limit(wanted);
+        if db.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        due.extend(query.all(db).await?);
     }
-    let due = query.all(db).await?;
     if due.is_empty() {
         return Ok(due);
     }
