@@ -96,7 +96,11 @@ impl MigrationTrait for Migration {
             manager,
             "idx_webhook_messages_due",
             WebhookMessages::Table,
-            &[WebhookMessages::Status, WebhookMessages::NextAttemptAt],
+            &[
+                WebhookMessages::Status,
+                WebhookMessages::NextAttemptAt,
+                WebhookMessages::Id,
+            ],
         )
         .await?;
         index(

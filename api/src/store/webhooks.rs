@@ -167,10 +167,10 @@ pub async fn insert_messages(
 /// Claims up to `limit` messages whose endpoint is enabled: pending ones due at `now`, oldest
 /// first, then ones whose worker's lease ran out (it died while sending). Each gets status
 /// `SENDING` and a lease until `lease_until`, during which no other worker takes it. Pending
-/// messages are read in the order of `idx_webhook_messages_due` with one status, so a claim
-/// costs what it takes, however long the queue. On PostgreSQL the rows are read `FOR UPDATE
-/// SKIP LOCKED`, so concurrent workers claim different messages instead of waiting on each
-/// other.
+/// messages are read in the order of `idx_webhook_messages_due` (status, due time, id), so a
+/// claim costs what it takes, however long the queue. On PostgreSQL the rows are read `FOR
+/// UPDATE SKIP LOCKED`, so concurrent workers claim different messages instead of waiting on
+/// each other.
 pub async fn claim_due(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
