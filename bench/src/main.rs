@@ -7,11 +7,15 @@
 //!
 //! The SLA sweep cell alone, on a database of its own, its section put into RESULTS.md:
 //! `cargo run -p bench --release -- sweep [--scale 0.1]`
+//!
+//! The webhook cell alone (deliveries per second to a local receiver), its section put into
+//! RESULTS.md: `cargo run -p bench --release -- webhooks [--events 5000]`
 
 mod explain;
 mod keyset;
 mod load;
 mod sweep;
+mod webhooks;
 mod workload;
 
 use std::path::PathBuf;
@@ -78,6 +82,15 @@ enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Only the webhook cell: deliveries per second to a receiver on loopback, on a database of
+    /// its own; its section replaces the one of an earlier run in `out`, or is appended.
+    Webhooks {
+        /// Timeline events, each sent to every endpoint.
+        #[arg(long, default_value_t = 5000)]
+        events: u64,
+        #[arg(long, default_value = "bench/RESULTS.md")]
+        out: PathBuf,
+    },
     /// (internal) Run the server on `DATABASE_URL` at `SERVICEDESK_BIND`.
     ServeChild,
 }
@@ -118,6 +131,17 @@ async fn main() -> anyhow::Result<()> {
                 sweep: !skip_sweep,
             };
             all(&cli.admin_url, &plan, out).await
+        }
+        Command::Webhooks { events, out } => {
+            let runs = webhooks::run(&cli.admin_url, events).await?;
+            let text = match std::fs::read_to_string(&out) {
+                Ok(text) => text,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(err) => return Err(err).with_context(|| format!("reading {}", out.display())),
+            };
+            std::fs::write(&out, webhooks::merge(&text, &webhooks::report(&runs)))?;
+            eprintln!("wrote {}", out.display());
+            webhooks::check(&runs)
         }
         Command::Sweep { scale, out, keep } => {
             let cell = sweep::run(&cli.admin_url, scale, keep).await?;
