@@ -245,6 +245,25 @@ pub struct Config {
     /// Days a customer has to answer a survey.
     #[arg(long, env = "SURVEY_EXPIRY_DAYS", default_value_t = 14)]
     pub survey_expiry_days: u16,
+
+    /// Seconds between webhook passes (new events to messages, due messages sent); 0 disables
+    /// delivery on this instance.
+    #[arg(long, env = "WEBHOOK_INTERVAL_SECONDS", default_value_t = 2)]
+    pub webhook_interval_seconds: u64,
+
+    /// Seconds a webhook delivery waits for the connection to the receiver.
+    #[arg(long, env = "WEBHOOK_CONNECT_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub webhook_connect_timeout_seconds: u64,
+
+    /// Seconds one webhook delivery may take in all; a slower receiver counts as failed and is
+    /// retried.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECONDS", default_value_t = 15)]
+    pub webhook_timeout_seconds: u64,
+
+    /// Let webhook URLs point at private, loopback, link-local and other internal addresses.
+    /// Off by default: a webhook URL must not make the server call into its own network (SSRF).
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private_targets: bool,
 }
 
 /// A CIDR block, or a single address as the block of just that address.
@@ -312,6 +331,15 @@ impl Config {
             compensation_agent_limit: self.compensation_agent_limit,
             survey_low_score: self.survey_low_score,
             survey_expiry: chrono::Duration::days(i64::from(self.survey_expiry_days)),
+            allow_private_webhook_targets: self.webhook_allow_private_targets,
+        }
+    }
+
+    pub fn webhook_settings(&self) -> crate::jobs::webhooks::WebhookSettings {
+        crate::jobs::webhooks::WebhookSettings {
+            connect_timeout: std::time::Duration::from_secs(self.webhook_connect_timeout_seconds),
+            timeout: std::time::Duration::from_secs(self.webhook_timeout_seconds),
+            allow_private_targets: self.webhook_allow_private_targets,
         }
     }
 

@@ -104,6 +104,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let interval = std::time::Duration::from_secs(config.sla_sweep_interval_seconds);
         jobs::sla_sweeper::spawn(db.clone(), config.rule_settings(), clock.clone(), interval);
     }
+    if config.webhook_interval_seconds > 0 {
+        let sender = jobs::webhooks::Sender::new(&config.webhook_settings())
+            .map_err(|err| anyhow::anyhow!("webhook client: {err:?}"))?;
+        let interval = std::time::Duration::from_secs(config.webhook_interval_seconds);
+        jobs::webhooks::spawn(db.clone(), sender, clock.clone(), interval);
+    }
     let state = AppState::new(db, clock, &config, &secret);
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

@@ -7,12 +7,16 @@
 //!
 //! The SLA sweep cell alone, on a database of its own, its section put into RESULTS.md:
 //! `cargo run -p bench --release -- sweep [--scale 0.1]`
+//!
+//! The webhook cell alone (deliveries per second to a local receiver), its section put into
+//! RESULTS.md: `cargo run -p bench --release -- webhooks [--events 5000]`
 
 mod explain;
 mod keyset;
 mod live;
 mod load;
 mod sweep;
+mod webhooks;
 mod workload;
 
 use std::path::PathBuf;
@@ -92,6 +96,15 @@ enum Command {
         #[arg(long, default_value = "bench/RESULTS.md")]
         out: PathBuf,
     },
+    /// Only the webhook cell: deliveries per second to a receiver on loopback, on a database of
+    /// its own; its section replaces the one of an earlier run in `out`, or is appended.
+    Webhooks {
+        /// Timeline events, each sent to every endpoint.
+        #[arg(long, default_value_t = 5000)]
+        events: u64,
+        #[arg(long, default_value = "bench/RESULTS.md")]
+        out: PathBuf,
+    },
     /// (internal) Run the server on `DATABASE_URL` at `SERVICEDESK_BIND`.
     ServeChild,
 }
@@ -132,6 +145,11 @@ async fn main() -> anyhow::Result<()> {
                 sweep: !skip_sweep,
             };
             all(&cli.admin_url, &plan, out).await
+        }
+        Command::Webhooks { events, out } => {
+            let runs = webhooks::run(&cli.admin_url, events).await?;
+            write_section(&out, webhooks::HEADING, &webhooks::report(&runs))?;
+            webhooks::check(&runs)
         }
         Command::Sweep { scale, out, keep } => {
             let cell = sweep::run(&cli.admin_url, scale, keep).await?;
@@ -279,6 +297,10 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
         survey_low_score: 2,
         survey_expiry_days: 14,
+        webhook_interval_seconds: 0,
+        webhook_connect_timeout_seconds: 5,
+        webhook_timeout_seconds: 15,
+        webhook_allow_private_targets: false,
     }
 }
 

@@ -312,7 +312,7 @@ pub async fn run(admin_url: &str, scale: f64, keep: bool) -> anyhow::Result<Cell
 }
 
 /// The 1-minute load average (Linux), or NaN.
-fn load_average() -> f64 {
+pub(crate) fn load_average() -> f64 {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|text| text.split_whitespace().next()?.parse().ok())

@@ -24,3 +24,7 @@ pub mod staff_penalties;
 pub mod surveys;
 pub mod ticket_events;
 pub mod users;
+pub mod webhook_attempts;
+pub mod webhook_dispatch;
+pub mod webhook_endpoints;
+pub mod webhook_messages;

@@ -18,6 +18,7 @@ mod m20261207_000012_manager_digests;
 mod m20261207_000013_event_positions;
 mod m20261207_000014_idempotency_keys;
 mod m20261207_000015_external_references;
+mod m20261207_000016_webhooks;
 mod m20261207_000017_event_notifications;
 mod m20261207_000018_updated_at_indexes;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_event_positions::Migration),
             Box::new(m20261207_000014_idempotency_keys::Migration),
             Box::new(m20261207_000015_external_references::Migration),
+            Box::new(m20261207_000016_webhooks::Migration),
             Box::new(m20261207_000017_event_notifications::Migration),
             Box::new(m20261207_000018_updated_at_indexes::Migration),
         ]

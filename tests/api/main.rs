@@ -23,3 +23,4 @@ mod sla;
 mod survey;
 mod sync;
 mod transport;
+mod webhooks;

@@ -279,6 +279,11 @@ pub fn test_config() -> Config {
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
         survey_low_score: 2,
         survey_expiry_days: 14,
+        // Tests drive webhook passes themselves, to receivers on loopback.
+        webhook_interval_seconds: 0,
+        webhook_connect_timeout_seconds: 5,
+        webhook_timeout_seconds: 5,
+        webhook_allow_private_targets: true,
     }
 }
 

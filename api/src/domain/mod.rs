@@ -12,3 +12,4 @@ pub mod repair;
 pub mod return_visit;
 pub mod sla;
 pub mod survey;
+pub mod webhook;

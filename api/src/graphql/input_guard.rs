@@ -23,8 +23,8 @@ use async_graphql::{ServerError, ServerResult, ValidationResult, Value, Variable
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// Column sizes of the `varchar(n)` columns that inputs are written to (migrations 000001,
-/// 000002 and 000008), by `InputType.field` or `RootType.field.argument`. Other text is bounded by the
-/// general limit.
+/// 000002, 000008 and 000016), by `InputType.field` or `RootType.field.argument`. Other text is
+/// bounded by the general limit.
 const COLUMN_LIMITS: &[(&str, usize)] = &[
     ("CreateUserInput.email", 254),
     ("CreateUserInput.name", 200),
@@ -52,6 +52,10 @@ const COLUMN_LIMITS: &[(&str, usize)] = &[
     ("QueryRoot.trackComplaint.phone", 32),
     ("QueryRoot.complaint.number", 32),
     ("QueryRoot.monthlyComplaintReport.month", 7),
+    ("CreateWebhookEndpointInput.url", 2048),
+    ("CreateWebhookEndpointInput.description", 500),
+    ("UpdateWebhookEndpointInput.url", 2048),
+    ("UpdateWebhookEndpointInput.description", 500),
 ];
 
 /// Years a timestamp or date may name: wide for any real ticket, narrow enough for every

@@ -15,6 +15,7 @@ mod scalars;
 mod single_login;
 mod sla;
 mod survey;
+mod webhooks;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub struct QueryRoot(
     survey::SurveyQuery,
     sla::SlaQuery,
     feed::FeedQuery,
+    webhooks::WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -58,6 +60,7 @@ pub struct MutationRoot(
     complaint::ComplaintMutation,
     policy::PolicyMutation,
     survey::SurveyMutation,
+    webhooks::WebhookMutation,
 );
 
 #[derive(MergedSubscription, Default)]

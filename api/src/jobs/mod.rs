@@ -2,3 +2,4 @@
 
 pub mod digest;
 pub mod sla_sweeper;
+pub mod webhooks;

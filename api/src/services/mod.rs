@@ -9,6 +9,7 @@ pub mod repair_orders;
 pub mod return_visits;
 pub mod sla;
 pub mod surveys;
+pub mod webhooks;
 
 use chrono::{DateTime, Utc};
 use entity::ticket_events::TicketKind;
@@ -35,16 +36,19 @@ pub struct RuleSettings {
     pub survey_low_score: i16,
     /// How long a customer has to answer a survey.
     pub survey_expiry: chrono::Duration,
+    /// Webhook URLs may point at private, loopback and link-local addresses.
+    pub allow_private_webhook_targets: bool,
 }
 
 /// The defaults of the settings (`COMPENSATION_AGENT_LIMIT`, `SURVEY_LOW_SCORE`,
-/// `SURVEY_EXPIRY_DAYS`), for work run outside a configured server (`sweep_once`).
+/// `SURVEY_EXPIRY_DAYS`, `WEBHOOK_ALLOW_PRIVATE_TARGETS`), for work run outside a configured server (`sweep_once`).
 impl Default for RuleSettings {
     fn default() -> Self {
         Self {
             compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
             survey_low_score: 2,
             survey_expiry: chrono::Duration::days(14),
+            allow_private_webhook_targets: false,
         }
     }
 }

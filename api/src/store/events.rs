@@ -1,5 +1,6 @@
 //! The ticket timeline, which is also the change feed's event log. Rows are only ever inserted.
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::ticket_events::{self, TicketKind};
 use sea_orm::{
@@ -105,6 +106,25 @@ impl Position {
         Self {
             commit_tx: event.commit_tx,
             id: event.id,
+        }
+    }
+
+    /// The opaque cursor clients hold (the change feed's, a subscription's and a webhook
+    /// payload's), never a time: time cursors loop or skip when many rows share a timestamp.
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("e1:{}:{}", self.commit_tx, self.id))
+    }
+
+    /// The position of a cursor from `encode`.
+    pub fn decode(cursor: &str) -> Option<Self> {
+        let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
+        let mut parts = text.split(':');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("e1"), Some(tx), Some(id), None) => Some(Self {
+                commit_tx: tx.parse().ok()?,
+                id: id.parse().ok()?,
+            }),
+            _ => None,
         }
     }
 }
@@ -271,8 +291,9 @@ pub async fn feed(
         .await?)
 }
 
-/// Every timeline row after `after` with its ticket's owners, for fanning out to live
-/// subscribers (who are matched with [`FeedFilter::admits`]).
+/// Every timeline row after `after` with its ticket's owners, for the readers that apply each
+/// recipient's visibility themselves: live subscribers ([`FeedFilter::admits`]) and the
+/// webhook dispatcher.
 pub async fn owned(
     db: &impl ConnectionTrait,
     after: Position,

@@ -20,6 +20,7 @@ pub mod sla_policies;
 pub mod surveys;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
