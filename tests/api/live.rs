@@ -25,10 +25,10 @@ db_tests!(
 );
 
 const EVENTS: &str = "subscription($after: String) { ticketEvents(after: $after) {
-    cursor node { id ticketKind ticketId action toStatus public } } }";
+    cursor node { id eventType ticketKind ticketId action toStatus public } } }";
 
 const CHANGES: &str = "query($after: String) { changes(after: $after, first: 50) {
-    edges { cursor node { id ticketKind ticketId action toStatus public } }
+    edges { cursor node { id eventType ticketKind ticketId action toStatus public } }
     endCursor endOfStream } }";
 
 /// The change feed's edges for `auth` after `after`, to the end.
@@ -147,6 +147,7 @@ async fn live_the_legacy_graphql_ws_protocol_works(app: TestApp) {
     let order = app.report(&w.customer, w.asset).await;
     let got = live.edges("old", "ticketEvents", 1).await.remove(0);
     assert_eq!(got["node"]["ticketId"], order["id"]);
+    assert_eq!(got["node"]["eventType"], "repair_order.reported", "{got}");
     live.send(json!({ "id": "old", "type": "stop" })).await;
     let complete = live.message().await;
     assert_eq!(complete, json!({ "id": "old", "type": "complete" }));

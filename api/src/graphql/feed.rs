@@ -17,6 +17,9 @@ use crate::store::events::Position;
 /// `events` list has it (what happened, who did it; `public` false for staff entries).
 #[derive(SimpleObject)]
 pub struct ChangeEvent {
+    /// The event's type as webhooks name it (`repair_order.assigned`), to share handlers
+    /// between a subscription, the feed and a webhook receiver.
+    event_type: String,
     ticket_kind: TicketKind,
     ticket_id: async_graphql::ID,
     #[graphql(flatten)]
@@ -26,6 +29,7 @@ pub struct ChangeEvent {
 impl From<ticket_events::Model> for ChangeEvent {
     fn from(e: ticket_events::Model) -> Self {
         Self {
+            event_type: crate::domain::webhook::event_type(e.ticket_kind, &e.action),
             ticket_kind: e.ticket_kind,
             ticket_id: id(e.ticket_id),
             entry: e.into(),
