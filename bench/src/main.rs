@@ -87,9 +87,9 @@ enum Command {
     /// fan-out latency to 1,000 subscribers), on a database of its own; its section replaces
     /// an earlier one in `out`, or is appended.
     Live {
-        /// Events written per second during the fan-out.
-        #[arg(long, default_value_t = 500)]
-        rate: u32,
+        /// Events written per second during the fan-out, one run per rate.
+        #[arg(long, value_delimiter = ',', default_values_t = [50u32, 500])]
+        rates: Vec<u32>,
         /// Seconds of fan-out.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
@@ -156,8 +156,12 @@ async fn main() -> anyhow::Result<()> {
             write_section(&out, &sweep::heading(&cell), &sweep::report(&cell))?;
             check_sweep(&cell)
         }
-        Command::Live { rate, seconds, out } => {
-            let cell = live::run(&cli.admin_url, rate, seconds).await?;
+        Command::Live {
+            rates,
+            seconds,
+            out,
+        } => {
+            let cell = live::run(&cli.admin_url, &rates, seconds).await?;
             write_section(&out, live::HEADING, &live::report(&cell))
         }
     }
