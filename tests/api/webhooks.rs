@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use chrono::Duration;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 use servicedesk::jobs::webhooks::{self, Report, Sender};
 use servicedesk_tests::{Auth, Backend, TestApp, db_tests, test_config};
@@ -148,30 +147,6 @@ async fn deliver_until(app: &TestApp, receiver: &Receiver, count: usize) -> Vec<
         "the receiver got {} requests, not {count}",
         receiver.received().len()
     );
-}
-
-/// Waits until PostgreSQL holds back no timeline row of this test's database (another test's
-/// open transaction holds the whole server's back for a moment), so that what the change feed
-/// and the dispatcher read is complete. As `feed.rs` does.
-async fn settled(app: &TestApp) {
-    if app.db.get_database_backend() != DbBackend::Postgres {
-        return;
-    }
-    let held = "SELECT count(*) AS n FROM ticket_events \
-        WHERE commit_tx >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
-    for _ in 0..400 {
-        let row = app
-            .db
-            .query_one_raw(Statement::from_string(DbBackend::Postgres, held))
-            .await
-            .expect("count")
-            .expect("row");
-        if row.try_get::<i64>("", "n").expect("n") == 0 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("the timeline stayed held back for 10 s");
 }
 
 /// One pass at the server's time.
@@ -359,7 +334,7 @@ async fn a_partner_endpoint_gets_its_organizations_public_events_in_order_and_no
     let not_theirs = app.order_in(&w, "ASSIGNED").await;
 
     // What the partner may see is what its change feed gives it, all of it, in that order.
-    settled(&app).await;
+    app.log_caught_up().await;
     let feed = app
         .gql(
             &w.partner,
@@ -868,7 +843,7 @@ async fn two_instances_send_each_message_once_per_attempt(app: TestApp) {
     }
     receiver.answer(&[(500, None); 100]);
     // Both instances dispatch at once, then deliver at once, twice over.
-    settled(&app).await;
+    app.log_caught_up().await;
     let sender = sender();
     let (a, b) = tokio::join!(
         webhooks::dispatch(&app.db, app.clock_now()),

@@ -222,9 +222,14 @@ pub async fn redeliver(env: &Env<'_>, message_id: i64) -> ApiResult<MessageWithA
     let message = store::webhooks::find_message(env.db, message_id)
         .await?
         .ok_or(ApiError::NotFound("webhook message"))?;
+    // A message of an endpoint the caller may not see does not exist for them; an outage
+    // stays an outage.
     endpoint(env, message.endpoint_id)
         .await
-        .map_err(|_| ApiError::NotFound("webhook message"))?;
+        .map_err(|err| match err {
+            ApiError::NotFound(_) => ApiError::NotFound("webhook message"),
+            other => other,
+        })?;
     let message = store::webhooks::redeliver(env.db, message.id, env.now).await?;
     let attempts = store::webhooks::attempts(env.db, &[message.id]).await?;
     Ok(MessageWithAttempts { message, attempts })
