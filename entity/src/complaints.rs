@@ -2,51 +2,70 @@
 
 use sea_orm::entity::prelude::*;
 
+/// How a complaint reached the service (R-CMP-1).
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum ComplaintChannel {
+    /// A phone call.
     #[sea_orm(string_value = "PHONE")]
     Phone,
+    /// A text message.
     #[sea_orm(string_value = "SMS")]
     Sms,
+    /// Online chat.
     #[sea_orm(string_value = "CHAT")]
     Chat,
+    /// E-mail.
     #[sea_orm(string_value = "EMAIL")]
     Email,
+    /// The mobile app (the channel of every complaint a customer files).
     #[sea_orm(string_value = "APP")]
     App,
+    /// In person at a service centre.
     #[sea_orm(string_value = "WALK_IN")]
     WalkIn,
+    /// Raised during a return visit (R-CMP-6).
     #[sea_orm(string_value = "RETURN_VISIT")]
     ReturnVisit,
+    /// Opened by the server for a low survey score (R-CMP-6).
     #[sea_orm(string_value = "SURVEY")]
     Survey,
 }
 
+/// What a complaint is about. `PROPERTY_DAMAGE` and `INJURY` make it at least SERIOUS
+/// (R-CLS-2).
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum ComplaintCategory {
+    /// Staff behaviour (a typical GENERAL complaint, R-CLS-1).
     #[sea_orm(string_value = "SERVICE_ATTITUDE")]
     ServiceAttitude,
+    /// The product's quality.
     #[sea_orm(string_value = "PRODUCT_QUALITY")]
     ProductQuality,
+    /// Late service.
     #[sea_orm(string_value = "DELAY")]
     Delay,
+    /// Charges and payments.
     #[sea_orm(string_value = "BILLING")]
     Billing,
+    /// Damage to the customer's property; at least SERIOUS (R-CLS-2).
     #[sea_orm(string_value = "PROPERTY_DAMAGE")]
     PropertyDamage,
+    /// Injury to a person; at least SERIOUS (R-CLS-2).
     #[sea_orm(string_value = "INJURY")]
     Injury,
+    /// Anything else.
     #[sea_orm(string_value = "OTHER")]
     Other,
 }
 
-/// R-CLS-1..3.
+/// How serious a complaint is: it sets the starting escalation level and the time limits
+/// (R-CLS-1..3, R-ESC-1).
 #[derive(
     Copy,
     Clone,
@@ -62,29 +81,44 @@ pub enum ComplaintCategory {
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 pub enum Severity {
+    /// Service attitude and the like, no loss caused; handled by an agent (level 1), resolved within
+    /// 24 h (R-CLS-1, R-SLA-4).
     #[sea_orm(string_value = "GENERAL")]
     General,
+    /// Property loss, injury or death: escalated to the centre's supervisors (level 2) at once,
+    /// resolved within 72 h (R-CLS-2, R-ESC-1, R-SLA-12).
     #[sea_orm(string_value = "SERIOUS")]
     Serious,
+    /// Media exposure or a government penalty: goes straight to the top level (level 3), resolved
+    /// within 72 h (R-CLS-3, R-ESC-1, R-SLA-12).
     #[sea_orm(string_value = "MAJOR")]
     Major,
 }
 
+/// Where a complaint is in its flow: `RECEIVED → ACKNOWLEDGED → INVESTIGATING → RESOLVED →
+/// CLOSED`, `RESOLVED → REOPENED → INVESTIGATING`, and `EXTERNAL_CASE`. A step the current
+/// status does not allow is `INVALID_TRANSITION`.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum ComplaintStatus {
+    /// Filed, not yet acknowledged to the customer.
     #[sea_orm(string_value = "RECEIVED")]
     Received,
+    /// Acknowledged with a promised resolution time and next contact time (R-CMP-2).
     #[sea_orm(string_value = "ACKNOWLEDGED")]
     Acknowledged,
+    /// The cause is being investigated (R-CMP-3).
     #[sea_orm(string_value = "INVESTIGATING")]
     Investigating,
+    /// A resolution was given to the customer; waits for closure approval.
     #[sea_orm(string_value = "RESOLVED")]
     Resolved,
+    /// Closed after the approvals (R-ESC-4).
     #[sea_orm(string_value = "CLOSED")]
     Closed,
+    /// The customer was not satisfied with the resolution; investigated again.
     #[sea_orm(string_value = "REOPENED")]
     Reopened,
     /// R-CMP-8: a long-running case with the police or an insurer; the resolution clock

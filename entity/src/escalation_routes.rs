@@ -6,6 +6,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::ticket_events::TicketKind;
 
+/// Whose escalation inbox an escalation goes to.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]

@@ -2,13 +2,16 @@
 
 use sea_orm::entity::prelude::*;
 
+/// What a repair line records.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 pub enum RepairLineKind {
+    /// A spare part (with its part code).
     #[sea_orm(string_value = "PART")]
     Part,
+    /// Work time.
     #[sea_orm(string_value = "LABOUR")]
     Labour,
 }

@@ -2,29 +2,43 @@
 
 use sea_orm::entity::prelude::*;
 
+/// Where a repair order is in its flow: `SUBMITTED → ASSIGNED → ACCEPTED → EN_ROUTE → ON_SITE →
+/// COMPLETED → CONFIRMED → CLOSED`, with `CANCELLED`, `REOPENED` and the two waiting states.
+/// A step that the current status does not allow is `INVALID_TRANSITION`.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum RepairStatus {
+    /// Reported, no technician yet.
     #[sea_orm(string_value = "SUBMITTED")]
     Submitted,
+    /// A technician was dispatched (`assignTechnician`) and has not accepted yet.
     #[sea_orm(string_value = "ASSIGNED")]
     Assigned,
+    /// The technician accepted the job.
     #[sea_orm(string_value = "ACCEPTED")]
     Accepted,
+    /// The technician is on the way.
     #[sea_orm(string_value = "EN_ROUTE")]
     EnRoute,
+    /// The technician arrived; parts and labour are recorded now.
     #[sea_orm(string_value = "ON_SITE")]
     OnSite,
+    /// The technician finished; the customer confirms or rejects, or it is confirmed for them after
+    /// 3 days.
     #[sea_orm(string_value = "COMPLETED")]
     Completed,
+    /// The customer accepted the repair (or it was confirmed for them); the survey is issued.
     #[sea_orm(string_value = "CONFIRMED")]
     Confirmed,
+    /// Closed by the centre; return visits are scheduled.
     #[sea_orm(string_value = "CLOSED")]
     Closed,
+    /// Cancelled with a reason, from SUBMITTED, ASSIGNED, ACCEPTED or a waiting state.
     #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
+    /// The customer rejected the completed repair; waits for another `assignTechnician`.
     #[sea_orm(string_value = "REOPENED")]
     Reopened,
     /// R-REP-5: a parts request is open; the arrival and resolution clocks pause.
@@ -36,32 +50,43 @@ pub enum RepairStatus {
     WaitingForCustomer,
 }
 
+/// How urgent the customer says the fault is. `URGENT` selects the strictest limits (on site in
+/// 30 minutes; R-SLA-14); the others use the warranty or contract limits.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 pub enum Priority {
+    /// Can wait.
     #[sea_orm(string_value = "LOW")]
     Low,
+    /// The default.
     #[sea_orm(string_value = "NORMAL")]
     Normal,
+    /// More pressing than usual; same limits as NORMAL.
     #[sea_orm(string_value = "HIGH")]
     High,
+    /// E.g. a leak: contact and arrival within 30 minutes, fixed within 24 h (R-SLA-14).
     #[sea_orm(string_value = "URGENT")]
     Urgent,
 }
 
+/// How a fault was reported.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 pub enum RepairChannel {
+    /// By the customer in the app.
     #[sea_orm(string_value = "APP")]
     App,
+    /// By phone to an agent; the customer has been spoken to, so the contact clock is met at once.
     #[sea_orm(string_value = "PHONE")]
     Phone,
+    /// In person at the centre; the contact clock is met at once.
     #[sea_orm(string_value = "WALK_IN")]
     WalkIn,
+    /// By a partner system.
     #[sea_orm(string_value = "PARTNER")]
     Partner,
 }
@@ -72,10 +97,15 @@ pub enum RepairChannel {
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 pub enum RequestType {
+    /// Repair the product.
     #[sea_orm(string_value = "REPAIR")]
     Repair,
+    /// Return the product; within 15 days of purchase of a verified warranty no reason is needed
+    /// (R-REP-4).
     #[sea_orm(string_value = "RETURN")]
     Return,
+    /// Exchange the product; within 15 days of purchase of a verified warranty no reason is needed
+    /// (R-REP-4).
     #[sea_orm(string_value = "EXCHANGE")]
     Exchange,
 }

@@ -20,30 +20,40 @@ pub enum VisitPurpose {
     ThirtyDay,
 }
 
+/// How a return visit was made.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum VisitChannel {
+    /// A phone call.
     #[sea_orm(string_value = "PHONE")]
     Phone,
+    /// A text message.
     #[sea_orm(string_value = "SMS")]
     Sms,
+    /// In person at the customer's place.
     #[sea_orm(string_value = "ON_SITE")]
     OnSite,
+    /// Through the mobile app.
     #[sea_orm(string_value = "APP")]
     App,
 }
 
+/// What came of a return-visit call.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum VisitOutcome {
+    /// The customer was reached and the visit is done.
     #[sea_orm(string_value = "OK")]
     Ok,
+    /// The customer was reached and raised a complaint, filed with the visit (`raisedComplaint`;
+    /// R-CMP-6).
     #[sea_orm(string_value = "COMPLAINT_RAISED")]
     ComplaintRaised,
+    /// Nobody answered: the visit is tried again at `retryAt`.
     #[sea_orm(string_value = "UNREACHABLE")]
     Unreachable,
 }

@@ -16,12 +16,19 @@ pub enum SlaMetric {
     /// Technician on site (R-SLA-1/2).
     #[sea_orm(string_value = "ARRIVAL")]
     Arrival,
+    /// A complaint's first reply to the customer, met by its acknowledgement (24 h; R-SLA-6).
     #[sea_orm(string_value = "FIRST_RESPONSE")]
     FirstResponse,
+    /// A complaint's next progress update to the customer, repeating every 24 h while it is open
+    /// (R-SLA-3).
     #[sea_orm(string_value = "PROGRESS_UPDATE")]
     ProgressUpdate,
+    /// The cause found and a solution proposed by the person responsible for a complaint, within 1
+    /// working day of the acknowledgement (R-SLA-5).
     #[sea_orm(string_value = "SOLUTION")]
     Solution,
+    /// The ticket resolved: a complaint within 24 h (GENERAL, R-SLA-4) or 72 h (SERIOUS, MAJOR;
+    /// R-SLA-12); an URGENT or PREMIUM repair fixed within 24 h (R-SLA-14).
     #[sea_orm(string_value = "RESOLUTION")]
     Resolution,
     /// Days after purchase in which a return or exchange needs no reason (R-REP-4).

@@ -2,13 +2,16 @@
 
 use sea_orm::entity::prelude::*;
 
+/// The kind of a ticket (or of a clock owner): ids are per kind.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum TicketKind {
+    /// A repair order (fault report, return or exchange request).
     #[sea_orm(string_value = "REPAIR_ORDER")]
     RepairOrder,
+    /// A complaint.
     #[sea_orm(string_value = "COMPLAINT")]
     Complaint,
     /// A return visit's own clocks and policies (R-SLA-7..9); its timeline entries go on the

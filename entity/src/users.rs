@@ -8,16 +8,26 @@ use sea_orm::entity::prelude::*;
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Role {
+    /// A person who bought a product (mobile app): reports faults and complaints for themselves and
+    /// sees only their own tickets.
     #[sea_orm(string_value = "CUSTOMER")]
     Customer,
+    /// Field repair staff of a service centre: works the repair orders assigned to them.
     #[sea_orm(string_value = "TECHNICIAN")]
     Technician,
+    /// Customer-service representative: takes tickets on a customer's behalf and handles those of
+    /// their service centre.
     #[sea_orm(string_value = "AGENT")]
     Agent,
+    /// Customer-service manager: everything an agent may, plus escalations, reassignment, approvals
+    /// and metrics of their centre; `topLevel` ones are the general manager.
     #[sea_orm(string_value = "SUPERVISOR")]
     Supervisor,
+    /// Operator: users, partners, SLA policies, calendars; sees no tickets (R-PRV-1).
     #[sea_orm(string_value = "ADMIN")]
     Admin,
+    /// An integrating system (dealer, installer) calling with an API key, for its organization's
+    /// customers only (R-PRV-7). Never a user account.
     #[sea_orm(string_value = "PARTNER")]
     Partner,
 }

@@ -2,6 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
+/// Where a webhook message stands in its delivery.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
 )]
