@@ -18,20 +18,26 @@ use crate::store;
 /// An account. Password hashes are not part of this type and never leave the server.
 pub struct User(pub users::Model);
 
+/// An account: a customer or a staff member. Password hashes never leave the server (R-PRV-5).
 #[Object]
 impl User {
+    /// The user's id (opaque).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
+    /// Login e-mail, stored lower-case.
     async fn email(&self) -> &str {
         &self.0.email
     }
+    /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Contact phone as entered; null when none was given.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
+    /// What the account may do (see `Role`).
     async fn role(&self) -> Role {
         self.0.role
     }
@@ -39,12 +45,15 @@ impl User {
     async fn active(&self) -> bool {
         self.0.active
     }
+    /// The service centre staff belong to; null for customers without one, admins and partners.
     async fn service_centre_id(&self) -> Option<ID> {
         self.0.service_centre_id.map(id)
     }
+    /// The partner organization that brought this customer; null otherwise.
     async fn organization_id(&self) -> Option<ID> {
         self.0.organization_id.map(id)
     }
+    /// When the account was created (RFC 3339, UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -54,10 +63,14 @@ impl User {
     }
 }
 
+/// A partner organization (dealer, installer) whose API keys act for its customers (R-PRV-7).
 #[derive(SimpleObject)]
 pub struct Organization {
+    /// The organization's id (opaque).
     id: ID,
+    /// Display name.
     name: String,
+    /// When it was created (RFC 3339, UTC).
     created_at: DateTime<Utc>,
 }
 
@@ -71,9 +84,13 @@ impl From<organizations::Model> for Organization {
     }
 }
 
+/// A service centre: the unit whose staff handle the tickets of its customers, with its own
+/// time zone, working hours, holidays and rest hours.
 #[derive(SimpleObject)]
 pub struct ServiceCentre {
+    /// The centre's id (opaque).
     id: ID,
+    /// Display name.
     name: String,
     /// IANA time zone, e.g. `Asia/Shanghai`.
     timezone: String,
@@ -92,12 +109,17 @@ impl From<service_centres::Model> for ServiceCentre {
 /// A partner API key as listed; the secret itself is only in `CreatedApiKey`.
 #[derive(SimpleObject)]
 pub struct ApiKey {
+    /// The key's id (opaque), for `revokeApiKey`.
     id: ID,
+    /// The organization the key acts for.
     organization_id: ID,
+    /// A name the admin gave it, e.g. the integrating system.
     name: String,
     /// The first characters of the key, to tell keys apart.
     prefix: String,
+    /// When it was issued (RFC 3339, UTC).
     created_at: DateTime<Utc>,
+    /// When it was revoked; null while it works.
     revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -114,35 +136,51 @@ impl From<api_keys::Model> for ApiKey {
     }
 }
 
+/// A newly issued partner key with its secret, returned only by `createApiKey`.
 #[derive(SimpleObject)]
 pub struct CreatedApiKey {
     /// The key, shown this once: send it as `Authorization: ApiKey <key>`.
     key: String,
+    /// The key as `apiKeys` lists it from now on (without the secret).
     api_key: ApiKey,
 }
 
 /// Who is calling: a user, or a partner system with its organization.
 #[derive(SimpleObject)]
 pub struct Viewer {
+    /// The caller's role; `PARTNER` for an API key.
     role: Role,
+    /// The caller's account; null for a partner key.
     user: Option<User>,
+    /// The partner's organization; null for a user.
     organization: Option<Organization>,
 }
 
+/// An access token for the account that logged in.
 #[derive(SimpleObject)]
 pub struct LoginPayload {
     /// Send as `Authorization: Bearer <accessToken>`.
     access_token: String,
+    /// Always `Bearer`.
     token_type: String,
+    /// When the token stops working (RFC 3339, UTC; `TOKEN_TTL_SECONDS` after issue, one hour by
+    /// default). Log in again after that.
     expires_at: DateTime<Utc>,
+    /// The account that logged in.
     user: User,
 }
 
+/// A new account, created by an admin.
 #[derive(InputObject)]
 pub struct CreateUserInput {
+    /// Login e-mail, unique (`CONFLICT` when taken; `BAD_USER_INPUT` when malformed).
     email: String,
+    /// Display name; must not be empty.
     name: String,
+    /// Contact phone, up to 32 characters.
     phone: Option<String>,
+    /// The account's role. PARTNER cannot be given (`BAD_USER_INPUT`): partners are API keys
+    /// (`createApiKey`).
     role: Role,
     /// Optional: an account without a password cannot log in until one is set.
     password: Option<String>,
@@ -185,14 +223,25 @@ impl IdentityQuery {
         }
     }
 
+    /// Any account by id. Admins only (`FORBIDDEN` otherwise); `NOT_FOUND` when there is none.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id.")] id: ID,
+    ) -> Result<User> {
         let db = &services(ctx)?.db;
         Ok(User(store::users::get(db, key(&id, "user")?).await?))
     }
 
+    /// The API keys of an organization, revoked ones included. Admins only (`FORBIDDEN`
+    /// otherwise).
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn api_keys(&self, ctx: &Context<'_>, organization_id: ID) -> Result<Vec<ApiKey>> {
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The partner organization.")] organization_id: ID,
+    ) -> Result<Vec<ApiKey>> {
         let db = &services(ctx)?.db;
         let organization_id = key(&organization_id, "organization")?;
         let keys = store::api_keys::list_for_organization(db, organization_id).await?;
@@ -213,8 +262,8 @@ impl IdentityMutation {
     async fn login(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        password: String,
+        #[graphql(desc = "The account's e-mail (any case).")] email: String,
+        #[graphql(desc = "The account's password; never logged.")] password: String,
     ) -> Result<LoginPayload> {
         let svc = services(ctx)?;
         let address = client_ip(ctx);
@@ -242,8 +291,15 @@ impl IdentityMutation {
         })
     }
 
+    /// Creates an account. Admins only (`FORBIDDEN` otherwise). A password must score at least 3
+    /// in zxcvbn (common, repetitive or e-mail-like passwords are `BAD_USER_INPUT` with the reason;
+    /// R-PRV-5); staff need `serviceCentreId`; an e-mail in use is `CONFLICT`.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account to create.")] input: CreateUserInput,
+    ) -> Result<User> {
         let svc = services(ctx)?;
         let email = normalize_email(&input.email)?;
         check_assignable_role(input.role)?;
@@ -307,8 +363,16 @@ impl IdentityMutation {
         Ok(User(user))
     }
 
+    /// Gives another user a new role. Admins only (`FORBIDDEN` otherwise); not on oneself
+    /// (`BAD_USER_INPUT`); PARTNER cannot be given, and staff roles need the user to
+    /// belong to a service centre (`BAD_USER_INPUT`). Applies from the user's next request.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn change_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<User> {
+    async fn change_user_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user to change (not the caller).")] user_id: ID,
+        #[graphql(desc = "The new role.")] role: Role,
+    ) -> Result<User> {
         let svc = services(ctx)?;
         check_assignable_role(role)?;
         let user = target_other_user(ctx, &user_id).await?;
@@ -323,8 +387,13 @@ impl IdentityMutation {
     }
 
     /// Disables an account at once: its tokens stop working on their next request (R-PRV-4).
+    /// Admins only (`FORBIDDEN` otherwise); not on oneself (`BAD_USER_INPUT`).
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn deactivate_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<User> {
+    async fn deactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user to deactivate (not the caller).")] user_id: ID,
+    ) -> Result<User> {
         let svc = services(ctx)?;
         let user = target_other_user(ctx, &user_id).await?;
         Ok(User(
@@ -332,8 +401,13 @@ impl IdentityMutation {
         ))
     }
 
+    /// Creates a partner organization. Admins only (`FORBIDDEN` otherwise).
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn create_organization(&self, ctx: &Context<'_>, name: String) -> Result<Organization> {
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Display name; must not be empty.")] name: String,
+    ) -> Result<Organization> {
         let svc = services(ctx)?;
         let name = required("name", &name)?;
         Ok(
@@ -343,11 +417,13 @@ impl IdentityMutation {
         )
     }
 
+    /// Creates a service centre. Admins only (`FORBIDDEN` otherwise); an unknown time zone is
+    /// `BAD_USER_INPUT`. Without `setBusinessHours` it works Mon–Fri 09:00–18:00 local time.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn create_service_centre(
         &self,
         ctx: &Context<'_>,
-        name: String,
+        #[graphql(desc = "Display name; must not be empty.")] name: String,
         #[graphql(desc = "IANA time zone, e.g. Asia/Shanghai")] timezone: String,
     ) -> Result<ServiceCentre> {
         let svc = services(ctx)?;
@@ -362,11 +438,13 @@ impl IdentityMutation {
     }
 
     /// Issues a partner key scoped to one organization (R-PRV-7).
+    /// Admins only (`FORBIDDEN` otherwise); `NOT_FOUND` for an unknown organization.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
-        organization_id: ID,
+        #[graphql(desc = "The organization the key acts for.")] organization_id: ID,
+        #[graphql(desc = "A name to tell the key apart, e.g. the integrating system.")]
         name: String,
     ) -> Result<CreatedApiKey> {
         let svc = services(ctx)?;
@@ -391,8 +469,13 @@ impl IdentityMutation {
     }
 
     /// Revokes a partner key; requests with it fail from now on.
+    /// Admins only (`FORBIDDEN` otherwise); `NOT_FOUND` for an unknown key.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
-    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The key's id (from `apiKeys`).")] id: ID,
+    ) -> Result<ApiKey> {
         let svc = services(ctx)?;
         let revoked =
             store::api_keys::revoke(&svc.db, key(&id, "API key")?, svc.clock.now()).await?;
