@@ -30,27 +30,43 @@ pub struct Complaint(pub complaints::Model);
 /// The due times of the latest cycle of each clock (a summary of `slaClocks`).
 #[derive(SimpleObject)]
 pub struct ComplaintDeadlines {
+    /// Due time of the first reply (R-SLA-6).
     first_response_due: Option<DateTime<Utc>>,
+    /// Due time of the next progress update (R-SLA-3).
     next_update_due: Option<DateTime<Utc>>,
+    /// Due time of the cause and proposed solution (R-SLA-5).
     solution_due: Option<DateTime<Utc>>,
+    /// Due time of the resolution (R-SLA-4, R-SLA-12).
     resolution_due: Option<DateTime<Utc>>,
     /// The earliest due time of a clock still running.
     next_deadline: Option<DateTime<Utc>>,
 }
 
+/// A ticket moved up a level (1 agent, 2 centre supervisors, 3 top level): by a missed clock
+/// (R-ESC-2), by hand (R-ESC-3) or by a (re)classification (R-ESC-1). Staff only.
 #[derive(SimpleObject)]
 pub struct Escalation {
+    /// The escalation's id, for `acknowledgeEscalation`.
     id: ID,
+    /// The kind of the escalated ticket.
     ticket_kind: TicketKind,
+    /// The escalated ticket's id.
     ticket_id: ID,
+    /// The level before (1–3).
     from_level: i32,
+    /// The level after (2–3).
     to_level: i32,
+    /// Why, in words (the missed clock, or the reason given by hand).
     reason: String,
+    /// True when the SLA sweeper raised it for a missed clock.
     automatic: bool,
+    /// The missed clock's metric (e.g. `RESOLUTION`); null for one by hand or by classification.
     deadline_kind: Option<String>,
     /// Whose inbox it went to (R-ESC-1).
     target: EscalationTarget,
+    /// When it was raised (RFC 3339, UTC).
     created_at: DateTime<Utc>,
+    /// When a supervisor took it out of the inbox; null while it waits.
     acknowledged_at: Option<DateTime<Utc>>,
 }
 
@@ -75,6 +91,7 @@ impl From<entity::escalations::Model> for Escalation {
 /// One centre's GENERAL complaints of one local day, reported to the manager (R-CLS-1).
 #[derive(SimpleObject)]
 pub struct ManagerDigest {
+    /// The centre's local day it covers.
     day: chrono::NaiveDate,
     /// GENERAL complaints received that day.
     general_complaints: i32,
@@ -82,6 +99,7 @@ pub struct ManagerDigest {
     still_open: i32,
     /// Their numbers, at most the first 500 of the day.
     numbers: Vec<String>,
+    /// When it was written (RFC 3339, UTC).
     created_at: DateTime<Utc>,
 }
 
@@ -102,8 +120,12 @@ impl From<entity::manager_digests::Model> for ManagerDigest {
     }
 }
 
+/// A complaint as staff and partners work on it (R-CMP-1). Agents and supervisors see their
+/// centre's, partners their organization's customers'; internal fields are `FORBIDDEN` to
+/// partners and customers. Customers follow theirs as `ComplaintTracking`.
 #[Object]
 impl Complaint {
+    /// The complaint's id (opaque).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -115,12 +137,15 @@ impl Complaint {
     async fn external_reference(&self) -> Option<&str> {
         self.0.external_reference.as_deref()
     }
+    /// Where the complaint is in its flow.
     async fn status(&self) -> ComplaintStatus {
         self.0.status
     }
+    /// How the customer complained (R-CMP-1).
     async fn channel(&self) -> ComplaintChannel {
         self.0.channel
     }
+    /// What it is about.
     async fn category(&self) -> ComplaintCategory {
         self.0.category
     }
@@ -137,18 +162,24 @@ impl Complaint {
     async fn claimed_severity(&self) -> Option<Severity> {
         self.0.claimed_severity
     }
+    /// The customer's complaint in their words.
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// The complaining customer.
     async fn customer_id(&self) -> ID {
         id(self.0.customer_id)
     }
+    /// The repair order it is about; null when none.
     async fn repair_order_id(&self) -> Option<ID> {
         self.0.repair_order_id.map(id)
     }
+    /// The centre that handles it.
     async fn service_centre_id(&self) -> ID {
         id(self.0.service_centre_id)
     }
+    /// Who holds it now (the acknowledging agent, or whom a supervisor reassigned it to); null
+    /// before anyone took it. Staff only (`FORBIDDEN` for customers and partners).
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn owner_id(&self) -> Option<ID> {
         self.0.owner_id.map(id)
@@ -157,12 +188,15 @@ impl Complaint {
     async fn escalation_level(&self) -> i32 {
         i32::from(self.0.escalation_level)
     }
+    /// When it was acknowledged (R-CMP-2); null before.
     async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
         self.0.acknowledged_at
     }
+    /// The resolution time promised to the customer at acknowledgement (R-CMP-2).
     async fn promised_resolution_at(&self) -> Option<DateTime<Utc>> {
         self.0.promised_resolution_at
     }
+    /// When the customer will hear from the service next, as last promised (R-CMP-2, R-SLA-3).
     async fn next_contact_at(&self) -> Option<DateTime<Utc>> {
         self.0.next_contact_at
     }
@@ -197,45 +231,63 @@ impl Complaint {
     async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<sla::SlaClock>> {
         sla::clocks_of(ctx, TicketKind::Complaint, self.0.id).await
     }
+    /// The cause the investigation found (R-CMP-3). Staff only (`FORBIDDEN` for customers
+    /// and partners).
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn cause(&self) -> Option<&str> {
         self.0.cause.as_deref()
     }
+    /// Who was responsible, as the investigation found (R-CMP-3). Staff only (`FORBIDDEN` for
+    /// customers and partners).
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn responsible_party(&self) -> Option<&str> {
         self.0.responsible_party.as_deref()
     }
+    /// Whether the complaint was found justified (R-CMP-3). Staff only (`FORBIDDEN` for
+    /// customers and partners).
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn justified(&self) -> Option<bool> {
         self.0.justified
     }
+    /// The resolution told to the customer; null before `resolveComplaint`.
     async fn resolution(&self) -> Option<&str> {
         self.0.resolution.as_deref()
     }
+    /// Compensation approved or paid, as a decimal string with 2 decimals (e.g. `"120.00"`); null
+    /// when none.
     async fn compensation_amount(&self) -> Option<Decimal> {
         self.0.compensation_amount.map(money)
     }
+    /// Whether the compensation amount was approved (R-ESC-5).
     async fn compensation_approved(&self) -> bool {
         self.0.compensation_approved_by.is_some()
     }
+    /// Whether a supervisor approved the closure (R-ESC-4).
     async fn supervisor_approved(&self) -> bool {
         self.0.supervisor_approved_by.is_some()
     }
+    /// Whether a top-level supervisor approved the closure, needed once it was ever SERIOUS or
+    /// MAJOR (R-ESC-4).
     async fn top_level_approved(&self) -> bool {
         self.0.top_approved_by.is_some()
     }
+    /// When it was resolved; null before (and again after a reopening).
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
         self.0.resolved_at
     }
+    /// When it was closed; null before.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at
     }
+    /// Increases with every change; send it back with the next change (a stale one is `CONFLICT`).
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When it was filed (RFC 3339, UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Its escalations, oldest first. Staff only (`FORBIDDEN` for customers and partners).
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn escalations(&self, ctx: &Context<'_>) -> Result<Vec<Escalation>> {
         let rows = loaders(ctx)?
@@ -249,7 +301,11 @@ impl Complaint {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = false)] sla: bool,
+        #[graphql(
+            default = false,
+            desc = "Include the SLA clocks' own entries (staff only)."
+        )]
+        sla: bool,
     ) -> Result<Vec<TimelineEvent>> {
         let internal = sees_internals(super::principal(ctx));
         let rows = loaders(ctx)?
@@ -270,32 +326,46 @@ impl Complaint {
 /// and next contact times, who handles it with a masked contact, the level in plain words.
 pub struct ComplaintTracking(pub complaints::Model);
 
+/// Who handles a complaint, as the customer may see them (R-PRV-2).
 #[derive(SimpleObject)]
 pub struct Handler {
+    /// The handler's name.
     name: String,
+    /// The handler's phone, masked (e.g. `138****5678`); null when none.
     phone: Option<String>,
 }
 
+/// What a customer, or anyone with the number and the customer's phone, sees of a complaint:
+/// status, promised times, the public timeline and a masked handler contact (R-CMP-2,
+/// R-PRV-2).
 #[Object]
 impl ComplaintTracking {
+    /// The complaint number, e.g. `CP-20261122-000042`.
     async fn number(&self) -> &str {
         &self.0.number
     }
+    /// Where the complaint is in its flow.
     async fn status(&self) -> ComplaintStatus {
         self.0.status
     }
+    /// What it is about.
     async fn category(&self) -> ComplaintCategory {
         self.0.category
     }
+    /// When it was filed (RFC 3339, UTC).
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The resolution time promised at acknowledgement (R-CMP-2); null before.
     async fn promised_resolution_at(&self) -> Option<DateTime<Utc>> {
         self.0.promised_resolution_at
     }
+    /// When the customer will hear from the service next (R-CMP-2, R-SLA-3); null before the
+    /// acknowledgement.
     async fn next_contact_at(&self) -> Option<DateTime<Utc>> {
         self.0.next_contact_at
     }
+    /// The resolution; null before it is resolved.
     async fn resolution(&self) -> Option<&str> {
         self.0.resolution.as_deref()
     }
@@ -307,6 +377,7 @@ impl ComplaintTracking {
     async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<sla::SlaClock>> {
         sla::clocks_of(ctx, TicketKind::Complaint, self.0.id).await
     }
+    /// Who handles it, with a masked phone; null before anyone took it.
     async fn handler(&self, ctx: &Context<'_>) -> Result<Option<Handler>> {
         let Some(owner) = self.0.owner_id else {
             return Ok(None);
@@ -320,6 +391,7 @@ impl ComplaintTracking {
             phone: user.phone.as_deref().map(mask_phone),
         }))
     }
+    /// The public timeline entries, oldest first; actors are `CUSTOMER` or `SERVICE_TEAM`.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {
         let rows = loaders(ctx)?
             .load_one(ComplaintEventsKey(self.0.id))
@@ -347,6 +419,7 @@ fn public_actor(role: &str) -> String {
     .to_owned()
 }
 
+/// A complaint to file (R-CMP-1).
 #[derive(InputObject)]
 pub struct FileComplaintInput {
     /// Required for staff and partners; customers file for themselves. Staff act for the
@@ -359,19 +432,24 @@ pub struct FileComplaintInput {
     service_centre_id: Option<ID>,
     /// Staff and partners say how the customer complained; customers' are APP.
     channel: Option<ComplaintChannel>,
+    /// What it is about; `PROPERTY_DAMAGE` and `INJURY` make it at least SERIOUS (R-CLS-2).
     category: ComplaintCategory,
     /// Defaults to GENERAL; PROPERTY_DAMAGE and INJURY are at least SERIOUS. Staff classify:
     /// from customers and partners it is recorded as `claimedSeverity` only (R-CLS-3).
     severity: Option<Severity>,
+    /// The complaint in the customer's words (1–4,000 characters).
     description: String,
     /// Your own id for the complaint (1–100 characters), unique for you (a partner: for the
     /// organization): filing again with it returns the first complaint instead of a second.
     external_reference: Option<String>,
 }
 
+/// Narrows a complaint list; all given conditions must hold.
 #[derive(InputObject, Default)]
 pub struct ComplaintFilter {
+    /// Any of these statuses.
     status: Option<Vec<ComplaintStatus>>,
+    /// Any of these severities.
     severity: Option<Vec<Severity>>,
     /// Complaints with a clock running past its due time.
     overdue: Option<bool>,
@@ -387,14 +465,21 @@ pub struct ComplaintQuery;
 #[Object]
 impl ComplaintQuery {
     /// A complaint for staff (their centre) and partners (their organization).
+    /// `NOT_FOUND` when there is none or the caller may not see it; `FORBIDDEN` for other roles
+    /// (customers use `complaint(number)`).
     #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])")]
-    async fn complaint_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Complaint> {
+    async fn complaint_by_id(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+    ) -> Result<Complaint> {
         let env = env(ctx)?;
         Ok(Complaint(service::get(&env, key(&id, "complaint")?).await?))
     }
 
     /// The centre's complaints (agents, supervisors) or the organization's (partners), newest
     /// first unless `orderBy` says otherwise.
+    /// `FORBIDDEN` for other roles; `BAD_USER_INPUT` for a bad `first` or `after`.
     #[graphql(
         guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])",
         complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
@@ -402,9 +487,13 @@ impl ComplaintQuery {
     async fn complaints(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ComplaintFilter>,
+        #[graphql(desc = "Only complaints matching this filter.")] filter: Option<ComplaintFilter>,
+        #[graphql(
+            desc = "Sort order; newest report first by default. A cursor belongs to the order it came from."
+        )]
         order_by: Option<TicketOrder>,
-        first: Option<i32>,
+        #[graphql(desc = "Page size, 1–100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; omit for the first page.")]
         after: Option<String>,
     ) -> Result<KeysetConnection<Complaint>> {
         let env = env(ctx)?;
@@ -450,10 +539,14 @@ impl ComplaintQuery {
     /// at once, missed clocks) and level 3 to the top level (MAJOR complaints, a second missed
     /// period), whose inbox only top-level supervisors read. Defaults to the caller's own
     /// inbox.
+    /// Supervisors only (`FORBIDDEN` otherwise, also for another inbox than theirs).
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
     async fn escalation_inbox(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Which inbox: CENTRE_SUPERVISORS, or TOP_LEVEL (top-level supervisors only)."
+        )]
         target: Option<EscalationTarget>,
     ) -> Result<Vec<Escalation>> {
         let env = env(ctx)?;
@@ -473,11 +566,12 @@ impl ComplaintQuery {
 
     /// R-CLS-1: the daily reports of the GENERAL complaints the supervisor's centre received,
     /// newest day first (the last `days`, 1–90, default 7), written after each local day.
+    /// Supervisors only (`FORBIDDEN` otherwise); `BAD_USER_INPUT` for `days` out of range.
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
     async fn general_complaint_digests(
         &self,
         ctx: &Context<'_>,
-        days: Option<i32>,
+        #[graphql(desc = "How many days back, 1–90 (default 7).")] days: Option<i32>,
     ) -> Result<Vec<ManagerDigest>> {
         let env = env(ctx)?;
         let centre = env.actor.centre()?;
@@ -491,6 +585,7 @@ impl ComplaintQuery {
     }
 
     /// The customer's own complaints, newest first.
+    /// Customers only (`FORBIDDEN` otherwise); at most the latest 100.
     #[graphql(guard = "RoleGuard(&[Role::Customer])")]
     async fn my_complaints(&self, ctx: &Context<'_>) -> Result<Vec<ComplaintTracking>> {
         let env = env(ctx)?;
@@ -500,11 +595,13 @@ impl ComplaintQuery {
 
     /// Status of a complaint without an account: its number and the customer's phone. A wrong
     /// number and a wrong phone look the same; lookups are rate-limited per client address.
+    /// No account needed. `NOT_FOUND` for a wrong number or phone; `RATE_LIMITED` past
+    /// `TRACK_RATE_PER_MINUTE` (10) lookups a minute per client address.
     async fn track_complaint(
         &self,
         ctx: &Context<'_>,
-        number: String,
-        phone: String,
+        #[graphql(desc = "The complaint number, e.g. `CP-20261122-000042`.")] number: String,
+        #[graphql(desc = "The customer's phone; only its digits are compared.")] phone: String,
     ) -> Result<ComplaintTracking> {
         let services = super::services(ctx)?;
         if let Ok(ClientIp(ip)) = ctx.data::<ClientIp>() {
@@ -528,8 +625,13 @@ impl ComplaintQuery {
     }
 
     /// One of the customer's own complaints by its number.
+    /// Customers only (`FORBIDDEN` otherwise); `NOT_FOUND` for a number that is not theirs.
     #[graphql(guard = "RoleGuard(&[Role::Customer])")]
-    async fn complaint(&self, ctx: &Context<'_>, number: String) -> Result<ComplaintTracking> {
+    async fn complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint number, e.g. `CP-20261122-000042`.")] number: String,
+    ) -> Result<ComplaintTracking> {
         let env = env(ctx)?;
         let found = crate::store::complaints::find_by_number(env.db, number.trim())
             .await?
@@ -550,10 +652,15 @@ pub struct ComplaintMutation;
 #[Object]
 impl ComplaintMutation {
     /// R-CMP-1: customers (app), agents and supervisors (any channel) and partners file.
+    /// Severity is classified by staff (R-CLS-1..3): GENERAL starts at level 1, SERIOUS at level 2
+    /// in the supervisors' inbox at once, MAJOR at level 3 (R-ESC-1); the clocks start (first
+    /// reply 24 h, R-SLA-6). `UNAUTHENTICATED` anonymously, `FORBIDDEN` for technicians and
+    /// admins, `NOT_FOUND` for a customer or order the caller cannot act for, `BAD_USER_INPUT`
+    /// for invalid fields.
     async fn file_complaint(
         &self,
         ctx: &Context<'_>,
-        input: FileComplaintInput,
+        #[graphql(desc = "The complaint.")] input: FileComplaintInput,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
         let filed = service::file(
@@ -580,13 +687,22 @@ impl ComplaintMutation {
     }
 
     /// R-CMP-2: promised handling time and next contact time are required.
+    /// Meets the first-reply clock (R-SLA-6), starts the update and solution clocks; the acting
+    /// agent holds the complaint if nobody did. Agents and supervisors of its centre, on a RECEIVED
+    /// complaint. Errors: `NOT_FOUND` (not visible), `FORBIDDEN` (role), `CONFLICT` (stale
+    /// `version`), `INVALID_TRANSITION`, `BAD_USER_INPUT` (a time not in the future).
     async fn acknowledge_complaint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "When the customer is promised a resolution; in the future.")]
         promised_resolution_at: DateTime<Utc>,
+        #[graphql(desc = "When the customer will be contacted next; in the future.")]
         next_contact_at: DateTime<Utc>,
+        #[graphql(
+            desc = "The public message to the customer (up to 4,000 characters); a standard one stating both times when omitted."
+        )]
         message: Option<String>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
@@ -605,12 +721,16 @@ impl ComplaintMutation {
     }
 
     /// R-SLA-3: a public update to the customer; restarts the 24 h update clock.
+    /// Agents and supervisors of its centre, on an open complaint. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN`, `CONFLICT` (stale `version`), `INVALID_TRANSITION` (resolved or closed),
+    /// `BAD_USER_INPUT`.
     async fn post_progress_update(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        message: String,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "The update the customer reads (1–4,000 characters).")] message: String,
+        #[graphql(desc = "When the customer will be contacted next; in the future.")]
         next_contact_at: DateTime<Utc>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
@@ -621,14 +741,17 @@ impl ComplaintMutation {
     }
 
     /// R-CMP-3: cause, responsible party, justified.
+    /// Staff only data. Agents and supervisors of its centre, on an acknowledged, investigating,
+    /// reopened or external-case complaint; moves it to INVESTIGATING. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.
     async fn record_investigation(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        cause: String,
-        responsible_party: String,
-        justified: bool,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "The cause found (1–4,000 characters).")] cause: String,
+        #[graphql(desc = "Who was responsible (1–200 characters).")] responsible_party: String,
+        #[graphql(desc = "Whether the complaint is justified.")] justified: bool,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
         let id = key(&id, "complaint")?;
@@ -645,12 +768,21 @@ impl ComplaintMutation {
     /// Raising the severity is any handler's call; lowering it needs a supervisor, and from
     /// MAJOR a top-level one (R-CLS-2/3). Closure still needs the approvals of the highest
     /// severity the complaint had (R-ESC-4).
+    /// A higher severity raises the escalation level at once (R-ESC-1) and the running clocks take
+    /// its limits. Agents and supervisors of its centre, on an open complaint. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN` (role, or lowering without the right supervisor), `CONFLICT`,
+    /// `INVALID_TRANSITION`.
     async fn reclassify_complaint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        category: Option<ComplaintCategory>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "The new category; unchanged when omitted.")] category: Option<
+            ComplaintCategory,
+        >,
+        #[graphql(
+            desc = "The new severity; unchanged when omitted. PROPERTY_DAMAGE and INJURY stay at least SERIOUS."
+        )]
         severity: Option<Severity>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
@@ -661,11 +793,16 @@ impl ComplaintMutation {
     }
 
     /// R-ESC-5: agents up to the configured limit, supervisors above it.
+    /// The limit is `COMPENSATION_AGENT_LIMIT` (500.00 by default). On an INVESTIGATING complaint of
+    /// the caller's centre. Errors: `NOT_FOUND`, `FORBIDDEN` (other roles, or an agent above the
+    /// limit), `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (not positive, more than 2
+    /// decimals, too large).
     async fn approve_compensation(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "The compensation, a positive decimal string with at most 2 decimals.")]
         amount: Decimal,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
@@ -676,12 +813,18 @@ impl ComplaintMutation {
     }
 
     /// Compensation, if any, must have been approved at exactly this amount.
+    /// Tells the customer the result and asks how satisfied they are: a survey is issued
+    /// (R-CMP-4); the resolution clocks are met. Agents and supervisors of its centre, on an
+    /// INVESTIGATING complaint. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`,
+    /// `INVALID_TRANSITION`, `BAD_USER_INPUT` (compensation not approved at this amount; R-ESC-5).
     async fn resolve_complaint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "The result told to the customer (1–4,000 characters).")]
         resolution: String,
+        #[graphql(desc = "Compensation paid, a decimal string; must equal the approved amount.")]
         compensation: Option<Decimal>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
@@ -691,12 +834,16 @@ impl ComplaintMutation {
         ))
     }
 
+    /// The customer is not satisfied with the resolution: back to investigation, the approvals
+    /// given so far are withdrawn. The customer, or agents and supervisors of its centre, on a
+    /// RESOLVED complaint. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
+    /// `BAD_USER_INPUT`.
     async fn reopen_complaint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        reason: String,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "Why (1–4,000 characters); public on the timeline.")] reason: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
         let id = key(&id, "complaint")?;
@@ -704,11 +851,14 @@ impl ComplaintMutation {
     }
 
     /// R-ESC-4: supervisor's approval; a top-level supervisor's for SERIOUS and MAJOR.
+    /// Supervisors of its centre, on a RESOLVED complaint; one signature per person. Errors:
+    /// `NOT_FOUND`, `FORBIDDEN` (other roles), `CONFLICT` (stale `version`, or nothing left for
+    /// the caller to approve), `INVALID_TRANSITION`.
     async fn approve_complaint_closure(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
         let id = key(&id, "complaint")?;
@@ -717,18 +867,30 @@ impl ComplaintMutation {
         ))
     }
 
-    async fn close_complaint(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Complaint> {
+    /// Closes a RESOLVED complaint once its approvals are given (R-ESC-4) and schedules the return
+    /// visit after closure (R-SLA-7). Agents and supervisors of its centre. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (an approval missing).
+    async fn close_complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+    ) -> Result<Complaint> {
         let env = env(ctx)?;
         let id = key(&id, "complaint")?;
         Ok(Complaint(service::close(&env, id, version).await?))
     }
 
     /// R-ESC-3: by hand, with a reason, one level up.
+    /// Agents and supervisors of its centre, on an open complaint. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (already at level 3, or no
+    /// reason).
     async fn escalate_complaint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "Why it cannot be solved at this level (1–2,000 characters).")]
         reason: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
@@ -739,8 +901,15 @@ impl ComplaintMutation {
     }
 
     /// A supervisor takes an escalation out of the inbox.
+    /// Supervisors of the escalation's centre who read its inbox. Errors: `NOT_FOUND` (another
+    /// centre's), `FORBIDDEN` (other roles, or a top-level escalation for a supervisor who is not
+    /// top-level).
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
-    async fn acknowledge_escalation(&self, ctx: &Context<'_>, id: ID) -> Result<Escalation> {
+    async fn acknowledge_escalation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The escalation's id (from `escalationInbox`).")] id: ID,
+    ) -> Result<Escalation> {
         let env = env(ctx)?;
         let user = crate::store::users::get(env.db, env.actor.user()?.id).await?;
         // Only escalations of the supervisor's centre, from an inbox they read.
@@ -763,13 +932,18 @@ impl ComplaintMutation {
 
     /// R-CMP-8: a SERIOUS or MAJOR complaint handed to the police or an insurer (agents,
     /// supervisors). The resolution and solution clocks pause; the 24 h progress updates go on.
+    /// Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION` (only from
+    /// ACKNOWLEDGED, INVESTIGATING, REOPENED), `BAD_USER_INPUT` (a GENERAL complaint).
     async fn open_external_case(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(
+            desc = "Who handles the case, e.g. the police station or insurer (1–200 characters)."
+        )]
         authority: String,
-        reference: String,
+        #[graphql(desc = "Their case reference (1–200 characters).")] reference: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
         let id = key(&id, "complaint")?;
@@ -779,11 +953,14 @@ impl ComplaintMutation {
     }
 
     /// The external case is over: back to INVESTIGATING, the paused clocks run again.
+    /// Agents and supervisors of its centre, on an EXTERNAL_CASE complaint. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.
     async fn close_external_case(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "How the case ended (1–4,000 characters); public on the timeline.")]
         outcome: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
@@ -794,12 +971,16 @@ impl ComplaintMutation {
     }
 
     /// Supervisors hand a complaint to another agent or supervisor of the centre.
+    /// Supervisors of its centre, on an open complaint. Errors: `NOT_FOUND`, `FORBIDDEN`,
+    /// `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (not an active agent or supervisor of
+    /// the centre).
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
     async fn reassign_complaint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "The agent or supervisor of the complaint's centre to hand it to.")]
         owner_id: ID,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
