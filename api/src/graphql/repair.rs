@@ -26,26 +26,37 @@ use crate::store::repair_orders::ListFilter;
 
 pub struct RepairOrder(pub repair_orders::Model);
 
+/// A booked visit window.
 #[derive(SimpleObject)]
 pub struct AppointmentWindow {
+    /// Start of the window (RFC 3339, UTC).
     start: DateTime<Utc>,
+    /// End of the window (RFC 3339, UTC).
     end: DateTime<Utc>,
 }
 
 /// The customer as the viewer may see them (R-PRV-2).
 #[derive(SimpleObject)]
 pub struct CustomerContact {
+    /// The customer's id.
     id: ID,
+    /// The customer's name; masked (e.g. `Z**`) when `masked`.
     name: String,
+    /// The customer's phone; masked when `masked`; null when none.
     phone: Option<String>,
+    /// True when name and phone are masked for this viewer: a technician sees them in full only
+    /// while the order is theirs and not finished (R-PRV-2).
     masked: bool,
 }
 
 /// The assigned technician; customers and partners get a masked phone (R-PRV-2).
 #[derive(SimpleObject)]
 pub struct TechnicianContact {
+    /// The technician's id.
     id: ID,
+    /// The technician's name.
     name: String,
+    /// The technician's phone; masked for customers and partners; null when none.
     phone: Option<String>,
 }
 
@@ -59,18 +70,24 @@ pub enum WarrantyStatus {
     Verified,
 }
 
+/// A customer's registered product.
 #[derive(SimpleObject)]
 pub struct Asset {
+    /// The asset's id.
     id: ID,
+    /// The owning customer.
     customer_id: ID,
     /// The catalogue code when the model is listed.
     model: String,
     /// The product model the warranty length comes from; null when not listed.
     product_model_id: Option<ID>,
+    /// Serial number, upper-cased; unique per model.
     serial_number: String,
+    /// Purchase date (`YYYY-MM-DD`), as verified once `warrantyStatus` is VERIFIED.
     purchase_date: NaiveDate,
     /// Last day covered, inclusive; it counts only once `warrantyStatus` is VERIFIED.
     warranty_ends_on: NaiveDate,
+    /// Whether staff checked the proof of purchase.
     warranty_status: WarrantyStatus,
     /// The registering client's own id for it.
     external_reference: Option<String>,
@@ -99,11 +116,15 @@ impl From<assets::Model> for Asset {
 /// A catalogue entry: an asset of this model gets `warrantyMonths` from its purchase date.
 #[derive(SimpleObject)]
 pub struct ProductModel {
+    /// The model's id.
     id: ID,
     /// Upper-cased; what `registerAsset(model:)` takes.
     code: String,
+    /// Display name.
     name: String,
+    /// Warranty length in months from the purchase date (1–120).
     warranty_months: i32,
+    /// When it was last changed (RFC 3339, UTC).
     updated_at: DateTime<Utc>,
 }
 
@@ -119,15 +140,25 @@ impl From<product_models::Model> for ProductModel {
     }
 }
 
+/// Parts or labour recorded on a repair order (R-REP-3).
 #[derive(SimpleObject)]
 pub struct RepairLine {
+    /// The line's id.
     id: ID,
+    /// Part or labour.
     kind: RepairLineKind,
+    /// What was done or used.
     description: String,
+    /// The part's code; null for labour.
     part_code: Option<String>,
+    /// Quantity, a decimal string (up to 3 decimals; hours for labour).
     quantity: Decimal,
+    /// Price per unit, a decimal string with 2 decimals.
     unit_price: Decimal,
+    /// Quantity × unit price rounded to cents, a decimal string. Charged only out of warranty
+    /// (R-REP-1).
     amount: Decimal,
+    /// When it was recorded (RFC 3339, UTC).
     created_at: DateTime<Utc>,
 }
 
@@ -149,17 +180,22 @@ impl From<repair_lines::Model> for RepairLine {
 /// One timeline entry. Customers and partners only ever see public ones.
 #[derive(SimpleObject)]
 pub struct TimelineEvent {
+    /// The entry's id.
     id: ID,
     /// e.g. `REPORTED`, `ASSIGNED`, `ESCALATED`, `SURVEY_ISSUED`; `SLA_*` for the clocks'
     /// own entries (staff only).
     action: String,
+    /// The ticket's status before; null when the entry changed none.
     from_status: Option<String>,
+    /// The ticket's status after; null when the entry changed none.
     to_status: Option<String>,
+    /// The note or message of the entry, if any.
     note: Option<String>,
     /// The actor's role then, or `SYSTEM`.
     actor_role: String,
     /// Shown to customers and partners; staff also see internal entries.
     public: bool,
+    /// When it happened (RFC 3339, UTC).
     created_at: DateTime<Utc>,
 }
 
@@ -178,8 +214,12 @@ impl From<ticket_events::Model> for TimelineEvent {
     }
 }
 
+/// A repair order: a fault report, or a return or exchange request, and its visits. Customers
+/// see their own, technicians those assigned to them, agents and supervisors their centre's,
+/// partners their organization's customers' (R-PRV-1, R-PRV-7); admins none.
 #[Object]
 impl RepairOrder {
+    /// The order's id (opaque).
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -191,21 +231,27 @@ impl RepairOrder {
     async fn external_reference(&self) -> Option<&str> {
         self.0.external_reference.as_deref()
     }
+    /// Where the order is in its flow.
     async fn status(&self) -> RepairStatus {
         self.0.status
     }
+    /// How urgent it is; `URGENT` selects the strictest limits (R-SLA-14).
     async fn priority(&self) -> Priority {
         self.0.priority
     }
+    /// How it was reported.
     async fn channel(&self) -> RepairChannel {
         self.0.channel
     }
+    /// Repair, return or exchange.
     async fn request_type(&self) -> RequestType {
         self.0.request_type
     }
+    /// The fault, or the reason for a return or exchange; empty when none was needed (R-REP-4).
     async fn fault_description(&self) -> &str {
         &self.0.fault_description
     }
+    /// The centre that handles it.
     async fn service_centre_id(&self) -> ID {
         id(self.0.service_centre_id)
     }
@@ -230,9 +276,11 @@ impl RepairOrder {
     async fn in_warranty(&self) -> bool {
         self.0.in_warranty
     }
+    /// When it was reported (RFC 3339, UTC); the clocks count from here.
     async fn reported_at(&self) -> DateTime<Utc> {
         self.0.reported_at
     }
+    /// The booked visit window; null when none.
     async fn appointment(&self) -> Option<AppointmentWindow> {
         Some(AppointmentWindow {
             start: self.0.appointment_start?,
@@ -266,15 +314,19 @@ impl RepairOrder {
             .then_some(self.0.waiting_reason.as_deref())
             .flatten()
     }
+    /// When the technician arrived (latest visit); null before.
     async fn arrived_at(&self) -> Option<DateTime<Utc>> {
         self.0.arrived_at
     }
+    /// When the repair was completed; null before.
     async fn completed_at(&self) -> Option<DateTime<Utc>> {
         self.0.completed_at
     }
+    /// When the order was closed; null before.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at
     }
+    /// Why it was cancelled; null unless CANCELLED.
     async fn cancel_reason(&self) -> Option<&str> {
         self.0.cancel_reason.as_deref()
     }
@@ -286,13 +338,16 @@ impl RepairOrder {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When the row was created (RFC 3339, UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it last changed, a new timeline entry included (RFC 3339, UTC).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
+    /// The customer, masked unless the viewer needs the contact (R-PRV-2).
     async fn customer(&self, ctx: &Context<'_>) -> Result<CustomerContact> {
         let customer = load_user(ctx, self.0.customer_id).await?;
         let shown = self.shows_contact(ctx);
@@ -311,6 +366,7 @@ impl RepairOrder {
         })
     }
 
+    /// The assigned technician; null before one is assigned.
     async fn technician(&self, ctx: &Context<'_>) -> Result<Option<TechnicianContact>> {
         let Some(technician_id) = self.0.technician_id else {
             return Ok(None);
@@ -327,6 +383,7 @@ impl RepairOrder {
         }))
     }
 
+    /// The product concerned.
     async fn asset(&self, ctx: &Context<'_>) -> Result<Asset> {
         let loader = loaders(ctx)?;
         let asset = loader
@@ -336,6 +393,7 @@ impl RepairOrder {
         Ok(Asset::from(assets::Model::clone(&asset)))
     }
 
+    /// Parts and labour recorded, oldest first (R-REP-3).
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<RepairLine>> {
         let loader = loaders(ctx)?;
         let lines = loader
@@ -351,8 +409,12 @@ impl RepairOrder {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        last: Option<usize>,
-        #[graphql(default = false)] sla: bool,
+        #[graphql(desc = "Keep only this many of the newest entries.")] last: Option<usize>,
+        #[graphql(
+            default = false,
+            desc = "Include the SLA clocks' own entries (staff only)."
+        )]
+        sla: bool,
     ) -> Result<Vec<TimelineEvent>> {
         let loader = loaders(ctx)?;
         let internal = repair::sees_internal_events(principal(ctx));
@@ -391,9 +453,12 @@ async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<Arc<entity::users:
 
 pub type RepairOrderConnection = KeysetConnection<RepairOrder>;
 
+/// Narrows a repair-order list; all given conditions must hold.
 #[derive(InputObject, Default)]
 pub struct RepairOrderFilter {
+    /// Any of these statuses.
     status: Option<Vec<RepairStatus>>,
+    /// Assigned to this technician.
     technician_id: Option<ID>,
     /// Orders whose arrival clock was missed, recorded or overdue now.
     breached: Option<bool>,
@@ -515,7 +580,11 @@ pub struct RepairQuery;
 #[Object]
 impl RepairQuery {
     /// One order; `NOT_FOUND` when it does not exist or is not yours to see.
-    async fn repair_order(&self, ctx: &Context<'_>, id: ID) -> Result<RepairOrder> {
+    async fn repair_order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's id.")] id: ID,
+    ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
             service::get(&env, key(&id, "repair order")?).await?,
@@ -524,6 +593,7 @@ impl RepairQuery {
 
     /// The service centre's orders (agents, supervisors) or the organization's (partners),
     /// newest first unless `orderBy` says otherwise.
+    /// `FORBIDDEN` for other roles; `BAD_USER_INPUT` for a bad `first` or `after`.
     #[graphql(
         guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])",
         complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
@@ -531,9 +601,13 @@ impl RepairQuery {
     async fn repair_orders(
         &self,
         ctx: &Context<'_>,
-        filter: Option<RepairOrderFilter>,
+        #[graphql(desc = "Only orders matching this filter.")] filter: Option<RepairOrderFilter>,
+        #[graphql(
+            desc = "Sort order; newest report first by default. A cursor belongs to the order it came from."
+        )]
         order_by: Option<TicketOrder>,
-        first: Option<i32>,
+        #[graphql(desc = "Page size, 1–100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; omit for the first page.")]
         after: Option<String>,
     ) -> Result<RepairOrderConnection> {
         page(ctx, filter, order_by, first, after).await
@@ -541,6 +615,7 @@ impl RepairQuery {
 
     /// A customer's own orders, or a technician's assigned ones, newest first unless `orderBy`
     /// says otherwise.
+    /// `FORBIDDEN` for other roles; `BAD_USER_INPUT` for a bad `first` or `after`.
     #[graphql(
         guard = "RoleGuard(&[Role::Customer, Role::Technician])",
         complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
@@ -548,16 +623,29 @@ impl RepairQuery {
     async fn my_repair_orders(
         &self,
         ctx: &Context<'_>,
-        filter: Option<RepairOrderFilter>,
+        #[graphql(desc = "Only orders matching this filter.")] filter: Option<RepairOrderFilter>,
+        #[graphql(
+            desc = "Sort order; newest report first by default. A cursor belongs to the order it came from."
+        )]
         order_by: Option<TicketOrder>,
-        first: Option<i32>,
+        #[graphql(desc = "Page size, 1–100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; omit for the first page.")]
         after: Option<String>,
     ) -> Result<RepairOrderConnection> {
         page(ctx, filter, order_by, first, after).await
     }
 
     /// A customer's registered products (customers: their own).
-    async fn assets(&self, ctx: &Context<'_>, customer_id: Option<ID>) -> Result<Vec<Asset>> {
+    /// Agents and supervisors give `customerId` (customers of their centre), partners too (their
+    /// organization's); `NOT_FOUND` for a customer the caller cannot act for, `BAD_USER_INPUT`
+    /// when they omit `customerId`, `FORBIDDEN` for technicians and admins.
+    async fn assets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer; omitted by customers (their own).")] customer_id: Option<
+            ID,
+        >,
+    ) -> Result<Vec<Asset>> {
         let env = env(ctx)?;
         let customer_id = customer_id.map(|c| key(&c, "customer")).transpose()?;
         let customer = asset_service::acting_for_customer(&env, customer_id).await?;
@@ -576,6 +664,7 @@ impl RepairQuery {
     }
 }
 
+/// A product to register for a customer.
 #[derive(InputObject)]
 pub struct RegisterAssetInput {
     /// Required for staff and partners; customers register their own. Staff act for the
@@ -595,10 +684,12 @@ pub struct RegisterAssetInput {
     external_reference: Option<String>,
 }
 
+/// A fault to report, or a return or exchange to ask for.
 #[derive(InputObject)]
 pub struct ReportFaultInput {
     /// Required for staff and partners; customers report for themselves.
     customer_id: Option<ID>,
+    /// The customer's registered product (`registerAsset`).
     asset_id: ID,
     /// Staff report into their own centre; others default to the customer's.
     service_centre_id: Option<ID>,
@@ -608,8 +699,12 @@ pub struct ReportFaultInput {
     request_type: RequestType,
     /// The fault, or the reason for a return or exchange.
     fault_description: Option<String>,
+    /// Where the technician goes (1–500 characters); masked for viewers who do not need it.
     service_address: String,
+    /// The phone to reach the customer on for this order: digits, `+`, `-` and spaces, 5–20
+    /// digits.
     contact_phone: String,
+    /// NORMAL by default; URGENT selects the strictest limits (R-SLA-14).
     priority: Option<Priority>,
     /// Staff only: PHONE (default) or WALK_IN. Customers are APP, partners PARTNER.
     channel: Option<RepairChannel>,
@@ -622,18 +717,27 @@ pub struct ReportFaultInput {
 /// R-REP-5: what the repair waits for.
 #[derive(InputObject)]
 pub struct PartsRequestInput {
+    /// The part's code (1–64 characters).
     part_code: String,
+    /// The part's name (1–200 characters).
     part_name: String,
     #[graphql(default_with = "Priority::Normal")]
+    /// How urgently the part is needed (NORMAL by default).
     urgency: Priority,
 }
 
+/// Parts or labour to record on an order.
 #[derive(InputObject)]
 pub struct RepairLineInput {
+    /// Part or labour.
     kind: RepairLineKind,
+    /// What was done or used (1–500 characters).
     description: String,
+    /// The part's code, for a part.
     part_code: Option<String>,
+    /// Quantity, a positive decimal string with at most 3 decimals.
     quantity: Decimal,
+    /// Price per unit, a decimal string with at most 2 decimals, not negative.
     unit_price: Decimal,
 }
 
@@ -645,7 +749,15 @@ impl RepairMutation {
     /// Registers a product with its warranty UNVERIFIED until staff check the proof of
     /// purchase (`verifyAssetWarranty`); `CONFLICT` when the serial number of the model is
     /// registered already.
-    async fn register_asset(&self, ctx: &Context<'_>, input: RegisterAssetInput) -> Result<Asset> {
+    /// Customers register their own; agents and supervisors for customers of their centre,
+    /// partners for their organization's (`customerId`). Errors: `NOT_FOUND` (a customer the caller
+    /// cannot act for), `FORBIDDEN` (technicians, admins), `BAD_USER_INPUT` (dates out of range,
+    /// `warrantyEndsOn` given for a listed model or missing for another).
+    async fn register_asset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The product.")] input: RegisterAssetInput,
+    ) -> Result<Asset> {
         let env = env(ctx)?;
         let asset = asset_service::register(
             &env,
@@ -666,12 +778,16 @@ impl RepairMutation {
     /// its proof of purchase: the purchase date it shows and, for a model not listed, the
     /// warranty end (a listed model's comes from the catalogue). Repairs reported from then on
     /// are free in warranty (R-REP-1).
+    /// Errors: `FORBIDDEN` (other roles), `NOT_FOUND` (an asset of another centre's customer),
+    /// `BAD_USER_INPUT` (dates out of range, `warrantyEndsOn` given for a listed model or missing
+    /// for another).
     #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor])")]
     async fn verify_asset_warranty(
         &self,
         ctx: &Context<'_>,
-        asset_id: ID,
-        purchase_date: NaiveDate,
+        #[graphql(desc = "The asset to verify.")] asset_id: ID,
+        #[graphql(desc = "The purchase date the proof shows.")] purchase_date: NaiveDate,
+        #[graphql(desc = "For a model not listed: the last day covered, as the proof shows.")]
         warranty_ends_on: Option<NaiveDate>,
     ) -> Result<Asset> {
         let env = env(ctx)?;
@@ -686,13 +802,15 @@ impl RepairMutation {
     }
 
     /// Adds a model to the product catalogue; `CONFLICT` when the code exists.
+    /// Admins only (`FORBIDDEN` otherwise); `BAD_USER_INPUT` for an empty code or name or
+    /// `warrantyMonths` outside 1–120.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn create_product_model(
         &self,
         ctx: &Context<'_>,
-        code: String,
-        name: String,
-        warranty_months: i32,
+        #[graphql(desc = "The model's code (1–64 characters, stored upper-cased).")] code: String,
+        #[graphql(desc = "Display name (1–200 characters).")] name: String,
+        #[graphql(desc = "Warranty length in months, 1–120.")] warranty_months: i32,
     ) -> Result<ProductModel> {
         let env = env(ctx)?;
         let code = required_text("code", &code, 64)?.to_uppercase();
@@ -706,13 +824,15 @@ impl RepairMutation {
 
     /// Renames a model or changes its warranty length for assets registered or verified from
     /// now on; assets already registered keep their warranty end.
+    /// Admins only (`FORBIDDEN` otherwise); `NOT_FOUND` for an unknown model, `BAD_USER_INPUT` as
+    /// for `createProductModel`.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn update_product_model(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        name: String,
-        warranty_months: i32,
+        #[graphql(desc = "The model's id.")] id: ID,
+        #[graphql(desc = "The new display name (1–200 characters).")] name: String,
+        #[graphql(desc = "The new warranty length in months, 1–120.")] warranty_months: i32,
     ) -> Result<ProductModel> {
         let env = env(ctx)?;
         let model = crate::store::product_models::find(env.db, key(&id, "product model")?)
@@ -728,10 +848,15 @@ impl RepairMutation {
 
     /// Customers (app), agents and supervisors (phone, walk-in) and partners (their
     /// organization's customers) report a fault.
+    /// Starts the order's clocks: contact within 24 h (met at once by phone or walk-in; R-SLA-6)
+    /// and arrival within 12 h in warranty or 48 h out (R-SLA-1/2), or the stricter tier for
+    /// URGENT or a PREMIUM contract (R-SLA-14). Errors: `NOT_FOUND` (an asset or customer the
+    /// caller cannot act for), `FORBIDDEN` (technicians, admins), `BAD_USER_INPUT` (invalid
+    /// fields; a description missing where one is needed; another centre than the customer's).
     async fn report_fault(
         &self,
         ctx: &Context<'_>,
-        input: ReportFaultInput,
+        #[graphql(desc = "The report.")] input: ReportFaultInput,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         let order = service::report_fault(
@@ -760,14 +885,21 @@ impl RepairMutation {
     /// timeline entry that the customer and the partner read, unless `noteInternal` is true:
     /// then only staff (technicians, agents, supervisors) see it, and the customer's entry just
     /// names the technician.
+    /// Also re-assigns an ASSIGNED or ACCEPTED order and sends a REOPENED one out again.
+    /// Errors: `NOT_FOUND` (order not visible), `FORBIDDEN` (other roles), `CONFLICT` (stale
+    /// `version`), `INVALID_TRANSITION`, `BAD_USER_INPUT` (not a technician of the centre).
     async fn assign_technician(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        technician_id: ID,
-        note: Option<String>,
-        #[graphql(default = false)] note_internal: bool,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "A technician of the order's centre.")] technician_id: ID,
+        #[graphql(desc = "A note for the timeline (up to 2,000 characters).")] note: Option<String>,
+        #[graphql(
+            default = false,
+            desc = "Keep `note` off the customer's and partner's timeline."
+        )]
+        note_internal: bool,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         let technician = key(&technician_id, "technician")?;
@@ -783,28 +915,52 @@ impl RepairMutation {
         Ok(RepairOrder(order))
     }
 
-    async fn accept_repair(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
+    /// The assigned technician accepts an ASSIGNED order. Errors: `NOT_FOUND` (not theirs),
+    /// `FORBIDDEN` (other roles), `CONFLICT` (stale `version`), `INVALID_TRANSITION`.
+    async fn accept_repair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+    ) -> Result<RepairOrder> {
         step(ctx, id, version, RepairAction::Accept, None).await
     }
 
-    async fn start_travel(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
+    /// The assigned technician sets out to an ACCEPTED order (EN_ROUTE). Errors: `NOT_FOUND`,
+    /// `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`.
+    async fn start_travel(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+    ) -> Result<RepairOrder> {
         step(ctx, id, version, RepairAction::StartTravel, None).await
     }
 
     /// Arrival after the deadline records a breach (R-SLA-1/2).
-    async fn mark_arrived(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
+    /// The assigned technician is on site (from EN_ROUTE): meets the arrival clock and the
+    /// contact clock. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`.
+    async fn mark_arrived(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+    ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
             service::mark_arrived(&env, key(&id, "repair order")?, version).await?,
         ))
     }
 
+    /// The assigned technician records parts or labour while ON_SITE; the total stays 0.00 in
+    /// warranty (R-REP-1). Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
+    /// `BAD_USER_INPUT` (amounts out of range).
     async fn add_repair_line(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        input: RepairLineInput,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "The part or labour.")] input: RepairLineInput,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         let line = service::NewLine {
@@ -819,12 +975,15 @@ impl RepairMutation {
         ))
     }
 
+    /// The assigned technician finishes an ON_SITE repair: meets the resolution clock and starts
+    /// the customer's 3-day confirmation period (then confirmed for them, R-SUR-1). Errors:
+    /// `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.
     async fn complete_repair(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        work_done: String,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "What was done (1–4,000 characters); public on the timeline.")] work_done: String,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
@@ -833,17 +992,26 @@ impl RepairMutation {
     }
 
     /// The customer accepts the result.
-    async fn confirm_repair(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
+    /// The order's customer, on a COMPLETED order; the satisfaction survey is issued (R-SUR-1).
+    /// Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`.
+    async fn confirm_repair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+    ) -> Result<RepairOrder> {
         step(ctx, id, version, RepairAction::Confirm, None).await
     }
 
     /// The customer rejects the result; the order is reopened for another visit.
+    /// The order's customer, on a COMPLETED order; a new arrival cycle starts. Errors:
+    /// `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.
     async fn reject_repair(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        reason: String,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "What is still wrong (1–2,000 characters).")] reason: String,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
@@ -851,12 +1019,15 @@ impl RepairMutation {
         ))
     }
 
+    /// Cancels an order from SUBMITTED, ASSIGNED, ACCEPTED or a waiting state; the running clocks
+    /// stop. The customer, agents and supervisors of its centre, or the partner. Errors:
+    /// `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.
     async fn cancel_repair(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        reason: String,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "Why (1–2,000 characters).")] reason: String,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
@@ -866,11 +1037,14 @@ impl RepairMutation {
 
     /// Agents and supervisors close a confirmed order, or one whose customer cannot be reached
     /// (WAITING_FOR_CUSTOMER), which needs a `reason`.
+    /// Return visits are scheduled (R-SLA-7/8). Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`,
+    /// `INVALID_TRANSITION`, `BAD_USER_INPUT` (no reason for an unreachable customer's order).
     async fn close_repair(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "Why (up to 2,000 characters); required from WAITING_FOR_CUSTOMER.")]
         reason: Option<String>,
     ) -> Result<RepairOrder> {
         step(ctx, id, version, RepairAction::Close, reason).await
@@ -879,12 +1053,13 @@ impl RepairMutation {
     /// R-REP-5: the repair needs parts (technician, agent, supervisor). The order waits in
     /// WAITING_FOR_PARTS, its arrival and resolution clocks paused; the customer reads
     /// "waiting for parts".
+    /// Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.
     async fn enter_waiting_for_parts(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        parts: PartsRequestInput,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "The parts asked for.")] parts: PartsRequestInput,
     ) -> Result<RepairOrder> {
         let wait = service::Wait::Parts {
             part_code: parts.part_code,
@@ -896,49 +1071,62 @@ impl RepairMutation {
 
     /// The parts are here: back to the status the order waited in; the paused clocks run again
     /// with their deadlines moved on by the wait.
+    /// The assigned technician, agents and supervisors. Errors: `NOT_FOUND`, `FORBIDDEN`,
+    /// `CONFLICT`, `INVALID_TRANSITION` (not WAITING_FOR_PARTS).
     async fn parts_arrived(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        note: Option<String>,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "A note for the timeline (up to 2,000 characters).")] note: Option<String>,
     ) -> Result<RepairOrder> {
         end_wait(ctx, id, version, RepairAction::PartsArrived, note).await
     }
 
     /// The customer cannot be reached (with the reason, kept internal): WAITING_FOR_CUSTOMER.
     /// The contact and resolution clocks pause; the arrival clock does not.
+    /// The assigned technician, agents and supervisors. Errors: `NOT_FOUND`, `FORBIDDEN`,
+    /// `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.
     async fn mark_customer_unreachable(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        reason: String,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "Why (1–2,000 characters); staff only.")] reason: String,
     ) -> Result<RepairOrder> {
         start_wait(ctx, id, version, service::Wait::Customer { reason }).await
     }
 
     /// The customer was reached: back to the status the order waited in.
+    /// The paused clocks run again. The assigned technician, agents and supervisors. Errors:
+    /// `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION` (not WAITING_FOR_CUSTOMER).
     async fn mark_customer_reached(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        note: Option<String>,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "A note for the timeline (up to 2,000 characters).")] note: Option<String>,
     ) -> Result<RepairOrder> {
         end_wait(ctx, id, version, RepairAction::CustomerReached, note).await
     }
 
     /// Books the visit window. A customer's window after the arrival limit moves the limit to
     /// the window's end; staff set `customerRequested` when booking the customer's wish.
+    /// Booking a visit is the contact (R-SLA-6). The customer, agents and supervisors, before the
+    /// technician sets out. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
+    /// `BAD_USER_INPUT` (a window that ends before it starts or has started).
     async fn schedule_appointment(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        #[graphql(default = false)] customer_requested: bool,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "Start of the window (RFC 3339); not in the past.")] start: DateTime<Utc>,
+        #[graphql(desc = "End of the window (RFC 3339); after `start`.")] end: DateTime<Utc>,
+        #[graphql(
+            default = false,
+            desc = "Staff: the customer chose this window (then it may move the arrival limit)."
+        )]
+        customer_requested: bool,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         let order = service::schedule_appointment(
@@ -953,12 +1141,15 @@ impl RepairMutation {
     }
 
     /// Staff note on the timeline; `public: false` keeps it from customers and partners.
+    /// Technicians (their orders), agents and supervisors, on an order not CLOSED; a public note
+    /// is the contact (R-SLA-6). No `version`: notes never conflict. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.
     async fn add_repair_note(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        note: String,
-        public: bool,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The note (1–4,000 characters).")] note: String,
+        #[graphql(desc = "Whether customers and partners read it.")] public: bool,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
