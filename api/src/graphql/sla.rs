@@ -16,11 +16,14 @@ use crate::domain::identity::Principal;
 use crate::domain::sla::{self, ClockState, transitions};
 use crate::store;
 
+/// Where an SLA clock stands.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum SlaClockState {
+    /// Counting down to its due time.
     Running,
     /// Standing still while the ticket waits (parts, the customer, an external case).
     Paused,
+    /// Met in time.
     Met,
     /// Missed: it ran out before it was met (and stays so when met late).
     Breached,
@@ -44,15 +47,21 @@ impl From<ClockState> for SlaClockState {
 /// clocks that promise them something, with `description` in plain words; staff see all.
 #[derive(SimpleObject)]
 pub struct SlaClock {
+    /// The clock's id.
     id: ID,
+    /// The kind of ticket (or return visit) it times.
     ticket_kind: TicketKind,
+    /// The ticket's (or return visit's) id.
     ticket_id: ID,
+    /// What it times (see `SlaMetric`).
     metric: SlaMetric,
     /// 1, then one more for each repeat (progress updates) or new visit (a rejected repair).
     cycle: i32,
+    /// Where it stands now.
     state: SlaClockState,
     /// What is promised, e.g. "a technician is at your place".
     description: Option<&'static str>,
+    /// When it started (RFC 3339, UTC).
     started_at: DateTime<Utc>,
     /// When it runs out: its start plus the policy's limit plus the paused time; null while
     /// paused (it moves on by the pause).
@@ -66,8 +75,11 @@ pub struct SlaClock {
     business_time: bool,
     /// The deadline is the end of a later appointment the customer chose.
     customer_requested: bool,
+    /// When the last warning (75 %, 90 % of its span by default) went out; null before.
     warned_at: Option<DateTime<Utc>>,
+    /// When it was missed; null unless BREACHED.
     breached_at: Option<DateTime<Utc>>,
+    /// When it was met (also late); null before.
     met_at: Option<DateTime<Utc>>,
     /// Escalation level the ticket reached through this clock; staff only.
     escalation_level: Option<i32>,
@@ -174,9 +186,11 @@ pub struct SlaStatus {
     deadline: Option<DateTime<Utc>>,
     /// Seconds to the deadline, negative when overdue; null once arrived or cancelled.
     remaining_seconds: Option<i64>,
+    /// The arrival limit was missed (arrived late, or overdue now).
     breached: bool,
     /// The deadline is the end of a later window the customer chose.
     customer_requested: bool,
+    /// The clock stands still: the order waits for parts.
     paused: bool,
 }
 
@@ -193,9 +207,12 @@ impl SlaStatus {
     }
 }
 
+/// Narrows the breach list; all given conditions must hold.
 #[derive(InputObject, Default)]
 pub struct SlaBreachFilter {
+    /// Only clocks of this ticket kind.
     ticket_kind: Option<TicketKind>,
+    /// Only clocks of these metrics.
     metric: Option<Vec<SlaMetric>>,
     /// Missed at or after.
     from: Option<DateTime<Utc>>,
@@ -210,6 +227,8 @@ pub struct SlaQuery;
 impl SlaQuery {
     /// Clocks of the caller's centre that were missed, newest breach first: every ticket kind,
     /// with the holder at the breach.
+    /// Agents and supervisors (their centre); `FORBIDDEN` for other roles, `BAD_USER_INPUT` for a
+    /// bad `first` or `after`.
     #[graphql(
         guard = "RoleGuard(&[Role::Agent, Role::Supervisor])",
         complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
@@ -217,8 +236,9 @@ impl SlaQuery {
     async fn sla_breaches(
         &self,
         ctx: &Context<'_>,
-        filter: Option<SlaBreachFilter>,
-        first: Option<i32>,
+        #[graphql(desc = "Only breaches matching this filter.")] filter: Option<SlaBreachFilter>,
+        #[graphql(desc = "Page size, 1–100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; omit for the first page.")]
         after: Option<String>,
     ) -> Result<KeysetConnection<SlaClock>> {
         let env = env(ctx)?;
