@@ -17,10 +17,14 @@ use crate::domain::survey::{self, Answers, SurveyState};
 use crate::services::return_visits::{self as visits, RaisedComplaint, RecordVisit};
 use crate::services::surveys as service;
 
+/// Where a survey stands.
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
 pub enum SurveyStatus {
+    /// Issued, waiting for the customer's answer.
     Pending,
+    /// Answered.
     Submitted,
+    /// Not answered within `SURVEY_EXPIRY_DAYS` (14 by default) of issue.
     Expired,
 }
 
@@ -47,44 +51,60 @@ impl Survey {
     }
 }
 
+/// A satisfaction survey of one confirmed or closed repair order or resolved complaint
+/// (R-SUR-1, R-CMP-4): the customer answers it once, before it expires. Results carry no
+/// customer data, so partners read them too.
 #[Object]
 impl Survey {
+    /// The survey's id, for `submitSurvey`.
     async fn id(&self) -> ID {
         id(self.model.id)
     }
+    /// The kind of ticket surveyed.
     async fn ticket_kind(&self) -> TicketKind {
         self.model.ticket_kind
     }
+    /// The surveyed repair order's or complaint's id.
     async fn ticket_id(&self) -> ID {
         id(self.model.ticket_id)
     }
+    /// Where the survey stands.
     async fn status(&self) -> SurveyStatus {
         self.status
     }
+    /// When it was issued (RFC 3339, UTC).
     async fn issued_at(&self) -> DateTime<Utc> {
         self.model.created_at
     }
+    /// When it stops taking answers (RFC 3339, UTC).
     async fn expires_at(&self) -> DateTime<Utc> {
         self.model.expires_at
     }
+    /// When it was answered; null before.
     async fn submitted_at(&self) -> Option<DateTime<Utc>> {
         self.model.submitted_at
     }
+    /// Score for timeliness, 1–5 (5 best); null before the answer.
     async fn timeliness(&self) -> Option<i32> {
         self.model.timeliness.map(i32::from)
     }
+    /// Score for the staff's attitude, 1–5; null before the answer.
     async fn attitude(&self) -> Option<i32> {
         self.model.attitude.map(i32::from)
     }
+    /// Score for professionalism, 1–5; null before the answer.
     async fn professionalism(&self) -> Option<i32> {
         self.model.professionalism.map(i32::from)
     }
+    /// Score for the result, 1–5; null before the answer.
     async fn result(&self) -> Option<i32> {
         self.model.result.map(i32::from)
     }
+    /// Overall score, 1–5; 4 and 5 count as satisfied (R-SUR-1); null before the answer.
     async fn overall(&self) -> Option<i32> {
         self.model.overall.map(i32::from)
     }
+    /// The customer's comment; null when none.
     async fn comment(&self) -> Option<&str> {
         self.model.comment.as_deref()
     }
@@ -98,13 +118,18 @@ impl Survey {
     }
 }
 
+/// The customer's answers to a survey.
 #[derive(InputObject)]
 pub struct SurveyAnswersInput {
     /// 1–5 each.
     timeliness: i32,
+    /// The staff's attitude, 1–5.
     attitude: i32,
+    /// Professionalism, 1–5.
     professionalism: i32,
+    /// The result, 1–5.
     result: i32,
+    /// Overall, 1–5; at or below `SURVEY_LOW_SCORE` (2) opens a SURVEY complaint (R-CMP-6).
     overall: i32,
     /// At most 2,000 characters.
     comment: Option<String>,
@@ -120,30 +145,46 @@ pub struct SurveyAnswersInput {
 pub struct ReturnVisit {
     #[graphql(skip)]
     key: i64,
+    /// The visit's id, for `recordReturnVisit` and `reviewReturnVisit`.
     id: ID,
     /// The kind of ticket visited; `ticketId` is a repair order's or a complaint's id.
     ticket_kind: TicketKind,
+    /// The visited ticket's id.
     ticket_id: ID,
+    /// The customer called.
     customer_id: ID,
+    /// After closure (R-SLA-7) or 30 days after the repair (R-SLA-8).
     purpose: VisitPurpose,
     /// 1, then +1 for each retry after the customer was unreachable.
     attempt: i32,
+    /// When the call is planned: the last callable time within its interval, outside the
+    /// customer's rest hours unless they chose it (R-SUR-2).
     due_at: DateTime<Utc>,
     /// The customer chose the time, so it may fall in their rest hours (R-SUR-2).
     customer_chose_time: bool,
+    /// The agent who recorded the visit; null before.
     agent_id: Option<ID>,
+    /// When the call or visit took place; null before.
     visited_at: Option<DateTime<Utc>>,
+    /// How it was made; null before.
     channel: Option<VisitChannel>,
+    /// Whether the customer was satisfied; null before, or when unreachable.
     satisfied: Option<bool>,
+    /// What was asked and answered, in the agent's words; null before.
     answers: Option<String>,
+    /// What came of it; null before.
     outcome: Option<VisitOutcome>,
+    /// For UNREACHABLE: when to call again.
     retry_at: Option<DateTime<Utc>>,
     /// The complaint raised on the call (R-CMP-6), not the ticket visited.
     complaint_id: Option<ID>,
     /// When the report was filed: the visit recorded.
     recorded_at: Option<DateTime<Utc>>,
+    /// The supervisor who reviewed the report; null before.
     reviewed_by: Option<ID>,
+    /// When the report was reviewed; null before.
     reviewed_at: Option<DateTime<Utc>>,
+    /// The reviewer's note; null when none.
     review_note: Option<String>,
 }
 
@@ -185,26 +226,34 @@ impl From<return_visits::Model> for ReturnVisit {
     }
 }
 
+/// A complaint the customer raised during a return visit (R-CMP-6).
 #[derive(InputObject)]
 pub struct RaisedComplaintInput {
+    /// What it is about; `PROPERTY_DAMAGE` and `INJURY` make it at least SERIOUS.
     category: ComplaintCategory,
+    /// GENERAL by default (R-CLS-1..3).
     severity: Option<Severity>,
+    /// The complaint in the customer's words (1–4,000 characters).
     description: String,
 }
 
+/// A return visit (call) as made, recorded in full (R-SUR-3).
 #[derive(InputObject)]
 pub struct RecordReturnVisitInput {
     /// When the call or visit took place; not in the future.
     visited_at: DateTime<Utc>,
+    /// How it was made.
     channel: VisitChannel,
     /// Required unless the customer was unreachable.
     satisfied: Option<bool>,
     /// What was asked and answered, in the agent's words.
     answers: String,
+    /// What came of it.
     outcome: VisitOutcome,
     /// Required for UNREACHABLE: when to call again, outside rest hours unless the customer
     /// chose it.
     retry_at: Option<DateTime<Utc>>,
+    /// The customer chose `retryAt` (it may then fall in their rest hours). False by default.
     retry_customer_chosen: Option<bool>,
     /// Required for COMPLAINT_RAISED: filed with channel RETURN_VISIT.
     complaint: Option<RaisedComplaintInput>,
@@ -220,6 +269,7 @@ pub struct SurveyQuery;
 #[Object]
 impl SurveyQuery {
     /// The customer's surveys still waiting for an answer, soonest expiry first.
+    /// Customers only (`FORBIDDEN` otherwise).
     #[graphql(guard = "RoleGuard(&[Role::Customer])")]
     async fn my_surveys(&self, ctx: &Context<'_>) -> Result<Vec<Survey>> {
         let env = env(ctx)?;
@@ -228,7 +278,8 @@ impl SurveyQuery {
     }
 
     /// Answered surveys of the centre's tickets (staff) or the organization's (partners),
-    /// newest first.
+    /// newest first. `FORBIDDEN` for other roles; `BAD_USER_INPUT` for a bad `first` or
+    /// `after`.
     #[graphql(
         guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])",
         complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
@@ -236,7 +287,8 @@ impl SurveyQuery {
     async fn survey_results(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "Page size, 1–100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; omit for the first page.")]
         after: Option<String>,
     ) -> Result<KeysetConnection<Survey>> {
         let env = env(ctx)?;
@@ -253,17 +305,21 @@ impl SurveyQuery {
 
     /// The centre's return visits not yet made, earliest due first; `until` limits the list
     /// to visits due by then.
+    /// Agents and supervisors (their centre); `FORBIDDEN` otherwise.
     #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor])")]
     async fn return_visits_due(
         &self,
         ctx: &Context<'_>,
-        until: Option<DateTime<Utc>>,
+        #[graphql(desc = "Only visits due by then (RFC 3339); all when omitted.")] until: Option<
+            DateTime<Utc>,
+        >,
     ) -> Result<Vec<ReturnVisit>> {
         let env = env(ctx)?;
         Ok(visits_of(visits::due(&env, until).await?))
     }
 
     /// R-SLA-9: filed return-visit reports of the centre not reviewed by their deadline.
+    /// Supervisors only (`FORBIDDEN` otherwise).
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
     async fn return_visit_reviews_overdue(&self, ctx: &Context<'_>) -> Result<Vec<ReturnVisit>> {
         let env = env(ctx)?;
@@ -277,12 +333,16 @@ pub struct SurveyMutation;
 #[Object]
 impl SurveyMutation {
     /// The ticket's customer answers, once, before expiry.
+    /// Customers only (`FORBIDDEN` otherwise); `NOT_FOUND` for another customer's survey,
+    /// `INVALID_TRANSITION` when already answered or expired, `BAD_USER_INPUT` for scores out of
+    /// range. An overall score at or below `SURVEY_LOW_SCORE` (2) opens a SURVEY complaint in the
+    /// ticket's centre (R-CMP-6).
     #[graphql(guard = "RoleGuard(&[Role::Customer])")]
     async fn submit_survey(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        answers: SurveyAnswersInput,
+        #[graphql(desc = "The survey's id (from `mySurveys`).")] id: ID,
+        #[graphql(desc = "The scores and comment.")] answers: SurveyAnswersInput,
     ) -> Result<Survey> {
         let env = env(ctx)?;
         let answers = Answers {
@@ -299,12 +359,16 @@ impl SurveyMutation {
     }
 
     /// R-SUR-3: the agent records the visit in full.
+    /// An unreachable customer gets another attempt at `retryAt`; a complaint raised is filed with
+    /// channel RETURN_VISIT. Agents and supervisors of the visit's centre; `NOT_FOUND` for another
+    /// centre's visit, `INVALID_TRANSITION` when already recorded, `BAD_USER_INPUT` for missing or
+    /// inconsistent fields.
     #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor])")]
     async fn record_return_visit(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: RecordReturnVisitInput,
+        #[graphql(desc = "The visit's id (from `returnVisitsDue`).")] id: ID,
+        #[graphql(desc = "What happened.")] input: RecordReturnVisitInput,
     ) -> Result<ReturnVisit> {
         let env = env(ctx)?;
         let input = RecordVisit {
@@ -326,12 +390,14 @@ impl SurveyMutation {
     }
 
     /// R-SLA-9: a supervisor of the centre reviews the report.
+    /// Supervisors only (`FORBIDDEN` otherwise); `NOT_FOUND` for another centre's visit,
+    /// `INVALID_TRANSITION` when not yet recorded or already reviewed.
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
     async fn review_return_visit(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        note: Option<String>,
+        #[graphql(desc = "The visit's id.")] id: ID,
+        #[graphql(desc = "The reviewer's note.")] note: Option<String>,
     ) -> Result<ReturnVisit> {
         let env = env(ctx)?;
         let reviewed = visits::review(&env, key(&id, "return visit")?, note).await?;
@@ -339,13 +405,16 @@ impl SurveyMutation {
     }
 
     /// R-SUR-2: a centre's customers' rest hours, local time (default 21:00–09:00).
+    /// Admins only (`FORBIDDEN` otherwise); `NOT_FOUND` for an unknown centre. Returns true. Visits
+    /// planned from then on avoid these hours.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn set_rest_hours(
         &self,
         ctx: &Context<'_>,
-        service_centre_id: ID,
+        #[graphql(desc = "The service centre.")] service_centre_id: ID,
+        #[graphql(desc = "When rest begins, local time (`HH:MM:SS`), e.g. `21:00:00`.")]
         start: NaiveTime,
-        end: NaiveTime,
+        #[graphql(desc = "When rest ends, local time, e.g. `09:00:00`.")] end: NaiveTime,
     ) -> Result<bool> {
         let env = env(ctx)?;
         let centre = key(&service_centre_id, "service centre")?;
