@@ -16,18 +16,25 @@ use crate::error::ApiError;
 use crate::services::required_text;
 use crate::store;
 
+/// One time limit as the server applies it: per ticket kind, metric and scope, how long it gives
+/// and how it counts. Admins change it with `updateSlaPolicy`.
 #[derive(SimpleObject)]
 pub struct SlaPolicy {
+    /// The kind of ticket (or return visit) it times.
     ticket_kind: TicketKind,
+    /// What it times.
     metric: SlaMetric,
     /// `IN_WARRANTY`/`OUT_OF_WARRANTY` for repair arrival, a severity for complaints,
     /// `AFTER_CLOSURE`/`THIRTY_DAY` for return visits (`ANY` for their report and review).
     scope: String,
+    /// The limit in minutes (e.g. 720 for 12 h).
     duration_minutes: i32,
     /// Counted in the centre's working time: a multiple of 1440 minutes is that many working
     /// days (same local time), anything else working hours.
     business_time: bool,
+    /// The service rule it implements, e.g. `R-SLA-1` (see docs/RULES.md in the repository).
     rule_id: String,
+    /// When it was last changed (RFC 3339, UTC).
     updated_at: DateTime<Utc>,
     /// Percent of the limit at which a warning goes out (`SLA_WARNING`).
     warn_percents: Vec<i32>,
@@ -79,9 +86,13 @@ impl From<sla_policies::Model> for SlaPolicy {
 /// Whose inbox a ticket of a kind goes to when it reaches a level (R-ESC-1).
 #[derive(SimpleObject)]
 pub struct EscalationRoute {
+    /// The ticket kind routed.
     ticket_kind: TicketKind,
+    /// The escalation level (2 or 3).
     level: i32,
+    /// Whose inbox escalations to this level go to.
     target: EscalationTarget,
+    /// When it was last changed (RFC 3339, UTC).
     updated_at: DateTime<Utc>,
 }
 
@@ -96,12 +107,14 @@ impl From<escalation_routes::Model> for EscalationRoute {
     }
 }
 
+/// One day's working hours of a service centre.
 #[derive(InputObject)]
 pub struct WorkingHoursInput {
     /// 1 = Monday … 7 = Sunday.
     weekday: u8,
     /// Local time, e.g. `09:00:00`.
     start: NaiveTime,
+    /// Local time the day's work ends; after `start`.
     end: NaiveTime,
 }
 
@@ -110,6 +123,8 @@ pub struct PolicyQuery;
 
 #[Object]
 impl PolicyQuery {
+    /// Every SLA policy (the defaults are listed in docs/RULES.md). Admins and supervisors
+    /// (`FORBIDDEN` otherwise).
     #[graphql(guard = "RoleGuard(&[Role::Admin, Role::Supervisor])")]
     async fn sla_policies(&self, ctx: &Context<'_>) -> Result<Vec<SlaPolicy>> {
         let env = env(ctx)?;
@@ -122,6 +137,7 @@ impl PolicyQuery {
 
     /// Whose inbox each escalation level goes to, per ticket kind (R-ESC-1); a level without
     /// a route goes to the centre's supervisors below the top and to the top level at it.
+    /// Admins and supervisors (`FORBIDDEN` otherwise).
     #[graphql(guard = "RoleGuard(&[Role::Admin, Role::Supervisor])")]
     async fn escalation_routes(&self, ctx: &Context<'_>) -> Result<Vec<EscalationRoute>> {
         let env = env(ctx)?;
@@ -142,17 +158,27 @@ impl PolicyMutation {
     /// their own start with the time they were paused (a pause is never lost); clocks already
     /// missed keep their breach. New tickets (return visits: when scheduled) start by it.
     /// Omitted arguments keep their value.
+    /// Admins only (`FORBIDDEN` otherwise); `NOT_FOUND` for a policy that does not exist,
+    /// `BAD_USER_INPUT` for values out of range.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     #[allow(clippy::too_many_arguments)]
     async fn update_sla_policy(
         &self,
         ctx: &Context<'_>,
-        ticket_kind: TicketKind,
-        metric: SlaMetric,
+        #[graphql(desc = "The policy's ticket kind.")] ticket_kind: TicketKind,
+        #[graphql(desc = "The policy's metric.")] metric: SlaMetric,
+        #[graphql(
+            desc = "The policy's scope, e.g. `IN_WARRANTY`, `GENERAL`, `AFTER_CLOSURE`, `ANY`."
+        )]
         scope: String,
-        duration_minutes: Option<i32>,
+        #[graphql(desc = "The new limit in minutes.")] duration_minutes: Option<i32>,
+        #[graphql(desc = "Count in the centre's working time instead of the wall clock.")]
         business_time: Option<bool>,
+        #[graphql(desc = "Percents of the limit at which warnings go out, e.g. `[75, 90]`.")]
         warn_percents: Option<Vec<i32>>,
+        #[graphql(
+            desc = "Ticket statuses in which the clock stands still, e.g. `[\"WAITING_FOR_PARTS\"]`."
+        )]
         pause_states: Option<Vec<String>>,
     ) -> Result<SlaPolicy> {
         let env = env(ctx)?;
@@ -173,13 +199,14 @@ impl PolicyMutation {
 
     /// Routes a level of a ticket kind to an inbox (R-ESC-1): from now on, escalations to it
     /// land there; those already raised stay where they are.
+    /// Admins only (`FORBIDDEN` otherwise); `BAD_USER_INPUT` for a level that cannot be routed.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn set_escalation_route(
         &self,
         ctx: &Context<'_>,
-        ticket_kind: TicketKind,
-        level: i32,
-        target: EscalationTarget,
+        #[graphql(desc = "The ticket kind to route.")] ticket_kind: TicketKind,
+        #[graphql(desc = "The escalation level, 2 or 3.")] level: i32,
+        #[graphql(desc = "The inbox it goes to.")] target: EscalationTarget,
     ) -> Result<EscalationRoute> {
         let env = env(ctx)?;
         let level = crate::domain::sla::check_route(ticket_kind, level)
@@ -195,11 +222,14 @@ impl PolicyMutation {
 
     /// Replaces a centre's weekly working hours (its local time); its open business-time
     /// clocks are recomputed.
+    /// Admins only (`FORBIDDEN` otherwise); `NOT_FOUND` for an unknown centre, `BAD_USER_INPUT`
+    /// for a bad weekday or overlapping or empty hours. Returns true.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn set_business_hours(
         &self,
         ctx: &Context<'_>,
-        service_centre_id: ID,
+        #[graphql(desc = "The service centre.")] service_centre_id: ID,
+        #[graphql(desc = "The whole week's hours; days not listed are not working days.")]
         hours: Vec<WorkingHoursInput>,
     ) -> Result<bool> {
         let env = env(ctx)?;
@@ -233,13 +263,16 @@ impl PolicyMutation {
         Ok(true)
     }
 
+    /// Adds a non-working day to a centre's calendar; its open business-time clocks are
+    /// recomputed. Admins only (`FORBIDDEN` otherwise); `NOT_FOUND` for an unknown centre. Returns
+    /// true.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn add_holiday(
         &self,
         ctx: &Context<'_>,
-        service_centre_id: ID,
-        date: NaiveDate,
-        name: String,
+        #[graphql(desc = "The service centre.")] service_centre_id: ID,
+        #[graphql(desc = "The day off (`YYYY-MM-DD`, the centre's local date).")] date: NaiveDate,
+        #[graphql(desc = "What it is, e.g. `National Day` (1–200 characters).")] name: String,
     ) -> Result<bool> {
         let env = env(ctx)?;
         let centre = store::directory::get_service_centre(
