@@ -13,9 +13,12 @@ use crate::domain::return_visit::LOG_READERS;
 use crate::error::ApiError;
 use crate::store::metrics::{self, MetricsScope};
 
+/// A rate with its parts, so a dashboard can show "12 of 15" and sum periods correctly.
 #[derive(SimpleObject)]
 pub struct RatioMetric {
+    /// What counted as a success.
     numerator: i64,
+    /// Everything counted.
     denominator: i64,
     /// numerator / denominator; null when nothing was counted.
     value: Option<f64>,
@@ -31,23 +34,35 @@ impl From<Ratio> for RatioMetric {
     }
 }
 
+/// How many escalations reached one level.
 #[derive(SimpleObject)]
 pub struct LevelCount {
+    /// The level reached (2 or 3).
     level: i32,
+    /// Escalations to it in the period.
     count: i64,
 }
 
+/// Penalty points of one staff member for clocks missed while they held the ticket (R-SLA-10,
+/// R-ESC-6).
 #[derive(SimpleObject)]
 pub struct StaffPenalty {
+    /// The staff member's id.
     user_id: ID,
+    /// The staff member's name.
     name: String,
+    /// Points by lateness: 1–10 min 5, 11–30 min 10, more 20, per missed clock (R-SLA-10).
     points: i64,
+    /// How many missed clocks the points are for.
     late_actions: i64,
 }
 
+/// A count of complaints in one group.
 #[derive(SimpleObject)]
 pub struct GroupCount {
+    /// The group, e.g. a category, severity or outcome; null for complaints without one.
     key: Option<String>,
+    /// How many.
     count: i64,
 }
 
@@ -67,6 +82,8 @@ pub struct ServiceMetrics {
     period: metrics::Period,
 }
 
+/// Service metrics of one period and scope (`serviceMetrics`), each rate with its parts.
+/// Fields computed from staff data are `FORBIDDEN` to partners (R-PRV-8).
 #[Object]
 impl ServiceMetrics {
     /// Submitted surveys with overall 4 or 5 / submitted surveys (R-SUR-1, target 100%).
@@ -159,11 +176,17 @@ fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection, ApiError
     Ok(&super::services(ctx)?.db)
 }
 
+/// The complaints received in a finished month, counted by category, severity and outcome
+/// (R-CMP-5).
 #[derive(SimpleObject)]
 pub struct MonthlyComplaintReport {
+    /// The month, `YYYY-MM` (UTC).
     month: String,
+    /// Complaints by `ComplaintCategory`.
     by_category: Vec<GroupCount>,
+    /// Complaints by `Severity`.
     by_severity: Vec<GroupCount>,
+    /// Complaints by where they stand now (their status).
     by_outcome: Vec<GroupCount>,
     /// The investigations' causes (`Complaint.cause`): complaint internals, not for partners.
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
@@ -201,12 +224,16 @@ pub struct MetricsQuery;
 #[Object]
 impl MetricsQuery {
     /// Metrics over `[from, to)`.
+    /// Supervisors (their centre), admins (a centre, or all without `serviceCentreId`), partners
+    /// (their organization's customers; staff data is `FORBIDDEN` to them, R-PRV-8). `FORBIDDEN`
+    /// for other roles or another centre; `BAD_USER_INPUT` when `to` is not after `from`.
     #[graphql(guard = "RoleGuard(&[Role::Supervisor, Role::Admin, Role::Partner])")]
     async fn service_metrics(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        #[graphql(desc = "Start of the period, inclusive (RFC 3339).")] from: DateTime<Utc>,
+        #[graphql(desc = "End of the period, exclusive (RFC 3339).")] to: DateTime<Utc>,
+        #[graphql(desc = "Admins: one centre (all when omitted); supervisors: only their own.")]
         service_centre_id: Option<ID>,
     ) -> Result<ServiceMetrics> {
         let env = env(ctx)?;
@@ -225,11 +252,14 @@ impl MetricsQuery {
     }
 
     /// R-CMP-5: complaints received in a finished month (`YYYY-MM`, UTC).
+    /// Who may call it as for `serviceMetrics`; `BAD_USER_INPUT` for a month not yet finished or
+    /// not `YYYY-MM`.
     #[graphql(guard = "RoleGuard(&[Role::Supervisor, Role::Admin, Role::Partner])")]
     async fn monthly_complaint_report(
         &self,
         ctx: &Context<'_>,
-        month: String,
+        #[graphql(desc = "A finished month, `YYYY-MM` (UTC), e.g. `2026-10`.")] month: String,
+        #[graphql(desc = "Admins: one centre (all when omitted); supervisors: only their own.")]
         service_centre_id: Option<ID>,
     ) -> Result<MonthlyComplaintReport> {
         let env = env(ctx)?;
