@@ -20,7 +20,9 @@ pub struct ChangeEvent {
     /// The event's type as webhooks name it (`repair_order.assigned`), to share handlers
     /// between a subscription, the feed and a webhook receiver.
     event_type: String,
+    /// The kind of the ticket it happened to.
     ticket_kind: TicketKind,
+    /// The ticket's id.
     ticket_id: async_graphql::ID,
     #[graphql(flatten)]
     entry: TimelineEvent,
@@ -37,11 +39,13 @@ impl From<ticket_events::Model> for ChangeEvent {
     }
 }
 
+/// One event of the change feed with its position.
 #[derive(SimpleObject)]
 pub struct ChangeEdge {
     /// Pass as `after` to go on from this event (to `changes`, or to a subscription when
     /// reconnecting).
     cursor: String,
+    /// The event.
     node: ChangeEvent,
 }
 
@@ -54,8 +58,10 @@ impl From<ticket_events::Model> for ChangeEdge {
     }
 }
 
+/// A page of the change feed.
 #[derive(SimpleObject)]
 pub struct ChangeFeed {
+    /// The events, oldest first.
     edges: Vec<ChangeEdge>,
     /// Where to go on from: the last edge's cursor, or `after` when nothing came.
     end_cursor: String,
@@ -79,13 +85,20 @@ impl FeedQuery {
     /// transactions commit out of order. Customers get their own tickets' public entries,
     /// partners their organization's, technicians their assigned orders', agents and
     /// supervisors their centre's with internal entries. `kinds` narrows to ticket kinds.
+    /// Any signed-in caller; admins get no tickets (R-PRV-1). `UNAUTHENTICATED` anonymously,
+    /// `BAD_USER_INPUT` for a bad `first` or a cursor not from this feed.
     #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn changes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A cursor from an earlier page's `endCursor` or an edge; from the beginning when omitted."
+        )]
         after: Option<String>,
-        first: Option<i32>,
-        kinds: Option<Vec<TicketKind>>,
+        #[graphql(desc = "Page size, 1–100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Only these ticket kinds; all when omitted.")] kinds: Option<
+            Vec<TicketKind>,
+        >,
     ) -> Result<ChangeFeed> {
         let env = env(ctx)?;
         let first = PageRequest::parse(first, None)?.first;
@@ -118,11 +131,18 @@ impl FeedSubscription {
     /// since then come first, so a client that reconnects with its last cursor misses nothing;
     /// without it, events from now on. A subscriber that falls too far behind is disconnected
     /// (close code 1013) and resumes with its last cursor.
+    /// Over WebSocket at `/graphql/ws`. `UNAUTHENTICATED` without credentials; `BAD_USER_INPUT`
+    /// for a cursor not from this feed.
     async fn ticket_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A cursor to resume from (from `changes` or an earlier event); events from now on when omitted."
+        )]
         after: Option<String>,
-        kinds: Option<Vec<TicketKind>>,
+        #[graphql(desc = "Only these ticket kinds; all when omitted.")] kinds: Option<
+            Vec<TicketKind>,
+        >,
     ) -> Result<impl Stream<Item = Result<ChangeEdge>> + use<>> {
         start(ctx, Topic::Tickets(kinds), after).await
     }
@@ -132,8 +152,9 @@ impl FeedSubscription {
     async fn ticket_updated(
         &self,
         ctx: &Context<'_>,
-        kind: TicketKind,
-        id: ID,
+        #[graphql(desc = "The ticket's kind.")] kind: TicketKind,
+        #[graphql(desc = "The ticket's id.")] id: ID,
+        #[graphql(desc = "A cursor to resume from; events from now on when omitted.")]
         after: Option<String>,
     ) -> Result<impl Stream<Item = Result<ChangeEdge>> + use<>> {
         let ticket = key(&id, "ticket")?;
