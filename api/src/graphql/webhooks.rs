@@ -18,12 +18,15 @@ use crate::services::webhooks::{self as service, EndpointChanges, NewEndpoint};
 /// (created by an admin) receives every entry.
 #[derive(SimpleObject)]
 pub struct WebhookEndpoint {
+    /// The endpoint's id.
     id: ID,
     /// The partner organization it belongs to; null for an internal endpoint.
     organization_id: Option<ID>,
     /// Receives every event, internal entries included.
     internal: bool,
+    /// The http(s) URL the server POSTs to.
     url: String,
+    /// What the endpoint is for, in the owner's words; empty when none.
     description: String,
     /// Event types sent, e.g. `repair_order.assigned`, or `repair_order.*` for a ticket kind's
     /// every event; empty for every event.
@@ -31,13 +34,16 @@ pub struct WebhookEndpoint {
     /// False once disabled, by its owner or because deliveries failed for five days
     /// (`disabledReason` says which); enable it again with `updateWebhookEndpoint`.
     enabled: bool,
+    /// When it was disabled; null while enabled.
     disabled_at: Option<DateTime<Utc>>,
+    /// Why it was disabled (by its owner, or deliveries failing for five days); null while enabled.
     disabled_reason: Option<String>,
     /// Since when every delivery has failed; null while deliveries succeed. The endpoint is
     /// disabled five days after this.
     failing_since: Option<DateTime<Utc>>,
     /// Until when messages also carry a signature with the secret before the last rotation.
     previous_secret_valid_until: Option<DateTime<Utc>>,
+    /// When it was created (RFC 3339, UTC); it gets the events recorded from then on.
     created_at: DateTime<Utc>,
     /// Pass to `updateWebhookEndpoint`: a change made meanwhile by someone else is refused.
     version: i32,
@@ -67,6 +73,7 @@ impl From<webhook_endpoints::Model> for WebhookEndpoint {
 /// receiver verifies signatures.
 #[derive(SimpleObject)]
 pub struct WebhookEndpointSecret {
+    /// The endpoint.
     endpoint: WebhookEndpoint,
     /// `whsec_<base64>`, as Standard Webhooks libraries take it.
     secret: String,
@@ -84,6 +91,7 @@ impl From<webhook_endpoints::Model> for WebhookEndpointSecret {
 /// One event for one endpoint, sent until the endpoint accepts it or the retry schedule ends.
 #[derive(SimpleObject)]
 pub struct WebhookMessage {
+    /// The message's id, for `redeliverWebhookMessage`.
     id: ID,
     /// The `webhook-id` header, the same on every attempt: receivers deduplicate by it.
     webhook_id: String,
@@ -91,6 +99,7 @@ pub struct WebhookMessage {
     event_type: String,
     /// The timeline entry it carries.
     event_id: ID,
+    /// Where the delivery stands.
     status: MessageStatus,
     /// Attempts made so far.
     attempt_count: i32,
@@ -99,6 +108,7 @@ pub struct WebhookMessage {
     /// The JSON body, the same on every attempt; null for admins, who read no ticket data
     /// (R-PRV-1): the delivery log is theirs to operate, the events are the partner's.
     payload: Option<String>,
+    /// When the message was made (RFC 3339, UTC).
     created_at: DateTime<Utc>,
     /// Every attempt, oldest first.
     attempts: Vec<WebhookAttempt>,
@@ -132,6 +142,7 @@ impl WebhookMessage {
 /// One delivery attempt, as the receiver answered it.
 #[derive(SimpleObject)]
 pub struct WebhookAttempt {
+    /// When the attempt started (RFC 3339, UTC).
     attempted_at: DateTime<Utc>,
     /// How long the request took.
     duration_ms: i32,
@@ -155,11 +166,13 @@ impl From<webhook_attempts::Model> for WebhookAttempt {
     }
 }
 
+/// A new webhook endpoint.
 #[derive(InputObject)]
 pub struct CreateWebhookEndpointInput {
     /// http(s) URL the server POSTs to; it must not point at a private, loopback or
     /// link-local address.
     url: String,
+    /// What the endpoint is for (up to 500 characters).
     description: Option<String>,
     /// Event types (`repair_order.assigned`) and prefixes (`repair_order.*`) to send; empty or
     /// absent for every event.
@@ -171,10 +184,14 @@ pub struct CreateWebhookEndpointInput {
     organization_id: Option<ID>,
 }
 
+/// Changes to a webhook endpoint; fields left out stay as they are.
 #[derive(InputObject)]
 pub struct UpdateWebhookEndpointInput {
+    /// A new URL, checked like `CreateWebhookEndpointInput.url`.
     url: Option<String>,
+    /// A new description (up to 500 characters).
     description: Option<String>,
+    /// New event types and prefixes; empty for every event.
     event_types: Option<Vec<String>>,
     /// True enables a disabled endpoint again (clearing why it was disabled); false disables it.
     enabled: Option<bool>,
@@ -189,6 +206,7 @@ pub struct WebhookQuery;
 impl WebhookQuery {
     /// The webhook endpoints the caller manages: a partner its organization's, an admin every
     /// one.
+    /// Partners (their organization's) and admins (all); `FORBIDDEN` for other roles.
     #[graphql(guard = "RoleGuard(MANAGERS)")]
     async fn webhook_endpoints(&self, ctx: &Context<'_>) -> Result<Vec<WebhookEndpoint>> {
         let env = env(ctx)?;
@@ -196,14 +214,23 @@ impl WebhookQuery {
         Ok(endpoints.into_iter().map(Into::into).collect())
     }
 
+    /// One endpoint the caller manages. Partners (their organization's) and admins; `NOT_FOUND`
+    /// for one the caller does not manage, `FORBIDDEN` for other roles.
     #[graphql(guard = "RoleGuard(MANAGERS)")]
-    async fn webhook_endpoint(&self, ctx: &Context<'_>, id: ID) -> Result<WebhookEndpoint> {
+    async fn webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint's id.")] id: ID,
+    ) -> Result<WebhookEndpoint> {
         let env = env(ctx)?;
         let id = key(&id, "webhook endpoint")?;
         Ok(service::endpoint(&env, id).await?.into())
     }
 
     /// An endpoint's messages, newest first, each with its delivery attempts.
+    /// Partners (their organization's endpoints) and admins (without `payload`); `NOT_FOUND` for
+    /// an endpoint the caller does not manage, `FORBIDDEN` for other roles, `BAD_USER_INPUT` for a
+    /// bad `first` or `after`.
     #[graphql(
         guard = "RoleGuard(MANAGERS)",
         complexity = "page_cost(first, child_complexity)"
@@ -211,8 +238,9 @@ impl WebhookQuery {
     async fn webhook_messages(
         &self,
         ctx: &Context<'_>,
-        endpoint_id: ID,
-        first: Option<i32>,
+        #[graphql(desc = "The endpoint's id.")] endpoint_id: ID,
+        #[graphql(desc = "Page size, 1–100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; omit for the first page.")]
         after: Option<String>,
     ) -> Result<KeysetConnection<WebhookMessage>> {
         let env = env(ctx)?;
@@ -233,11 +261,15 @@ pub struct WebhookMutation;
 #[Object]
 impl WebhookMutation {
     /// Creates an endpoint; the answer carries its signing secret, shown this once.
+    /// Partners (for their organization) and admins (internal, or for `organizationId`).
+    /// `FORBIDDEN` for other roles, or a partner asking for `internal` or another organization;
+    /// `BAD_USER_INPUT` for a refused URL, unknown event types or a missing `organizationId`;
+    /// `CONFLICT` past 20 endpoints per organization.
     #[graphql(guard = "RoleGuard(MANAGERS)")]
     async fn create_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
-        input: CreateWebhookEndpointInput,
+        #[graphql(desc = "The endpoint.")] input: CreateWebhookEndpointInput,
     ) -> Result<WebhookEndpointSecret> {
         let env = env(ctx)?;
         let organization_id = input
@@ -256,13 +288,16 @@ impl WebhookMutation {
     }
 
     /// Changes an endpoint at `version`; fields left out stay as they are.
+    /// Partners and admins on endpoints they manage. `NOT_FOUND` (not theirs), `FORBIDDEN` (other
+    /// roles), `CONFLICT` (stale `version`), `BAD_USER_INPUT` (a refused URL, unknown event types).
     #[graphql(guard = "RoleGuard(MANAGERS)")]
     async fn update_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The endpoint's id.")] id: ID,
+        #[graphql(desc = "The endpoint's `version` you last read (stale: `CONFLICT`).")]
         version: i32,
-        input: UpdateWebhookEndpointInput,
+        #[graphql(desc = "The changes.")] input: UpdateWebhookEndpointInput,
     ) -> Result<WebhookEndpoint> {
         let env = env(ctx)?;
         let id = key(&id, "webhook endpoint")?;
@@ -278,12 +313,18 @@ impl WebhookMutation {
     /// Replaces the signing secret; the answer carries the new one, shown this once. For
     /// `overlapSeconds` (default a day, at most a week) messages carry a signature with each
     /// secret, so the receiver can switch without missing a message.
+    /// Partners and admins on endpoints they manage. `NOT_FOUND` (not theirs), `FORBIDDEN` (other
+    /// roles), `BAD_USER_INPUT` (`overlapSeconds` out of range).
     #[graphql(guard = "RoleGuard(MANAGERS)")]
     async fn rotate_webhook_secret(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default = 86_400)] overlap_seconds: i32,
+        #[graphql(desc = "The endpoint's id.")] id: ID,
+        #[graphql(
+            default = 86_400,
+            desc = "Seconds the old secret still signs, 0–604800 (a week); default 86400 (a day)."
+        )]
+        overlap_seconds: i32,
     ) -> Result<WebhookEndpointSecret> {
         let env = env(ctx)?;
         let id = key(&id, "webhook endpoint")?;
@@ -294,8 +335,14 @@ impl WebhookMutation {
 
     /// Deletes an endpoint with its messages and delivery log; returns its id. To pause
     /// deliveries instead, disable it with `updateWebhookEndpoint`.
+    /// Partners and admins on endpoints they manage; `NOT_FOUND` (not theirs), `FORBIDDEN` (other
+    /// roles).
     #[graphql(guard = "RoleGuard(MANAGERS)")]
-    async fn delete_webhook_endpoint(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn delete_webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint's id.")] id: ID,
+    ) -> Result<ID> {
         let env = env(ctx)?;
         let key = key(&id, "webhook endpoint")?;
         service::delete(&env, key).await?;
@@ -304,8 +351,14 @@ impl WebhookMutation {
 
     /// Sends a message again now, with the same `webhook-id` (e.g. after the receiver lost it,
     /// or after the retry schedule ended); the attempt is logged like any other.
+    /// Partners and admins on endpoints they manage; `NOT_FOUND` (not theirs), `FORBIDDEN` (other
+    /// roles).
     #[graphql(guard = "RoleGuard(MANAGERS)")]
-    async fn redeliver_webhook_message(&self, ctx: &Context<'_>, id: ID) -> Result<WebhookMessage> {
+    async fn redeliver_webhook_message(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The message's id (from `webhookMessages`).")] id: ID,
+    ) -> Result<WebhookMessage> {
         let env = env(ctx)?;
         let id = key(&id, "webhook message")?;
         let row = service::redeliver(&env, id).await?;
