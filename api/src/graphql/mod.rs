@@ -40,6 +40,12 @@ pub use guard::RoleGuard;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
+/// Reads. Send credentials as `Authorization: Bearer <accessToken>` (from `login`) or
+/// `Authorization: ApiKey <key>` (partners). Every error has a stable `extensions.code`
+/// (`UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `BAD_USER_INPUT` with `extensions.field`,
+/// `CONFLICT`, `INVALID_TRANSITION` with `extensions.status`, `RATE_LIMITED`,
+/// `SERVICE_UNAVAILABLE`). A record the caller may not see is `NOT_FOUND`, exactly like one
+/// that does not exist. Times are RFC 3339 in UTC, money is a decimal string.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     identity::IdentityQuery,
@@ -53,6 +59,10 @@ pub struct QueryRoot(
     webhooks::WebhookQuery,
 );
 
+/// Changes. Each runs in one transaction with its timeline entry; on an error nothing is
+/// changed. Changes to a ticket name the `version` they read: a stale one is `CONFLICT`, a step
+/// the ticket's status does not allow is `INVALID_TRANSITION`. Send `Idempotency-Key` to retry
+/// safely.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     identity::IdentityMutation,
@@ -63,6 +73,8 @@ pub struct MutationRoot(
     webhooks::WebhookMutation,
 );
 
+/// Live changes over WebSocket at `/graphql/ws` (`graphql-transport-ws` or `graphql-ws`),
+/// credentials in `connection_init`.
 #[derive(MergedSubscription, Default)]
 pub struct SubscriptionRoot(feed::FeedSubscription);
 
