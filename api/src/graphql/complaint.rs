@@ -741,9 +741,11 @@ impl ComplaintMutation {
     }
 
     /// R-CMP-3: cause, responsible party, justified.
-    /// Staff only data. Agents and supervisors of its centre, on an acknowledged, investigating,
-    /// reopened or external-case complaint; moves it to INVESTIGATING. Errors: `NOT_FOUND`,
-    /// `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.
+    /// Records what the investigation found (the cause, who was responsible, whether the
+    /// complaint is justified); only staff read the findings. Agents and supervisors of its
+    /// centre, on an acknowledged, investigating, reopened or external-case complaint; moves it
+    /// to INVESTIGATING. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
+    /// `BAD_USER_INPUT`.
     async fn record_investigation(
         &self,
         ctx: &Context<'_>,

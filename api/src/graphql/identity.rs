@@ -199,7 +199,8 @@ pub struct IdentityQuery;
 
 #[Object]
 impl IdentityQuery {
-    /// The caller.
+    /// The caller: their role, and their account or (for an API key) their partner
+    /// organization. `UNAUTHENTICATED` without credentials.
     async fn me(&self, ctx: &Context<'_>) -> Result<Viewer> {
         let db = &services(ctx)?.db;
         match principal(ctx) {

@@ -40,7 +40,7 @@ pub struct AppointmentWindow {
 pub struct CustomerContact {
     /// The customer's id.
     id: ID,
-    /// The customer's name; masked (e.g. `Z**`) when `masked`.
+    /// The customer's name; masked (first letter kept, e.g. `Z********`) when `masked`.
     name: String,
     /// The customer's phone; masked when `masked`; null when none.
     phone: Option<String>,
@@ -654,6 +654,7 @@ impl RepairQuery {
     }
 
     /// The product catalogue, by code: the models whose warranty length is known.
+    /// Customers, agents, supervisors, admins and partners; `FORBIDDEN` for technicians.
     #[graphql(
         guard = "RoleGuard(&[Role::Customer, Role::Agent, Role::Supervisor, Role::Admin, Role::Partner])"
     )]
