@@ -81,8 +81,8 @@ pub enum ComplaintCategory {
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 pub enum Severity {
-    /// Service attitude and the like, no loss caused; handled by an agent (level 1), resolved within
-    /// 24 h (R-CLS-1, R-SLA-4).
+    /// Service attitude and the like, no loss caused; handled by an agent (level 1), resolved
+    /// within 24 h (R-CLS-1, R-SLA-4).
     #[sea_orm(string_value = "GENERAL")]
     General,
     /// Property loss, injury or death: escalated to the centre's supervisors (level 2) at once,
@@ -121,8 +121,8 @@ pub enum ComplaintStatus {
     /// The customer was not satisfied with the resolution; investigated again.
     #[sea_orm(string_value = "REOPENED")]
     Reopened,
-    /// R-CMP-8: a long-running case with the police or an insurer; the resolution clock
-    /// pauses, the 24 h update clock keeps running.
+    /// A long-running case with the police or an insurer (R-CMP-8): the resolution and
+    /// solution clocks pause, the 24 h update clock keeps running.
     #[sea_orm(string_value = "EXTERNAL_CASE")]
     ExternalCase,
 }

@@ -41,7 +41,7 @@ pub enum RepairStatus {
     /// The customer rejected the completed repair; waits for another `assignTechnician`.
     #[sea_orm(string_value = "REOPENED")]
     Reopened,
-    /// R-REP-5: a parts request is open; the arrival and resolution clocks pause.
+    /// A parts request is open (R-REP-5); the arrival and resolution clocks pause.
     #[sea_orm(string_value = "WAITING_FOR_PARTS")]
     WaitingForParts,
     /// The customer cannot be reached; the contact and resolution clocks pause, the arrival

@@ -12,10 +12,10 @@ use crate::ticket_events::TicketKind;
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum VisitPurpose {
-    /// R-SLA-7: within 3 days of closure, for every ticket.
+    /// Within 3 days of closure, for every ticket (R-SLA-7).
     #[sea_orm(string_value = "AFTER_CLOSURE")]
     AfterClosure,
-    /// R-SLA-8: 30 days after the repair, for repair orders only.
+    /// 30 days after the repair, for repair orders only (R-SLA-8).
     #[sea_orm(string_value = "THIRTY_DAY")]
     ThirtyDay,
 }

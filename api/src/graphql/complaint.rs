@@ -564,8 +564,9 @@ impl ComplaintQuery {
         Ok(rows.into_iter().map(Escalation::from).collect())
     }
 
-    /// R-CLS-1: the daily reports of the GENERAL complaints the supervisor's centre received,
-    /// newest day first (the last `days`, 1–90, default 7), written after each local day.
+    /// The daily reports of the GENERAL complaints the supervisor's centre received, for the
+    /// customer-service manager (R-CLS-1): newest day first (the last `days`, 1–90, default 7),
+    /// written after each local day.
     /// Supervisors only (`FORBIDDEN` otherwise); `BAD_USER_INPUT` for `days` out of range.
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
     async fn general_complaint_digests(
@@ -651,12 +652,12 @@ pub struct ComplaintMutation;
 
 #[Object]
 impl ComplaintMutation {
-    /// R-CMP-1: customers (app), agents and supervisors (any channel) and partners file.
-    /// Severity is classified by staff (R-CLS-1..3): GENERAL starts at level 1, SERIOUS at level 2
-    /// in the supervisors' inbox at once, MAJOR at level 3 (R-ESC-1); the clocks start (first
-    /// reply 24 h, R-SLA-6). `UNAUTHENTICATED` anonymously, `FORBIDDEN` for technicians and
-    /// admins, `NOT_FOUND` for a customer or order the caller cannot act for, `BAD_USER_INPUT`
-    /// for invalid fields.
+    /// Files a complaint with its time, content, complainant, channel and related order (R-CMP-1):
+    /// customers (app), agents and supervisors (any channel) and partners. Severity is classified
+    /// by staff (R-CLS-1..3): GENERAL starts at level 1, SERIOUS at level 2 in the supervisors'
+    /// inbox at once, MAJOR at level 3 (R-ESC-1); the clocks start (first reply 24 h, R-SLA-6).
+    /// `UNAUTHENTICATED` anonymously, `FORBIDDEN` for technicians and admins, `NOT_FOUND` for a
+    /// customer or order the caller cannot act for, `BAD_USER_INPUT` for invalid fields.
     async fn file_complaint(
         &self,
         ctx: &Context<'_>,
@@ -686,7 +687,8 @@ impl ComplaintMutation {
         Ok(Complaint(filed))
     }
 
-    /// R-CMP-2: promised handling time and next contact time are required.
+    /// Acknowledges a complaint to the customer with a promised resolution time and the next
+    /// contact time, both required (R-CMP-2).
     /// Meets the first-reply clock (R-SLA-6), starts the update and solution clocks; the acting
     /// agent holds the complaint if nobody did. Agents and supervisors of its centre, on a RECEIVED
     /// complaint. Errors: `NOT_FOUND` (not visible), `FORBIDDEN` (role), `CONFLICT` (stale
@@ -720,7 +722,8 @@ impl ComplaintMutation {
         ))
     }
 
-    /// R-SLA-3: a public update to the customer; restarts the 24 h update clock.
+    /// A public progress update to the customer, due at least every 24 h while the complaint
+    /// is open and naming the next contact time (R-SLA-3); restarts the 24 h update clock.
     /// Agents and supervisors of its centre, on an open complaint. Errors: `NOT_FOUND`,
     /// `FORBIDDEN`, `CONFLICT` (stale `version`), `INVALID_TRANSITION` (resolved or closed),
     /// `BAD_USER_INPUT`.
@@ -740,11 +743,10 @@ impl ComplaintMutation {
         ))
     }
 
-    /// R-CMP-3: cause, responsible party, justified.
-    /// Records what the investigation found (the cause, who was responsible, whether the
-    /// complaint is justified); only staff read the findings. Agents and supervisors of its
-    /// centre, on an acknowledged, investigating, reopened or external-case complaint; moves it
-    /// to INVESTIGATING. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
+    /// Records what the investigation found: the cause, who was responsible, whether the complaint
+    /// is justified (R-CMP-3); only staff read the findings. Agents and supervisors of its centre,
+    /// on an acknowledged, investigating, reopened or external-case complaint; moves it to
+    /// INVESTIGATING. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
     /// `BAD_USER_INPUT`.
     async fn record_investigation(
         &self,
@@ -794,11 +796,11 @@ impl ComplaintMutation {
         ))
     }
 
-    /// R-ESC-5: agents up to the configured limit, supervisors above it.
-    /// The limit is `COMPENSATION_AGENT_LIMIT` (500.00 by default). On an INVESTIGATING complaint of
-    /// the caller's centre. Errors: `NOT_FOUND`, `FORBIDDEN` (other roles, or an agent above the
-    /// limit), `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (not positive, more than 2
-    /// decimals, too large).
+    /// Approves the compensation before the customer is told (R-ESC-5): agents up to the configured
+    /// limit, supervisors above it. The limit is `COMPENSATION_AGENT_LIMIT` (500.00 by default). On
+    /// an INVESTIGATING complaint of the caller's centre. Errors: `NOT_FOUND`, `FORBIDDEN` (other
+    /// roles, or an agent above the limit), `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (not
+    /// positive, more than 2 decimals, too large).
     async fn approve_compensation(
         &self,
         ctx: &Context<'_>,
@@ -852,7 +854,8 @@ impl ComplaintMutation {
         Ok(Complaint(service::reopen(&env, id, version, reason).await?))
     }
 
-    /// R-ESC-4: supervisor's approval; a top-level supervisor's for SERIOUS and MAJOR.
+    /// Signs a resolved complaint off for closure (R-ESC-4): every complaint needs a
+    /// supervisor's approval, one that was ever SERIOUS or MAJOR also a top-level supervisor's.
     /// Supervisors of its centre, on a RESOLVED complaint; one signature per person. Errors:
     /// `NOT_FOUND`, `FORBIDDEN` (other roles), `CONFLICT` (stale `version`, or nothing left for
     /// the caller to approve), `INVALID_TRANSITION`.
@@ -883,7 +886,8 @@ impl ComplaintMutation {
         Ok(Complaint(service::close(&env, id, version).await?))
     }
 
-    /// R-ESC-3: by hand, with a reason, one level up.
+    /// Escalates a complaint by hand one level up, with the reason it cannot be solved at this
+    /// level (R-ESC-3).
     /// Agents and supervisors of its centre, on an open complaint. Errors: `NOT_FOUND`,
     /// `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (already at level 3, or no
     /// reason).
@@ -932,8 +936,9 @@ impl ComplaintMutation {
         Ok(acknowledged.into())
     }
 
-    /// R-CMP-8: a SERIOUS or MAJOR complaint handed to the police or an insurer (agents,
-    /// supervisors). The resolution and solution clocks pause; the 24 h progress updates go on.
+    /// Hands a SERIOUS or MAJOR complaint to the police or an insurer as a long-running
+    /// external case (R-CMP-8; agents, supervisors). The resolution and solution clocks pause;
+    /// the 24 h progress updates go on.
     /// Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION` (only from
     /// ACKNOWLEDGED, INVESTIGATING, REOPENED), `BAD_USER_INPUT` (a GENERAL complaint).
     async fn open_external_case(

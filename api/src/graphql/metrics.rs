@@ -251,7 +251,8 @@ impl MetricsQuery {
         })
     }
 
-    /// R-CMP-5: complaints received in a finished month (`YYYY-MM`, UTC).
+    /// The monthly complaint analysis (R-CMP-5): complaints received in a finished month
+    /// (`YYYY-MM`, UTC).
     /// Who may call it as for `serviceMetrics`; `BAD_USER_INPUT` for a month not yet finished or
     /// not `YYYY-MM`.
     #[graphql(guard = "RoleGuard(&[Role::Supervisor, Role::Admin, Role::Partner])")]

@@ -715,7 +715,7 @@ pub struct ReportFaultInput {
     external_reference: Option<String>,
 }
 
-/// R-REP-5: what the repair waits for.
+/// The spare part a repair waits for: part code, name and urgency (R-REP-5).
 #[derive(InputObject)]
 pub struct PartsRequestInput {
     /// The part's code (1–64 characters).
@@ -1051,7 +1051,7 @@ impl RepairMutation {
         step(ctx, id, version, RepairAction::Close, reason).await
     }
 
-    /// R-REP-5: the repair needs parts (technician, agent, supervisor). The order waits in
+    /// The repair needs spare parts (R-REP-5; technician, agent, supervisor). The order waits in
     /// WAITING_FOR_PARTS, its arrival and resolution clocks paused; the customer reads
     /// "waiting for parts".
     /// Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.

@@ -318,7 +318,8 @@ impl SurveyQuery {
         Ok(visits_of(visits::due(&env, until).await?))
     }
 
-    /// R-SLA-9: filed return-visit reports of the centre not reviewed by their deadline.
+    /// Filed return-visit reports of the centre a supervisor has not reviewed by their deadline,
+    /// the end of the next working day after filing (R-SLA-9).
     /// Supervisors only (`FORBIDDEN` otherwise).
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
     async fn return_visit_reviews_overdue(&self, ctx: &Context<'_>) -> Result<Vec<ReturnVisit>> {
@@ -358,7 +359,7 @@ impl SurveyMutation {
         Ok(Survey::new(submitted, env.now))
     }
 
-    /// R-SUR-3: the agent records the visit in full.
+    /// Records a return visit in full: who, when, channel, answers, outcome (R-SUR-3).
     /// An unreachable customer gets another attempt at `retryAt`; a complaint raised is filed with
     /// channel RETURN_VISIT. Agents and supervisors of the visit's centre; `NOT_FOUND` for another
     /// centre's visit, `INVALID_TRANSITION` when already recorded, `BAD_USER_INPUT` for missing or
@@ -389,7 +390,7 @@ impl SurveyMutation {
         Ok(recorded.into())
     }
 
-    /// R-SLA-9: a supervisor of the centre reviews the report.
+    /// A supervisor of the centre reviews a filed return-visit report (R-SLA-9).
     /// Supervisors only (`FORBIDDEN` otherwise); `NOT_FOUND` for another centre's visit,
     /// `INVALID_TRANSITION` when not yet recorded or already reviewed.
     #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
@@ -404,7 +405,8 @@ impl SurveyMutation {
         Ok(reviewed.into())
     }
 
-    /// R-SUR-2: a centre's customers' rest hours, local time (default 21:00–09:00).
+    /// Sets the rest hours of a centre's customers, local time (default 21:00–09:00), in which
+    /// no return visit is planned unless the customer chose the time (R-SUR-2).
     /// Admins only (`FORBIDDEN` otherwise); `NOT_FOUND` for an unknown centre. Returns true. Visits
     /// planned from then on avoid these hours.
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
