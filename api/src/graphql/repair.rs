@@ -255,7 +255,9 @@ impl RepairOrder {
     async fn service_centre_id(&self) -> ID {
         id(self.0.service_centre_id)
     }
-    /// Masked unless the viewer needs it (R-PRV-2).
+    /// Where the technician goes. Shown in full to the customer, agents, supervisors and
+    /// partners, and to the assigned technician while the order is open; masked for others
+    /// (R-PRV-2).
     async fn service_address(&self, ctx: &Context<'_>) -> String {
         if self.shows_contact(ctx) {
             self.0.service_address.clone()
@@ -263,7 +265,8 @@ impl RepairOrder {
             mask_address(&self.0.service_address)
         }
     }
-    /// Masked unless the viewer needs it (R-PRV-2).
+    /// The phone to reach the customer on for this order; shown in full or masked as
+    /// `serviceAddress` (R-PRV-2).
     async fn contact_phone(&self, ctx: &Context<'_>) -> String {
         if self.shows_contact(ctx) {
             self.0.contact_phone.clone()

@@ -108,7 +108,7 @@ impl Survey {
     async fn comment(&self) -> Option<&str> {
         self.model.comment.as_deref()
     }
-    /// 0–10.
+    /// How likely the customer is to recommend the service, 0–10; null before the answer.
     async fn would_recommend(&self) -> Option<i32> {
         self.model.would_recommend.map(i32::from)
     }
@@ -121,7 +121,7 @@ impl Survey {
 /// The customer's answers to a survey.
 #[derive(InputObject)]
 pub struct SurveyAnswersInput {
-    /// 1–5 each.
+    /// Timeliness, 1–5 (5 best); every score is 1–5 (`BAD_USER_INPUT` otherwise).
     timeliness: i32,
     /// The staff's attitude, 1–5.
     attitude: i32,
@@ -133,7 +133,7 @@ pub struct SurveyAnswersInput {
     overall: i32,
     /// At most 2,000 characters.
     comment: Option<String>,
-    /// 0–10.
+    /// How likely the customer is to recommend the service, 0–10.
     would_recommend: i32,
 }
 
