@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 use servicedesk_tests::{Auth, Backend, TestApp, db_tests};
+use servicedesk_tests::key_of;
 
 db_tests!(
     the_feed_gives_each_reader_the_events_it_may_see_in_order,
@@ -78,7 +79,7 @@ async fn the_feed_gives_each_reader_the_events_it_may_see_in_order(app: TestApp)
     );
     let ids: Vec<i64> = seen
         .iter()
-        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
+        .map(|e| key_of(&e["id"]))
         .collect();
     let mut sorted = ids.clone();
     sorted.sort_unstable();

@@ -12,10 +12,10 @@ use rust_decimal::Decimal;
 use super::loaders::{ComplaintEventsKey, EscalationsKey, UserKey, loaders};
 use super::pagination::{KeysetConnection, PageRequest, TicketOrder};
 use super::repair::TimelineEvent;
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
 use super::sla;
 use super::{ClientIp, RoleGuard, env};
-use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals};
+use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals, severity_words};
 use crate::domain::identity::Principal;
 use crate::domain::masking::mask_phone;
 use crate::domain::money::money;
@@ -57,9 +57,9 @@ pub struct Escalation {
 impl From<entity::escalations::Model> for Escalation {
     fn from(e: entity::escalations::Model) -> Self {
         Self {
-            id: id(e.id),
+            id: id(NodeType::Escalation, e.id),
             ticket_kind: e.ticket_kind,
-            ticket_id: id(e.ticket_id),
+            ticket_id: id(NodeType::of_ticket(e.ticket_kind), e.ticket_id),
             from_level: i32::from(e.from_level),
             to_level: i32::from(e.to_level),
             reason: e.reason,
@@ -104,8 +104,8 @@ impl From<entity::manager_digests::Model> for ManagerDigest {
 
 #[Object]
 impl Complaint {
-    async fn id(&self) -> ID {
-        id(self.0.id)
+    pub(crate) async fn id(&self) -> ID {
+        id(NodeType::Complaint, self.0.id)
     }
     /// e.g. `CP-20261122-000042`.
     async fn number(&self) -> &str {
@@ -141,17 +141,17 @@ impl Complaint {
         &self.0.description
     }
     async fn customer_id(&self) -> ID {
-        id(self.0.customer_id)
+        id(NodeType::User, self.0.customer_id)
     }
     async fn repair_order_id(&self) -> Option<ID> {
-        self.0.repair_order_id.map(id)
+        self.0.repair_order_id.map(|k| id(NodeType::RepairOrder, k))
     }
     async fn service_centre_id(&self) -> ID {
-        id(self.0.service_centre_id)
+        id(NodeType::ServiceCentre, self.0.service_centre_id)
     }
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn owner_id(&self) -> Option<ID> {
-        self.0.owner_id.map(id)
+        self.0.owner_id.map(|k| id(NodeType::User, k))
     }
     /// 1 agent, 2 supervisor/manager, 3 top level.
     async fn escalation_level(&self) -> i32 {
@@ -233,6 +233,11 @@ impl Complaint {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// The satisfaction survey issued when the complaint closed; null before, or when the
+    /// caller may not read it.
+    async fn survey(&self, ctx: &Context<'_>) -> Result<Option<super::survey::Survey>> {
+        super::survey::of_ticket(ctx, TicketKind::Complaint, self.0.id).await
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -278,8 +283,26 @@ pub struct Handler {
 
 #[Object]
 impl ComplaintTracking {
+    /// The complaint's global id (the same a staff member sees): pass it with `version` to
+    /// `reopenComplaint`, or to `node(id:)`.
+    pub(crate) async fn id(&self) -> ID {
+        id(NodeType::Complaint, self.0.id)
+    }
+    /// Pass it back with `reopenComplaint`; a stale one is a `CONFLICT` whose
+    /// `extensions.currentVersion` is the version now.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     async fn number(&self) -> &str {
         &self.0.number
+    }
+    /// How serious the complaint was classified, in plain words for the customer.
+    async fn severity(&self) -> &'static str {
+        severity_words(self.0.severity)
+    }
+    /// The satisfaction survey to answer once the complaint is closed (R-CMP-4); null before.
+    async fn survey(&self, ctx: &Context<'_>) -> Result<Option<super::survey::Survey>> {
+        super::survey::of_ticket(ctx, TicketKind::Complaint, self.0.id).await
     }
     async fn status(&self) -> ComplaintStatus {
         self.0.status
@@ -390,7 +413,7 @@ impl ComplaintQuery {
     #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])")]
     async fn complaint_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Complaint> {
         let env = env(ctx)?;
-        Ok(Complaint(service::get(&env, key(&id, "complaint")?).await?))
+        Ok(Complaint(service::get(&env, key(&id, NodeType::Complaint)?).await?))
     }
 
     /// The centre's complaints (agents, supervisors) or the organization's (partners), newest
@@ -490,12 +513,28 @@ impl ComplaintQuery {
         Ok(rows.into_iter().map(ManagerDigest::from).collect())
     }
 
-    /// The customer's own complaints, newest first.
-    #[graphql(guard = "RoleGuard(&[Role::Customer])")]
-    async fn my_complaints(&self, ctx: &Context<'_>) -> Result<Vec<ComplaintTracking>> {
+    /// The customer's own complaints, newest first, a page at a time (`first` 1–100, default
+    /// 20; `after` an `endCursor`).
+    #[graphql(
+        guard = "RoleGuard(&[Role::Customer])",
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+    )]
+    async fn my_complaints(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<KeysetConnection<ComplaintTracking>> {
         let env = env(ctx)?;
-        let rows = crate::store::complaints::of_customer(env.db, env.actor.user()?.id, 100).await?;
-        Ok(rows.into_iter().map(ComplaintTracking).collect())
+        let page = PageRequest::parse(first, after)?;
+        let rows = crate::store::complaints::of_customer(
+            env.db,
+            env.actor.user()?.id,
+            page.after,
+            page.limit(),
+        )
+        .await?;
+        Ok(page.connection(rows, |row| (row.created_at, row.id), ComplaintTracking))
     }
 
     /// Status of a complaint without an account: its number and the customer's phone. A wrong
@@ -559,14 +598,14 @@ impl ComplaintMutation {
         let filed = service::file(
             &env,
             service::FileComplaint {
-                customer_id: input.customer_id.map(|c| key(&c, "customer")).transpose()?,
+                customer_id: input.customer_id.map(|c| key(&c, NodeType::User)).transpose()?,
                 repair_order_id: input
                     .repair_order_id
-                    .map(|r| key(&r, "repair order"))
+                    .map(|r| key(&r, NodeType::RepairOrder))
                     .transpose()?,
                 service_centre_id: input
                     .service_centre_id
-                    .map(|c| key(&c, "service centre"))
+                    .map(|c| key(&c, NodeType::ServiceCentre))
                     .transpose()?,
                 channel: input.channel,
                 category: input.category,
@@ -590,7 +629,7 @@ impl ComplaintMutation {
         message: Option<String>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::acknowledge(
                 &env,
@@ -614,7 +653,7 @@ impl ComplaintMutation {
         next_contact_at: DateTime<Utc>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::post_update(&env, id, version, message, next_contact_at).await?,
         ))
@@ -631,7 +670,7 @@ impl ComplaintMutation {
         justified: bool,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         let input = service::Investigation {
             cause,
             responsible_party,
@@ -654,7 +693,7 @@ impl ComplaintMutation {
         severity: Option<Severity>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::reclassify(&env, id, version, category, severity).await?,
         ))
@@ -669,7 +708,7 @@ impl ComplaintMutation {
         amount: Decimal,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::approve_compensation(&env, id, version, amount).await?,
         ))
@@ -685,7 +724,7 @@ impl ComplaintMutation {
         compensation: Option<Decimal>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::resolve(&env, id, version, resolution, compensation).await?,
         ))
@@ -699,7 +738,7 @@ impl ComplaintMutation {
         reason: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(service::reopen(&env, id, version, reason).await?))
     }
 
@@ -711,7 +750,7 @@ impl ComplaintMutation {
         version: i32,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::approve_closure(&env, id, version).await?,
         ))
@@ -719,7 +758,7 @@ impl ComplaintMutation {
 
     async fn close_complaint(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(service::close(&env, id, version).await?))
     }
 
@@ -732,7 +771,7 @@ impl ComplaintMutation {
         reason: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::escalate(&env, id, version, reason).await?,
         ))
@@ -744,7 +783,7 @@ impl ComplaintMutation {
         let env = env(ctx)?;
         let user = crate::store::users::get(env.db, env.actor.user()?.id).await?;
         // Only escalations of the supervisor's centre, from an inbox they read.
-        let escalation = crate::store::escalations::find(env.db, key(&id, "escalation")?)
+        let escalation = crate::store::escalations::find(env.db, key(&id, NodeType::Escalation)?)
             .await?
             .filter(|e| Some(e.service_centre_id) == user.service_centre_id)
             .ok_or(ApiError::NotFound("escalation"))?;
@@ -772,7 +811,7 @@ impl ComplaintMutation {
         reference: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::open_external_case(&env, id, version, authority, reference).await?,
         ))
@@ -787,7 +826,7 @@ impl ComplaintMutation {
         outcome: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::close_external_case(&env, id, version, outcome).await?,
         ))
@@ -803,8 +842,8 @@ impl ComplaintMutation {
         owner_id: ID,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
-        let owner = key(&owner_id, "user")?;
+        let id = key(&id, NodeType::Complaint)?;
+        let owner = key(&owner_id, NodeType::User)?;
         Ok(Complaint(
             service::reassign(&env, id, version, owner).await?,
         ))

@@ -6,7 +6,7 @@ use entity::users::Role;
 use entity::{api_keys, organizations, service_centres, users};
 use sea_orm::{Set, TransactionTrait};
 
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
 use super::{RoleGuard, Services, client_ip, principal, services};
 use crate::auth::{api_keys as keys, passwords};
 use crate::domain::identity::{
@@ -20,8 +20,8 @@ pub struct User(pub users::Model);
 
 #[Object]
 impl User {
-    async fn id(&self) -> ID {
-        id(self.0.id)
+    pub(crate) async fn id(&self) -> ID {
+        id(NodeType::User, self.0.id)
     }
     async fn email(&self) -> &str {
         &self.0.email
@@ -40,10 +40,10 @@ impl User {
         self.0.active
     }
     async fn service_centre_id(&self) -> Option<ID> {
-        self.0.service_centre_id.map(id)
+        self.0.service_centre_id.map(|k| id(NodeType::ServiceCentre, k))
     }
     async fn organization_id(&self) -> Option<ID> {
-        self.0.organization_id.map(id)
+        self.0.organization_id.map(|k| id(NodeType::Organization, k))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -51,6 +51,33 @@ impl User {
     /// Top-level supervisor (general manager).
     async fn top_level(&self) -> bool {
         self.0.top_level
+    }
+    /// A technician's skills (upper-case labels such as `REFRIGERATION`); empty when none are
+    /// recorded. Set by admins (`setTechnicianProfile`).
+    async fn skills(&self) -> Vec<String> {
+        crate::domain::technician::skills(&self.0)
+    }
+    /// A technician's area within the centre, e.g. `Pudong`.
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+}
+
+/// Who may read an account as a `User` (`user(id)`, `node(id)`): admins any, everyone
+/// themselves, agents and supervisors the active technicians of their centre (whom they
+/// dispatch, as `technicians` lists them).
+pub(super) fn may_read_user(actor: &Principal, user: &users::Model) -> bool {
+    match actor {
+        Principal::User(me) => {
+            me.role == Role::Admin
+                || me.id == user.id
+                || (matches!(me.role, Role::Agent | Role::Supervisor)
+                    && user.role == Role::Technician
+                    && user.active
+                    && user.service_centre_id.is_some()
+                    && user.service_centre_id == me.service_centre_id)
+        }
+        Principal::Anonymous | Principal::Partner { .. } => false,
     }
 }
 
@@ -64,7 +91,7 @@ pub struct Organization {
 impl From<organizations::Model> for Organization {
     fn from(model: organizations::Model) -> Self {
         Self {
-            id: id(model.id),
+            id: id(NodeType::Organization, model.id),
             name: model.name,
             created_at: model.created_at,
         }
@@ -73,7 +100,9 @@ impl From<organizations::Model> for Organization {
 
 #[derive(SimpleObject)]
 pub struct ServiceCentre {
-    id: ID,
+    /// Opaque global id (`Node`).
+    #[graphql(owned)]
+    pub(crate) id: ID,
     name: String,
     /// IANA time zone, e.g. `Asia/Shanghai`.
     timezone: String,
@@ -82,7 +111,7 @@ pub struct ServiceCentre {
 impl From<service_centres::Model> for ServiceCentre {
     fn from(model: service_centres::Model) -> Self {
         Self {
-            id: id(model.id),
+            id: id(NodeType::ServiceCentre, model.id),
             name: model.name,
             timezone: model.timezone,
         }
@@ -104,8 +133,8 @@ pub struct ApiKey {
 impl From<api_keys::Model> for ApiKey {
     fn from(model: api_keys::Model) -> Self {
         Self {
-            id: id(model.id),
-            organization_id: id(model.organization_id),
+            id: id(NodeType::ApiKey, model.id),
+            organization_id: id(NodeType::Organization, model.organization_id),
             name: model.name,
             prefix: model.prefix,
             created_at: model.created_at,
@@ -188,13 +217,13 @@ impl IdentityQuery {
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         let db = &services(ctx)?.db;
-        Ok(User(store::users::get(db, key(&id, "user")?).await?))
+        Ok(User(store::users::get(db, key(&id, NodeType::User)?).await?))
     }
 
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn api_keys(&self, ctx: &Context<'_>, organization_id: ID) -> Result<Vec<ApiKey>> {
         let db = &services(ctx)?.db;
-        let organization_id = key(&organization_id, "organization")?;
+        let organization_id = key(&organization_id, NodeType::Organization)?;
         let keys = store::api_keys::list_for_organization(db, organization_id).await?;
         Ok(keys.into_iter().map(ApiKey::from).collect())
     }
@@ -250,7 +279,7 @@ impl IdentityMutation {
         let name = required("name", &input.name)?;
         let service_centre_id = match &input.service_centre_id {
             Some(centre) => Some(
-                store::directory::get_service_centre(&svc.db, key(centre, "service centre")?)
+                store::directory::get_service_centre(&svc.db, key(centre, NodeType::ServiceCentre)?)
                     .await
                     .map_err(|err| {
                         err.missing_as_bad_input("serviceCentreId", "no such service centre")
@@ -268,7 +297,7 @@ impl IdentityMutation {
         };
         let organization_id = match &input.organization_id {
             Some(org) => Some(
-                store::directory::get_organization(&svc.db, key(org, "organization")?)
+                store::directory::get_organization(&svc.db, key(org, NodeType::Organization)?)
                     .await
                     .map_err(|err| {
                         err.missing_as_bad_input("organizationId", "no such organization")
@@ -371,7 +400,7 @@ impl IdentityMutation {
     ) -> Result<CreatedApiKey> {
         let svc = services(ctx)?;
         let organization =
-            store::directory::get_organization(&svc.db, key(&organization_id, "organization")?)
+            store::directory::get_organization(&svc.db, key(&organization_id, NodeType::Organization)?)
                 .await?;
         let name = required("name", &name)?;
         let new_key = keys::generate();
@@ -395,7 +424,7 @@ impl IdentityMutation {
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
         let svc = services(ctx)?;
         let revoked =
-            store::api_keys::revoke(&svc.db, key(&id, "API key")?, svc.clock.now()).await?;
+            store::api_keys::revoke(&svc.db, key(&id, NodeType::ApiKey)?, svc.clock.now()).await?;
         svc.principals.key_revoked(revoked.id);
         Ok(revoked.into())
     }
@@ -404,7 +433,7 @@ impl IdentityMutation {
 /// The user an admin acts on; admins cannot change or lock out themselves.
 /// Changes a user in one transaction, then evicts the cached principal, so the change applies to
 /// the user's very next request (R-PRV-4).
-async fn change_user(
+pub(super) async fn change_user(
     svc: &Services,
     user: users::Model,
     change: impl FnOnce(&mut users::ActiveModel),
@@ -417,7 +446,7 @@ async fn change_user(
 }
 
 async fn target_other_user(ctx: &Context<'_>, user_id: &ID) -> Result<users::Model, ApiError> {
-    let user_id = key(user_id, "user")?;
+    let user_id = key(user_id, NodeType::User)?;
     if principal(ctx).user()?.id == user_id {
         return Err(ApiError::bad_input(
             "userId",

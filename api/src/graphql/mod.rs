@@ -1,19 +1,23 @@
 //! The GraphQL schema: one module per domain area, merged into the query and mutation roots.
 
 mod complaint;
+mod directory;
 pub mod document_limits;
+mod field_errors;
 mod feed;
 mod guard;
 mod identity;
 mod input_guard;
 pub mod loaders;
 mod metrics;
+mod node;
 pub mod pagination;
 mod policy;
 mod repair;
 mod scalars;
 mod single_login;
 mod sla;
+mod timeline;
 mod survey;
 mod webhooks;
 
@@ -42,7 +46,9 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
+    node::NodeQuery,
     identity::IdentityQuery,
+    directory::DirectoryQuery,
     repair::RepairQuery,
     complaint::ComplaintQuery,
     policy::PolicyQuery,
@@ -57,10 +63,12 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     identity::IdentityMutation,
     repair::RepairMutation,
+    repair::CustomerNoteMutation,
     complaint::ComplaintMutation,
     policy::PolicyMutation,
     survey::SurveyMutation,
     webhooks::WebhookMutation,
+    directory::DirectoryMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -129,6 +137,8 @@ pub struct Limits {
     pub complexity: usize,
     /// Longest text input without a column of its own limit.
     pub max_text_chars: usize,
+    /// Most ids in one `nodes(ids:)` call.
+    pub max_node_ids: usize,
 }
 
 /// Process-wide services, stored once in each schema (the clones share their state).
@@ -183,8 +193,10 @@ pub fn build_schemas(
             SubscriptionRoot::default(),
         )
         .data(services)
+        .data(node::MaxNodeIds(limits.max_node_ids))
         .extension(input_guard.clone())
         .extension(single_login::SingleLogin)
+        .extension(field_errors::SplitFieldErrors)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
     };

@@ -14,7 +14,8 @@ use rust_decimal::Decimal;
 
 use super::loaders::{AssetKey, ClocksKey, RepairEventsKey, RepairLinesKey, UserKey, loaders};
 use super::pagination::{KeysetConnection, PageRequest, TicketOrder};
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
+use super::timeline::{ActorRole, TimelineAction};
 use super::{RoleGuard, env, principal};
 use crate::domain::masking::{mask_address, mask_name, mask_phone};
 use crate::domain::money::money;
@@ -61,7 +62,9 @@ pub enum WarrantyStatus {
 
 #[derive(SimpleObject)]
 pub struct Asset {
-    id: ID,
+    /// Opaque global id (`Node`).
+    #[graphql(owned)]
+    pub(crate) id: ID,
     customer_id: ID,
     /// The catalogue code when the model is listed.
     model: String,
@@ -79,10 +82,10 @@ pub struct Asset {
 impl From<assets::Model> for Asset {
     fn from(asset: assets::Model) -> Self {
         Self {
-            id: id(asset.id),
-            customer_id: id(asset.customer_id),
+            id: id(NodeType::Asset, asset.id),
+            customer_id: id(NodeType::User, asset.customer_id),
             model: asset.model,
-            product_model_id: asset.product_model_id.map(id),
+            product_model_id: asset.product_model_id.map(|k| id(NodeType::ProductModel, k)),
             serial_number: asset.serial_number,
             purchase_date: asset.purchase_date,
             warranty_ends_on: asset.warranty_ends_on,
@@ -99,7 +102,9 @@ impl From<assets::Model> for Asset {
 /// A catalogue entry: an asset of this model gets `warrantyMonths` from its purchase date.
 #[derive(SimpleObject)]
 pub struct ProductModel {
-    id: ID,
+    /// Opaque global id (`Node`).
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// Upper-cased; what `registerAsset(model:)` takes.
     code: String,
     name: String,
@@ -110,7 +115,7 @@ pub struct ProductModel {
 impl From<product_models::Model> for ProductModel {
     fn from(model: product_models::Model) -> Self {
         Self {
-            id: id(model.id),
+            id: id(NodeType::ProductModel, model.id),
             code: model.code,
             name: model.name,
             warranty_months: model.warranty_months,
@@ -134,7 +139,7 @@ pub struct RepairLine {
 impl From<repair_lines::Model> for RepairLine {
     fn from(line: repair_lines::Model) -> Self {
         Self {
-            id: id(line.id),
+            id: id(NodeType::RepairLine, line.id),
             kind: line.kind,
             description: line.description,
             part_code: line.part_code,
@@ -150,14 +155,13 @@ impl From<repair_lines::Model> for RepairLine {
 #[derive(SimpleObject)]
 pub struct TimelineEvent {
     id: ID,
-    /// e.g. `REPORTED`, `ASSIGNED`, `ESCALATED`, `SURVEY_ISSUED`; `SLA_*` for the clocks'
-    /// own entries (staff only).
-    action: String,
+    /// What happened; `SLA_*` values are the clocks' own entries (staff only).
+    action: TimelineAction,
     from_status: Option<String>,
     to_status: Option<String>,
     note: Option<String>,
     /// The actor's role then, or `SYSTEM`.
-    actor_role: String,
+    actor_role: ActorRole,
     /// Shown to customers and partners; staff also see internal entries.
     public: bool,
     created_at: DateTime<Utc>,
@@ -166,12 +170,12 @@ pub struct TimelineEvent {
 impl From<ticket_events::Model> for TimelineEvent {
     fn from(event: ticket_events::Model) -> Self {
         Self {
-            id: id(event.id),
-            action: event.action,
+            id: id(NodeType::TimelineEvent, event.id),
+            action: TimelineAction::of(&event.action),
             from_status: event.from_status,
             to_status: event.to_status,
             note: event.note,
-            actor_role: event.actor_role,
+            actor_role: ActorRole::of(&event.actor_role),
             public: event.public,
             created_at: event.created_at,
         }
@@ -180,8 +184,8 @@ impl From<ticket_events::Model> for TimelineEvent {
 
 #[Object]
 impl RepairOrder {
-    async fn id(&self) -> ID {
-        id(self.0.id)
+    pub(crate) async fn id(&self) -> ID {
+        id(NodeType::RepairOrder, self.0.id)
     }
     /// Human-readable number, e.g. `RO-20261122-000123`.
     async fn number(&self) -> &str {
@@ -207,7 +211,7 @@ impl RepairOrder {
         &self.0.fault_description
     }
     async fn service_centre_id(&self) -> ID {
-        id(self.0.service_centre_id)
+        id(NodeType::ServiceCentre, self.0.service_centre_id)
     }
     /// Masked unless the viewer needs it (R-PRV-2).
     async fn service_address(&self, ctx: &Context<'_>) -> String {
@@ -282,7 +286,8 @@ impl RepairOrder {
     async fn total_amount(&self) -> Decimal {
         money(self.0.total_amount)
     }
-    /// Pass it back with every change; a stale one is a `CONFLICT`.
+    /// Pass it back with every change; a stale one is a `CONFLICT` whose
+    /// `extensions.currentVersion` is the version now.
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -297,7 +302,7 @@ impl RepairOrder {
         let customer = load_user(ctx, self.0.customer_id).await?;
         let shown = self.shows_contact(ctx);
         Ok(CustomerContact {
-            id: id(customer.id),
+            id: id(NodeType::User, customer.id),
             name: if shown {
                 customer.name.clone()
             } else {
@@ -318,7 +323,7 @@ impl RepairOrder {
         let technician = load_user(ctx, technician_id).await?;
         let full = repair::sees_technician_phone(principal(ctx));
         Ok(Some(TechnicianContact {
-            id: id(technician.id),
+            id: id(NodeType::User, technician.id),
             name: technician.name.clone(),
             phone: technician
                 .phone
@@ -334,6 +339,12 @@ impl RepairOrder {
             .await?
             .ok_or_else(|| ApiError::Internal(format!("asset {} missing", self.0.asset_id)))?;
         Ok(Asset::from(assets::Model::clone(&asset)))
+    }
+
+    /// The satisfaction survey issued when the order closed (R-SUR-1); null before, or when
+    /// the caller may not read it (the customer always may; staff and partners once answered).
+    async fn survey(&self, ctx: &Context<'_>) -> Result<Option<super::survey::Survey>> {
+        super::survey::of_ticket(ctx, TicketKind::RepairOrder, self.0.id).await
     }
 
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<RepairLine>> {
@@ -421,7 +432,7 @@ async fn page(
         statuses: filter.status.unwrap_or_default(),
         technician_id: filter
             .technician_id
-            .map(|t| key(&t, "technician"))
+            .map(|t| key(&t, NodeType::User))
             .transpose()?,
         breached: filter.breached,
         reported_from: filter.reported_from,
@@ -518,7 +529,7 @@ impl RepairQuery {
     async fn repair_order(&self, ctx: &Context<'_>, id: ID) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::get(&env, key(&id, "repair order")?).await?,
+            service::get(&env, key(&id, NodeType::RepairOrder)?).await?,
         ))
     }
 
@@ -559,7 +570,7 @@ impl RepairQuery {
     /// A customer's registered products (customers: their own).
     async fn assets(&self, ctx: &Context<'_>, customer_id: Option<ID>) -> Result<Vec<Asset>> {
         let env = env(ctx)?;
-        let customer_id = customer_id.map(|c| key(&c, "customer")).transpose()?;
+        let customer_id = customer_id.map(|c| key(&c, NodeType::User)).transpose()?;
         let customer = asset_service::acting_for_customer(&env, customer_id).await?;
         let assets = crate::store::assets::of_customer(env.db, customer.id).await?;
         Ok(assets.into_iter().map(Asset::from).collect())
@@ -650,7 +661,7 @@ impl RepairMutation {
         let asset = asset_service::register(
             &env,
             asset_service::RegisterAsset {
-                customer_id: input.customer_id.map(|c| key(&c, "customer")).transpose()?,
+                customer_id: input.customer_id.map(|c| key(&c, NodeType::User)).transpose()?,
                 model: input.model,
                 serial_number: input.serial_number,
                 purchase_date: input.purchase_date,
@@ -677,7 +688,7 @@ impl RepairMutation {
         let env = env(ctx)?;
         let asset = asset_service::verify_warranty(
             &env,
-            key(&asset_id, "asset")?,
+            key(&asset_id, NodeType::Asset)?,
             purchase_date,
             warranty_ends_on,
         )
@@ -715,7 +726,7 @@ impl RepairMutation {
         warranty_months: i32,
     ) -> Result<ProductModel> {
         let env = env(ctx)?;
-        let model = crate::store::product_models::find(env.db, key(&id, "product model")?)
+        let model = crate::store::product_models::find(env.db, key(&id, NodeType::ProductModel)?)
             .await?
             .ok_or(ApiError::NotFound("product model"))?;
         let name = required_text("name", &name, 200)?;
@@ -737,11 +748,11 @@ impl RepairMutation {
         let order = service::report_fault(
             &env,
             service::ReportFault {
-                customer_id: input.customer_id.map(|c| key(&c, "customer")).transpose()?,
-                asset_id: key(&input.asset_id, "asset")?,
+                customer_id: input.customer_id.map(|c| key(&c, NodeType::User)).transpose()?,
+                asset_id: key(&input.asset_id, NodeType::Asset)?,
                 service_centre_id: input
                     .service_centre_id
-                    .map(|c| key(&c, "service centre"))
+                    .map(|c| key(&c, NodeType::ServiceCentre))
                     .transpose()?,
                 request_type: input.request_type,
                 fault_description: input.fault_description,
@@ -770,10 +781,10 @@ impl RepairMutation {
         #[graphql(default = false)] note_internal: bool,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
-        let technician = key(&technician_id, "technician")?;
+        let technician = key(&technician_id, NodeType::User)?;
         let order = service::assign_technician(
             &env,
-            key(&id, "repair order")?,
+            key(&id, NodeType::RepairOrder)?,
             version,
             technician,
             note,
@@ -795,7 +806,7 @@ impl RepairMutation {
     async fn mark_arrived(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::mark_arrived(&env, key(&id, "repair order")?, version).await?,
+            service::mark_arrived(&env, key(&id, NodeType::RepairOrder)?, version).await?,
         ))
     }
 
@@ -815,7 +826,7 @@ impl RepairMutation {
             unit_price: input.unit_price,
         };
         Ok(RepairOrder(
-            service::add_line(&env, key(&id, "repair order")?, version, line).await?,
+            service::add_line(&env, key(&id, NodeType::RepairOrder)?, version, line).await?,
         ))
     }
 
@@ -828,7 +839,7 @@ impl RepairMutation {
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::complete(&env, key(&id, "repair order")?, version, work_done).await?,
+            service::complete(&env, key(&id, NodeType::RepairOrder)?, version, work_done).await?,
         ))
     }
 
@@ -847,7 +858,7 @@ impl RepairMutation {
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::reject(&env, key(&id, "repair order")?, version, reason).await?,
+            service::reject(&env, key(&id, NodeType::RepairOrder)?, version, reason).await?,
         ))
     }
 
@@ -860,7 +871,7 @@ impl RepairMutation {
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::cancel(&env, key(&id, "repair order")?, version, reason).await?,
+            service::cancel(&env, key(&id, NodeType::RepairOrder)?, version, reason).await?,
         ))
     }
 
@@ -943,7 +954,7 @@ impl RepairMutation {
         let env = env(ctx)?;
         let order = service::schedule_appointment(
             &env,
-            key(&id, "repair order")?,
+            key(&id, NodeType::RepairOrder)?,
             version,
             (start, end),
             customer_requested,
@@ -962,7 +973,34 @@ impl RepairMutation {
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::add_note(&env, key(&id, "repair order")?, note, public).await?,
+            service::add_note(&env, key(&id, NodeType::RepairOrder)?, note, public).await?,
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct CustomerNoteMutation;
+
+#[Object]
+impl CustomerNoteMutation {
+    /// The customer adds a public note to their own open order, e.g. a gate code or a better
+    /// time to call (1–1,000 characters): a `CUSTOMER_NOTE` timeline entry that the
+    /// technician, staff and the partner read. Customers only (`FORBIDDEN` otherwise);
+    /// `NOT_FOUND` for an order not theirs; `INVALID_TRANSITION` once the order is CLOSED or
+    /// CANCELLED; `CONFLICT` (with `extensions.currentVersion`) when `version` is given and
+    /// stale.
+    #[graphql(guard = "RoleGuard(&[Role::Customer])")]
+    async fn add_customer_note(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: Option<i32>,
+        note: String,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        Ok(RepairOrder(
+            service::add_customer_note(&env, key(&id, NodeType::RepairOrder)?, version, note)
+                .await?,
         ))
     }
 }
@@ -975,7 +1013,7 @@ async fn start_wait(
 ) -> Result<RepairOrder> {
     let env = env(ctx)?;
     Ok(RepairOrder(
-        service::wait(&env, key(&id, "repair order")?, version, wait).await?,
+        service::wait(&env, key(&id, NodeType::RepairOrder)?, version, wait).await?,
     ))
 }
 
@@ -988,7 +1026,7 @@ async fn end_wait(
 ) -> Result<RepairOrder> {
     let env = env(ctx)?;
     Ok(RepairOrder(
-        service::end_wait(&env, key(&id, "repair order")?, version, action, note).await?,
+        service::end_wait(&env, key(&id, NodeType::RepairOrder)?, version, action, note).await?,
     ))
 }
 
@@ -1001,6 +1039,6 @@ async fn step(
 ) -> Result<RepairOrder> {
     let env = env(ctx)?;
     Ok(RepairOrder(
-        service::advance(&env, key(&id, "repair order")?, version, action, note).await?,
+        service::advance(&env, key(&id, NodeType::RepairOrder)?, version, action, note).await?,
     ))
 }

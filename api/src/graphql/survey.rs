@@ -10,7 +10,7 @@ use entity::ticket_events::TicketKind;
 use entity::users::Role;
 
 use super::pagination::{KeysetConnection, PageRequest};
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
 use super::{RoleGuard, env};
 use crate::domain::return_visit::RestHours;
 use crate::domain::survey::{self, Answers, SurveyState};
@@ -41,7 +41,7 @@ pub struct Survey {
 }
 
 impl Survey {
-    fn new(model: surveys::Model, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(model: surveys::Model, now: DateTime<Utc>) -> Self {
         let status = survey::state(&model, now).into();
         Self { model, status }
     }
@@ -49,14 +49,14 @@ impl Survey {
 
 #[Object]
 impl Survey {
-    async fn id(&self) -> ID {
-        id(self.model.id)
+    pub(crate) async fn id(&self) -> ID {
+        id(NodeType::Survey, self.model.id)
     }
     async fn ticket_kind(&self) -> TicketKind {
         self.model.ticket_kind
     }
     async fn ticket_id(&self) -> ID {
-        id(self.model.ticket_id)
+        id(NodeType::of_ticket(self.model.ticket_kind), self.model.ticket_id)
     }
     async fn status(&self) -> SurveyStatus {
         self.status
@@ -94,8 +94,24 @@ impl Survey {
     }
     /// The complaint a low overall score opened (R-CMP-6).
     async fn follow_up_complaint_id(&self) -> Option<ID> {
-        self.model.follow_up_complaint_id.map(id)
+        self.model.follow_up_complaint_id.map(|k| id(NodeType::Complaint, k))
     }
+}
+
+/// The satisfaction survey of a ticket, when it has one the caller may read: its customer
+/// (to answer it), staff of its centre and partners of its organization once answered.
+pub(super) async fn of_ticket(
+    ctx: &Context<'_>,
+    kind: TicketKind,
+    ticket: i64,
+) -> Result<Option<Survey>> {
+    let survey = super::loaders::loaders(ctx)?
+        .load_one(super::loaders::SurveyKey(kind, ticket))
+        .await?;
+    let now = env(ctx)?.now;
+    Ok(survey
+        .filter(|s| service::can_view(super::principal(ctx), s))
+        .map(|s| Survey::new((*s).clone(), now)))
 }
 
 #[derive(InputObject)]
@@ -120,7 +136,9 @@ pub struct SurveyAnswersInput {
 pub struct ReturnVisit {
     #[graphql(skip)]
     key: i64,
-    id: ID,
+    /// Opaque global id (`Node`).
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// The kind of ticket visited; `ticketId` is a repair order's or a complaint's id.
     ticket_kind: TicketKind,
     ticket_id: ID,
@@ -161,24 +179,24 @@ impl From<return_visits::Model> for ReturnVisit {
     fn from(v: return_visits::Model) -> Self {
         Self {
             key: v.id,
-            id: id(v.id),
+            id: id(NodeType::ReturnVisit, v.id),
             ticket_kind: v.ticket_kind,
-            ticket_id: id(v.ticket_id),
-            customer_id: id(v.customer_id),
+            ticket_id: id(NodeType::of_ticket(v.ticket_kind), v.ticket_id),
+            customer_id: id(NodeType::User, v.customer_id),
             purpose: v.purpose,
             attempt: i32::from(v.attempt),
             due_at: v.due_at,
             customer_chose_time: v.customer_chose_time,
-            agent_id: v.agent_id.map(id),
+            agent_id: v.agent_id.map(|k| id(NodeType::User, k)),
             visited_at: v.visited_at,
             channel: v.channel,
             satisfied: v.satisfied,
             answers: v.answers,
             outcome: v.outcome,
             retry_at: v.retry_at,
-            complaint_id: v.complaint_id.map(id),
+            complaint_id: v.complaint_id.map(|k| id(NodeType::Complaint, k)),
             recorded_at: v.recorded_at,
-            reviewed_by: v.reviewed_by.map(id),
+            reviewed_by: v.reviewed_by.map(|k| id(NodeType::User, k)),
             reviewed_at: v.reviewed_at,
             review_note: v.review_note,
         }
@@ -210,7 +228,7 @@ pub struct RecordReturnVisitInput {
     complaint: Option<RaisedComplaintInput>,
 }
 
-fn visits_of(rows: Vec<return_visits::Model>) -> Vec<ReturnVisit> {
+pub(super) fn visits_of(rows: Vec<return_visits::Model>) -> Vec<ReturnVisit> {
     rows.into_iter().map(ReturnVisit::from).collect()
 }
 
@@ -294,7 +312,7 @@ impl SurveyMutation {
             comment: answers.comment,
             would_recommend: answers.would_recommend,
         };
-        let submitted = service::submit(&env, key(&id, "survey")?, answers).await?;
+        let submitted = service::submit(&env, key(&id, NodeType::Survey)?, answers).await?;
         Ok(Survey::new(submitted, env.now))
     }
 
@@ -321,7 +339,7 @@ impl SurveyMutation {
                 description: c.description,
             }),
         };
-        let recorded = visits::record(&env, key(&id, "return visit")?, input).await?;
+        let recorded = visits::record(&env, key(&id, NodeType::ReturnVisit)?, input).await?;
         Ok(recorded.into())
     }
 
@@ -334,7 +352,7 @@ impl SurveyMutation {
         note: Option<String>,
     ) -> Result<ReturnVisit> {
         let env = env(ctx)?;
-        let reviewed = visits::review(&env, key(&id, "return visit")?, note).await?;
+        let reviewed = visits::review(&env, key(&id, NodeType::ReturnVisit)?, note).await?;
         Ok(reviewed.into())
     }
 
@@ -348,7 +366,7 @@ impl SurveyMutation {
         end: NaiveTime,
     ) -> Result<bool> {
         let env = env(ctx)?;
-        let centre = key(&service_centre_id, "service centre")?;
+        let centre = key(&service_centre_id, NodeType::ServiceCentre)?;
         visits::set_rest_hours(&env, centre, RestHours { start, end }).await?;
         Ok(true)
     }
