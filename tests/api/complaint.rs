@@ -204,11 +204,11 @@ async fn r_cmp_2_acknowledgement_promises_times_to_the_customer(app: TestApp) {
     let mine = app
         .gql(
             &w.customer.auth,
-            "{ myComplaints { promisedResolutionAt nextContactAt timeline { action note } } }",
+            "{ myComplaints { nodes { promisedResolutionAt nextContactAt timeline { action note } } } }",
             json!({}),
         )
         .await;
-    let tracked = &mine.data()["myComplaints"][0];
+    let tracked = &mine.data()["myComplaints"]["nodes"][0];
     assert_eq!(time(&tracked["nextContactAt"]), now + Duration::hours(4));
     assert!(tracked["timeline"].to_string().contains("ACKNOWLEDGED"));
 }
@@ -248,7 +248,7 @@ async fn r_sla_3_progress_update_restarts_the_24h_clock(app: TestApp) {
     let mine = app
         .gql(
             &w.customer.auth,
-            "{ myComplaints { timeline { note } } }",
+            "{ myComplaints { nodes { timeline { note } } } }",
             json!({}),
         )
         .await;
@@ -470,11 +470,11 @@ async fn r_cmp_4_resolution_asks_the_customer_about_satisfaction(app: TestApp) {
     let mine = app
         .gql(
             &w.customer.auth,
-            "{ myComplaints { status resolution timeline { action note } } }",
+            "{ myComplaints { nodes { status resolution timeline { action note } } } }",
             json!({}),
         )
         .await;
-    let tracked = &mine.data()["myComplaints"][0];
+    let tracked = &mine.data()["myComplaints"]["nodes"][0];
     assert_eq!(tracked["resolution"], "We apologised and retrained");
     let resolved_event = tracked["timeline"]
         .as_array()

@@ -340,7 +340,10 @@ async fn admin_cannot_lock_out_themselves(app: TestApp) {
 /// Every admin-only operation, with variables that would succeed for an admin.
 fn admin_operations(user_id: i64, org: i64, key_id: i64) -> Vec<(&'static str, Value)> {
     vec![
-        ("{ user(id: \"1\") { id } }", json!({})),
+        (
+            "query($u: ID!) { user(id: $u) { id } }",
+            json!({ "u": gid(NodeType::User, user_id) }),
+        ),
         (
             "query($o: ID!) { apiKeys(organizationId: $o) { id } }",
             json!({ "o": gid(NodeType::Organization, org) }),

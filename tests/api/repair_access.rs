@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use servicedesk_tests::{
     Auth, GqlResponse, ORDER_FIELDS, RepairWorld, TestApp, TestUser, db_tests,
 };
-use servicedesk_tests::{NodeType, gid};
+use servicedesk_tests::{NodeType, gid, key_of};
 
 db_tests!(
     role_matrix_every_mutation_every_role,
@@ -725,7 +725,7 @@ async fn concurrent_reports_get_distinct_numbers_embedding_their_keys(app: TestA
     let mut numbers = std::collections::BTreeSet::new();
     while let Some(joined) = tasks.join_next().await {
         let order = joined.expect("task");
-        let id = order["id"].as_str().expect("id");
+        let id = key_of(&order["id"]);
         let number = order["number"].as_str().expect("number");
         assert!(
             number.ends_with(&format!("-{:0>6}", id)),

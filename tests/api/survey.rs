@@ -162,9 +162,9 @@ async fn r_sur_1_invalid_answers_store_nothing(app: TestApp) {
     assert_eq!(pending[0]["status"], "PENDING");
     assert!(pending[0]["overall"].is_null());
     let complaints = app
-        .gql(&w.customer.auth, "{ myComplaints { number } }", json!({}))
+        .gql(&w.customer.auth, "{ myComplaints { nodes { number } } }", json!({}))
         .await;
-    assert_eq!(complaints.data()["myComplaints"], json!([]), "no follow-up");
+    assert_eq!(complaints.data()["myComplaints"]["nodes"], json!([]), "no follow-up");
 }
 
 async fn r_cmp_4_resolved_complaint_asks_for_satisfaction_with_a_survey(app: TestApp) {
@@ -238,9 +238,9 @@ async fn r_cmp_6_low_survey_score_opens_a_survey_complaint_in_the_tickets_centre
     let done = submit(&app, &w.customer.auth, &fine, answers(3)).await;
     assert!(done.data()["submitSurvey"]["followUpComplaintId"].is_null());
     let mine = app
-        .gql(&w.customer.auth, "{ myComplaints { number } }", json!({}))
+        .gql(&w.customer.auth, "{ myComplaints { nodes { number } } }", json!({}))
         .await;
-    assert_eq!(mine.data()["myComplaints"].as_array().unwrap().len(), 1);
+    assert_eq!(mine.data()["myComplaints"]["nodes"].as_array().unwrap().len(), 1);
 }
 
 async fn partner_order_confirmed(app: &TestApp, w: &RepairWorld) -> Value {

@@ -242,7 +242,7 @@ async fn a_receiver_verifies_the_signature_and_gets_the_third_attempt_with_the_s
     assert_eq!(got[2].timestamp - got[0].timestamp, 5 + 300);
     let body = &got[0].json;
     assert_eq!(body["type"], "repair_order.assigned");
-    assert_eq!(body["data"]["version"], 1);
+    assert_eq!(body["data"]["version"], 2);
     assert_eq!(body["data"]["ticketKind"], "REPAIR_ORDER");
     assert_eq!(body["data"]["ticketId"], order["id"]);
     assert_eq!(body["data"]["toStatus"], "ASSIGNED");
