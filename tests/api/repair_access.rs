@@ -248,6 +248,9 @@ fn args(app: &TestApp, w: &RepairWorld, mutation: &str, order: &Value) -> String
     }
 }
 
+/// Mutations that add a timeline entry and change neither status nor version.
+const NOTES: [&str; 2] = ["addRepairNote", "addCustomerNote"];
+
 /// Runs `mutation` on `order` with valid arguments.
 async fn call(
     app: &TestApp,
@@ -260,6 +263,12 @@ async fn call(
         let query = "mutation($id: ID!) { addRepairNote(id: $id, note: \"Called the customer\", \
                      public: true) { id status version } }";
         return app.gql(auth, query, json!({ "id": order["id"] })).await;
+    }
+    if mutation == "addCustomerNote" {
+        let query = "mutation($id: ID!, $version: Int) { addCustomerNote(id: $id, \
+                     version: $version, note: \"Gate code 4711\") { id status version } }";
+        let variables = json!({ "id": order["id"], "version": order["version"] });
+        return app.gql(auth, query, variables).await;
     }
     let args = args(app, w, mutation, order);
     app.repair_op(auth, mutation, order, &args).await
@@ -331,6 +340,7 @@ const MATRIX: &[(&str, &str, &str, [Outcome; 11])] = &[
     ("closeRepair",         "CONFIRMED", "CLOSED",    [FB, NF, FB, NF, OK, NF, OK, NF, FB, NF, UA]),
     ("scheduleAppointment", "ASSIGNED",  "ASSIGNED",  [OK, NF, FB, NF, OK, NF, OK, NF, FB, NF, UA]),
     ("addRepairNote",       "ON_SITE",   "ON_SITE",   [FB, NF, OK, NF, OK, NF, OK, NF, FB, NF, UA]),
+    ("addCustomerNote",     "ON_SITE",   "ON_SITE",   [OK, NF, FB, NF, FB, NF, FB, NF, FB, NF, UA]),
 ];
 
 async fn role_matrix_every_mutation_every_role(app: TestApp) {
@@ -362,7 +372,7 @@ async fn role_matrix_every_mutation_every_role(app: TestApp) {
                     None => {
                         let done = &response.body["data"][mutation];
                         // A note changes neither status nor version; every other action both.
-                        let bump = i64::from(mutation != "addRepairNote");
+                        let bump = i64::from(!NOTES.contains(&mutation));
                         if done["status"] != to || done["version"] != before.version + bump {
                             failures.push(format!("{case}: unexpected result {done}"));
                         }

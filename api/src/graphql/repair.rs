@@ -985,11 +985,10 @@ pub struct CustomerNoteMutation;
 impl CustomerNoteMutation {
     /// The customer adds a public note to their own open order, e.g. a gate code or a better
     /// time to call (1–1,000 characters): a `CUSTOMER_NOTE` timeline entry that the
-    /// technician, staff and the partner read. Customers only (`FORBIDDEN` otherwise);
-    /// `NOT_FOUND` for an order not theirs; `INVALID_TRANSITION` once the order is CLOSED or
+    /// technician, staff and the partner read. The order's customer only: `NOT_FOUND` for an
+    /// order the caller cannot see, `FORBIDDEN` for anyone else who can; `INVALID_TRANSITION` once the order is CLOSED or
     /// CANCELLED; `CONFLICT` (with `extensions.currentVersion`) when `version` is given and
     /// stale.
-    #[graphql(guard = "RoleGuard(&[Role::Customer])")]
     async fn add_customer_note(
         &self,
         ctx: &Context<'_>,
