@@ -123,8 +123,7 @@ async fn r_cmp_1_receipt_records_time_content_channel_and_order(app: TestApp) {
     refused.expect_code("FORBIDDEN");
 
     // Staff must say how the customer complained; the app channel is the customer's own.
-    let input =
-        json!({ "customerId": w.customer.gid(), "category": "DELAY", "description": "x" });
+    let input = json!({ "customerId": w.customer.gid(), "category": "DELAY", "description": "x" });
     file(&app, &w.agent.auth, input)
         .await
         .expect_code("BAD_USER_INPUT");
@@ -269,9 +268,13 @@ async fn r_sla_5_solution_due_one_working_day_across_weekend_and_holiday(app: Te
     .await
     .data();
     let holiday = "mutation($c: ID!) { addHoliday(serviceCentreId: $c, date: \"2026-11-09\", name: \"Founders' day\") }";
-    app.gql(&w.admin.auth, holiday, json!({ "c": gid(NodeType::ServiceCentre, w.centre) }))
-        .await
-        .data();
+    app.gql(
+        &w.admin.auth,
+        holiday,
+        json!({ "c": gid(NodeType::ServiceCentre, w.centre) }),
+    )
+    .await
+    .data();
     let shanghai = chrono_tz::Asia::Shanghai;
     // Friday 17:00 local.
     app.clock.set(

@@ -66,7 +66,13 @@ async fn node_round_trips_every_type_and_hides_foreign_ones(app: TestApp) {
 
     // Complaint: staff get the complaint, its customer the tracking view (same id).
     reads(&app, &w.agent.auth, &complaint["id"], "Complaint").await;
-    reads(&app, &w.customer.auth, &complaint["id"], "ComplaintTracking").await;
+    reads(
+        &app,
+        &w.customer.auth,
+        &complaint["id"],
+        "ComplaintTracking",
+    )
+    .await;
     hidden(&app, &w.other_customer.auth, &complaint["id"]).await;
     hidden(&app, &w.technician.auth, &complaint["id"]).await;
 
@@ -189,6 +195,35 @@ async fn ids_of_the_wrong_type_name_nothing(app: TestApp) {
     assert_eq!(now.data()["repairOrder"]["status"], "SUBMITTED");
     assert_eq!(now.data()["repairOrder"]["version"], order["version"]);
     assert_eq!(complaint["status"], "RECEIVED");
+
+    // The human number finds the same order, with the same visibility.
+    let by_number = "query($n: String) { repairOrder(number: $n) { id number } }";
+    let found = app
+        .gql(&w.customer.auth, by_number, json!({ "n": order["number"] }))
+        .await;
+    assert_eq!(found.data()["repairOrder"]["id"], order["id"]);
+    app.gql(
+        &w.other_customer.auth,
+        by_number,
+        json!({ "n": order["number"] }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
+    app.gql(
+        &w.customer.auth,
+        by_number,
+        json!({ "n": "RO-19990101-000001" }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
+    let both = app
+        .gql(
+            &w.customer.auth,
+            "query($id: ID, $n: String) { repairOrder(id: $id, number: $n) { id } }",
+            json!({ "id": order["id"], "n": order["number"] }),
+        )
+        .await;
+    assert_eq!(both.expect_code("BAD_USER_INPUT")["field"], "id");
 }
 
 async fn nodes_batch_in_order_with_nulls_and_a_limit(app: TestApp) {
@@ -199,8 +234,15 @@ async fn nodes_batch_in_order_with_nulls_and_a_limit(app: TestApp) {
         .await;
     let foreign = app.report(&w.other_customer, other_asset).await;
     let query = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }";
-    let ids = json!([mine["id"], foreign["id"], "bogus", gid(NodeType::User, w.customer.id)]);
-    let got = app.gql(&w.customer.auth, query, json!({ "ids": ids })).await;
+    let ids = json!([
+        mine["id"],
+        foreign["id"],
+        "bogus",
+        gid(NodeType::User, w.customer.id)
+    ]);
+    let got = app
+        .gql(&w.customer.auth, query, json!({ "ids": ids }))
+        .await;
     let got = got.data()["nodes"].as_array().unwrap().clone();
     assert_eq!(got.len(), 4);
     assert_eq!(got[0]["id"], mine["id"]);
@@ -208,16 +250,20 @@ async fn nodes_batch_in_order_with_nulls_and_a_limit(app: TestApp) {
     assert_eq!(got[2], Value::Null, "not an id");
     assert_eq!(got[3]["__typename"], "User");
 
-    let too_many: Vec<String> = (1..=101)
-        .map(|k| gid(NodeType::RepairOrder, k))
-        .collect();
+    let too_many: Vec<String> = (1..=101).map(|k| gid(NodeType::RepairOrder, k)).collect();
     let refused = app
         .gql(&w.customer.auth, query, json!({ "ids": too_many }))
         .await;
     assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "ids");
 }
 
-async fn set_profile(app: &TestApp, auth: &Auth, user: &str, skills: Value, region: &str) -> GqlResponse {
+async fn set_profile(
+    app: &TestApp,
+    auth: &Auth,
+    user: &str,
+    skills: Value,
+    region: &str,
+) -> GqlResponse {
     app.gql(
         auth,
         "mutation($u: ID!, $s: [String!]!, $r: String) { \
@@ -259,17 +305,31 @@ async fn technicians_are_listed_for_dispatch_by_skill_region_and_availability(ap
         set.data()["setTechnicianProfile"]["skills"],
         json!(["REFRIGERATION", "GAS-SAFE"])
     );
-    set_profile(&app, &w.admin.auth, &w.other_technician.gid(), json!(["ELECTRICAL"]), "Minhang")
-        .await
-        .data();
+    set_profile(
+        &app,
+        &w.admin.auth,
+        &w.other_technician.gid(),
+        json!(["ELECTRICAL"]),
+        "Minhang",
+    )
+    .await
+    .data();
     // Only admins set profiles, only of technicians, with sane labels.
-    for auth in [&w.agent.auth, &w.supervisor.auth, &w.technician.auth, &w.customer.auth] {
+    for auth in [
+        &w.agent.auth,
+        &w.supervisor.auth,
+        &w.technician.auth,
+        &w.customer.auth,
+    ] {
         set_profile(&app, auth, &w.technician.gid(), json!([]), "")
             .await
             .expect_code("FORBIDDEN");
     }
     let not_technician = set_profile(&app, &w.admin.auth, &w.agent.gid(), json!([]), "").await;
-    assert_eq!(not_technician.expect_code("BAD_USER_INPUT")["field"], "userId");
+    assert_eq!(
+        not_technician.expect_code("BAD_USER_INPUT")["field"],
+        "userId"
+    );
     let bad = set_profile(&app, &w.admin.auth, &w.technician.gid(), json!(["a b"]), "").await;
     assert_eq!(bad.expect_code("BAD_USER_INPUT")["field"], "skills");
 
@@ -280,7 +340,12 @@ async fn technicians_are_listed_for_dispatch_by_skill_region_and_availability(ap
     let mut expected = both.to_vec();
     expected.sort_by_key(|v| v.to_string());
     assert_eq!(listed, expected, "the centre's technicians");
-    let cold = technicians(&app, &w.supervisor.auth, json!({ "skills": ["Refrigeration"] })).await;
+    let cold = technicians(
+        &app,
+        &w.supervisor.auth,
+        json!({ "skills": ["Refrigeration"] }),
+    )
+    .await;
     assert_eq!(ids(&cold), [both[0].clone()]);
     let east = technicians(&app, &w.agent.auth, json!({ "region": "minhang" })).await;
     assert_eq!(ids(&east), [both[1].clone()]);
@@ -300,7 +365,12 @@ async fn technicians_are_listed_for_dispatch_by_skill_region_and_availability(ap
     // Another centre's agent sees none of them; other roles may not list.
     let south = technicians(&app, &w.other_agent.auth, Value::Null).await;
     assert!(ids(&south).is_empty());
-    for auth in [&w.customer.auth, &w.technician.auth, &w.admin.auth, &w.partner] {
+    for auth in [
+        &w.customer.auth,
+        &w.technician.auth,
+        &w.admin.auth,
+        &w.partner,
+    ] {
         technicians(&app, auth, Value::Null)
             .await
             .expect_code("FORBIDDEN");
@@ -317,7 +387,10 @@ async fn service_centres_are_public(app: TestApp) {
             .gql(auth, "{ serviceCentres { id name timezone } }", json!({}))
             .await;
         let centres = listed.data()["serviceCentres"].as_array().unwrap().clone();
-        let names: Vec<&str> = centres.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = centres
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["North", "South"]);
         assert_eq!(centres[0]["id"], gid(NodeType::ServiceCentre, w.centre));
         assert_eq!(centres[0]["timezone"], "Asia/Shanghai");
@@ -336,9 +409,15 @@ async fn customers_reopen_complaints_by_id_and_page_their_complaints(app: TestAp
         .await;
     let page = page.data()["myComplaints"].clone();
     let newest = page["nodes"][0].clone();
-    assert_eq!(newest["id"], resolved["id"], "newest first, same id as staff see");
+    assert_eq!(
+        newest["id"], resolved["id"],
+        "newest first, same id as staff see"
+    );
     assert_eq!(newest["version"], resolved["version"]);
-    assert_eq!(newest["severity"], "general: about the service, with no loss caused");
+    assert_eq!(
+        newest["severity"],
+        "general: about the service, with no loss caused"
+    );
     assert!(
         newest["survey"]["id"].is_string(),
         "the resolution's satisfaction survey (R-CMP-4) is linked"
@@ -387,7 +466,10 @@ async fn customers_add_a_public_note_to_their_open_order(app: TestApp) {
         )
         .await;
     let noted = noted.data()["addCustomerNote"].clone();
-    assert_eq!(noted["version"], order["version"], "a note changes no version");
+    assert_eq!(
+        noted["version"], order["version"],
+        "a note changes no version"
+    );
     let last = noted["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(
         last,
@@ -405,18 +487,30 @@ async fn customers_add_a_public_note_to_their_open_order(app: TestApp) {
     assert!(seen.body.to_string().contains("Gate code 4711"));
 
     // Without a version it is taken as is; empty, overlong or someone else's: refused.
-    app.gql(&w.customer.auth, NOTE, json!({ "id": order["id"], "note": "Ring twice" }))
-        .await
-        .data();
+    app.gql(
+        &w.customer.auth,
+        NOTE,
+        json!({ "id": order["id"], "note": "Ring twice" }),
+    )
+    .await
+    .data();
     for note in ["   ".to_owned(), "x".repeat(1001)] {
         let refused = app
-            .gql(&w.customer.auth, NOTE, json!({ "id": order["id"], "note": note }))
+            .gql(
+                &w.customer.auth,
+                NOTE,
+                json!({ "id": order["id"], "note": note }),
+            )
             .await;
         assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "note");
     }
-    app.gql(&w.other_customer.auth, NOTE, json!({ "id": order["id"], "note": "Hi" }))
-        .await
-        .expect_code("NOT_FOUND");
+    app.gql(
+        &w.other_customer.auth,
+        NOTE,
+        json!({ "id": order["id"], "note": "Hi" }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
     let stale = app
         .gql(
             &w.customer.auth,
@@ -432,9 +526,16 @@ async fn customers_add_a_public_note_to_their_open_order(app: TestApp) {
     // A closed order takes no more notes.
     let closed = app.order_in(&w, "CLOSED").await;
     let refused = app
-        .gql(&w.customer.auth, NOTE, json!({ "id": closed["id"], "note": "Thanks" }))
+        .gql(
+            &w.customer.auth,
+            NOTE,
+            json!({ "id": closed["id"], "note": "Thanks" }),
+        )
         .await;
-    assert_eq!(refused.expect_code("INVALID_TRANSITION")["status"], "CLOSED");
+    assert_eq!(
+        refused.expect_code("INVALID_TRANSITION")["status"],
+        "CLOSED"
+    );
 }
 
 async fn conflict_names_the_current_version(app: TestApp) {
@@ -491,7 +592,12 @@ async fn every_bad_field_of_an_input_is_reported_at_once(app: TestApp) {
     fields.sort_unstable();
     assert_eq!(
         fields,
-        ["channel", "contactPhone", "faultDescription", "serviceAddress"]
+        [
+            "channel",
+            "contactPhone",
+            "faultDescription",
+            "serviceAddress"
+        ]
     );
     assert_eq!(
         repair_orders::Entity::find().count(&app.db).await.unwrap(),
@@ -522,7 +628,12 @@ async fn every_bad_field_of_an_input_is_reported_at_once(app: TestApp) {
             json!({ "input": { "model": " ", "serialNumber": "", "purchaseDate": "2099-01-01" } }),
         )
         .await;
-    assert_eq!(asset.body["errors"].as_array().unwrap().len(), 3, "{}", asset.body);
+    assert_eq!(
+        asset.body["errors"].as_array().unwrap().len(),
+        3,
+        "{}",
+        asset.body
+    );
 }
 
 async fn timeline_actions_and_roles_are_enums(app: TestApp) {
@@ -542,8 +653,14 @@ async fn timeline_actions_and_roles_are_enums(app: TestApp) {
             .map(|f| f["type"]["ofType"].clone())
             .unwrap()
     };
-    assert_eq!(of("action"), json!({ "name": "TimelineAction", "kind": "ENUM" }));
-    assert_eq!(of("actorRole"), json!({ "name": "ActorRole", "kind": "ENUM" }));
+    assert_eq!(
+        of("action"),
+        json!({ "name": "TimelineAction", "kind": "ENUM" })
+    );
+    assert_eq!(
+        of("actorRole"),
+        json!({ "name": "ActorRole", "kind": "ENUM" })
+    );
     let order = app.order_in(&w, "ASSIGNED").await;
     let timeline = app
         .gql(

@@ -3,8 +3,8 @@
 //! event whose transaction commits late.
 
 use serde_json::{Value, json};
-use servicedesk_tests::{Auth, Backend, TestApp, db_tests};
 use servicedesk_tests::key_of;
+use servicedesk_tests::{Auth, Backend, TestApp, db_tests};
 
 db_tests!(
     the_feed_gives_each_reader_the_events_it_may_see_in_order,
@@ -77,10 +77,7 @@ async fn the_feed_gives_each_reader_the_events_it_may_see_in_order(app: TestApp)
             "CLOSED"
         ]
     );
-    let ids: Vec<i64> = seen
-        .iter()
-        .map(|e| key_of(&e["id"]))
-        .collect();
+    let ids: Vec<i64> = seen.iter().map(|e| key_of(&e["id"])).collect();
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!(ids, sorted, "in the order they happened");

@@ -106,11 +106,7 @@ async fn r_prv_4_deactivated_user_is_locked_out_at_once(app: TestApp) {
     assert_eq!(app.gql(&leaver.auth, ME, json!({})).await.status, 200);
 
     let response = app
-        .gql(
-            &admin.auth,
-            DEACTIVATE,
-            json!({ "id": leaver.gid() }),
-        )
+        .gql(&admin.auth, DEACTIVATE, json!({ "id": leaver.gid() }))
         .await;
     assert_eq!(response.data()["deactivateUser"]["active"], false);
 
@@ -136,13 +132,9 @@ async fn r_prv_4_deactivation_reaches_every_instance() {
     let leaver = app.user(Role::Technician, Some(centre), None).await;
     assert_eq!(other.gql(&leaver.auth, ME, json!({})).await.status, 200);
 
-    app.gql(
-        &admin.auth,
-        DEACTIVATE,
-        json!({ "id": leaver.gid() }),
-    )
-    .await
-    .data();
+    app.gql(&admin.auth, DEACTIVATE, json!({ "id": leaver.gid() }))
+        .await
+        .data();
     // The announcement travels through PostgreSQL: allow it a moment, far below the cache's
     // time-to-live.
     let mut status = 200;
@@ -273,7 +265,10 @@ async fn admin_creates_staff_and_customers(app: TestApp) {
     let created = &response.data()["createUser"];
     assert_eq!(created["email"], "tech.one@example.test");
     assert_eq!(created["active"], true);
-    assert_eq!(created["serviceCentreId"], gid(NodeType::ServiceCentre, centre));
+    assert_eq!(
+        created["serviceCentreId"],
+        gid(NodeType::ServiceCentre, centre)
+    );
 
     let duplicate = app
         .gql(&admin.auth, CREATE_USER, json!({ "input": staff }))
@@ -323,11 +318,7 @@ async fn admin_creates_staff_and_customers(app: TestApp) {
 async fn admin_cannot_lock_out_themselves(app: TestApp) {
     let admin = app.user(Role::Admin, None, None).await;
     let response = app
-        .gql(
-            &admin.auth,
-            DEACTIVATE,
-            json!({ "id": admin.gid() }),
-        )
+        .gql(&admin.auth, DEACTIVATE, json!({ "id": admin.gid() }))
         .await;
     response.expect_code("BAD_USER_INPUT");
     assert_eq!(app.gql(&admin.auth, ME, json!({})).await.status, 200);
@@ -431,12 +422,21 @@ async fn r_prv_7_api_key_is_scoped_to_its_organization(app: TestApp) {
     let created = &created.data()["createApiKey"];
     let key = created["key"].as_str().unwrap().to_owned();
     assert!(key.starts_with(created["apiKey"]["prefix"].as_str().unwrap()));
-    assert_eq!(created["apiKey"]["organizationId"], gid(NodeType::Organization, acme));
+    assert_eq!(
+        created["apiKey"]["organizationId"],
+        gid(NodeType::Organization, acme)
+    );
 
     let me = app.gql(&Auth::ApiKey(key.clone()), ME, json!({})).await;
     assert_eq!(me.data()["me"]["role"], "PARTNER");
-    assert_eq!(me.data()["me"]["organization"]["id"], gid(NodeType::Organization, acme));
-    assert_ne!(me.data()["me"]["organization"]["id"], gid(NodeType::Organization, other));
+    assert_eq!(
+        me.data()["me"]["organization"]["id"],
+        gid(NodeType::Organization, acme)
+    );
+    assert_ne!(
+        me.data()["me"]["organization"]["id"],
+        gid(NodeType::Organization, other)
+    );
     assert_eq!(me.data()["me"]["user"], Value::Null);
 
     // The key itself is never listed again.

@@ -506,10 +506,7 @@ async fn rejected_repair_reopens_and_is_reassigned(app: TestApp) {
         "technician { id }",
     )
     .await;
-    assert_eq!(
-        reassigned["technician"]["id"],
-        w.other_technician.gid()
-    );
+    assert_eq!(reassigned["technician"]["id"], w.other_technician.gid());
     // The technician of another centre cannot be dispatched here.
     let stranger = app
         .user(entity::users::Role::Technician, Some(w.other_centre), None)
@@ -559,7 +556,11 @@ async fn report_fault_rejects_bad_input_and_writes_nothing(app: TestApp) {
         ("faultDescription", json!("  "), "BAD_USER_INPUT"),
         ("contactPhone", json!("call me"), "BAD_USER_INPUT"),
         ("serviceAddress", json!("x".repeat(501)), "BAD_USER_INPUT"),
-        ("assetId", json!(gid(NodeType::Asset, w.partner_asset)), "NOT_FOUND"),
+        (
+            "assetId",
+            json!(gid(NodeType::Asset, w.partner_asset)),
+            "NOT_FOUND",
+        ),
         ("assetId", json!("nope"), "NOT_FOUND"),
     ];
     for (field, value, code) in cases {

@@ -507,7 +507,10 @@ async fn r_prv_1_no_cross_customer_or_cross_organization_read(app: TestApp) {
     let input =
         json!({ "customerId": south_customer.gid(), "assetId": gid(NodeType::Asset, south_asset) });
     let south = report_fault(&app, &w.other_agent.auth, input).await.data()["reportFault"].clone();
-    assert_eq!(south["serviceCentreId"], gid(NodeType::ServiceCentre, w.other_centre));
+    assert_eq!(
+        south["serviceCentreId"],
+        gid(NodeType::ServiceCentre, w.other_centre)
+    );
 
     // repairOrder(id): V the order, NF NOT_FOUND, UA UNAUTHENTICATED; columns as in `MATRIX`.
     const V: Outcome = OK;
@@ -692,19 +695,11 @@ async fn r_prv_7_partner_reports_only_for_own_customers(app: TestApp) {
 
     // Nor may the partner look up other customers' products.
     let assets = "query($c: ID!) { assets(customerId: $c) { id } }";
-    app.gql(
-        &w.partner,
-        assets,
-        json!({ "c": w.customer.gid() }),
-    )
-    .await
-    .expect_code("NOT_FOUND");
+    app.gql(&w.partner, assets, json!({ "c": w.customer.gid() }))
+        .await
+        .expect_code("NOT_FOUND");
     let mine = app
-        .gql(
-            &w.partner,
-            assets,
-            json!({ "c": w.partner_customer.gid() }),
-        )
+        .gql(&w.partner, assets, json!({ "c": w.partner_customer.gid() }))
         .await;
     assert_eq!(
         mine.data()["assets"],

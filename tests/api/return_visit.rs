@@ -141,12 +141,20 @@ async fn r_sur_2_visits_avoid_rest_hours_unless_the_customer_chose_the_time(app:
 
     // Rest hours are the centre's: 20:00–08:00 moves a 22:30 visit to 20:00 local.
     let set = "mutation($c: ID!) { setRestHours(serviceCentreId: $c, start: \"20:00:00\", end: \"08:00:00\") }";
-    app.gql(&w.agent.auth, set, json!({ "c": gid(NodeType::ServiceCentre, w.centre) }))
-        .await
-        .expect_code("FORBIDDEN");
-    app.gql(&w.admin.auth, set, json!({ "c": gid(NodeType::ServiceCentre, w.centre) }))
-        .await
-        .data();
+    app.gql(
+        &w.agent.auth,
+        set,
+        json!({ "c": gid(NodeType::ServiceCentre, w.centre) }),
+    )
+    .await
+    .expect_code("FORBIDDEN");
+    app.gql(
+        &w.admin.auth,
+        set,
+        json!({ "c": gid(NodeType::ServiceCentre, w.centre) }),
+    )
+    .await
+    .data();
     closed_after(&app, &w, Duration::zero()).await;
     let visits = due(&app, &w.agent.auth).await;
     let due_times: Vec<DateTime<Utc>> = visits.iter().map(|v| time(&v["dueAt"])).collect();
@@ -262,7 +270,10 @@ async fn r_cmp_6_a_complaint_raised_on_a_return_visit(app: TestApp) {
     assert_eq!(complaint["status"], "RECEIVED");
     assert_eq!(complaint["repairOrderId"], order["id"]);
     assert_eq!(complaint["customerId"], w.customer.gid());
-    assert_eq!(complaint["serviceCentreId"], gid(NodeType::ServiceCentre, w.centre));
+    assert_eq!(
+        complaint["serviceCentreId"],
+        gid(NodeType::ServiceCentre, w.centre)
+    );
     assert_eq!(complaint["ownerId"], w.agent.gid());
     assert_eq!(complaint["description"], "The technician left a mess");
 }

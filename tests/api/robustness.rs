@@ -5,9 +5,9 @@ use chrono::Duration;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use servicedesk::jobs::sla_sweeper::{Backoff, SweepReport, sweep};
+use servicedesk_tests::key_of;
 use servicedesk_tests::{Auth, GqlResponse, TestApp, db_tests};
 use servicedesk_tests::{NodeType, gid};
-use servicedesk_tests::key_of;
 
 db_tests!(
     outage_is_service_unavailable_not_a_user_error,

@@ -7,11 +7,11 @@ use entity::{assets, complaints, product_models, repair_orders, ticket_events};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use servicedesk_tests::key_of;
 use servicedesk_tests::{
     Auth, GqlResponse, ORDER_FIELDS, RepairWorld, TestApp, TestUser, db_tests,
 };
 use servicedesk_tests::{NodeType, gid};
-use servicedesk_tests::key_of;
 
 db_tests!(
     r_prv_8_partner_report_and_metrics_obey_the_field_rules,

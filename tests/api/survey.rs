@@ -6,11 +6,11 @@ use chrono::{DateTime, Duration, Utc};
 use entity::surveys;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
+use servicedesk_tests::key_of;
 use servicedesk_tests::{
     Auth, GqlResponse, ORDER_FIELDS, RepairWorld, TestApp, TestUser, db_tests,
 };
 use servicedesk_tests::{NodeType, gid};
-use servicedesk_tests::key_of;
 
 db_tests!(
     r_sur_1_confirmed_and_closed_repair_gets_exactly_one_survey,
@@ -162,9 +162,17 @@ async fn r_sur_1_invalid_answers_store_nothing(app: TestApp) {
     assert_eq!(pending[0]["status"], "PENDING");
     assert!(pending[0]["overall"].is_null());
     let complaints = app
-        .gql(&w.customer.auth, "{ myComplaints { nodes { number } } }", json!({}))
+        .gql(
+            &w.customer.auth,
+            "{ myComplaints { nodes { number } } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(complaints.data()["myComplaints"]["nodes"], json!([]), "no follow-up");
+    assert_eq!(
+        complaints.data()["myComplaints"]["nodes"],
+        json!([]),
+        "no follow-up"
+    );
 }
 
 async fn r_cmp_4_resolved_complaint_asks_for_satisfaction_with_a_survey(app: TestApp) {
@@ -224,7 +232,10 @@ async fn r_cmp_6_low_survey_score_opens_a_survey_complaint_in_the_tickets_centre
     assert_eq!(complaint["channel"], "SURVEY");
     assert_eq!(complaint["status"], "RECEIVED");
     assert_eq!(complaint["repairOrderId"], order["id"]);
-    assert_eq!(complaint["serviceCentreId"], gid(NodeType::ServiceCentre, w.centre));
+    assert_eq!(
+        complaint["serviceCentreId"],
+        gid(NodeType::ServiceCentre, w.centre)
+    );
     assert_eq!(complaint["customerId"], w.customer.gid());
     assert!(
         complaint["description"]
@@ -238,9 +249,19 @@ async fn r_cmp_6_low_survey_score_opens_a_survey_complaint_in_the_tickets_centre
     let done = submit(&app, &w.customer.auth, &fine, answers(3)).await;
     assert!(done.data()["submitSurvey"]["followUpComplaintId"].is_null());
     let mine = app
-        .gql(&w.customer.auth, "{ myComplaints { nodes { number } } }", json!({}))
+        .gql(
+            &w.customer.auth,
+            "{ myComplaints { nodes { number } } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(mine.data()["myComplaints"]["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        mine.data()["myComplaints"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn partner_order_confirmed(app: &TestApp, w: &RepairWorld) -> Value {

@@ -147,7 +147,10 @@ mod tests {
                 assert_eq!(decode_as(&id, other), None);
             }
         }
-        assert_eq!(decode_as(&encode(NodeType::User, i64::MAX), NodeType::User), Some(i64::MAX));
+        assert_eq!(
+            decode_as(&encode(NodeType::User, i64::MAX), NodeType::User),
+            Some(i64::MAX)
+        );
     }
 
     #[test]

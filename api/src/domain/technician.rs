@@ -86,7 +86,11 @@ mod tests {
 
     #[test]
     fn skills_are_normalised_and_bounded() {
-        let given = vec![" refrigeration ".into(), "REFRIGERATION".into(), "gas-safe".into()];
+        let given = vec![
+            " refrigeration ".into(),
+            "REFRIGERATION".into(),
+            "gas-safe".into(),
+        ];
         assert_eq!(
             parse_skills("skills", &given).unwrap(),
             vec!["REFRIGERATION", "GAS-SAFE"]

@@ -413,7 +413,9 @@ impl ComplaintQuery {
     #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Partner])")]
     async fn complaint_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Complaint> {
         let env = env(ctx)?;
-        Ok(Complaint(service::get(&env, key(&id, NodeType::Complaint)?).await?))
+        Ok(Complaint(
+            service::get(&env, key(&id, NodeType::Complaint)?).await?,
+        ))
     }
 
     /// The centre's complaints (agents, supervisors) or the organization's (partners), newest
@@ -598,7 +600,10 @@ impl ComplaintMutation {
         let filed = service::file(
             &env,
             service::FileComplaint {
-                customer_id: input.customer_id.map(|c| key(&c, NodeType::User)).transpose()?,
+                customer_id: input
+                    .customer_id
+                    .map(|c| key(&c, NodeType::User))
+                    .transpose()?,
                 repair_order_id: input
                     .repair_order_id
                     .map(|r| key(&r, NodeType::RepairOrder))

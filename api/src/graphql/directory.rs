@@ -54,7 +54,12 @@ impl DirectoryQuery {
         let filter = filter.unwrap_or_default();
         let wanted = Wanted {
             skills: parse_skills("filter.skills", &filter.skills.unwrap_or_default())?,
-            region: filter.region.as_deref().map(parse_region).transpose()?.flatten(),
+            region: filter
+                .region
+                .as_deref()
+                .map(parse_region)
+                .transpose()?
+                .flatten(),
         };
         let mut technicians: Vec<_> = store::users::technicians_of_centre(env.db, centre)
             .await?
@@ -94,8 +99,8 @@ impl DirectoryMutation {
         if user.role != Role::Technician {
             return Err(ApiError::bad_input("userId", "not a technician").into());
         }
-        let skills = serde_json::to_string(&skills)
-            .map_err(|err| ApiError::Internal(err.to_string()))?;
+        let skills =
+            serde_json::to_string(&skills).map_err(|err| ApiError::Internal(err.to_string()))?;
         let changed = change_user(svc, user, |m| {
             m.skills = Set(Some(skills));
             m.region = Set(region);

@@ -40,10 +40,14 @@ impl User {
         self.0.active
     }
     async fn service_centre_id(&self) -> Option<ID> {
-        self.0.service_centre_id.map(|k| id(NodeType::ServiceCentre, k))
+        self.0
+            .service_centre_id
+            .map(|k| id(NodeType::ServiceCentre, k))
     }
     async fn organization_id(&self) -> Option<ID> {
-        self.0.organization_id.map(|k| id(NodeType::Organization, k))
+        self.0
+            .organization_id
+            .map(|k| id(NodeType::Organization, k))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -217,7 +221,9 @@ impl IdentityQuery {
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         let db = &services(ctx)?.db;
-        Ok(User(store::users::get(db, key(&id, NodeType::User)?).await?))
+        Ok(User(
+            store::users::get(db, key(&id, NodeType::User)?).await?,
+        ))
     }
 
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
@@ -279,12 +285,15 @@ impl IdentityMutation {
         let name = required("name", &input.name)?;
         let service_centre_id = match &input.service_centre_id {
             Some(centre) => Some(
-                store::directory::get_service_centre(&svc.db, key(centre, NodeType::ServiceCentre)?)
-                    .await
-                    .map_err(|err| {
-                        err.missing_as_bad_input("serviceCentreId", "no such service centre")
-                    })?
-                    .id,
+                store::directory::get_service_centre(
+                    &svc.db,
+                    key(centre, NodeType::ServiceCentre)?,
+                )
+                .await
+                .map_err(|err| {
+                    err.missing_as_bad_input("serviceCentreId", "no such service centre")
+                })?
+                .id,
             ),
             None if is_staff(input.role) => {
                 return Err(ApiError::bad_input(
@@ -399,9 +408,11 @@ impl IdentityMutation {
         name: String,
     ) -> Result<CreatedApiKey> {
         let svc = services(ctx)?;
-        let organization =
-            store::directory::get_organization(&svc.db, key(&organization_id, NodeType::Organization)?)
-                .await?;
+        let organization = store::directory::get_organization(
+            &svc.db,
+            key(&organization_id, NodeType::Organization)?,
+        )
+        .await?;
         let name = required("name", &name)?;
         let new_key = keys::generate();
         let stored = store::api_keys::insert(

@@ -175,7 +175,9 @@ pub struct MonthlyComplaintReport {
 
 /// Supervisors see their centre, admins any centre or all, partners their organization.
 fn scope_for(actor: &Principal, centre: Option<&ID>) -> Result<MetricsScope, ApiError> {
-    let centre = centre.map(|c| key(c, NodeType::ServiceCentre)).transpose()?;
+    let centre = centre
+        .map(|c| key(c, NodeType::ServiceCentre))
+        .transpose()?;
     match actor {
         Principal::Partner {
             organization_id, ..

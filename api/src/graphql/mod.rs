@@ -3,8 +3,8 @@
 mod complaint;
 mod directory;
 pub mod document_limits;
-mod field_errors;
 mod feed;
+mod field_errors;
 mod guard;
 mod identity;
 mod input_guard;
@@ -17,8 +17,8 @@ mod repair;
 mod scalars;
 mod single_login;
 mod sla;
-mod timeline;
 mod survey;
+mod timeline;
 mod webhooks;
 
 use std::net::IpAddr;

@@ -157,12 +157,8 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
             .filter(|v| may_read_return_visit(actor, v))
             .map(|v| ReturnVisit::from(v).into()),
         NodeType::WebhookEndpoint => {
-            actor
-                .require(super::webhooks::MANAGERS)
-                .map_err(hidden)?;
-            Some(
-                WebhookEndpoint::from(webhooks::endpoint(env, key).await.map_err(hidden)?).into(),
-            )
+            actor.require(super::webhooks::MANAGERS).map_err(hidden)?;
+            Some(WebhookEndpoint::from(webhooks::endpoint(env, key).await.map_err(hidden)?).into())
         }
         // Parts of another object, not fetched on their own: read them through their owner.
         NodeType::RepairLine

@@ -85,7 +85,9 @@ impl From<assets::Model> for Asset {
             id: id(NodeType::Asset, asset.id),
             customer_id: id(NodeType::User, asset.customer_id),
             model: asset.model,
-            product_model_id: asset.product_model_id.map(|k| id(NodeType::ProductModel, k)),
+            product_model_id: asset
+                .product_model_id
+                .map(|k| id(NodeType::ProductModel, k)),
             serial_number: asset.serial_number,
             purchase_date: asset.purchase_date,
             warranty_ends_on: asset.warranty_ends_on,
@@ -525,12 +527,25 @@ pub struct RepairQuery;
 
 #[Object]
 impl RepairQuery {
-    /// One order; `NOT_FOUND` when it does not exist or is not yours to see.
-    async fn repair_order(&self, ctx: &Context<'_>, id: ID) -> Result<RepairOrder> {
+    /// One order by `id` or by `number` (`RO-…`), exactly one of them (`BAD_USER_INPUT`
+    /// otherwise); `NOT_FOUND` when it does not exist or is not yours to see.
+    async fn repair_order(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        #[graphql(desc = "The human number, e.g. `RO-20261122-000123`.")] number: Option<String>,
+    ) -> Result<RepairOrder> {
         let env = env(ctx)?;
-        Ok(RepairOrder(
-            service::get(&env, key(&id, NodeType::RepairOrder)?).await?,
-        ))
+        let key = match (id, number) {
+            (Some(id), None) => key(&id, NodeType::RepairOrder)?,
+            (None, Some(number)) => crate::store::repair_orders::find_by_number(env.db, &number)
+                .await?
+                .ok_or(ApiError::NotFound("repair order"))?,
+            _ => {
+                return Err(ApiError::bad_input("id", "give either id or number").into());
+            }
+        };
+        Ok(RepairOrder(service::get(&env, key).await?))
     }
 
     /// The service centre's orders (agents, supervisors) or the organization's (partners),
@@ -661,7 +676,10 @@ impl RepairMutation {
         let asset = asset_service::register(
             &env,
             asset_service::RegisterAsset {
-                customer_id: input.customer_id.map(|c| key(&c, NodeType::User)).transpose()?,
+                customer_id: input
+                    .customer_id
+                    .map(|c| key(&c, NodeType::User))
+                    .transpose()?,
                 model: input.model,
                 serial_number: input.serial_number,
                 purchase_date: input.purchase_date,
@@ -748,7 +766,10 @@ impl RepairMutation {
         let order = service::report_fault(
             &env,
             service::ReportFault {
-                customer_id: input.customer_id.map(|c| key(&c, NodeType::User)).transpose()?,
+                customer_id: input
+                    .customer_id
+                    .map(|c| key(&c, NodeType::User))
+                    .transpose()?,
                 asset_id: key(&input.asset_id, NodeType::Asset)?,
                 service_centre_id: input
                     .service_centre_id
@@ -1025,7 +1046,14 @@ async fn end_wait(
 ) -> Result<RepairOrder> {
     let env = env(ctx)?;
     Ok(RepairOrder(
-        service::end_wait(&env, key(&id, NodeType::RepairOrder)?, version, action, note).await?,
+        service::end_wait(
+            &env,
+            key(&id, NodeType::RepairOrder)?,
+            version,
+            action,
+            note,
+        )
+        .await?,
     ))
 }
 
@@ -1038,6 +1066,13 @@ async fn step(
 ) -> Result<RepairOrder> {
     let env = env(ctx)?;
     Ok(RepairOrder(
-        service::advance(&env, key(&id, NodeType::RepairOrder)?, version, action, note).await?,
+        service::advance(
+            &env,
+            key(&id, NodeType::RepairOrder)?,
+            version,
+            action,
+            note,
+        )
+        .await?,
     ))
 }

@@ -110,7 +110,10 @@ impl SlaClock {
             breached_at: clock.breached_at,
             met_at: clock.met_at,
             escalation_level: clock.escalation_level.filter(|_| staff).map(i32::from),
-            holder_id: clock.holder_id.filter(|_| staff).map(|k| id(NodeType::User, k)),
+            holder_id: clock
+                .holder_id
+                .filter(|_| staff)
+                .map(|k| id(NodeType::User, k)),
         }
     }
 }

@@ -56,7 +56,10 @@ impl Survey {
         self.model.ticket_kind
     }
     async fn ticket_id(&self) -> ID {
-        id(NodeType::of_ticket(self.model.ticket_kind), self.model.ticket_id)
+        id(
+            NodeType::of_ticket(self.model.ticket_kind),
+            self.model.ticket_id,
+        )
     }
     async fn status(&self) -> SurveyStatus {
         self.status
@@ -94,7 +97,9 @@ impl Survey {
     }
     /// The complaint a low overall score opened (R-CMP-6).
     async fn follow_up_complaint_id(&self) -> Option<ID> {
-        self.model.follow_up_complaint_id.map(|k| id(NodeType::Complaint, k))
+        self.model
+            .follow_up_complaint_id
+            .map(|k| id(NodeType::Complaint, k))
     }
 }
 

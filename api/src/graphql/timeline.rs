@@ -150,8 +150,14 @@ mod tests {
 
     #[test]
     fn stored_words_read_as_their_values() {
-        assert_eq!(TimelineAction::of("TRAVEL_STARTED"), TimelineAction::TravelStarted);
-        assert_eq!(TimelineAction::of("SLA_DUE_MOVED"), TimelineAction::SlaDueMoved);
+        assert_eq!(
+            TimelineAction::of("TRAVEL_STARTED"),
+            TimelineAction::TravelStarted
+        );
+        assert_eq!(
+            TimelineAction::of("SLA_DUE_MOVED"),
+            TimelineAction::SlaDueMoved
+        );
         assert_eq!(
             TimelineAction::of("DEADLINE_MOVED_BY_CUSTOMER"),
             TimelineAction::DeadlineMovedByCustomer
@@ -185,7 +191,11 @@ mod tests {
             RepairAction::CustomerReached,
         ];
         for action in repair {
-            assert_ne!(TimelineAction::of(action.event()), TimelineAction::Other, "{action:?}");
+            assert_ne!(
+                TimelineAction::of(action.event()),
+                TimelineAction::Other,
+                "{action:?}"
+            );
         }
         use ComplaintAction as C;
         let complaint = [
@@ -204,7 +214,11 @@ mod tests {
             C::CloseExternalCase,
         ];
         for action in complaint {
-            assert_ne!(TimelineAction::of(action.event()), TimelineAction::Other, "{action:?}");
+            assert_ne!(
+                TimelineAction::of(action.event()),
+                TimelineAction::Other,
+                "{action:?}"
+            );
         }
     }
 }

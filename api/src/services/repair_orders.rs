@@ -107,12 +107,8 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         _ => Ok(String::new()),
     })?;
     // Every field error of the input at once.
-    let (((channel, address), contact_phone), description) = errors.values(
-        channel
-            .zip(address)
-            .zip(contact_phone)
-            .zip(description),
-    )?;
+    let (((channel, address), contact_phone), description) =
+        errors.values(channel.zip(address).zip(contact_phone).zip(description))?;
     let order = repair_orders::ActiveModel {
         customer_id: Set(customer.id),
         asset_id: Set(asset.id),

@@ -15,6 +15,17 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<repair
     Ok(repair_orders::Entity::find_by_id(id).one(db).await?)
 }
 
+/// The key of the order with this number (`RO-…`), if any.
+pub async fn find_by_number(db: &impl ConnectionTrait, number: &str) -> ApiResult<Option<i64>> {
+    Ok(repair_orders::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Number.eq(number.trim()))
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
 /// The row for a change: held until the transaction ends on PostgreSQL, so every writer (and
 /// the SLA sweeper) takes a ticket before its clocks and none waits on another in a circle.
 pub async fn find_for_update(
