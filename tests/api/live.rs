@@ -416,7 +416,7 @@ async fn live_a_late_committing_writer_is_not_skipped() {
     }
     assert_eq!(
         actions.first().map(String::as_str),
-        Some("LATE_NOTE"),
+        Some("OTHER"),
         "{actions:?}"
     );
 }

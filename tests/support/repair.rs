@@ -129,7 +129,7 @@ impl TestApp {
     }
 
     /// Commits out of order on purpose: a writer of the test's own writes a `LATE_NOTE` event on
-    /// `order` and holds its transaction open (commit it to let it land); then the server
+    /// `order` (an action the schema does not name, so the API gives it as `OTHER`) and holds its transaction open (commit it to let it land); then the server
     /// writes and commits `ASSIGNED`, whose event has the higher id.
     pub async fn late_writer(&self, world: &RepairWorld, order: &Value) -> DatabaseTransaction {
         let other = Database::connect(self.database_url())
