@@ -90,6 +90,7 @@ impl AppState {
                 depth: config.graphql_depth_limit,
                 complexity: config.graphql_complexity_limit,
                 max_text_chars: config.max_input_text_chars,
+                max_node_ids: config.graphql_max_node_ids,
             },
             config.anonymous_introspection(),
         );

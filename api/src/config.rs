@@ -81,6 +81,10 @@ pub struct Config {
     #[arg(long, env = "GRAPHQL_COMPLEXITY_LIMIT", default_value_t = 1000)]
     pub graphql_complexity_limit: usize,
 
+    /// Most ids one `nodes(ids:)` query resolves; more is `BAD_USER_INPUT`.
+    #[arg(long, env = "GRAPHQL_MAX_NODE_IDS", default_value_t = 100)]
+    pub graphql_max_node_ids: usize,
+
     /// Longest text input in characters (descriptions, notes, comments); inputs stored in a
     /// sized column (names, phones, e-mail) are held to that column's size.
     #[arg(long, env = "MAX_INPUT_TEXT_CHARS", default_value_t = 10_000)]

@@ -21,8 +21,14 @@ pub enum ApiError {
         field: &'static str,
         message: String,
     },
-    /// Stale version, duplicate key, or a state that changed under the caller.
+    /// Several fields of one input are wrong: one `BAD_USER_INPUT` error per field in the
+    /// response (`graphql::field_errors` splits it), so a form shows every problem at once.
+    InvalidFields(Vec<(&'static str, String)>),
+    /// Duplicate key, or a state that changed under the caller.
     Conflict(String),
+    /// The caller's `version` of a record is not the one in the database: `CONFLICT` with
+    /// `extensions.currentVersion`, so a client can reload, or retry knowingly.
+    StaleVersion { what: &'static str, current: i32 },
     InvalidTransition {
         action: &'static str,
         current: String,
@@ -66,8 +72,8 @@ impl ApiError {
             Self::Unauthenticated | Self::InvalidCredentials => "UNAUTHENTICATED",
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
-            Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) => "CONFLICT",
+            Self::BadUserInput { .. } | Self::InvalidFields(_) => "BAD_USER_INPUT",
+            Self::Conflict(_) | Self::StaleVersion { .. } => "CONFLICT",
             Self::InvalidTransition { .. } => "INVALID_TRANSITION",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
@@ -82,7 +88,15 @@ impl ApiError {
             Self::Forbidden => "your role may not do this".into(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadUserInput { message, .. } => message.clone(),
+            Self::InvalidFields(errors) => errors
+                .iter()
+                .map(|(field, message)| format!("{field}: {message}"))
+                .collect::<Vec<_>>()
+                .join("; "),
             Self::Conflict(message) => message.clone(),
+            Self::StaleVersion { what, current } => format!(
+                "the {what} was changed by someone else (its version is now {current}); reload it and retry"
+            ),
             Self::InvalidTransition { action, current } => {
                 format!("cannot {action} while the status is {current}")
             }
@@ -152,7 +166,29 @@ impl From<ApiError> for async_graphql::Error {
             ext.set("code", err.code());
             match &err {
                 ApiError::BadUserInput { field, .. } => ext.set("field", *field),
+                ApiError::InvalidFields(errors) => {
+                    ext.set("field", errors.first().map_or("", |(field, _)| *field));
+                    ext.set(
+                        FIELD_ERRORS,
+                        errors
+                            .iter()
+                            .map(|(field, message)| {
+                                let mut item = async_graphql::indexmap::IndexMap::new();
+                                item.insert(
+                                    async_graphql::Name::new("field"),
+                                    async_graphql::Value::from(*field),
+                                );
+                                item.insert(
+                                    async_graphql::Name::new("message"),
+                                    async_graphql::Value::from(message.as_str()),
+                                );
+                                async_graphql::Value::Object(item)
+                            })
+                            .collect::<Vec<_>>(),
+                    );
+                }
                 ApiError::InvalidTransition { current, .. } => ext.set("status", current.as_str()),
+                ApiError::StaleVersion { current, .. } => ext.set("currentVersion", *current),
                 ApiError::RateLimited { retry_after_secs } => {
                     ext.set("retryAfter", *retry_after_secs);
                 }
@@ -160,6 +196,53 @@ impl From<ApiError> for async_graphql::Error {
                 _ => {}
             }
         })
+    }
+}
+
+/// The extension that carries the field errors of `InvalidFields` until the response is
+/// split into one error per field; clients never see it.
+pub const FIELD_ERRORS: &str = "fieldErrors";
+
+/// Collects the field errors of one input, so a use case checks every field before it
+/// reports: `let name = errors.check(parse(..))?;` … `errors.finish()?;`. Other errors
+/// (`NOT_FOUND`, an outage) still end the use case at once.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    /// The value, or `None` with its field error recorded.
+    pub fn check<T>(&mut self, result: ApiResult<T>) -> ApiResult<Option<T>> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(ApiError::BadUserInput { field, message }) => {
+                self.0.push((field, message));
+                Ok(None)
+            }
+            Err(ApiError::InvalidFields(errors)) => {
+                self.0.extend(errors);
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// `BAD_USER_INPUT` for every field recorded; `Ok` when none was.
+    pub fn finish(self) -> ApiResult<()> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => {
+                let (field, message) = self.0.into_iter().next().unwrap_or_default();
+                Err(ApiError::BadUserInput { field, message })
+            }
+            _ => Err(ApiError::InvalidFields(self.0)),
+        }
+    }
+
+    /// The checked values once every field passed (`Some` exactly then): the `Option`s of
+    /// the `check`s, zipped.
+    pub fn values<T>(self, values: Option<T>) -> ApiResult<T> {
+        self.finish()?;
+        values.ok_or_else(|| ApiError::Internal("a field check lost its error".into()))
     }
 }
 

@@ -266,6 +266,7 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         max_input_text_chars: 10_000,
+        graphql_max_node_ids: 100,
         graphql_max_document_bytes: 16_384,
         graphql_max_selections: 2000,
         graphql_max_fragment_spreads: 100,

@@ -55,6 +55,10 @@ pub struct Model {
     /// A customer's service contract tier (R-SLA-14): `PREMIUM` gets the stricter repair
     /// clocks; `None` the standard ones.
     pub sla_tier: Option<String>,
+    /// A technician's skills, a JSON array of labels (`["REFRIGERATION","ELECTRICAL"]`).
+    pub skills: Option<String>,
+    /// A technician's area within the centre, e.g. `Pudong`.
+    pub region: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

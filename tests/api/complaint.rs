@@ -10,6 +10,7 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use servicedesk::jobs::sla_sweeper::sweep_once;
 use servicedesk_tests::{Auth, GqlResponse, RepairWorld, TestApp, db_tests};
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     r_cls_1_general_complaints_reach_the_manager_in_a_daily_digest,
@@ -48,7 +49,7 @@ async fn file(app: &TestApp, auth: &Auth, input: Value) -> GqlResponse {
 
 /// A GENERAL service-attitude complaint the agent took by phone.
 async fn by_phone(app: &TestApp, w: &RepairWorld) -> Value {
-    let input = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+    let input = json!({ "customerId": w.customer.gid(), "channel": "PHONE",
                         "category": "SERVICE_ATTITUDE", "description": "The technician was rude" });
     file(app, &w.agent.auth, input).await.data()["fileComplaint"].clone()
 }
@@ -109,7 +110,7 @@ async fn r_cmp_1_receipt_records_time_content_channel_and_order(app: TestApp) {
     )
     .await;
     assert_eq!(seen["description"], "Nobody came");
-    assert_eq!(seen["customerId"], w.customer.id.to_string());
+    assert_eq!(seen["customerId"], w.customer.gid());
     assert_eq!(seen["events"][0]["action"], "RECEIVED");
     assert_eq!(time(&seen["events"][0]["createdAt"]), app.clock_now());
 
@@ -122,8 +123,7 @@ async fn r_cmp_1_receipt_records_time_content_channel_and_order(app: TestApp) {
     refused.expect_code("FORBIDDEN");
 
     // Staff must say how the customer complained; the app channel is the customer's own.
-    let input =
-        json!({ "customerId": w.customer.id.to_string(), "category": "DELAY", "description": "x" });
+    let input = json!({ "customerId": w.customer.gid(), "category": "DELAY", "description": "x" });
     file(&app, &w.agent.auth, input)
         .await
         .expect_code("BAD_USER_INPUT");
@@ -144,7 +144,7 @@ async fn r_cls_2_property_damage_is_at_least_serious(app: TestApp) {
         ("INJURY", "MAJOR", "MAJOR", 3),
         ("BILLING", "GENERAL", "GENERAL", 1),
     ] {
-        let input = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+        let input = json!({ "customerId": w.customer.gid(), "channel": "PHONE",
                             "category": category, "severity": requested, "description": "x" });
         let complaint = file(&app, &w.agent.auth, input).await.data()["fileComplaint"].clone();
         assert_eq!(complaint["severity"], expected, "{category}");
@@ -203,11 +203,11 @@ async fn r_cmp_2_acknowledgement_promises_times_to_the_customer(app: TestApp) {
     let mine = app
         .gql(
             &w.customer.auth,
-            "{ myComplaints { promisedResolutionAt nextContactAt timeline { action note } } }",
+            "{ myComplaints { nodes { promisedResolutionAt nextContactAt timeline { action note } } } }",
             json!({}),
         )
         .await;
-    let tracked = &mine.data()["myComplaints"][0];
+    let tracked = &mine.data()["myComplaints"]["nodes"][0];
     assert_eq!(time(&tracked["nextContactAt"]), now + Duration::hours(4));
     assert!(tracked["timeline"].to_string().contains("ACKNOWLEDGED"));
 }
@@ -247,7 +247,7 @@ async fn r_sla_3_progress_update_restarts_the_24h_clock(app: TestApp) {
     let mine = app
         .gql(
             &w.customer.auth,
-            "{ myComplaints { timeline { note } } }",
+            "{ myComplaints { nodes { timeline { note } } } }",
             json!({}),
         )
         .await;
@@ -263,14 +263,18 @@ async fn r_sla_5_solution_due_one_working_day_across_weekend_and_holiday(app: Te
     app.gql(
         &w.admin.auth,
         set,
-        json!({ "c": w.centre.to_string(), "h": hours }),
+        json!({ "c": gid(NodeType::ServiceCentre, w.centre), "h": hours }),
     )
     .await
     .data();
     let holiday = "mutation($c: ID!) { addHoliday(serviceCentreId: $c, date: \"2026-11-09\", name: \"Founders' day\") }";
-    app.gql(&w.admin.auth, holiday, json!({ "c": w.centre.to_string() }))
-        .await
-        .data();
+    app.gql(
+        &w.admin.auth,
+        holiday,
+        json!({ "c": gid(NodeType::ServiceCentre, w.centre) }),
+    )
+    .await
+    .data();
     let shanghai = chrono_tz::Asia::Shanghai;
     // Friday 17:00 local.
     app.clock.set(
@@ -405,7 +409,7 @@ async fn r_esc_6_r_sla_10_late_first_response_costs_the_holder_points(app: TestA
     sweep_once(&app.db, app.clock_now()).await.unwrap();
     let complaint = staff_view(&app, &w.supervisor.auth, &complaint, "id version").await;
     let colleague = app.user(Role::Agent, Some(w.centre), None).await;
-    let args = format!(", ownerId: \"{}\"", colleague.id);
+    let args = format!(", ownerId: \"{}\"", colleague.gid());
     let complaint = ok(
         &app,
         &w.supervisor.auth,
@@ -469,11 +473,11 @@ async fn r_cmp_4_resolution_asks_the_customer_about_satisfaction(app: TestApp) {
     let mine = app
         .gql(
             &w.customer.auth,
-            "{ myComplaints { status resolution timeline { action note } } }",
+            "{ myComplaints { nodes { status resolution timeline { action note } } } }",
             json!({}),
         )
         .await;
-    let tracked = &mine.data()["myComplaints"][0];
+    let tracked = &mine.data()["myComplaints"]["nodes"][0];
     assert_eq!(tracked["resolution"], "We apologised and retrained");
     let resolved_event = tracked["timeline"]
         .as_array()
@@ -609,7 +613,7 @@ async fn reclassification_recomputes_deadlines_and_level(app: TestApp) {
 
 async fn r_cls_2_serious_complaint_reaches_the_supervisors_at_once(app: TestApp) {
     let w = app.repair_world().await;
-    let input = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+    let input = json!({ "customerId": w.customer.gid(), "channel": "PHONE",
                         "category": "PROPERTY_DAMAGE", "description": "Leak ruined the floor" });
     let complaint = file(&app, &w.agent.auth, input).await.data()["fileComplaint"].clone();
     by_phone(&app, &w).await; // GENERAL: stays with the agent
@@ -707,7 +711,7 @@ async fn r_cls_1_general_complaints_reach_the_manager_in_a_daily_digest(app: Tes
         .set(Utc.with_ymd_and_hms(2026, 11, 3, 2, 0, 0).unwrap());
     let first = by_phone(&app, &w).await;
     let second = by_phone(&app, &w).await;
-    let serious = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+    let serious = json!({ "customerId": w.customer.gid(), "channel": "PHONE",
                           "category": "PROPERTY_DAMAGE", "description": "Water damage" });
     file(&app, &w.agent.auth, serious).await.data();
 

@@ -68,7 +68,7 @@ async fn investigating(
     customer: &TestUser,
     category: &str,
 ) -> Value {
-    let input = json!({ "customerId": customer.id.to_string(), "channel": "PHONE",
+    let input = json!({ "customerId": customer.gid(), "channel": "PHONE",
                         "category": category, "description": "The fridge leaked onto the floor" });
     let filed = file(app, &w.agent.auth, input).await.data()["fileComplaint"].clone();
     assert_eq!(filed["status"], "RECEIVED");
@@ -517,7 +517,7 @@ async fn r_esc_1_serious_starts_at_l2_and_major_at_l3(app: TestApp) {
     let fields = "id number severity escalationLevel
         escalations { fromLevel toLevel automatic deadlineKind } events { action }";
     let by_phone = |category: &str, severity: Option<&str>| {
-        json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+        json!({ "customerId": w.customer.gid(), "channel": "PHONE",
                 "category": category, "severity": severity, "description": "complaint" })
     };
     let cases = [

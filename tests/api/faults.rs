@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use servicedesk_tests::{Backend, TestApp, db_tests, test_config};
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     concurrent_writers_never_fail,
@@ -39,7 +40,7 @@ async fn concurrent_writers_never_fail(app: TestApp) {
             .await;
         let app = app.clone();
         writers.spawn(async move {
-            let input = json!({ "assetId": asset.to_string(), "faultDescription": "Not cooling",
+            let input = json!({ "assetId": gid(NodeType::Asset, asset), "faultDescription": "Not cooling",
                                 "serviceAddress": "1 Road", "contactPhone": "13812345678" });
             let (mut written, mut failures) = (0usize, Vec::new());
             let deadline = Instant::now() + WRITE_FOR;
@@ -300,7 +301,7 @@ async fn the_account_cache_listener_reconnects() {
     app.gql(
         &admin_user.auth,
         "mutation($id: ID!) { deactivateUser(userId: $id) { id } }",
-        json!({ "id": leaver.id.to_string() }),
+        json!({ "id": leaver.gid() }),
     )
     .await
     .data();

@@ -3,6 +3,7 @@
 //! event whose transaction commits late.
 
 use serde_json::{Value, json};
+use servicedesk_tests::key_of;
 use servicedesk_tests::{Auth, Backend, TestApp, db_tests};
 
 db_tests!(
@@ -76,10 +77,7 @@ async fn the_feed_gives_each_reader_the_events_it_may_see_in_order(app: TestApp)
             "CLOSED"
         ]
     );
-    let ids: Vec<i64> = seen
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
-        .collect();
+    let ids: Vec<i64> = seen.iter().map(|e| key_of(&e["id"])).collect();
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!(ids, sorted, "in the order they happened");
@@ -237,6 +235,7 @@ async fn the_feed_never_skips_an_event_that_commits_late() {
         .iter()
         .map(|e| e["node"]["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions.first(), Some(&"LATE_NOTE"), "{actions:?}");
+    // `LATE_NOTE` is no action the schema names: clients read it as OTHER.
+    assert_eq!(actions.first(), Some(&"OTHER"), "{actions:?}");
     assert!(actions.contains(&"ASSIGNED"), "{actions:?}");
 }

@@ -197,7 +197,7 @@ async fn hostile_inputs_never_cause_an_internal_error(app: TestApp) {
     let w = app.repair_world().await;
     // Something for ids to name: an order and a complaint.
     app.report(&w.customer, w.asset).await;
-    let input = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+    let input = json!({ "customerId": w.customer.gid(), "channel": "PHONE",
                         "category": "SERVICE_ATTITUDE", "description": "Rude" });
     app.gql(
         &w.agent.auth,

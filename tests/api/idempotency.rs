@@ -10,6 +10,7 @@ use entity::repair_orders;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use servicedesk_tests::{Auth, GqlResponse, TestApp, db_tests};
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     external_reference_a_queued_retry_returns_the_first_ticket,
@@ -22,7 +23,7 @@ const REPORT: &str =
 
 fn report_body(asset: i64, description: &str) -> Value {
     json!({ "query": REPORT, "variables": { "input": {
-        "assetId": asset.to_string(), "faultDescription": description,
+        "assetId": gid(NodeType::Asset, asset), "faultDescription": description,
         "serviceAddress": "Room 1201, 88 Century Avenue, Pudong",
         "contactPhone": "13812345678" } } })
 }
@@ -114,8 +115,8 @@ async fn idempotency_a_retry_is_answered_from_the_first_and_other_bodies_are_ref
     let me = json!({ "query": "{ me { user { id } } }" });
     let mine = send(&app, &w.customer.auth, me.clone(), "k-2").await;
     let theirs = send(&app, &w.agent.auth, me.clone(), "k-2").await;
-    assert_eq!(mine.data()["me"]["user"]["id"], w.customer.id.to_string());
-    assert_eq!(theirs.data()["me"]["user"]["id"], w.agent.id.to_string());
+    assert_eq!(mine.data()["me"]["user"]["id"], w.customer.gid());
+    assert_eq!(theirs.data()["me"]["user"]["id"], w.agent.gid());
     assert_eq!(replayed(&theirs), "false");
 
     // A failed first attempt is kept too (errors included): the retry gets the same error.
@@ -158,8 +159,8 @@ async fn external_reference_a_queued_retry_returns_the_first_ticket(app: TestApp
     let w = app.repair_world().await;
     let input = |reference: &str| {
         json!({ "input": {
-        "customerId": w.partner_customer.id.to_string(),
-        "assetId": w.partner_asset.to_string(), "faultDescription": "No heat",
+        "customerId": w.partner_customer.gid(),
+        "assetId": gid(NodeType::Asset, w.partner_asset), "faultDescription": "No heat",
         "serviceAddress": "Room 3, 1 Dealer Road", "contactPhone": "13812345678",
         "externalReference": reference } })
     };
@@ -176,7 +177,7 @@ async fn external_reference_a_queued_retry_returns_the_first_ticket(app: TestApp
     assert_ne!(other.data()["reportFault"]["id"], first["id"]);
 
     // The customer's own "DLR-0042" is another owner's reference: a new order.
-    let mine = json!({ "input": { "assetId": w.asset.to_string(), "faultDescription": "Noisy",
+    let mine = json!({ "input": { "assetId": gid(NodeType::Asset, w.asset), "faultDescription": "Noisy",
         "serviceAddress": "Room 1201", "contactPhone": "13812345678",
         "externalReference": "DLR-0042" } });
     let mine = app.gql(&w.customer.auth, PARTNER_REPORT, mine).await;
@@ -197,7 +198,7 @@ async fn external_reference_a_queued_retry_returns_the_first_ticket(app: TestApp
     // Complaints and assets: the second create returns the first.
     let complaint = |reference: &str| {
         json!({ "input": {
-        "customerId": w.partner_customer.id.to_string(), "channel": "PHONE",
+        "customerId": w.partner_customer.gid(), "channel": "PHONE",
         "category": "SERVICE_ATTITUDE", "description": "Rude", "externalReference": reference } })
     };
     let file = "mutation($input: FileComplaintInput!) { fileComplaint(input: $input) { id externalReference } }";
@@ -206,7 +207,7 @@ async fn external_reference_a_queued_retry_returns_the_first_ticket(app: TestApp
     assert_eq!(one.data()["fileComplaint"], two.data()["fileComplaint"]);
     let asset = |reference: &str| {
         json!({ "input": {
-        "customerId": w.partner_customer.id.to_string(), "model": "Unlisted heater",
+        "customerId": w.partner_customer.gid(), "model": "Unlisted heater",
         "serialNumber": "SN-REF-1", "purchaseDate": "2026-01-10", "warrantyEndsOn": "2027-01-09",
         "externalReference": reference } })
     };

@@ -6,6 +6,7 @@ use sea_orm::ActiveEnum;
 use serde_json::{Value, json};
 use servicedesk::store;
 use servicedesk_tests::{Auth, Backend, TestApp, db_tests};
+use servicedesk_tests::{NodeType, gid};
 
 const LOGIN: &str = "mutation($email: String!, $password: String!) {
     login(email: $email, password: $password) { accessToken tokenType expiresAt user { id email role } }
@@ -49,7 +50,7 @@ async fn login_returns_a_token_that_authenticates(app: TestApp) {
     let token = payload["accessToken"].as_str().unwrap().to_owned();
 
     let me = app.gql(&Auth::Bearer(token), ME, json!({})).await;
-    assert_eq!(me.data()["me"]["user"]["id"], agent.id.to_string());
+    assert_eq!(me.data()["me"]["user"]["id"], agent.gid());
     assert_eq!(me.data()["me"]["role"], "AGENT");
 }
 
@@ -105,11 +106,7 @@ async fn r_prv_4_deactivated_user_is_locked_out_at_once(app: TestApp) {
     assert_eq!(app.gql(&leaver.auth, ME, json!({})).await.status, 200);
 
     let response = app
-        .gql(
-            &admin.auth,
-            DEACTIVATE,
-            json!({ "id": leaver.id.to_string() }),
-        )
+        .gql(&admin.auth, DEACTIVATE, json!({ "id": leaver.gid() }))
         .await;
     assert_eq!(response.data()["deactivateUser"]["active"], false);
 
@@ -135,13 +132,9 @@ async fn r_prv_4_deactivation_reaches_every_instance() {
     let leaver = app.user(Role::Technician, Some(centre), None).await;
     assert_eq!(other.gql(&leaver.auth, ME, json!({})).await.status, 200);
 
-    app.gql(
-        &admin.auth,
-        DEACTIVATE,
-        json!({ "id": leaver.id.to_string() }),
-    )
-    .await
-    .data();
+    app.gql(&admin.auth, DEACTIVATE, json!({ "id": leaver.gid() }))
+        .await
+        .data();
     // The announcement travels through PostgreSQL: allow it a moment, far below the cache's
     // time-to-live.
     let mut status = 200;
@@ -168,7 +161,7 @@ async fn role_change_applies_to_existing_tokens(app: TestApp) {
         .gql(
             &admin.auth,
             change,
-            json!({ "id": agent.id.to_string(), "role": "SUPERVISOR" }),
+            json!({ "id": agent.gid(), "role": "SUPERVISOR" }),
         )
         .await;
     assert_eq!(response.data()["changeUserRole"]["role"], "SUPERVISOR");
@@ -180,7 +173,7 @@ async fn role_change_applies_to_existing_tokens(app: TestApp) {
         .gql(
             &admin.auth,
             change,
-            json!({ "id": customer.id.to_string(), "role": "AGENT" }),
+            json!({ "id": customer.gid(), "role": "AGENT" }),
         )
         .await;
     to_staff.expect_code("BAD_USER_INPUT");
@@ -188,7 +181,7 @@ async fn role_change_applies_to_existing_tokens(app: TestApp) {
         .gql(
             &admin.auth,
             change,
-            json!({ "id": agent.id.to_string(), "role": "PARTNER" }),
+            json!({ "id": agent.gid(), "role": "PARTNER" }),
         )
         .await;
     to_partner.expect_code("BAD_USER_INPUT");
@@ -265,14 +258,17 @@ async fn admin_creates_staff_and_customers(app: TestApp) {
     let admin = app.user(Role::Admin, None, None).await;
 
     let staff = json!({ "email": "Tech.One@Example.test", "name": " Tech One ", "role": "TECHNICIAN",
-                        "password": "a long enough password", "serviceCentreId": centre.to_string() });
+                        "password": "a long enough password", "serviceCentreId": gid(NodeType::ServiceCentre, centre) });
     let response = app
         .gql(&admin.auth, CREATE_USER, json!({ "input": staff }))
         .await;
     let created = &response.data()["createUser"];
     assert_eq!(created["email"], "tech.one@example.test");
     assert_eq!(created["active"], true);
-    assert_eq!(created["serviceCentreId"], centre.to_string());
+    assert_eq!(
+        created["serviceCentreId"],
+        gid(NodeType::ServiceCentre, centre)
+    );
 
     let duplicate = app
         .gql(&admin.auth, CREATE_USER, json!({ "input": staff }))
@@ -294,7 +290,7 @@ async fn admin_creates_staff_and_customers(app: TestApp) {
         .expect_code("BAD_USER_INPUT");
 
     let top_agent = json!({ "email": "ta@example.test", "name": "TA", "role": "AGENT",
-                            "serviceCentreId": centre.to_string(), "topLevel": true });
+                            "serviceCentreId": gid(NodeType::ServiceCentre, centre), "topLevel": true });
     let response = app
         .gql(&admin.auth, CREATE_USER, json!({ "input": top_agent }))
         .await;
@@ -307,7 +303,7 @@ async fn admin_creates_staff_and_customers(app: TestApp) {
     assert_eq!(response.expect_code("BAD_USER_INPUT")["field"], "email");
 
     let customer = json!({ "email": "c@example.test", "name": "C", "role": "CUSTOMER",
-                           "organizationId": org.to_string() });
+                           "organizationId": gid(NodeType::Organization, org) });
     app.gql(&admin.auth, CREATE_USER, json!({ "input": customer }))
         .await
         .data();
@@ -322,11 +318,7 @@ async fn admin_creates_staff_and_customers(app: TestApp) {
 async fn admin_cannot_lock_out_themselves(app: TestApp) {
     let admin = app.user(Role::Admin, None, None).await;
     let response = app
-        .gql(
-            &admin.auth,
-            DEACTIVATE,
-            json!({ "id": admin.id.to_string() }),
-        )
+        .gql(&admin.auth, DEACTIVATE, json!({ "id": admin.gid() }))
         .await;
     response.expect_code("BAD_USER_INPUT");
     assert_eq!(app.gql(&admin.auth, ME, json!({})).await.status, 200);
@@ -339,10 +331,13 @@ async fn admin_cannot_lock_out_themselves(app: TestApp) {
 /// Every admin-only operation, with variables that would succeed for an admin.
 fn admin_operations(user_id: i64, org: i64, key_id: i64) -> Vec<(&'static str, Value)> {
     vec![
-        ("{ user(id: \"1\") { id } }", json!({})),
+        (
+            "query($u: ID!) { user(id: $u) { id } }",
+            json!({ "u": gid(NodeType::User, user_id) }),
+        ),
         (
             "query($o: ID!) { apiKeys(organizationId: $o) { id } }",
-            json!({ "o": org.to_string() }),
+            json!({ "o": gid(NodeType::Organization, org) }),
         ),
         (
             CREATE_USER,
@@ -350,9 +345,9 @@ fn admin_operations(user_id: i64, org: i64, key_id: i64) -> Vec<(&'static str, V
         ),
         (
             "mutation($id: ID!) { changeUserRole(userId: $id, role: CUSTOMER) { id } }",
-            json!({ "id": user_id.to_string() }),
+            json!({ "id": gid(NodeType::User, user_id) }),
         ),
-        (DEACTIVATE, json!({ "id": user_id.to_string() })),
+        (DEACTIVATE, json!({ "id": gid(NodeType::User, user_id) })),
         (
             "mutation { createOrganization(name: \"O\") { id } }",
             json!({}),
@@ -363,11 +358,11 @@ fn admin_operations(user_id: i64, org: i64, key_id: i64) -> Vec<(&'static str, V
         ),
         (
             "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\") { key } }",
-            json!({ "o": org.to_string() }),
+            json!({ "o": gid(NodeType::Organization, org) }),
         ),
         (
             "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
-            json!({ "id": key_id.to_string() }),
+            json!({ "id": gid(NodeType::ApiKey, key_id) }),
         ),
     ]
 }
@@ -421,18 +416,27 @@ async fn r_prv_7_api_key_is_scoped_to_its_organization(app: TestApp) {
         .gql(
             &admin.auth,
             "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"erp\") { key apiKey { prefix organizationId } } }",
-            json!({ "o": acme.to_string() }),
+            json!({ "o": gid(NodeType::Organization, acme) }),
         )
         .await;
     let created = &created.data()["createApiKey"];
     let key = created["key"].as_str().unwrap().to_owned();
     assert!(key.starts_with(created["apiKey"]["prefix"].as_str().unwrap()));
-    assert_eq!(created["apiKey"]["organizationId"], acme.to_string());
+    assert_eq!(
+        created["apiKey"]["organizationId"],
+        gid(NodeType::Organization, acme)
+    );
 
     let me = app.gql(&Auth::ApiKey(key.clone()), ME, json!({})).await;
     assert_eq!(me.data()["me"]["role"], "PARTNER");
-    assert_eq!(me.data()["me"]["organization"]["id"], acme.to_string());
-    assert_ne!(me.data()["me"]["organization"]["id"], other.to_string());
+    assert_eq!(
+        me.data()["me"]["organization"]["id"],
+        gid(NodeType::Organization, acme)
+    );
+    assert_ne!(
+        me.data()["me"]["organization"]["id"],
+        gid(NodeType::Organization, other)
+    );
     assert_eq!(me.data()["me"]["user"], Value::Null);
 
     // The key itself is never listed again.
@@ -440,7 +444,7 @@ async fn r_prv_7_api_key_is_scoped_to_its_organization(app: TestApp) {
         .gql(
             &admin.auth,
             "query($o: ID!) { apiKeys(organizationId: $o) { prefix } }",
-            json!({ "o": acme.to_string() }),
+            json!({ "o": gid(NodeType::Organization, acme) }),
         )
         .await;
     assert!(!listed.body.to_string().contains(&key));
@@ -454,7 +458,7 @@ async fn revoked_and_unknown_api_keys_are_rejected(app: TestApp) {
     app.gql(
         &admin.auth,
         "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
-        json!({ "id": key_id.to_string() }),
+        json!({ "id": gid(NodeType::ApiKey, key_id) }),
     )
     .await
     .data();

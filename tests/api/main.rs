@@ -3,6 +3,7 @@
 
 mod complaint;
 mod complaint_access;
+mod ergonomics;
 mod faults;
 mod feed;
 mod fuzz;

@@ -6,6 +6,7 @@ use entity::users::Role;
 use serde_json::{Value, json};
 use servicedesk::jobs::sla_sweeper::sweep_once;
 use servicedesk_tests::{Auth, RepairWorld, TestApp, db_tests};
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     metrics_count_exactly_what_happened,
@@ -21,7 +22,7 @@ async fn file(app: &TestApp, w: &RepairWorld, category: &str, severity: &str) ->
     let query = format!(
         "mutation($input: FileComplaintInput!) {{ fileComplaint(input: $input) {{ {COMPLAINT} }} }}"
     );
-    let input = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE", "category": category,
+    let input = json!({ "customerId": w.customer.gid(), "channel": "PHONE", "category": category,
                         "severity": severity, "description": "x" });
     app.gql(&w.agent.auth, &query, json!({ "input": input }))
         .await
@@ -70,7 +71,7 @@ async fn handle(app: &TestApp, w: &RepairWorld, complaint: &Value) {
 /// Three repairs (one reopened, one late), five complaints (two resolved in 2 h and 6 h, one
 /// acknowledged 15 min late, one SERIOUS, one MAJOR) and one sweep.
 async fn known_history(app: &TestApp, w: &RepairWorld) {
-    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
     app.order_in(w, "COMPLETED").await;
     let reopened = app.order_in(w, "REOPENED").await;
     let mut order = app
@@ -161,8 +162,8 @@ async fn metrics_count_exactly_what_happened(app: TestApp) {
     // technician arrived an hour late (20).
     assert_eq!(
         m["penaltyPoints"],
-        json!([{ "userId": w.agent.id.to_string(), "points": 70, "lateActions": 7 },
-               { "userId": w.technician.id.to_string(), "points": 20, "lateActions": 1 }])
+        json!([{ "userId": w.agent.gid(), "points": 70, "lateActions": 7 },
+               { "userId": w.technician.gid(), "points": 20, "lateActions": 1 }])
     );
 
     // A period before anything happened counts nothing.
@@ -177,7 +178,7 @@ async fn metrics_count_exactly_what_happened(app: TestApp) {
     // Who may read what.
     let elsewhere = app.user(Role::Supervisor, Some(w.other_centre), None).await;
     let mut ours = period.clone();
-    ours["centre"] = json!(w.centre.to_string());
+    ours["centre"] = json!(gid(NodeType::ServiceCentre, w.centre));
     app.gql(&elsewhere.auth, METRICS, ours.clone())
         .await
         .expect_code("FORBIDDEN");
@@ -367,7 +368,7 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
     // Twenty days: the visits after closure fall due, the 30-day ones do not.
     let period = |centre: i64| {
         json!({ "from": start.to_rfc3339(), "to": (start + Duration::days(20)).to_rfc3339(),
-                "centre": centre.to_string() })
+                "centre": gid(NodeType::ServiceCentre, centre) })
     };
     let response = app
         .gql(&w.supervisor.auth, SURVEY_METRICS, period(w.centre))
@@ -383,7 +384,7 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
     // Forty days take in the 30-day visits too, but none is due yet nor made: they count
     // neither as on time nor as missed.
     let longer = json!({ "from": start.to_rfc3339(), "to": (start + Duration::days(40)).to_rfc3339(),
-                         "centre": w.centre.to_string() });
+                         "centre": gid(NodeType::ServiceCentre, w.centre) });
     let response = app.gql(&w.supervisor.auth, SURVEY_METRICS, longer).await;
     assert_eq!(
         response.data()["serviceMetrics"]["returnVisitRate"],

@@ -6,6 +6,7 @@ use entity::sla_policies;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use servicedesk_tests::{Auth, ORDER_FIELDS, RepairWorld, TestApp, db_tests};
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     happy_path_customer_agent_technician_customer,
@@ -60,7 +61,7 @@ async fn happy_path_customer_agent_technician_customer(app: TestApp) {
     assert!(number.starts_with("RO-20261102-"), "{number}");
     assert_eq!(number.len(), "RO-20261102-000001".len());
 
-    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
     let order = app
         .repair_ok(&w.agent.auth, "assignTechnician", &order, &tech)
         .await;
@@ -194,7 +195,7 @@ async fn r_sla_2_out_of_warranty_technician_on_site_within_48h(app: TestApp) {
         parse_time(&order["slaStatus"]["deadline"]),
         reported + Duration::hours(48)
     );
-    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
     let order = app
         .repair_ok(&w.agent.auth, "assignTechnician", &order, &tech)
         .await;
@@ -319,7 +320,7 @@ async fn r_rep_1_in_warranty_repair_is_free(app: TestApp) {
 async fn r_rep_1_out_of_warranty_parts_and_labour_are_charged_exactly(app: TestApp) {
     let w = app.repair_world().await;
     let order = app.report(&w.customer, w.old_asset).await;
-    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
     let mut order = app
         .repair_ok(&w.agent.auth, "assignTechnician", &order, &tech)
         .await;
@@ -429,8 +430,8 @@ async fn internal_notes_are_hidden_from_customers_and_partners(app: TestApp) {
     let report = format!(
         "mutation($input: ReportFaultInput!) {{ reportFault(input: $input) {{ {ORDER_FIELDS} }} }}"
     );
-    let input = json!({ "customerId": w.partner_customer.id.to_string(), "assetId": w.partner_asset.to_string(),
-                        "serviceCentreId": w.centre.to_string(),
+    let input = json!({ "customerId": w.partner_customer.gid(), "assetId": gid(NodeType::Asset, w.partner_asset),
+                        "serviceCentreId": gid(NodeType::ServiceCentre, w.centre),
                         "faultDescription": "Noisy", "serviceAddress": "12 Dealer Road, Minhang",
                         "contactPhone": "13711112222" });
     let order = app
@@ -493,7 +494,7 @@ async fn rejected_repair_reopens_and_is_reassigned(app: TestApp) {
         )
         .await;
     assert_eq!(order["status"], "REOPENED");
-    let tech = format!(", technicianId: \"{}\"", w.other_technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.other_technician.gid());
     let order = app
         .repair_ok(&w.supervisor.auth, "assignTechnician", &order, &tech)
         .await;
@@ -505,15 +506,12 @@ async fn rejected_repair_reopens_and_is_reassigned(app: TestApp) {
         "technician { id }",
     )
     .await;
-    assert_eq!(
-        reassigned["technician"]["id"],
-        w.other_technician.id.to_string()
-    );
+    assert_eq!(reassigned["technician"]["id"], w.other_technician.gid());
     // The technician of another centre cannot be dispatched here.
     let stranger = app
         .user(entity::users::Role::Technician, Some(w.other_centre), None)
         .await;
-    let tech = format!(", technicianId: \"{}\"", stranger.id);
+    let tech = format!(", technicianId: \"{}\"", stranger.gid());
     app.repair_op(&w.agent.auth, "assignTechnician", &order, &tech)
         .await
         .expect_code("BAD_USER_INPUT");
@@ -552,13 +550,17 @@ async fn cancel_needs_a_reason_and_an_early_state(app: TestApp) {
 async fn report_fault_rejects_bad_input_and_writes_nothing(app: TestApp) {
     let w = app.repair_world().await;
     let query = "mutation($input: ReportFaultInput!) { reportFault(input: $input) { id } }";
-    let valid = json!({ "assetId": w.asset.to_string(), "faultDescription": "Broken",
+    let valid = json!({ "assetId": gid(NodeType::Asset, w.asset), "faultDescription": "Broken",
                         "serviceAddress": "1 Road", "contactPhone": "13812345678" });
     let cases = [
         ("faultDescription", json!("  "), "BAD_USER_INPUT"),
         ("contactPhone", json!("call me"), "BAD_USER_INPUT"),
         ("serviceAddress", json!("x".repeat(501)), "BAD_USER_INPUT"),
-        ("assetId", json!(w.partner_asset.to_string()), "NOT_FOUND"),
+        (
+            "assetId",
+            json!(gid(NodeType::Asset, w.partner_asset)),
+            "NOT_FOUND",
+        ),
         ("assetId", json!("nope"), "NOT_FOUND"),
     ];
     for (field, value, code) in cases {
@@ -578,7 +580,7 @@ async fn report_fault_rejects_bad_input_and_writes_nothing(app: TestApp) {
         "customerId"
     );
     let mut as_app = valid.clone();
-    as_app["customerId"] = json!(w.customer.id.to_string());
+    as_app["customerId"] = json!(w.customer.gid());
     as_app["channel"] = json!("APP");
     app.gql(&w.agent.auth, query, json!({ "input": as_app }))
         .await
@@ -689,7 +691,7 @@ async fn list_filters_by_status_technician_breach_and_date(app: TestApp) {
         ids_of_pages(&app, &w.agent.auth, 10, json!({ "status": ["SUBMITTED"] })).await,
         one(&submitted)
     );
-    let by_tech = json!({ "technicianId": w.technician.id.to_string() });
+    let by_tech = json!({ "technicianId": w.technician.gid() });
     assert_eq!(
         ids_of_pages(&app, &w.agent.auth, 10, by_tech).await,
         one(&assigned)
@@ -744,7 +746,7 @@ async fn page_of_50_with_nested_fields_costs_constant_statements(app: TestApp) {
         } else {
             &w.other_technician
         };
-        let args = format!(", technicianId: \"{}\"", tech.id);
+        let args = format!(", technicianId: \"{}\"", tech.gid());
         app.repair_ok(&w.agent.auth, "assignTechnician", &order, &args)
             .await;
     }
@@ -779,7 +781,7 @@ async fn r_rep_4_return_within_15_days_needs_no_reason(app: TestApp) {
         .id;
     let query = "mutation($input: ReportFaultInput!) { reportFault(input: $input) { requestType faultDescription } }";
     let ask = |asset: i64, kind: &str, reason: Option<&str>| {
-        json!({ "input": { "assetId": asset.to_string(), "requestType": kind, "faultDescription": reason,
+        json!({ "input": { "assetId": gid(NodeType::Asset, asset), "requestType": kind, "faultDescription": reason,
                            "serviceAddress": "1 Road", "contactPhone": "13812345678" } })
     };
     let returned = app

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use servicedesk_tests::{
     Auth, GqlResponse, ORDER_FIELDS, RepairWorld, TestApp, TestUser, db_tests,
 };
+use servicedesk_tests::{NodeType, gid, key_of};
 
 db_tests!(
     role_matrix_every_mutation_every_role,
@@ -183,9 +184,9 @@ async fn report_fault(app: &TestApp, auth: &Auth, input: Value) -> GqlResponse {
 
 /// The partner reports a fault for its organization's customer, to be handled by North.
 async fn partner_report(app: &TestApp, w: &RepairWorld) -> Value {
-    let input = json!({ "customerId": w.partner_customer.id.to_string(),
-                        "assetId": w.partner_asset.to_string(),
-                        "serviceCentreId": w.centre.to_string() });
+    let input = json!({ "customerId": w.partner_customer.gid(),
+                        "assetId": gid(NodeType::Asset, w.partner_asset),
+                        "serviceCentreId": gid(NodeType::ServiceCentre, w.centre) });
     report_fault(app, &w.partner, input).await.data()["reportFault"].clone()
 }
 
@@ -196,7 +197,7 @@ async fn order_for(app: &TestApp, w: &RepairWorld, owner: Owner, status: &str) -
         Owner::AppCustomer => app.report(&w.customer, w.asset).await,
         Owner::PartnerCustomer => partner_report(app, w).await,
     };
-    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
     let steps: [(&Auth, &str, &str); 6] = [
         (&w.agent.auth, "assignTechnician", &tech),
         (&w.technician.auth, "acceptRepair", ""),
@@ -224,9 +225,9 @@ fn args(app: &TestApp, w: &RepairWorld, mutation: &str, order: &Value) -> String
     match mutation {
         // A first dispatch sends `technician`; a re-dispatch moves the order to the other one.
         "assignTechnician" if order["status"] == "SUBMITTED" => {
-            format!(", technicianId: \"{}\"", w.technician.id)
+            format!(", technicianId: \"{}\"", w.technician.gid())
         }
-        "assignTechnician" => format!(", technicianId: \"{}\"", w.other_technician.id),
+        "assignTechnician" => format!(", technicianId: \"{}\"", w.other_technician.gid()),
         "addRepairLine" => ", input: { kind: PART, description: \"Valve\", partCode: \"V-2\", \
                             quantity: \"1\", unitPrice: \"35.00\" }"
             .to_owned(),
@@ -247,6 +248,9 @@ fn args(app: &TestApp, w: &RepairWorld, mutation: &str, order: &Value) -> String
     }
 }
 
+/// Mutations that add a timeline entry and change neither status nor version.
+const NOTES: [&str; 2] = ["addRepairNote", "addCustomerNote"];
+
 /// Runs `mutation` on `order` with valid arguments.
 async fn call(
     app: &TestApp,
@@ -259,6 +263,12 @@ async fn call(
         let query = "mutation($id: ID!) { addRepairNote(id: $id, note: \"Called the customer\", \
                      public: true) { id status version } }";
         return app.gql(auth, query, json!({ "id": order["id"] })).await;
+    }
+    if mutation == "addCustomerNote" {
+        let query = "mutation($id: ID!, $version: Int) { addCustomerNote(id: $id, \
+                     version: $version, note: \"Gate code 4711\") { id status version } }";
+        let variables = json!({ "id": order["id"], "version": order["version"] });
+        return app.gql(auth, query, variables).await;
     }
     let args = args(app, w, mutation, order);
     app.repair_op(auth, mutation, order, &args).await
@@ -282,7 +292,7 @@ async fn list_ids(app: &TestApp, auth: &Auth, field: &str) -> Result<Vec<Value>,
 
 /// Ids in key order.
 fn sorted(mut ids: Vec<Value>) -> Vec<Value> {
-    ids.sort_by_key(|id| id.as_str().unwrap_or_default().parse::<i64>().unwrap_or(0));
+    ids.sort_by_key(|id| id.as_str().unwrap_or_default().to_owned());
     ids
 }
 
@@ -330,6 +340,7 @@ const MATRIX: &[(&str, &str, &str, [Outcome; 11])] = &[
     ("closeRepair",         "CONFIRMED", "CLOSED",    [FB, NF, FB, NF, OK, NF, OK, NF, FB, NF, UA]),
     ("scheduleAppointment", "ASSIGNED",  "ASSIGNED",  [OK, NF, FB, NF, OK, NF, OK, NF, FB, NF, UA]),
     ("addRepairNote",       "ON_SITE",   "ON_SITE",   [FB, NF, OK, NF, OK, NF, OK, NF, FB, NF, UA]),
+    ("addCustomerNote",     "ON_SITE",   "ON_SITE",   [OK, NF, FB, NF, FB, NF, FB, NF, FB, NF, UA]),
 ];
 
 async fn role_matrix_every_mutation_every_role(app: TestApp) {
@@ -361,7 +372,7 @@ async fn role_matrix_every_mutation_every_role(app: TestApp) {
                     None => {
                         let done = &response.body["data"][mutation];
                         // A note changes neither status nor version; every other action both.
-                        let bump = i64::from(mutation != "addRepairNote");
+                        let bump = i64::from(!NOTES.contains(&mutation));
                         if done["status"] != to || done["version"] != before.version + bump {
                             failures.push(format!("{case}: unexpected result {done}"));
                         }
@@ -410,14 +421,14 @@ async fn role_matrix_every_mutation_every_role(app: TestApp) {
 
 /// `reportFault` has no order yet: who may report for whom.
 async fn report_fault_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
-    let own = json!({ "assetId": w.asset.to_string(), "serviceCentreId": w.centre.to_string() });
-    let for_customer = json!({ "customerId": w.customer.id.to_string(),
-                               "assetId": w.asset.to_string() });
-    let for_partners = json!({ "customerId": w.partner_customer.id.to_string(),
-                               "assetId": w.partner_asset.to_string(),
-                               "serviceCentreId": w.centre.to_string() });
-    let for_other = json!({ "customerId": w.other_customer.id.to_string(),
-                            "assetId": w.asset.to_string() });
+    let own = json!({ "assetId": gid(NodeType::Asset, w.asset), "serviceCentreId": gid(NodeType::ServiceCentre, w.centre) });
+    let for_customer = json!({ "customerId": w.customer.gid(),
+                               "assetId": gid(NodeType::Asset, w.asset) });
+    let for_partners = json!({ "customerId": w.partner_customer.gid(),
+                               "assetId": gid(NodeType::Asset, w.partner_asset),
+                               "serviceCentreId": gid(NodeType::ServiceCentre, w.centre) });
+    let for_other = json!({ "customerId": w.other_customer.gid(),
+                            "assetId": gid(NodeType::Asset, w.asset) });
     let (customer, agent, other_agent) = (&w.customer.auth, &w.agent.auth, &w.other_agent.auth);
     let (technician, supervisor, admin) = (&w.technician.auth, &w.supervisor.auth, &w.admin.auth);
     let (partner, other_partner) = (&w.partner, &w.other_partner);
@@ -494,9 +505,12 @@ async fn r_prv_1_no_cross_customer_or_cross_organization_read(app: TestApp) {
         )
         .await;
     let input =
-        json!({ "customerId": south_customer.id.to_string(), "assetId": south_asset.to_string() });
+        json!({ "customerId": south_customer.gid(), "assetId": gid(NodeType::Asset, south_asset) });
     let south = report_fault(&app, &w.other_agent.auth, input).await.data()["reportFault"].clone();
-    assert_eq!(south["serviceCentreId"], w.other_centre.to_string());
+    assert_eq!(
+        south["serviceCentreId"],
+        gid(NodeType::ServiceCentre, w.other_centre)
+    );
 
     // repairOrder(id): V the order, NF NOT_FOUND, UA UNAUTHENTICATED; columns as in `MATRIX`.
     const V: Outcome = OK;
@@ -607,7 +621,7 @@ async fn r_prv_7_partner_reports_only_for_own_customers(app: TestApp) {
     let order = partner_report(&app, &w).await;
     assert_eq!(order["status"], "SUBMITTED");
     assert_eq!(order["channel"], "PARTNER");
-    assert_eq!(order["customer"]["id"], w.partner_customer.id.to_string());
+    assert_eq!(order["customer"]["id"], w.partner_customer.gid());
     let seen = snapshot(&app, &w, &order["id"]).await;
     assert_eq!(seen.events, ["REPORTED"]);
     let query = "query($id: ID!) { repairOrder(id: $id) { id channel } }";
@@ -641,21 +655,21 @@ async fn r_prv_7_partner_reports_only_for_own_customers(app: TestApp) {
         (
             "a customer of no organization",
             &w.partner,
-            json!({ "customerId": w.customer.id.to_string(), "assetId": w.asset.to_string(),
-                    "serviceCentreId": w.centre.to_string() }),
+            json!({ "customerId": w.customer.gid(), "assetId": gid(NodeType::Asset, w.asset),
+                    "serviceCentreId": gid(NodeType::ServiceCentre, w.centre) }),
         ),
         (
             "its own customer with someone else's asset",
             &w.partner,
-            json!({ "customerId": w.partner_customer.id.to_string(),
-                    "assetId": w.asset.to_string(), "serviceCentreId": w.centre.to_string() }),
+            json!({ "customerId": w.partner_customer.gid(),
+                    "assetId": gid(NodeType::Asset, w.asset), "serviceCentreId": gid(NodeType::ServiceCentre, w.centre) }),
         ),
         (
             "another organization's customer",
             &w.other_partner,
-            json!({ "customerId": w.partner_customer.id.to_string(),
-                    "assetId": w.partner_asset.to_string(),
-                    "serviceCentreId": w.centre.to_string() }),
+            json!({ "customerId": w.partner_customer.gid(),
+                    "assetId": gid(NodeType::Asset, w.partner_asset),
+                    "serviceCentreId": gid(NodeType::ServiceCentre, w.centre) }),
         ),
     ];
     for (case, auth, input) in refused {
@@ -681,23 +695,15 @@ async fn r_prv_7_partner_reports_only_for_own_customers(app: TestApp) {
 
     // Nor may the partner look up other customers' products.
     let assets = "query($c: ID!) { assets(customerId: $c) { id } }";
-    app.gql(
-        &w.partner,
-        assets,
-        json!({ "c": w.customer.id.to_string() }),
-    )
-    .await
-    .expect_code("NOT_FOUND");
+    app.gql(&w.partner, assets, json!({ "c": w.customer.gid() }))
+        .await
+        .expect_code("NOT_FOUND");
     let mine = app
-        .gql(
-            &w.partner,
-            assets,
-            json!({ "c": w.partner_customer.id.to_string() }),
-        )
+        .gql(&w.partner, assets, json!({ "c": w.partner_customer.gid() }))
         .await;
     assert_eq!(
         mine.data()["assets"],
-        json!([{ "id": w.partner_asset.to_string() }])
+        json!([{ "id": gid(NodeType::Asset, w.partner_asset) }])
     );
 }
 
@@ -724,7 +730,7 @@ async fn concurrent_reports_get_distinct_numbers_embedding_their_keys(app: TestA
     let mut numbers = std::collections::BTreeSet::new();
     while let Some(joined) = tasks.join_next().await {
         let order = joined.expect("task");
-        let id = order["id"].as_str().expect("id");
+        let id = key_of(&order["id"]);
         let number = order["number"].as_str().expect("number");
         assert!(
             number.ends_with(&format!("-{:0>6}", id)),
@@ -758,7 +764,7 @@ async fn concurrent_assign_exactly_one_wins(app: TestApp) {
         };
         let body = json!({ "query": query,
                            "variables": { "id": order["id"], "version": version,
-                                          "tech": technician.id.to_string() } });
+                                          "tech": technician.gid() } });
         let request = app
             .http
             .post(format!("{}/graphql", app.base_url))
@@ -791,7 +797,7 @@ async fn concurrent_assign_exactly_one_wins(app: TestApp) {
     assert_eq!(conflicts, CALLS - 1);
     let (technician, won) = &winners[0];
     assert_eq!(won["version"], version + 1);
-    assert_eq!(won["technician"]["id"], technician.to_string());
+    assert_eq!(won["technician"]["id"], gid(NodeType::User, *technician));
 
     let query = "query($id: ID!) { repairOrder(id: $id) { \
                  status version technician { id } events { action } } }";
@@ -801,7 +807,7 @@ async fn concurrent_assign_exactly_one_wins(app: TestApp) {
     let now = &now.data()["repairOrder"];
     assert_eq!(now["status"], "ASSIGNED");
     assert_eq!(now["version"], version + 1);
-    assert_eq!(now["technician"]["id"], technician.to_string());
+    assert_eq!(now["technician"]["id"], gid(NodeType::User, *technician));
     assert_eq!(actions(now), ["REPORTED", "ASSIGNED"]);
 }
 
@@ -819,7 +825,7 @@ async fn stale_version_is_conflict_and_writes_nothing(app: TestApp) {
         copy["version"] = json!(v);
         copy
     };
-    let reassign = format!(", technicianId: \"{}\"", w.other_technician.id);
+    let reassign = format!(", technicianId: \"{}\"", w.other_technician.gid());
     let (tech, agent, owner, stranger) = (
         &w.technician.auth,
         &w.agent.auth,

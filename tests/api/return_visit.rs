@@ -11,6 +11,7 @@ use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use servicedesk::jobs::sla_sweeper::sweep_once;
 use servicedesk_tests::{Auth, GqlResponse, RepairWorld, TestApp, db_tests};
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     r_sla_7_r_sla_8_closing_a_repair_schedules_visits_at_3_and_30_days,
@@ -110,7 +111,7 @@ async fn r_sla_7_r_sla_8_closing_a_repair_schedules_visits_at_3_and_30_days(app:
     assert_eq!(time(&visits[1]["dueAt"]), completed_at + Duration::days(30));
     for visit in &visits {
         assert_eq!(visit["attempt"], 1);
-        assert_eq!(visit["customerId"], w.customer.id.to_string());
+        assert_eq!(visit["customerId"], w.customer.gid());
         assert!(visit["recordedAt"].is_null());
     }
     // Bounded by `until`; another centre's agents see none of it.
@@ -140,12 +141,20 @@ async fn r_sur_2_visits_avoid_rest_hours_unless_the_customer_chose_the_time(app:
 
     // Rest hours are the centre's: 20:00–08:00 moves a 22:30 visit to 20:00 local.
     let set = "mutation($c: ID!) { setRestHours(serviceCentreId: $c, start: \"20:00:00\", end: \"08:00:00\") }";
-    app.gql(&w.agent.auth, set, json!({ "c": w.centre.to_string() }))
-        .await
-        .expect_code("FORBIDDEN");
-    app.gql(&w.admin.auth, set, json!({ "c": w.centre.to_string() }))
-        .await
-        .data();
+    app.gql(
+        &w.agent.auth,
+        set,
+        json!({ "c": gid(NodeType::ServiceCentre, w.centre) }),
+    )
+    .await
+    .expect_code("FORBIDDEN");
+    app.gql(
+        &w.admin.auth,
+        set,
+        json!({ "c": gid(NodeType::ServiceCentre, w.centre) }),
+    )
+    .await
+    .data();
     closed_after(&app, &w, Duration::zero()).await;
     let visits = due(&app, &w.agent.auth).await;
     let due_times: Vec<DateTime<Utc>> = visits.iter().map(|v| time(&v["dueAt"])).collect();
@@ -194,7 +203,7 @@ async fn r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried(app:
                         "retryAt": retry_at.to_rfc3339() });
     let missed = record(&app, &w.agent.auth, first, input).await;
     let missed = &missed.data()["recordReturnVisit"];
-    assert_eq!(missed["agentId"], w.agent.id.to_string());
+    assert_eq!(missed["agentId"], w.agent.gid());
     assert_eq!(time(&missed["visitedAt"]), now);
     assert_eq!(missed["channel"], "PHONE");
     assert_eq!(missed["answers"], "Rang three times, no answer");
@@ -260,9 +269,12 @@ async fn r_cmp_6_a_complaint_raised_on_a_return_visit(app: TestApp) {
     assert_eq!(complaint["channel"], "RETURN_VISIT");
     assert_eq!(complaint["status"], "RECEIVED");
     assert_eq!(complaint["repairOrderId"], order["id"]);
-    assert_eq!(complaint["customerId"], w.customer.id.to_string());
-    assert_eq!(complaint["serviceCentreId"], w.centre.to_string());
-    assert_eq!(complaint["ownerId"], w.agent.id.to_string());
+    assert_eq!(complaint["customerId"], w.customer.gid());
+    assert_eq!(
+        complaint["serviceCentreId"],
+        gid(NodeType::ServiceCentre, w.centre)
+    );
+    assert_eq!(complaint["ownerId"], w.agent.gid());
     assert_eq!(complaint["description"], "The technician left a mess");
 }
 
@@ -311,7 +323,7 @@ async fn r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor(app: Tes
         .gql(&w.supervisor.auth, review, json!({ "id": late["id"] }))
         .await;
     let reviewed = &reviewed.data()["reviewReturnVisit"];
-    assert_eq!(reviewed["reviewedBy"], w.supervisor.id.to_string());
+    assert_eq!(reviewed["reviewedBy"], w.supervisor.gid());
     assert_eq!(time(&reviewed["reviewedAt"]), app.clock_now());
     assert_eq!(reviewed["reviewNote"], "Checked");
     assert_eq!(clock(reviewed, "REVIEW")["state"], "BREACHED", "met late");
@@ -553,7 +565,7 @@ async fn r_sla_7_closing_a_complaint_schedules_one_visit_within_3_days(app: Test
     assert_eq!(visit["ticketId"], closed["id"]);
     assert_eq!(visit["purpose"], "AFTER_CLOSURE");
     assert_eq!(visit["attempt"], 1);
-    assert_eq!(visit["customerId"], w.customer.id.to_string());
+    assert_eq!(visit["customerId"], w.customer.gid());
     let due_at = time(&visit["dueAt"]);
     assert!(due_at <= closed_at + Duration::days(3), "within 3 days");
     assert_eq!(due_at, utc(11, 5, 13, 0), "21:00 local");
@@ -564,7 +576,7 @@ async fn r_sla_7_closing_a_complaint_schedules_one_visit_within_3_days(app: Test
     let recorded = record(&app, &w.agent.auth, visit, reached(now)).await;
     let recorded = &recorded.data()["recordReturnVisit"];
     assert_eq!(recorded["ticketKind"], "COMPLAINT");
-    assert_eq!(recorded["agentId"], w.agent.id.to_string());
+    assert_eq!(recorded["agentId"], w.agent.gid());
     assert_eq!(recorded["outcome"], "OK");
     assert_eq!(recorded["satisfied"], true);
     assert_eq!(time(&recorded["recordedAt"]), now);

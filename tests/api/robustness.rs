@@ -5,7 +5,9 @@ use chrono::Duration;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use servicedesk::jobs::sla_sweeper::{Backoff, SweepReport, sweep};
+use servicedesk_tests::key_of;
 use servicedesk_tests::{Auth, GqlResponse, TestApp, db_tests};
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     outage_is_service_unavailable_not_a_user_error,
@@ -41,7 +43,7 @@ async fn outage_is_service_unavailable_not_a_user_error(app: TestApp) {
             "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
             json!({ "input": { "email": "new.agent@example.test", "name": "New Agent",
                     "role": "AGENT", "password": "a long and unusual passphrase 42",
-                    "serviceCentreId": w.centre.to_string() } }),
+                    "serviceCentreId": gid(NodeType::ServiceCentre, w.centre) } }),
         )
         .await;
     assert_outage(&app, &create, "createUser");
@@ -57,7 +59,7 @@ async fn outage_is_service_unavailable_not_a_user_error(app: TestApp) {
 }
 
 async fn file(app: &TestApp, auth: &Auth, customer: i64, category: &str) -> Value {
-    let input = json!({ "customerId": customer.to_string(), "channel": "PHONE",
+    let input = json!({ "customerId": gid(NodeType::User, customer), "channel": "PHONE",
                         "category": category, "description": "Something went wrong" });
     app.gql(
         auth,
@@ -89,7 +91,7 @@ async fn sweeper_skips_a_failing_complaint_and_retries_it_later(app: TestApp) {
     let serious = file(&app, &w.agent.auth, w.customer.id, "PROPERTY_DAMAGE").await;
     assert_eq!(serious["severity"], "SERIOUS");
     let general = file(&app, &w.agent.auth, w.customer.id, "SERVICE_ATTITUDE").await;
-    let serious_id: i64 = serious["id"].as_str().unwrap().parse().unwrap();
+    let serious_id: i64 = key_of(&serious["id"]);
     let hide = format!(
         "UPDATE sla_clocks SET ticket_id = -ticket_id, next_check_at = started_at \
          WHERE ticket_kind = 'COMPLAINT' AND ticket_id = {serious_id}"

@@ -7,9 +7,11 @@ use entity::{assets, complaints, product_models, repair_orders, ticket_events};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use servicedesk_tests::key_of;
 use servicedesk_tests::{
     Auth, GqlResponse, ORDER_FIELDS, RepairWorld, TestApp, TestUser, db_tests,
 };
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     r_prv_8_partner_report_and_metrics_obey_the_field_rules,
@@ -86,7 +88,7 @@ async fn complaint_as(app: &TestApp, auth: &Auth, id: &Value) -> Value {
 /// A complaint the world's agent takes by phone, acknowledged.
 async fn acknowledged(app: &TestApp, w: &RepairWorld, customer: &TestUser, input: Value) -> Value {
     let mut input = input;
-    input["customerId"] = json!(customer.id.to_string());
+    input["customerId"] = json!(customer.gid());
     input["channel"] = json!("PHONE");
     input["description"] = json!("The fridge leaked onto the parquet");
     let filed = file(app, &w.agent.auth, input).await.data()["fileComplaint"].clone();
@@ -324,7 +326,7 @@ async fn r_cls_3_customers_and_partners_claim_severity_into_their_own_centre(app
     let partner = file(
         &app,
         &w.partner,
-        json!({ "customerId": w.partner_customer.id.to_string(), "channel": "PHONE",
+        json!({ "customerId": w.partner_customer.gid(), "channel": "PHONE",
                 "category": "PROPERTY_DAMAGE", "severity": "MAJOR", "description": "Wet floor" }),
     )
     .await;
@@ -339,7 +341,7 @@ async fn r_cls_3_customers_and_partners_claim_severity_into_their_own_centre(app
     let staff = file(
         &app,
         &w.agent.auth,
-        json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+        json!({ "customerId": w.customer.gid(), "channel": "PHONE",
                 "category": "DELAY", "severity": "MAJOR", "description": "On TV tonight" }),
     )
     .await;
@@ -347,7 +349,7 @@ async fn r_cls_3_customers_and_partners_claim_severity_into_their_own_centre(app
 
     // Nobody files into another centre than the customer's.
     let before = rows(&app).await;
-    let elsewhere = w.other_centre.to_string();
+    let elsewhere = gid(NodeType::ServiceCentre, w.other_centre);
     for (who, auth, input) in [
         (
             "customer",
@@ -357,7 +359,7 @@ async fn r_cls_3_customers_and_partners_claim_severity_into_their_own_centre(app
         (
             "partner",
             &w.partner,
-            json!({ "customerId": w.partner_customer.id.to_string(), "channel": "PHONE",
+            json!({ "customerId": w.partner_customer.gid(), "channel": "PHONE",
                     "category": "DELAY", "description": "Late", "serviceCentreId": elsewhere }),
         ),
     ] {
@@ -380,8 +382,8 @@ async fn r_prv_1_agents_act_only_for_customers_of_their_own_centre(app: TestApp)
     let w = app.repair_world().await;
     let before = rows(&app).await;
     let south_supervisor = app.user(Role::Supervisor, Some(w.other_centre), None).await;
-    let missing = (w.customer.id + 10_000).to_string();
-    let customer = w.customer.id.to_string();
+    let missing = gid(NodeType::User, w.customer.id + 10_000);
+    let customer = w.customer.gid();
     let attempts = |c: &str| {
         [
             (
@@ -394,7 +396,7 @@ async fn r_prv_1_agents_act_only_for_customers_of_their_own_centre(app: TestApp)
                 format!(
                     "mutation($input: ReportFaultInput!) {{ reportFault(input: $input) {{ {ORDER_FIELDS} customer {{ name phone }} }} }}"
                 ),
-                json!({ "input": { "customerId": c, "assetId": w.asset.to_string(),
+                json!({ "input": { "customerId": c, "assetId": gid(NodeType::Asset, w.asset),
                         "faultDescription": "Not cooling", "serviceAddress": "1 Probe Road",
                         "contactPhone": "13700000000" } }),
             ),
@@ -451,7 +453,7 @@ async fn r_prv_1_file_complaint_rejects_an_order_the_caller_cannot_see(app: Test
     // The North customer has a repair done by the South centre (handed over after the report:
     // a customer reports only into their own centre).
     let south = app.report(&w.customer, w.asset).await;
-    let south_id: i64 = south["id"].as_str().unwrap().parse().unwrap();
+    let south_id: i64 = key_of(&south["id"]);
     repair_orders::Entity::update_many()
         .col_expr(
             repair_orders::Column::ServiceCentreId,
@@ -466,7 +468,7 @@ async fn r_prv_1_file_complaint_rejects_an_order_the_caller_cannot_see(app: Test
     let refused = file(
         &app,
         &w.agent.auth,
-        json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+        json!({ "customerId": w.customer.gid(), "channel": "PHONE",
                 "category": "DELAY", "description": "Late", "repairOrderId": south["id"] }),
     )
     .await;
@@ -487,7 +489,7 @@ async fn r_prv_1_file_complaint_rejects_an_order_the_caller_cannot_see(app: Test
     .await;
     assert_eq!(
         own.data()["fileComplaint"]["serviceCentreId"],
-        w.other_centre.to_string()
+        gid(NodeType::ServiceCentre, w.other_centre)
     );
 }
 
@@ -524,7 +526,7 @@ async fn report_on(app: &TestApp, customer: &TestUser, asset: &Value, extra: Val
 
 /// Drives `order` to ON_SITE and records one part: the total the customer pays.
 async fn charged_for_a_part(app: &TestApp, w: &RepairWorld, order: Value) -> Value {
-    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
     let mut order = app
         .repair_ok(&w.agent.auth, "assignTechnician", &order, &tech)
         .await;
@@ -865,8 +867,8 @@ async fn assign_technician_note_can_be_kept_internal(app: TestApp) {
         let query = format!(
             "mutation($input: ReportFaultInput!) {{ reportFault(input: $input) {{ {ORDER_FIELDS} }} }}"
         );
-        let input = json!({ "customerId": w.partner_customer.id.to_string(),
-                            "assetId": w.partner_asset.to_string(), "faultDescription": "Noisy",
+        let input = json!({ "customerId": w.partner_customer.gid(),
+                            "assetId": gid(NodeType::Asset, w.partner_asset), "faultDescription": "Noisy",
                             "serviceAddress": "12 Dealer Road", "contactPhone": "13711112222" });
         app.gql(&w.partner, &query, json!({ "input": input }))
             .await
@@ -875,7 +877,7 @@ async fn assign_technician_note_can_be_kept_internal(app: TestApp) {
     };
     let args = format!(
         ", technicianId: \"{}\", note: \"{secret}\", noteInternal: true",
-        w.technician.id
+        w.technician.gid()
     );
     let assigned = app
         .repair_ok(&w.agent.auth, "assignTechnician", &partner_order, &args)
@@ -912,7 +914,7 @@ async fn assign_technician_note_can_be_kept_internal(app: TestApp) {
     let order = app.report(&w.customer, w.asset).await;
     let public = format!(
         ", technicianId: \"{}\", note: \"Technician brings the spare fan\"",
-        w.technician.id
+        w.technician.gid()
     );
     let order = app
         .repair_ok(&w.agent.auth, "assignTechnician", &order, &public)
@@ -932,14 +934,14 @@ async fn assign_technician_note_can_be_kept_internal(app: TestApp) {
 /// and phone, in front of that centre's staff.
 async fn r_prv_7_faults_are_reported_into_the_customers_own_centre(app: TestApp) {
     let w = app.repair_world().await;
-    let elsewhere = w.other_centre.to_string();
+    let elsewhere = gid(NodeType::ServiceCentre, w.other_centre);
     let before = rows(&app).await;
     for (who, auth, customer, asset) in [
         ("customer", &w.customer.auth, &w.customer, w.asset),
         ("partner", &w.partner, &w.partner_customer, w.partner_asset),
     ] {
-        let input = json!({ "customerId": customer.id.to_string(),
-                            "assetId": asset.to_string(), "faultDescription": "Not cooling",
+        let input = json!({ "customerId": customer.gid(),
+                            "assetId": gid(NodeType::Asset, asset), "faultDescription": "Not cooling",
                             "serviceAddress": "Room 1201, 88 Century Avenue",
                             "contactPhone": "13812345678", "serviceCentreId": elsewhere });
         let refused = app

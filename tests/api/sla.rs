@@ -11,6 +11,7 @@ use servicedesk::domain::identity::{Principal, UserPrincipal};
 use servicedesk::jobs::sla_sweeper::sweep_once;
 use servicedesk::services::{Env, complaints, repair_orders};
 use servicedesk_tests::{Auth, RepairWorld, TestApp, db_tests};
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     r_sla_1_r_esc_2_an_unreached_order_escalates_to_the_supervisors_at_12h_and_the_top_at_24h,
@@ -84,7 +85,7 @@ async fn inbox(app: &TestApp, auth: &Auth) -> Vec<Value> {
 
 /// A complaint the world's agent takes by phone (so the agent holds it).
 async fn by_phone(app: &TestApp, w: &RepairWorld, category: &str, severity: &str) -> Value {
-    let input = json!({ "customerId": w.customer.id.to_string(), "channel": "PHONE",
+    let input = json!({ "customerId": w.customer.gid(), "channel": "PHONE",
                         "category": category, "severity": severity, "description": "Late" });
     app.gql(
         &w.agent.auth,
@@ -526,7 +527,7 @@ async fn r_sla_14_urgent_repairs_and_premium_contracts_get_the_strict_tier(app: 
     let query = format!(
         "mutation($input: ReportFaultInput!) {{ reportFault(input: $input) {{ id slaTier {CLOCK_FIELDS} }} }}"
     );
-    let input = json!({ "assetId": w.asset.to_string(), "faultDescription": "Water on the floor",
+    let input = json!({ "assetId": gid(NodeType::Asset, w.asset), "faultDescription": "Water on the floor",
                         "serviceAddress": "Room 1201", "contactPhone": "13812345678", "priority": "URGENT" });
     let urgent = app
         .gql(&w.customer.auth, &query, json!({ "input": input }))
@@ -557,7 +558,7 @@ async fn r_sla_14_urgent_repairs_and_premium_contracts_get_the_strict_tier(app: 
         .exec(&app.db)
         .await
         .unwrap();
-    let by_agent = json!({ "customerId": w.customer.id.to_string(), "assetId": w.asset.to_string(),
+    let by_agent = json!({ "customerId": w.customer.gid(), "assetId": gid(NodeType::Asset, w.asset),
                            "faultDescription": "Noisy", "serviceAddress": "Room 1201", "contactPhone": "13812345678" });
     let premium = app
         .gql(&w.agent.auth, &query, json!({ "input": by_agent }))
@@ -753,7 +754,7 @@ async fn r_sla_1_a_revisit_after_rejection_is_judged_by_its_own_clock(app: TestA
         0,
         "the first visit's deadline is not the revisit's"
     );
-    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
     let mut order_row = app
         .repair_ok(&w.agent.auth, "assignTechnician", &reopened, &tech)
         .await;
@@ -878,7 +879,7 @@ async fn sla_breaches_lists_the_centres_missed_clocks(app: TestApp) {
         .clone();
     assert_eq!(edges.len(), 1);
     assert_eq!(edges[0]["node"]["metric"], "FIRST_RESPONSE");
-    assert_eq!(edges[0]["node"]["holderId"], w.agent.id.to_string());
+    assert_eq!(edges[0]["node"]["holderId"], w.agent.gid());
     let elsewhere = app
         .user(entity::users::Role::Supervisor, Some(w.other_centre), None)
         .await;
@@ -906,7 +907,7 @@ async fn r_sla_5_new_working_hours_move_the_running_solution_clock(app: TestApp)
         .collect();
     let mutation = format!(
         "mutation {{ setBusinessHours(serviceCentreId: \"{}\", hours: [{}]) }}",
-        w.centre,
+        gid(NodeType::ServiceCentre, w.centre),
         hours.join(", ")
     );
     app.gql(&w.admin.auth, &mutation, json!({})).await.data();

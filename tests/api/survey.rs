@@ -6,9 +6,11 @@ use chrono::{DateTime, Duration, Utc};
 use entity::surveys;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
+use servicedesk_tests::key_of;
 use servicedesk_tests::{
     Auth, GqlResponse, ORDER_FIELDS, RepairWorld, TestApp, TestUser, db_tests,
 };
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     r_sur_1_confirmed_and_closed_repair_gets_exactly_one_survey,
@@ -131,7 +133,7 @@ async fn r_sur_1_only_the_customer_answers_once_before_expiry(app: TestApp) {
         expired.expect_code("INVALID_TRANSITION")["status"],
         "EXPIRED"
     );
-    let stored = surveys::Entity::find_by_id(late["id"].as_str().unwrap().parse::<i64>().unwrap())
+    let stored = surveys::Entity::find_by_id(key_of(&late["id"]))
         .one(&app.db)
         .await
         .unwrap()
@@ -160,9 +162,17 @@ async fn r_sur_1_invalid_answers_store_nothing(app: TestApp) {
     assert_eq!(pending[0]["status"], "PENDING");
     assert!(pending[0]["overall"].is_null());
     let complaints = app
-        .gql(&w.customer.auth, "{ myComplaints { number } }", json!({}))
+        .gql(
+            &w.customer.auth,
+            "{ myComplaints { nodes { number } } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(complaints.data()["myComplaints"], json!([]), "no follow-up");
+    assert_eq!(
+        complaints.data()["myComplaints"]["nodes"],
+        json!([]),
+        "no follow-up"
+    );
 }
 
 async fn r_cmp_4_resolved_complaint_asks_for_satisfaction_with_a_survey(app: TestApp) {
@@ -172,7 +182,7 @@ async fn r_cmp_4_resolved_complaint_asks_for_satisfaction_with_a_survey(app: Tes
         .gql(
             &w.agent.auth,
             &format!("mutation($input: FileComplaintInput!) {{ fileComplaint(input: $input) {{ {fields} }} }}"),
-            json!({ "input": { "customerId": w.customer.id.to_string(), "channel": "PHONE",
+            json!({ "input": { "customerId": w.customer.gid(), "channel": "PHONE",
                                "category": "SERVICE_ATTITUDE", "description": "Rude" } }),
         )
         .await;
@@ -222,8 +232,11 @@ async fn r_cmp_6_low_survey_score_opens_a_survey_complaint_in_the_tickets_centre
     assert_eq!(complaint["channel"], "SURVEY");
     assert_eq!(complaint["status"], "RECEIVED");
     assert_eq!(complaint["repairOrderId"], order["id"]);
-    assert_eq!(complaint["serviceCentreId"], w.centre.to_string());
-    assert_eq!(complaint["customerId"], w.customer.id.to_string());
+    assert_eq!(
+        complaint["serviceCentreId"],
+        gid(NodeType::ServiceCentre, w.centre)
+    );
+    assert_eq!(complaint["customerId"], w.customer.gid());
     assert!(
         complaint["description"]
             .as_str()
@@ -236,17 +249,27 @@ async fn r_cmp_6_low_survey_score_opens_a_survey_complaint_in_the_tickets_centre
     let done = submit(&app, &w.customer.auth, &fine, answers(3)).await;
     assert!(done.data()["submitSurvey"]["followUpComplaintId"].is_null());
     let mine = app
-        .gql(&w.customer.auth, "{ myComplaints { number } }", json!({}))
+        .gql(
+            &w.customer.auth,
+            "{ myComplaints { nodes { number } } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(mine.data()["myComplaints"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        mine.data()["myComplaints"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn partner_order_confirmed(app: &TestApp, w: &RepairWorld) -> Value {
     let report = format!(
         "mutation($input: ReportFaultInput!) {{ reportFault(input: $input) {{ {ORDER_FIELDS} }} }}"
     );
-    let input = json!({ "customerId": w.partner_customer.id.to_string(),
-                        "assetId": w.partner_asset.to_string(), "serviceCentreId": w.centre.to_string(),
+    let input = json!({ "customerId": w.partner_customer.gid(),
+                        "assetId": gid(NodeType::Asset, w.partner_asset), "serviceCentreId": gid(NodeType::ServiceCentre, w.centre),
                         "faultDescription": "Noisy", "serviceAddress": "12 Dealer Road, Minhang",
                         "contactPhone": "13711112222" });
     let mut order = app
@@ -254,7 +277,7 @@ async fn partner_order_confirmed(app: &TestApp, w: &RepairWorld) -> Value {
         .await
         .data()["reportFault"]
         .clone();
-    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
     let steps: [(&Auth, &str, &str); 6] = [
         (&w.agent.auth, "assignTechnician", &tech),
         (&w.technician.auth, "acceptRepair", ""),

@@ -56,7 +56,7 @@ async fn updated_since_and_updated_at_order_page_without_repeats_or_gaps(app: Te
     // The first changes later: it moves to the end, and only it is updated since then.
     app.clock.advance(chrono::Duration::minutes(5));
     let since = app.clock_now();
-    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
     app.repair_ok(&w.agent.auth, "assignTechnician", &first, &tech)
         .await;
     assert_eq!(

@@ -12,6 +12,7 @@ use chrono::Duration;
 use serde_json::{Value, json};
 use servicedesk::jobs::webhooks::{self, Report, Sender};
 use servicedesk_tests::{Auth, Backend, TestApp, db_tests, test_config};
+use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
     a_receiver_verifies_the_signature_and_gets_the_third_attempt_with_the_same_webhook_id,
@@ -195,7 +196,7 @@ async fn endpoint(app: &TestApp, auth: &Auth, id: &Value) -> Value {
 }
 
 async fn assign(app: &TestApp, w: &servicedesk_tests::RepairWorld, order: &Value) -> Value {
-    let tech = format!(", technicianId: \"{}\"", w.technician.id);
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
     app.repair_ok(&w.agent.auth, "assignTechnician", order, &tech)
         .await
 }
@@ -214,7 +215,7 @@ async fn a_receiver_verifies_the_signature_and_gets_the_third_attempt_with_the_s
     assert!(secret.starts_with("whsec_"), "{secret}");
     assert_eq!(hook["eventTypes"], json!(["repair_order.assigned"]));
     assert_eq!(hook["internal"], false);
-    assert_eq!(hook["organizationId"], w.org.to_string());
+    assert_eq!(hook["organizationId"], gid(NodeType::Organization, w.org));
 
     receiver.answer(&[(500, None), (500, None)]);
     let order = app.report(&w.partner_customer, w.partner_asset).await;
@@ -241,7 +242,7 @@ async fn a_receiver_verifies_the_signature_and_gets_the_third_attempt_with_the_s
     assert_eq!(got[2].timestamp - got[0].timestamp, 5 + 300);
     let body = &got[0].json;
     assert_eq!(body["type"], "repair_order.assigned");
-    assert_eq!(body["data"]["version"], 1);
+    assert_eq!(body["data"]["version"], 2);
     assert_eq!(body["data"]["ticketKind"], "REPAIR_ORDER");
     assert_eq!(body["data"]["ticketId"], order["id"]);
     assert_eq!(body["data"]["toStatus"], "ASSIGNED");
@@ -742,10 +743,10 @@ async fn only_partners_and_admins_manage_endpoints_and_a_foreign_one_is_not_foun
     let (admins, _) = create(
         &app,
         &w.admin.auth,
-        json!({ "url": url, "organizationId": w.org.to_string() }),
+        json!({ "url": url, "organizationId": gid(NodeType::Organization, w.org) }),
     )
     .await;
-    assert_eq!(admins["organizationId"], w.org.to_string());
+    assert_eq!(admins["organizationId"], gid(NodeType::Organization, w.org));
     let listed = |auth: Auth| {
         let app = &app;
         async move {

@@ -50,7 +50,7 @@ impl TestApp {
         let query = format!(
             "mutation($input: FileComplaintInput!) {{ fileComplaint(input: $input) {{ {COMPLAINT_FIELDS} }} }}"
         );
-        let input = json!({ "customerId": customer.id.to_string(), "channel": "PHONE",
+        let input = json!({ "customerId": customer.gid(), "channel": "PHONE",
                             "category": "SERVICE_ATTITUDE", "description": "The agent was rude" });
         let filed = self
             .gql(&world.agent.auth, &query, json!({ "input": input }))

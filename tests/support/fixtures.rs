@@ -13,6 +13,13 @@ pub struct TestUser {
     pub auth: Auth,
 }
 
+impl TestUser {
+    /// The user's id in the API.
+    pub fn gid(&self) -> String {
+        crate::gid(crate::NodeType::User, self.id)
+    }
+}
+
 impl TestApp {
     pub async fn service_centre(&self, name: &str) -> i64 {
         store::directory::insert_service_centre(

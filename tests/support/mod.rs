@@ -25,6 +25,22 @@ pub use gql::{Auth, GqlResponse};
 pub use live::{LiveClient, Protocol, Received};
 pub use repair::{ORDER_FIELDS, RepairWorld};
 
+pub use servicedesk::domain::global_id::NodeType;
+
+/// The API's id of record `key` of type `node`, as the server hands it out: tests that make
+/// records straight in the database name them to the API with it.
+pub fn gid(node: NodeType, key: i64) -> String {
+    servicedesk::domain::global_id::encode(node, key)
+}
+
+/// The database key inside an id the API handed out (a JSON string), whatever its type.
+pub fn key_of(id: &serde_json::Value) -> i64 {
+    let id = id.as_str().expect("an id is a string");
+    servicedesk::domain::global_id::decode(id)
+        .unwrap_or_else(|| panic!("{id} is not an id of this API"))
+        .1
+}
+
 /// Secret of the in-process test servers.
 const TEST_SECRET: &str = "test-secret-test-secret-test-secret!";
 
@@ -243,6 +259,7 @@ pub fn test_config() -> Config {
         graphql_depth_limit: 12,
         graphql_complexity_limit: 1000,
         max_input_text_chars: 10_000,
+        graphql_max_node_ids: 100,
         graphql_max_document_bytes: 16_384,
         graphql_max_selections: 2000,
         graphql_max_fragment_spreads: 100,

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseTransaction, TransactionTrait};
 use serde_json::{Value, json};
 use servicedesk::store;
 
-use crate::{Auth, GqlResponse, TestApp, TestUser};
+use crate::{Auth, GqlResponse, NodeType, TestApp, TestUser, gid};
 
 /// Everyone a repair order can meet, in two centres and two partner organizations.
 pub struct RepairWorld {
@@ -95,7 +95,7 @@ impl TestApp {
         let query = format!(
             "mutation($input: ReportFaultInput!) {{ reportFault(input: $input) {{ {ORDER_FIELDS} }} }}"
         );
-        let input = json!({ "assetId": asset.to_string(), "faultDescription": "Not cooling",
+        let input = json!({ "assetId": gid(NodeType::Asset, asset), "faultDescription": "Not cooling",
                             "serviceAddress": "Room 1201, 88 Century Avenue, Pudong",
                             "contactPhone": "13812345678" });
         let response = self
@@ -129,7 +129,7 @@ impl TestApp {
     }
 
     /// Commits out of order on purpose: a writer of the test's own writes a `LATE_NOTE` event on
-    /// `order` and holds its transaction open (commit it to let it land); then the server
+    /// `order` (an action the schema does not name, so the API gives it as `OTHER`) and holds its transaction open (commit it to let it land); then the server
     /// writes and commits `ASSIGNED`, whose event has the higher id.
     pub async fn late_writer(&self, world: &RepairWorld, order: &Value) -> DatabaseTransaction {
         let other = Database::connect(self.database_url())
@@ -139,11 +139,11 @@ impl TestApp {
         late.execute_unprepared(&format!(
             "INSERT INTO ticket_events (ticket_kind, ticket_id, actor_role, action, public, \
              created_at) VALUES ('REPAIR_ORDER', {}, 'SYSTEM', 'LATE_NOTE', TRUE, now())",
-            order["id"].as_str().expect("order id")
+            crate::key_of(&order["id"])
         ))
         .await
         .expect("insert");
-        let tech = format!(", technicianId: \"{}\"", world.technician.id);
+        let tech = format!(", technicianId: \"{}\"", world.technician.gid());
         self.repair_ok(&world.agent.auth, "assignTechnician", order, &tech)
             .await;
         late
@@ -152,7 +152,7 @@ impl TestApp {
     /// Reports an order for the world's customer and drives it to `status` the normal way.
     pub async fn order_in(&self, world: &RepairWorld, status: &str) -> Value {
         let mut order = self.report(&world.customer, world.asset).await;
-        let tech = format!(", technicianId: \"{}\"", world.technician.id);
+        let tech = format!(", technicianId: \"{}\"", world.technician.gid());
         let steps: &[(&Auth, &str, &str)] = &[
             (&world.agent.auth, "assignTechnician", &tech),
             (&world.technician.auth, "acceptRepair", ""),

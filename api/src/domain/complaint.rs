@@ -235,6 +235,15 @@ pub fn level_words(level: i16) -> &'static str {
     }
 }
 
+/// A severity as the customer reads it (R-CLS-1..3), without internal terms.
+pub fn severity_words(severity: Severity) -> &'static str {
+    match severity {
+        Severity::General => "general: about the service, with no loss caused",
+        Severity::Serious => "serious: property loss or injury",
+        Severity::Major => "major: handled by senior management",
+    }
+}
+
 /// R-CMP-8: only a complaint that caused loss or injury (SERIOUS or worse) becomes a
 /// long-running external case.
 pub fn check_external_case(severity: Severity) -> ApiResult<()> {

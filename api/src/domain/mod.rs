@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod clock;
 pub mod complaint;
+pub mod global_id;
 pub mod identity;
 pub mod masking;
 pub mod metrics;
@@ -12,4 +13,5 @@ pub mod repair;
 pub mod return_visit;
 pub mod sla;
 pub mod survey;
+pub mod technician;
 pub mod webhook;

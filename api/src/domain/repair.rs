@@ -25,6 +25,8 @@ pub enum RepairAction {
     Close,
     ScheduleAppointment,
     AddNote,
+    /// The customer adds a public note to their open order (a gate code, a better time).
+    CustomerNote,
     /// R-REP-5: a parts request puts the order in WAITING_FOR_PARTS.
     WaitForParts,
     PartsArrived,
@@ -48,7 +50,7 @@ impl RepairAction {
             Self::Cancel => "cancel the repair",
             Self::Close => "close the repair",
             Self::ScheduleAppointment => "schedule an appointment",
-            Self::AddNote => "add a note",
+            Self::AddNote | Self::CustomerNote => "add a note",
             Self::WaitForParts => "wait for parts",
             Self::PartsArrived => "record that the parts arrived",
             Self::MarkUnreachable => "mark the customer unreachable",
@@ -71,6 +73,7 @@ impl RepairAction {
             Self::Close => "CLOSED",
             Self::ScheduleAppointment => "APPOINTMENT_SCHEDULED",
             Self::AddNote => "NOTE",
+            Self::CustomerNote => "CUSTOMER_NOTE",
             Self::WaitForParts => "WAITING_FOR_PARTS",
             Self::PartsArrived => "PARTS_ARRIVED",
             Self::MarkUnreachable => "CUSTOMER_UNREACHABLE",
@@ -90,7 +93,7 @@ impl RepairAction {
             | Self::MarkArrived
             | Self::AddLine
             | Self::Complete => &[Technician],
-            Self::Confirm | Self::Reject => &[Customer],
+            Self::Confirm | Self::Reject | Self::CustomerNote => &[Customer],
             Self::Cancel => &[Customer, Agent, Supervisor, Partner],
             Self::ScheduleAppointment => &[Customer, Agent, Supervisor],
             Self::AddNote
@@ -190,6 +193,7 @@ pub fn next_status(
         (A::CustomerReached, WaitingForCustomer) => back,
         (A::ScheduleAppointment, Submitted | Assigned | Accepted | Reopened) => Some(current),
         (A::AddNote, status) if status != Closed => Some(status),
+        (A::CustomerNote, status) if !matches!(status, Closed | Cancelled) => Some(status),
         _ => None,
     };
     next.ok_or_else(|| ApiError::InvalidTransition {

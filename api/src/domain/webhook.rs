@@ -13,8 +13,11 @@ use sea_orm::ActiveEnum;
 use sha2::Sha256;
 use url::Url;
 
+use super::global_id::{NodeType, encode};
+
 /// Version of `data` in the payload; a breaking change to its fields gets a new one.
-pub const PAYLOAD_VERSION: u32 = 1;
+/// 2: `eventId` and `ticketId` are the global ids the API uses.
+pub const PAYLOAD_VERSION: u32 = 2;
 
 /// Waits after the 1st, 2nd, … failed attempt (svix's schedule); after the last the message
 /// has failed. About 28 hours from the first attempt to the last.
@@ -137,10 +140,10 @@ pub fn payload(event: &ticket_events::Model, cursor: &str) -> String {
         "timestamp": time(event.created_at),
         "data": {
             "version": PAYLOAD_VERSION,
-            "eventId": event.id.to_string(),
+            "eventId": encode(NodeType::TimelineEvent, event.id),
             "cursor": cursor,
             "ticketKind": event.ticket_kind.to_value(),
-            "ticketId": event.ticket_id.to_string(),
+            "ticketId": encode(NodeType::of_ticket(event.ticket_kind), event.ticket_id),
             "action": event.action,
             "fromStatus": event.from_status,
             "toStatus": event.to_status,
@@ -367,9 +370,9 @@ mod tests {
         ));
         let body: serde_json::Value = serde_json::from_str(&payload(&public, "c1")).unwrap();
         assert_eq!(body["type"], "repair_order.note_added");
-        assert_eq!(body["data"]["version"], 1);
+        assert_eq!(body["data"]["version"], 2);
         assert_eq!(body["data"]["cursor"], "c1");
-        assert_eq!(body["data"]["ticketId"], "2");
+        assert_eq!(body["data"]["ticketId"], encode(NodeType::RepairOrder, 2));
     }
 
     #[test]

@@ -12,10 +12,10 @@ use rust_decimal::Decimal;
 use super::loaders::{ComplaintEventsKey, EscalationsKey, UserKey, loaders};
 use super::pagination::{KeysetConnection, PageRequest, TicketOrder};
 use super::repair::TimelineEvent;
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
 use super::sla;
 use super::{ClientIp, RoleGuard, env};
-use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals};
+use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals, severity_words};
 use crate::domain::identity::Principal;
 use crate::domain::masking::mask_phone;
 use crate::domain::money::money;
@@ -73,9 +73,9 @@ pub struct Escalation {
 impl From<entity::escalations::Model> for Escalation {
     fn from(e: entity::escalations::Model) -> Self {
         Self {
-            id: id(e.id),
+            id: id(NodeType::Escalation, e.id),
             ticket_kind: e.ticket_kind,
-            ticket_id: id(e.ticket_id),
+            ticket_id: id(NodeType::of_ticket(e.ticket_kind), e.ticket_id),
             from_level: i32::from(e.from_level),
             to_level: i32::from(e.to_level),
             reason: e.reason,
@@ -125,9 +125,9 @@ impl From<entity::manager_digests::Model> for ManagerDigest {
 /// partners and customers. Customers follow theirs as `ComplaintTracking`.
 #[Object]
 impl Complaint {
-    /// The complaint's id (opaque).
-    async fn id(&self) -> ID {
-        id(self.0.id)
+    /// The complaint's id (opaque global id, `Node`).
+    pub(crate) async fn id(&self) -> ID {
+        id(NodeType::Complaint, self.0.id)
     }
     /// e.g. `CP-20261122-000042`.
     async fn number(&self) -> &str {
@@ -168,21 +168,21 @@ impl Complaint {
     }
     /// The complaining customer.
     async fn customer_id(&self) -> ID {
-        id(self.0.customer_id)
+        id(NodeType::User, self.0.customer_id)
     }
     /// The repair order it is about; null when none.
     async fn repair_order_id(&self) -> Option<ID> {
-        self.0.repair_order_id.map(id)
+        self.0.repair_order_id.map(|k| id(NodeType::RepairOrder, k))
     }
     /// The centre that handles it.
     async fn service_centre_id(&self) -> ID {
-        id(self.0.service_centre_id)
+        id(NodeType::ServiceCentre, self.0.service_centre_id)
     }
     /// Who holds it now (the acknowledging agent, or whom a supervisor reassigned it to); null
     /// before anyone took it. Staff only (`FORBIDDEN` for customers and partners).
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn owner_id(&self) -> Option<ID> {
-        self.0.owner_id.map(id)
+        self.0.owner_id.map(|k| id(NodeType::User, k))
     }
     /// 1 agent, 2 supervisor/manager, 3 top level.
     async fn escalation_level(&self) -> i32 {
@@ -283,6 +283,11 @@ impl Complaint {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// The satisfaction survey issued when the complaint closed; null before, or when the
+    /// caller may not read it.
+    async fn survey(&self, ctx: &Context<'_>) -> Result<Option<super::survey::Survey>> {
+        super::survey::of_ticket(ctx, TicketKind::Complaint, self.0.id).await
+    }
     /// When it was filed (RFC 3339, UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -340,9 +345,27 @@ pub struct Handler {
 /// R-PRV-2).
 #[Object]
 impl ComplaintTracking {
+    /// The complaint's global id (the same a staff member sees): pass it with `version` to
+    /// `reopenComplaint`, or to `node(id:)`.
+    pub(crate) async fn id(&self) -> ID {
+        id(NodeType::Complaint, self.0.id)
+    }
+    /// Pass it back with `reopenComplaint`; a stale one is a `CONFLICT` whose
+    /// `extensions.currentVersion` is the version now.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// The complaint number, e.g. `CP-20261122-000042`.
     async fn number(&self) -> &str {
         &self.0.number
+    }
+    /// How serious the complaint was classified, in plain words for the customer.
+    async fn severity(&self) -> &'static str {
+        severity_words(self.0.severity)
+    }
+    /// The satisfaction survey to answer once the complaint is closed (R-CMP-4); null before.
+    async fn survey(&self, ctx: &Context<'_>) -> Result<Option<super::survey::Survey>> {
+        super::survey::of_ticket(ctx, TicketKind::Complaint, self.0.id).await
     }
     /// Where the complaint is in its flow.
     async fn status(&self) -> ComplaintStatus {
@@ -474,7 +497,9 @@ impl ComplaintQuery {
         #[graphql(desc = "The complaint's id.")] id: ID,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        Ok(Complaint(service::get(&env, key(&id, "complaint")?).await?))
+        Ok(Complaint(
+            service::get(&env, key(&id, NodeType::Complaint)?).await?,
+        ))
     }
 
     /// The centre's complaints (agents, supervisors) or the organization's (partners), newest
@@ -585,13 +610,28 @@ impl ComplaintQuery {
         Ok(rows.into_iter().map(ManagerDigest::from).collect())
     }
 
-    /// The customer's own complaints, newest first.
-    /// Customers only (`FORBIDDEN` otherwise); at most the latest 100.
-    #[graphql(guard = "RoleGuard(&[Role::Customer])")]
-    async fn my_complaints(&self, ctx: &Context<'_>) -> Result<Vec<ComplaintTracking>> {
+    /// The customer's own complaints, newest first, a page at a time (`first` 1–100, default
+    /// 20; `after` an `endCursor`). Customers only (`FORBIDDEN` otherwise).
+    #[graphql(
+        guard = "RoleGuard(&[Role::Customer])",
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+    )]
+    async fn my_complaints(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1–100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<KeysetConnection<ComplaintTracking>> {
         let env = env(ctx)?;
-        let rows = crate::store::complaints::of_customer(env.db, env.actor.user()?.id, 100).await?;
-        Ok(rows.into_iter().map(ComplaintTracking).collect())
+        let page = PageRequest::parse(first, after)?;
+        let rows = crate::store::complaints::of_customer(
+            env.db,
+            env.actor.user()?.id,
+            page.after,
+            page.limit(),
+        )
+        .await?;
+        Ok(page.connection(rows, |row| (row.created_at, row.id), ComplaintTracking))
     }
 
     /// Status of a complaint without an account: its number and the customer's phone. A wrong
@@ -667,14 +707,17 @@ impl ComplaintMutation {
         let filed = service::file(
             &env,
             service::FileComplaint {
-                customer_id: input.customer_id.map(|c| key(&c, "customer")).transpose()?,
+                customer_id: input
+                    .customer_id
+                    .map(|c| key(&c, NodeType::User))
+                    .transpose()?,
                 repair_order_id: input
                     .repair_order_id
-                    .map(|r| key(&r, "repair order"))
+                    .map(|r| key(&r, NodeType::RepairOrder))
                     .transpose()?,
                 service_centre_id: input
                     .service_centre_id
-                    .map(|c| key(&c, "service centre"))
+                    .map(|c| key(&c, NodeType::ServiceCentre))
                     .transpose()?,
                 channel: input.channel,
                 category: input.category,
@@ -708,7 +751,7 @@ impl ComplaintMutation {
         message: Option<String>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::acknowledge(
                 &env,
@@ -737,7 +780,7 @@ impl ComplaintMutation {
         next_contact_at: DateTime<Utc>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::post_update(&env, id, version, message, next_contact_at).await?,
         ))
@@ -758,7 +801,7 @@ impl ComplaintMutation {
         #[graphql(desc = "Whether the complaint is justified.")] justified: bool,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         let input = service::Investigation {
             cause,
             responsible_party,
@@ -790,7 +833,7 @@ impl ComplaintMutation {
         severity: Option<Severity>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::reclassify(&env, id, version, category, severity).await?,
         ))
@@ -810,7 +853,7 @@ impl ComplaintMutation {
         amount: Decimal,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::approve_compensation(&env, id, version, amount).await?,
         ))
@@ -832,7 +875,7 @@ impl ComplaintMutation {
         compensation: Option<Decimal>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::resolve(&env, id, version, resolution, compensation).await?,
         ))
@@ -850,7 +893,7 @@ impl ComplaintMutation {
         #[graphql(desc = "Why (1–4,000 characters); public on the timeline.")] reason: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(service::reopen(&env, id, version, reason).await?))
     }
 
@@ -866,7 +909,7 @@ impl ComplaintMutation {
         #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::approve_closure(&env, id, version).await?,
         ))
@@ -882,7 +925,7 @@ impl ComplaintMutation {
         #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(service::close(&env, id, version).await?))
     }
 
@@ -900,7 +943,7 @@ impl ComplaintMutation {
         reason: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::escalate(&env, id, version, reason).await?,
         ))
@@ -919,7 +962,7 @@ impl ComplaintMutation {
         let env = env(ctx)?;
         let user = crate::store::users::get(env.db, env.actor.user()?.id).await?;
         // Only escalations of the supervisor's centre, from an inbox they read.
-        let escalation = crate::store::escalations::find(env.db, key(&id, "escalation")?)
+        let escalation = crate::store::escalations::find(env.db, key(&id, NodeType::Escalation)?)
             .await?
             .filter(|e| Some(e.service_centre_id) == user.service_centre_id)
             .ok_or(ApiError::NotFound("escalation"))?;
@@ -953,7 +996,7 @@ impl ComplaintMutation {
         #[graphql(desc = "Their case reference (1–200 characters).")] reference: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::open_external_case(&env, id, version, authority, reference).await?,
         ))
@@ -971,7 +1014,7 @@ impl ComplaintMutation {
         outcome: String,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
+        let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(
             service::close_external_case(&env, id, version, outcome).await?,
         ))
@@ -991,8 +1034,8 @@ impl ComplaintMutation {
         owner_id: ID,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
-        let id = key(&id, "complaint")?;
-        let owner = key(&owner_id, "user")?;
+        let id = key(&id, NodeType::Complaint)?;
+        let owner = key(&owner_id, NodeType::User)?;
         Ok(Complaint(
             service::reassign(&env, id, version, owner).await?,
         ))

@@ -7,7 +7,7 @@ use futures_util::Stream;
 
 use super::pagination::{PageRequest, page_cost};
 use super::repair::TimelineEvent;
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
 use super::{Hangup, env, services};
 use crate::error::{ApiError, ApiResult};
 use crate::services::feed::{self, Lagged, Live, Topic};
@@ -33,7 +33,7 @@ impl From<ticket_events::Model> for ChangeEvent {
         Self {
             event_type: crate::domain::webhook::event_type(e.ticket_kind, &e.action),
             ticket_kind: e.ticket_kind,
-            ticket_id: id(e.ticket_id),
+            ticket_id: id(NodeType::of_ticket(e.ticket_kind), e.ticket_id),
             entry: e.into(),
         }
     }
@@ -157,7 +157,7 @@ impl FeedSubscription {
         #[graphql(desc = "A cursor to resume from; events from now on when omitted.")]
         after: Option<String>,
     ) -> Result<impl Stream<Item = Result<ChangeEdge>> + use<>> {
-        let ticket = key(&id, "ticket")?;
+        let ticket = key(&id, NodeType::of_ticket(kind))?;
         start(ctx, Topic::Ticket(kind, ticket), after).await
     }
 }

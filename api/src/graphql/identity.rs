@@ -6,7 +6,7 @@ use entity::users::Role;
 use entity::{api_keys, organizations, service_centres, users};
 use sea_orm::{Set, TransactionTrait};
 
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
 use super::{RoleGuard, Services, client_ip, principal, services};
 use crate::auth::{api_keys as keys, passwords};
 use crate::domain::identity::{
@@ -21,9 +21,9 @@ pub struct User(pub users::Model);
 /// An account: a customer or a staff member. Password hashes never leave the server (R-PRV-5).
 #[Object]
 impl User {
-    /// The user's id (opaque).
-    async fn id(&self) -> ID {
-        id(self.0.id)
+    /// The user's id (opaque global id, `Node`).
+    pub(crate) async fn id(&self) -> ID {
+        id(NodeType::User, self.0.id)
     }
     /// Login e-mail, stored lower-case.
     async fn email(&self) -> &str {
@@ -47,11 +47,15 @@ impl User {
     }
     /// The service centre staff belong to; null for customers without one, admins and partners.
     async fn service_centre_id(&self) -> Option<ID> {
-        self.0.service_centre_id.map(id)
+        self.0
+            .service_centre_id
+            .map(|k| id(NodeType::ServiceCentre, k))
     }
     /// The partner organization that brought this customer; null otherwise.
     async fn organization_id(&self) -> Option<ID> {
-        self.0.organization_id.map(id)
+        self.0
+            .organization_id
+            .map(|k| id(NodeType::Organization, k))
     }
     /// When the account was created (RFC 3339, UTC).
     async fn created_at(&self) -> DateTime<Utc> {
@@ -60,6 +64,33 @@ impl User {
     /// Top-level supervisor (general manager).
     async fn top_level(&self) -> bool {
         self.0.top_level
+    }
+    /// A technician's skills (upper-case labels such as `REFRIGERATION`); empty when none are
+    /// recorded. Set by admins (`setTechnicianProfile`).
+    async fn skills(&self) -> Vec<String> {
+        crate::domain::technician::skills(&self.0)
+    }
+    /// A technician's area within the centre, e.g. `Pudong`.
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+}
+
+/// Who may read an account as a `User` (`user(id)`, `node(id)`): admins any, everyone
+/// themselves, agents and supervisors the active technicians of their centre (whom they
+/// dispatch, as `technicians` lists them).
+pub(super) fn may_read_user(actor: &Principal, user: &users::Model) -> bool {
+    match actor {
+        Principal::User(me) => {
+            me.role == Role::Admin
+                || me.id == user.id
+                || (matches!(me.role, Role::Agent | Role::Supervisor)
+                    && user.role == Role::Technician
+                    && user.active
+                    && user.service_centre_id.is_some()
+                    && user.service_centre_id == me.service_centre_id)
+        }
+        Principal::Anonymous | Principal::Partner { .. } => false,
     }
 }
 
@@ -77,7 +108,7 @@ pub struct Organization {
 impl From<organizations::Model> for Organization {
     fn from(model: organizations::Model) -> Self {
         Self {
-            id: id(model.id),
+            id: id(NodeType::Organization, model.id),
             name: model.name,
             created_at: model.created_at,
         }
@@ -88,8 +119,9 @@ impl From<organizations::Model> for Organization {
 /// time zone, working hours, holidays and rest hours.
 #[derive(SimpleObject)]
 pub struct ServiceCentre {
-    /// The centre's id (opaque).
-    id: ID,
+    /// Opaque global id (`Node`).
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// Display name.
     name: String,
     /// IANA time zone, e.g. `Asia/Shanghai`.
@@ -99,7 +131,7 @@ pub struct ServiceCentre {
 impl From<service_centres::Model> for ServiceCentre {
     fn from(model: service_centres::Model) -> Self {
         Self {
-            id: id(model.id),
+            id: id(NodeType::ServiceCentre, model.id),
             name: model.name,
             timezone: model.timezone,
         }
@@ -126,8 +158,8 @@ pub struct ApiKey {
 impl From<api_keys::Model> for ApiKey {
     fn from(model: api_keys::Model) -> Self {
         Self {
-            id: id(model.id),
-            organization_id: id(model.organization_id),
+            id: id(NodeType::ApiKey, model.id),
+            organization_id: id(NodeType::Organization, model.organization_id),
             name: model.name,
             prefix: model.prefix,
             created_at: model.created_at,
@@ -232,7 +264,9 @@ impl IdentityQuery {
         #[graphql(desc = "The user's id.")] id: ID,
     ) -> Result<User> {
         let db = &services(ctx)?.db;
-        Ok(User(store::users::get(db, key(&id, "user")?).await?))
+        Ok(User(
+            store::users::get(db, key(&id, NodeType::User)?).await?,
+        ))
     }
 
     /// The API keys of an organization, revoked ones included. Admins only (`FORBIDDEN`
@@ -244,7 +278,7 @@ impl IdentityQuery {
         #[graphql(desc = "The partner organization.")] organization_id: ID,
     ) -> Result<Vec<ApiKey>> {
         let db = &services(ctx)?.db;
-        let organization_id = key(&organization_id, "organization")?;
+        let organization_id = key(&organization_id, NodeType::Organization)?;
         let keys = store::api_keys::list_for_organization(db, organization_id).await?;
         Ok(keys.into_iter().map(ApiKey::from).collect())
     }
@@ -307,12 +341,15 @@ impl IdentityMutation {
         let name = required("name", &input.name)?;
         let service_centre_id = match &input.service_centre_id {
             Some(centre) => Some(
-                store::directory::get_service_centre(&svc.db, key(centre, "service centre")?)
-                    .await
-                    .map_err(|err| {
-                        err.missing_as_bad_input("serviceCentreId", "no such service centre")
-                    })?
-                    .id,
+                store::directory::get_service_centre(
+                    &svc.db,
+                    key(centre, NodeType::ServiceCentre)?,
+                )
+                .await
+                .map_err(|err| {
+                    err.missing_as_bad_input("serviceCentreId", "no such service centre")
+                })?
+                .id,
             ),
             None if is_staff(input.role) => {
                 return Err(ApiError::bad_input(
@@ -325,7 +362,7 @@ impl IdentityMutation {
         };
         let organization_id = match &input.organization_id {
             Some(org) => Some(
-                store::directory::get_organization(&svc.db, key(org, "organization")?)
+                store::directory::get_organization(&svc.db, key(org, NodeType::Organization)?)
                     .await
                     .map_err(|err| {
                         err.missing_as_bad_input("organizationId", "no such organization")
@@ -449,9 +486,11 @@ impl IdentityMutation {
         name: String,
     ) -> Result<CreatedApiKey> {
         let svc = services(ctx)?;
-        let organization =
-            store::directory::get_organization(&svc.db, key(&organization_id, "organization")?)
-                .await?;
+        let organization = store::directory::get_organization(
+            &svc.db,
+            key(&organization_id, NodeType::Organization)?,
+        )
+        .await?;
         let name = required("name", &name)?;
         let new_key = keys::generate();
         let stored = store::api_keys::insert(
@@ -479,7 +518,7 @@ impl IdentityMutation {
     ) -> Result<ApiKey> {
         let svc = services(ctx)?;
         let revoked =
-            store::api_keys::revoke(&svc.db, key(&id, "API key")?, svc.clock.now()).await?;
+            store::api_keys::revoke(&svc.db, key(&id, NodeType::ApiKey)?, svc.clock.now()).await?;
         svc.principals.key_revoked(revoked.id);
         Ok(revoked.into())
     }
@@ -488,7 +527,7 @@ impl IdentityMutation {
 /// The user an admin acts on; admins cannot change or lock out themselves.
 /// Changes a user in one transaction, then evicts the cached principal, so the change applies to
 /// the user's very next request (R-PRV-4).
-async fn change_user(
+pub(super) async fn change_user(
     svc: &Services,
     user: users::Model,
     change: impl FnOnce(&mut users::ActiveModel),
@@ -501,7 +540,7 @@ async fn change_user(
 }
 
 async fn target_other_user(ctx: &Context<'_>, user_id: &ID) -> Result<users::Model, ApiError> {
-    let user_id = key(user_id, "user")?;
+    let user_id = key(user_id, NodeType::User)?;
     if principal(ctx).user()?.id == user_id {
         return Err(ApiError::bad_input(
             "userId",

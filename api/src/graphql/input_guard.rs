@@ -51,6 +51,7 @@ const COLUMN_LIMITS: &[(&str, usize)] = &[
     ("QueryRoot.trackComplaint.number", 32),
     ("QueryRoot.trackComplaint.phone", 32),
     ("QueryRoot.complaint.number", 32),
+    ("QueryRoot.repairOrder.number", 32),
     ("QueryRoot.monthlyComplaintReport.month", 7),
     ("CreateWebhookEndpointInput.url", 2048),
     ("CreateWebhookEndpointInput.description", 500),

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::ticket_events::{self, TicketKind};
-use entity::{assets, escalations, repair_lines, sla_clocks, users};
+use entity::{
+    assets, complaints, escalations, repair_lines, repair_orders, sla_clocks, surveys, users,
+};
 use sea_orm::DatabaseConnection;
 
 use crate::error::ApiError;
@@ -36,6 +38,18 @@ pub struct UserKey(pub i64);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AssetKey(pub i64);
+
+/// One repair order by key (`nodes`); the caller checks visibility.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RepairOrderKey(pub i64);
+
+/// The survey of one ticket, if it has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SurveyKey(pub TicketKind, pub i64);
+
+/// One complaint by key (`nodes`); the caller checks visibility.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ComplaintKey(pub i64);
 
 /// The whole timeline of one repair order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -84,6 +98,57 @@ impl Loader<AssetKey> for DbLoader {
             .into_iter()
             .map(|row| (AssetKey(row.id), Arc::new(row)))
             .collect())
+    }
+}
+
+impl Loader<RepairOrderKey> for DbLoader {
+    type Value = Arc<repair_orders::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        ids: &[RepairOrderKey],
+    ) -> Result<HashMap<RepairOrderKey, Self::Value>, ApiError> {
+        let rows = store::repair_orders::by_ids(&self.db, &keys(ids, |k| k.0)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (RepairOrderKey(row.id), Arc::new(row)))
+            .collect())
+    }
+}
+
+impl Loader<ComplaintKey> for DbLoader {
+    type Value = Arc<complaints::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        ids: &[ComplaintKey],
+    ) -> Result<HashMap<ComplaintKey, Self::Value>, ApiError> {
+        let rows = store::complaints::by_ids(&self.db, &keys(ids, |k| k.0)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (ComplaintKey(row.id), Arc::new(row)))
+            .collect())
+    }
+}
+
+impl Loader<SurveyKey> for DbLoader {
+    type Value = Arc<surveys::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[SurveyKey]) -> Result<HashMap<SurveyKey, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for kind in [TicketKind::RepairOrder, TicketKind::Complaint] {
+            let ids: Vec<i64> = keys.iter().filter(|k| k.0 == kind).map(|k| k.1).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            for row in store::surveys::of_tickets(&self.db, kind, &ids).await? {
+                found.insert(SurveyKey(kind, row.ticket_id), Arc::new(row));
+            }
+        }
+        Ok(found)
     }
 }
 

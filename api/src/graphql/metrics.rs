@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveTime, Utc};
 use entity::users::Role;
 
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
 use super::{RoleGuard, env};
 use crate::domain::complaint::INTERNAL_READERS;
 use crate::domain::identity::Principal;
@@ -163,7 +163,7 @@ impl ServiceMetrics {
         Ok(rows
             .into_iter()
             .map(|p| StaffPenalty {
-                user_id: id(p.user_id),
+                user_id: id(NodeType::User, p.user_id),
                 name: p.name,
                 points: p.points,
                 late_actions: p.late_actions,
@@ -198,7 +198,9 @@ pub struct MonthlyComplaintReport {
 
 /// Supervisors see their centre, admins any centre or all, partners their organization.
 fn scope_for(actor: &Principal, centre: Option<&ID>) -> Result<MetricsScope, ApiError> {
-    let centre = centre.map(|c| key(c, "service centre")).transpose()?;
+    let centre = centre
+        .map(|c| key(c, NodeType::ServiceCentre))
+        .transpose()?;
     match actor {
         Principal::Partner {
             organization_id, ..

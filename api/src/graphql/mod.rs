@@ -1,13 +1,16 @@
 //! The GraphQL schema: one module per domain area, merged into the query and mutation roots.
 
 mod complaint;
+mod directory;
 pub mod document_limits;
 mod feed;
+mod field_errors;
 mod guard;
 mod identity;
 mod input_guard;
 pub mod loaders;
 mod metrics;
+mod node;
 pub mod pagination;
 mod policy;
 mod repair;
@@ -15,6 +18,7 @@ mod scalars;
 mod single_login;
 mod sla;
 mod survey;
+mod timeline;
 mod webhooks;
 
 use std::net::IpAddr;
@@ -48,7 +52,9 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// that does not exist. Times are RFC 3339 in UTC, money is a decimal string.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
+    node::NodeQuery,
     identity::IdentityQuery,
+    directory::DirectoryQuery,
     repair::RepairQuery,
     complaint::ComplaintQuery,
     policy::PolicyQuery,
@@ -67,10 +73,12 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     identity::IdentityMutation,
     repair::RepairMutation,
+    repair::CustomerNoteMutation,
     complaint::ComplaintMutation,
     policy::PolicyMutation,
     survey::SurveyMutation,
     webhooks::WebhookMutation,
+    directory::DirectoryMutation,
 );
 
 /// Live changes over WebSocket at `/graphql/ws` (`graphql-transport-ws` or `graphql-ws`),
@@ -141,6 +149,8 @@ pub struct Limits {
     pub complexity: usize,
     /// Longest text input without a column of its own limit.
     pub max_text_chars: usize,
+    /// Most ids in one `nodes(ids:)` call.
+    pub max_node_ids: usize,
 }
 
 /// Process-wide services, stored once in each schema (the clones share their state).
@@ -195,8 +205,10 @@ pub fn build_schemas(
             SubscriptionRoot::default(),
         )
         .data(services)
+        .data(node::MaxNodeIds(limits.max_node_ids))
         .extension(input_guard.clone())
         .extension(single_login::SingleLogin)
+        .extension(field_errors::SplitFieldErrors)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
     };

@@ -9,7 +9,7 @@ use entity::sla_policies::{self, SlaMetric};
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 
-use super::scalars::key;
+use super::scalars::{NodeType, key};
 use super::{RoleGuard, env};
 use crate::domain::calendar::{BusinessCalendar, WorkingHours};
 use crate::error::ApiError;
@@ -235,7 +235,7 @@ impl PolicyMutation {
         let env = env(ctx)?;
         let centre = store::directory::get_service_centre(
             env.db,
-            key(&service_centre_id, "service centre")?,
+            key(&service_centre_id, NodeType::ServiceCentre)?,
         )
         .await?;
         let hours = hours
@@ -277,7 +277,7 @@ impl PolicyMutation {
         let env = env(ctx)?;
         let centre = store::directory::get_service_centre(
             env.db,
-            key(&service_centre_id, "service centre")?,
+            key(&service_centre_id, NodeType::ServiceCentre)?,
         )
         .await?;
         let name = required_text("name", &name, 200)?;

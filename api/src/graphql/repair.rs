@@ -14,7 +14,8 @@ use rust_decimal::Decimal;
 
 use super::loaders::{AssetKey, ClocksKey, RepairEventsKey, RepairLinesKey, UserKey, loaders};
 use super::pagination::{KeysetConnection, PageRequest, TicketOrder};
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
+use super::timeline::{ActorRole, TimelineAction};
 use super::{RoleGuard, env, principal};
 use crate::domain::masking::{mask_address, mask_name, mask_phone};
 use crate::domain::money::money;
@@ -73,8 +74,9 @@ pub enum WarrantyStatus {
 /// A customer's registered product.
 #[derive(SimpleObject)]
 pub struct Asset {
-    /// The asset's id.
-    id: ID,
+    /// The asset's id (opaque global id, `Node`).
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// The owning customer.
     customer_id: ID,
     /// The catalogue code when the model is listed.
@@ -96,10 +98,12 @@ pub struct Asset {
 impl From<assets::Model> for Asset {
     fn from(asset: assets::Model) -> Self {
         Self {
-            id: id(asset.id),
-            customer_id: id(asset.customer_id),
+            id: id(NodeType::Asset, asset.id),
+            customer_id: id(NodeType::User, asset.customer_id),
             model: asset.model,
-            product_model_id: asset.product_model_id.map(id),
+            product_model_id: asset
+                .product_model_id
+                .map(|k| id(NodeType::ProductModel, k)),
             serial_number: asset.serial_number,
             purchase_date: asset.purchase_date,
             warranty_ends_on: asset.warranty_ends_on,
@@ -116,8 +120,9 @@ impl From<assets::Model> for Asset {
 /// A catalogue entry: an asset of this model gets `warrantyMonths` from its purchase date.
 #[derive(SimpleObject)]
 pub struct ProductModel {
-    /// The model's id.
-    id: ID,
+    /// The model's id (opaque global id, `Node`).
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// Upper-cased; what `registerAsset(model:)` takes.
     code: String,
     /// Display name.
@@ -131,7 +136,7 @@ pub struct ProductModel {
 impl From<product_models::Model> for ProductModel {
     fn from(model: product_models::Model) -> Self {
         Self {
-            id: id(model.id),
+            id: id(NodeType::ProductModel, model.id),
             code: model.code,
             name: model.name,
             warranty_months: model.warranty_months,
@@ -165,7 +170,7 @@ pub struct RepairLine {
 impl From<repair_lines::Model> for RepairLine {
     fn from(line: repair_lines::Model) -> Self {
         Self {
-            id: id(line.id),
+            id: id(NodeType::RepairLine, line.id),
             kind: line.kind,
             description: line.description,
             part_code: line.part_code,
@@ -182,9 +187,8 @@ impl From<repair_lines::Model> for RepairLine {
 pub struct TimelineEvent {
     /// The entry's id.
     id: ID,
-    /// e.g. `REPORTED`, `ASSIGNED`, `ESCALATED`, `SURVEY_ISSUED`; `SLA_*` for the clocks'
-    /// own entries (staff only).
-    action: String,
+    /// What happened; `SLA_*` values are the clocks' own entries (staff only).
+    action: TimelineAction,
     /// The ticket's status before; null when the entry changed none.
     from_status: Option<String>,
     /// The ticket's status after; null when the entry changed none.
@@ -192,7 +196,7 @@ pub struct TimelineEvent {
     /// The note or message of the entry, if any.
     note: Option<String>,
     /// The actor's role then, or `SYSTEM`.
-    actor_role: String,
+    actor_role: ActorRole,
     /// Shown to customers and partners; staff also see internal entries.
     public: bool,
     /// When it happened (RFC 3339, UTC).
@@ -202,12 +206,12 @@ pub struct TimelineEvent {
 impl From<ticket_events::Model> for TimelineEvent {
     fn from(event: ticket_events::Model) -> Self {
         Self {
-            id: id(event.id),
-            action: event.action,
+            id: id(NodeType::TimelineEvent, event.id),
+            action: TimelineAction::of(&event.action),
             from_status: event.from_status,
             to_status: event.to_status,
             note: event.note,
-            actor_role: event.actor_role,
+            actor_role: ActorRole::of(&event.actor_role),
             public: event.public,
             created_at: event.created_at,
         }
@@ -219,9 +223,9 @@ impl From<ticket_events::Model> for TimelineEvent {
 /// partners their organization's customers' (R-PRV-1, R-PRV-7); admins none.
 #[Object]
 impl RepairOrder {
-    /// The order's id (opaque).
-    async fn id(&self) -> ID {
-        id(self.0.id)
+    /// The order's id (opaque global id, `Node`).
+    pub(crate) async fn id(&self) -> ID {
+        id(NodeType::RepairOrder, self.0.id)
     }
     /// Human-readable number, e.g. `RO-20261122-000123`.
     async fn number(&self) -> &str {
@@ -253,7 +257,7 @@ impl RepairOrder {
     }
     /// The centre that handles it.
     async fn service_centre_id(&self) -> ID {
-        id(self.0.service_centre_id)
+        id(NodeType::ServiceCentre, self.0.service_centre_id)
     }
     /// Where the technician goes. Shown in full to the customer, agents, supervisors and
     /// partners, and to the assigned technician while the order is open; masked for others
@@ -337,7 +341,8 @@ impl RepairOrder {
     async fn total_amount(&self) -> Decimal {
         money(self.0.total_amount)
     }
-    /// Pass it back with every change; a stale one is a `CONFLICT`.
+    /// Pass it back with every change; a stale one is a `CONFLICT` whose
+    /// `extensions.currentVersion` is the version now.
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -355,7 +360,7 @@ impl RepairOrder {
         let customer = load_user(ctx, self.0.customer_id).await?;
         let shown = self.shows_contact(ctx);
         Ok(CustomerContact {
-            id: id(customer.id),
+            id: id(NodeType::User, customer.id),
             name: if shown {
                 customer.name.clone()
             } else {
@@ -377,7 +382,7 @@ impl RepairOrder {
         let technician = load_user(ctx, technician_id).await?;
         let full = repair::sees_technician_phone(principal(ctx));
         Ok(Some(TechnicianContact {
-            id: id(technician.id),
+            id: id(NodeType::User, technician.id),
             name: technician.name.clone(),
             phone: technician
                 .phone
@@ -394,6 +399,12 @@ impl RepairOrder {
             .await?
             .ok_or_else(|| ApiError::Internal(format!("asset {} missing", self.0.asset_id)))?;
         Ok(Asset::from(assets::Model::clone(&asset)))
+    }
+
+    /// The satisfaction survey issued when the order closed (R-SUR-1); null before, or when
+    /// the caller may not read it (the customer always may; staff and partners once answered).
+    async fn survey(&self, ctx: &Context<'_>) -> Result<Option<super::survey::Survey>> {
+        super::survey::of_ticket(ctx, TicketKind::RepairOrder, self.0.id).await
     }
 
     /// Parts and labour recorded, oldest first (R-REP-3).
@@ -489,7 +500,7 @@ async fn page(
         statuses: filter.status.unwrap_or_default(),
         technician_id: filter
             .technician_id
-            .map(|t| key(&t, "technician"))
+            .map(|t| key(&t, NodeType::User))
             .transpose()?,
         breached: filter.breached,
         reported_from: filter.reported_from,
@@ -582,16 +593,25 @@ pub struct RepairQuery;
 
 #[Object]
 impl RepairQuery {
-    /// One order; `NOT_FOUND` when it does not exist or is not yours to see.
+    /// One order by `id` or by `number` (`RO-…`), exactly one of them (`BAD_USER_INPUT`
+    /// otherwise); `NOT_FOUND` when it does not exist or is not yours to see.
     async fn repair_order(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The order's id; give this or `number`.")] id: Option<ID>,
+        #[graphql(desc = "The human number, e.g. `RO-20261122-000123`.")] number: Option<String>,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
-        Ok(RepairOrder(
-            service::get(&env, key(&id, "repair order")?).await?,
-        ))
+        let key = match (id, number) {
+            (Some(id), None) => key(&id, NodeType::RepairOrder)?,
+            (None, Some(number)) => crate::store::repair_orders::find_by_number(env.db, &number)
+                .await?
+                .ok_or(ApiError::NotFound("repair order"))?,
+            _ => {
+                return Err(ApiError::bad_input("id", "give either id or number").into());
+            }
+        };
+        Ok(RepairOrder(service::get(&env, key).await?))
     }
 
     /// The service centre's orders (agents, supervisors) or the organization's (partners),
@@ -650,7 +670,7 @@ impl RepairQuery {
         >,
     ) -> Result<Vec<Asset>> {
         let env = env(ctx)?;
-        let customer_id = customer_id.map(|c| key(&c, "customer")).transpose()?;
+        let customer_id = customer_id.map(|c| key(&c, NodeType::User)).transpose()?;
         let customer = asset_service::acting_for_customer(&env, customer_id).await?;
         let assets = crate::store::assets::of_customer(env.db, customer.id).await?;
         Ok(assets.into_iter().map(Asset::from).collect())
@@ -766,7 +786,10 @@ impl RepairMutation {
         let asset = asset_service::register(
             &env,
             asset_service::RegisterAsset {
-                customer_id: input.customer_id.map(|c| key(&c, "customer")).transpose()?,
+                customer_id: input
+                    .customer_id
+                    .map(|c| key(&c, NodeType::User))
+                    .transpose()?,
                 model: input.model,
                 serial_number: input.serial_number,
                 purchase_date: input.purchase_date,
@@ -797,7 +820,7 @@ impl RepairMutation {
         let env = env(ctx)?;
         let asset = asset_service::verify_warranty(
             &env,
-            key(&asset_id, "asset")?,
+            key(&asset_id, NodeType::Asset)?,
             purchase_date,
             warranty_ends_on,
         )
@@ -839,7 +862,7 @@ impl RepairMutation {
         #[graphql(desc = "The new warranty length in months, 1–120.")] warranty_months: i32,
     ) -> Result<ProductModel> {
         let env = env(ctx)?;
-        let model = crate::store::product_models::find(env.db, key(&id, "product model")?)
+        let model = crate::store::product_models::find(env.db, key(&id, NodeType::ProductModel)?)
             .await?
             .ok_or(ApiError::NotFound("product model"))?;
         let name = required_text("name", &name, 200)?;
@@ -866,11 +889,14 @@ impl RepairMutation {
         let order = service::report_fault(
             &env,
             service::ReportFault {
-                customer_id: input.customer_id.map(|c| key(&c, "customer")).transpose()?,
-                asset_id: key(&input.asset_id, "asset")?,
+                customer_id: input
+                    .customer_id
+                    .map(|c| key(&c, NodeType::User))
+                    .transpose()?,
+                asset_id: key(&input.asset_id, NodeType::Asset)?,
                 service_centre_id: input
                     .service_centre_id
-                    .map(|c| key(&c, "service centre"))
+                    .map(|c| key(&c, NodeType::ServiceCentre))
                     .transpose()?,
                 request_type: input.request_type,
                 fault_description: input.fault_description,
@@ -906,10 +932,10 @@ impl RepairMutation {
         note_internal: bool,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
-        let technician = key(&technician_id, "technician")?;
+        let technician = key(&technician_id, NodeType::User)?;
         let order = service::assign_technician(
             &env,
-            key(&id, "repair order")?,
+            key(&id, NodeType::RepairOrder)?,
             version,
             technician,
             note,
@@ -952,7 +978,7 @@ impl RepairMutation {
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::mark_arrived(&env, key(&id, "repair order")?, version).await?,
+            service::mark_arrived(&env, key(&id, NodeType::RepairOrder)?, version).await?,
         ))
     }
 
@@ -975,7 +1001,7 @@ impl RepairMutation {
             unit_price: input.unit_price,
         };
         Ok(RepairOrder(
-            service::add_line(&env, key(&id, "repair order")?, version, line).await?,
+            service::add_line(&env, key(&id, NodeType::RepairOrder)?, version, line).await?,
         ))
     }
 
@@ -991,7 +1017,7 @@ impl RepairMutation {
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::complete(&env, key(&id, "repair order")?, version, work_done).await?,
+            service::complete(&env, key(&id, NodeType::RepairOrder)?, version, work_done).await?,
         ))
     }
 
@@ -1019,7 +1045,7 @@ impl RepairMutation {
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::reject(&env, key(&id, "repair order")?, version, reason).await?,
+            service::reject(&env, key(&id, NodeType::RepairOrder)?, version, reason).await?,
         ))
     }
 
@@ -1035,7 +1061,7 @@ impl RepairMutation {
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::cancel(&env, key(&id, "repair order")?, version, reason).await?,
+            service::cancel(&env, key(&id, NodeType::RepairOrder)?, version, reason).await?,
         ))
     }
 
@@ -1135,7 +1161,7 @@ impl RepairMutation {
         let env = env(ctx)?;
         let order = service::schedule_appointment(
             &env,
-            key(&id, "repair order")?,
+            key(&id, NodeType::RepairOrder)?,
             version,
             (start, end),
             customer_requested,
@@ -1157,7 +1183,33 @@ impl RepairMutation {
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;
         Ok(RepairOrder(
-            service::add_note(&env, key(&id, "repair order")?, note, public).await?,
+            service::add_note(&env, key(&id, NodeType::RepairOrder)?, note, public).await?,
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct CustomerNoteMutation;
+
+#[Object]
+impl CustomerNoteMutation {
+    /// The customer adds a public note to their own open order, e.g. a gate code or a better
+    /// time to call (1–1,000 characters): a `CUSTOMER_NOTE` timeline entry that the
+    /// technician, staff and the partner read. The order's customer only: `NOT_FOUND` for an
+    /// order the caller cannot see, `FORBIDDEN` for anyone else who can; `INVALID_TRANSITION` once the order is CLOSED or
+    /// CANCELLED; `CONFLICT` (with `extensions.currentVersion`) when `version` is given and
+    /// stale.
+    async fn add_customer_note(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: Option<i32>,
+        note: String,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        Ok(RepairOrder(
+            service::add_customer_note(&env, key(&id, NodeType::RepairOrder)?, version, note)
+                .await?,
         ))
     }
 }
@@ -1170,7 +1222,7 @@ async fn start_wait(
 ) -> Result<RepairOrder> {
     let env = env(ctx)?;
     Ok(RepairOrder(
-        service::wait(&env, key(&id, "repair order")?, version, wait).await?,
+        service::wait(&env, key(&id, NodeType::RepairOrder)?, version, wait).await?,
     ))
 }
 
@@ -1183,7 +1235,14 @@ async fn end_wait(
 ) -> Result<RepairOrder> {
     let env = env(ctx)?;
     Ok(RepairOrder(
-        service::end_wait(&env, key(&id, "repair order")?, version, action, note).await?,
+        service::end_wait(
+            &env,
+            key(&id, NodeType::RepairOrder)?,
+            version,
+            action,
+            note,
+        )
+        .await?,
     ))
 }
 
@@ -1196,6 +1255,13 @@ async fn step(
 ) -> Result<RepairOrder> {
     let env = env(ctx)?;
     Ok(RepairOrder(
-        service::advance(&env, key(&id, "repair order")?, version, action, note).await?,
+        service::advance(
+            &env,
+            key(&id, NodeType::RepairOrder)?,
+            version,
+            action,
+            note,
+        )
+        .await?,
     ))
 }

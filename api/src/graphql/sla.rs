@@ -10,7 +10,7 @@ use entity::users::Role;
 
 use super::loaders::{ClocksKey, loaders};
 use super::pagination::{KeysetConnection, PageRequest};
-use super::scalars::id;
+use super::scalars::{NodeType, id};
 use super::{RoleGuard, env, principal};
 use crate::domain::identity::Principal;
 use crate::domain::sla::{self, ClockState, transitions};
@@ -92,9 +92,9 @@ impl SlaClock {
         let paused = clock.paused_since.is_some();
         let open = clock.met_at.is_none() && clock.stopped_at.is_none();
         Self {
-            id: id(clock.id),
+            id: id(NodeType::SlaClock, clock.id),
             ticket_kind: clock.ticket_kind,
-            ticket_id: id(clock.ticket_id),
+            ticket_id: id(NodeType::of_ticket(clock.ticket_kind), clock.ticket_id),
             metric: clock.metric,
             cycle: clock.cycle,
             state: sla::state(
@@ -122,7 +122,10 @@ impl SlaClock {
             breached_at: clock.breached_at,
             met_at: clock.met_at,
             escalation_level: clock.escalation_level.filter(|_| staff).map(i32::from),
-            holder_id: clock.holder_id.filter(|_| staff).map(id),
+            holder_id: clock
+                .holder_id
+                .filter(|_| staff)
+                .map(|k| id(NodeType::User, k)),
         }
     }
 }

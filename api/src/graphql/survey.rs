@@ -10,7 +10,7 @@ use entity::ticket_events::TicketKind;
 use entity::users::Role;
 
 use super::pagination::{KeysetConnection, PageRequest};
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
 use super::{RoleGuard, env};
 use crate::domain::return_visit::RestHours;
 use crate::domain::survey::{self, Answers, SurveyState};
@@ -45,7 +45,7 @@ pub struct Survey {
 }
 
 impl Survey {
-    fn new(model: surveys::Model, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(model: surveys::Model, now: DateTime<Utc>) -> Self {
         let status = survey::state(&model, now).into();
         Self { model, status }
     }
@@ -56,9 +56,9 @@ impl Survey {
 /// customer data, so partners read them too.
 #[Object]
 impl Survey {
-    /// The survey's id, for `submitSurvey`.
-    async fn id(&self) -> ID {
-        id(self.model.id)
+    /// The survey's id (opaque global id, `Node`), for `submitSurvey`.
+    pub(crate) async fn id(&self) -> ID {
+        id(NodeType::Survey, self.model.id)
     }
     /// The kind of ticket surveyed.
     async fn ticket_kind(&self) -> TicketKind {
@@ -66,7 +66,10 @@ impl Survey {
     }
     /// The surveyed repair order's or complaint's id.
     async fn ticket_id(&self) -> ID {
-        id(self.model.ticket_id)
+        id(
+            NodeType::of_ticket(self.model.ticket_kind),
+            self.model.ticket_id,
+        )
     }
     /// Where the survey stands.
     async fn status(&self) -> SurveyStatus {
@@ -114,8 +117,26 @@ impl Survey {
     }
     /// The complaint a low overall score opened (R-CMP-6).
     async fn follow_up_complaint_id(&self) -> Option<ID> {
-        self.model.follow_up_complaint_id.map(id)
+        self.model
+            .follow_up_complaint_id
+            .map(|k| id(NodeType::Complaint, k))
     }
+}
+
+/// The satisfaction survey of a ticket, when it has one the caller may read: its customer
+/// (to answer it), staff of its centre and partners of its organization once answered.
+pub(super) async fn of_ticket(
+    ctx: &Context<'_>,
+    kind: TicketKind,
+    ticket: i64,
+) -> Result<Option<Survey>> {
+    let survey = super::loaders::loaders(ctx)?
+        .load_one(super::loaders::SurveyKey(kind, ticket))
+        .await?;
+    let now = env(ctx)?.now;
+    Ok(survey
+        .filter(|s| service::can_view(super::principal(ctx), s))
+        .map(|s| Survey::new((*s).clone(), now)))
 }
 
 /// The customer's answers to a survey.
@@ -145,8 +166,9 @@ pub struct SurveyAnswersInput {
 pub struct ReturnVisit {
     #[graphql(skip)]
     key: i64,
-    /// The visit's id, for `recordReturnVisit` and `reviewReturnVisit`.
-    id: ID,
+    /// The visit's id (opaque global id, `Node`), for `recordReturnVisit` and `reviewReturnVisit`.
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// The kind of ticket visited; `ticketId` is a repair order's or a complaint's id.
     ticket_kind: TicketKind,
     /// The visited ticket's id.
@@ -202,24 +224,24 @@ impl From<return_visits::Model> for ReturnVisit {
     fn from(v: return_visits::Model) -> Self {
         Self {
             key: v.id,
-            id: id(v.id),
+            id: id(NodeType::ReturnVisit, v.id),
             ticket_kind: v.ticket_kind,
-            ticket_id: id(v.ticket_id),
-            customer_id: id(v.customer_id),
+            ticket_id: id(NodeType::of_ticket(v.ticket_kind), v.ticket_id),
+            customer_id: id(NodeType::User, v.customer_id),
             purpose: v.purpose,
             attempt: i32::from(v.attempt),
             due_at: v.due_at,
             customer_chose_time: v.customer_chose_time,
-            agent_id: v.agent_id.map(id),
+            agent_id: v.agent_id.map(|k| id(NodeType::User, k)),
             visited_at: v.visited_at,
             channel: v.channel,
             satisfied: v.satisfied,
             answers: v.answers,
             outcome: v.outcome,
             retry_at: v.retry_at,
-            complaint_id: v.complaint_id.map(id),
+            complaint_id: v.complaint_id.map(|k| id(NodeType::Complaint, k)),
             recorded_at: v.recorded_at,
-            reviewed_by: v.reviewed_by.map(id),
+            reviewed_by: v.reviewed_by.map(|k| id(NodeType::User, k)),
             reviewed_at: v.reviewed_at,
             review_note: v.review_note,
         }
@@ -259,7 +281,7 @@ pub struct RecordReturnVisitInput {
     complaint: Option<RaisedComplaintInput>,
 }
 
-fn visits_of(rows: Vec<return_visits::Model>) -> Vec<ReturnVisit> {
+pub(super) fn visits_of(rows: Vec<return_visits::Model>) -> Vec<ReturnVisit> {
     rows.into_iter().map(ReturnVisit::from).collect()
 }
 
@@ -355,7 +377,7 @@ impl SurveyMutation {
             comment: answers.comment,
             would_recommend: answers.would_recommend,
         };
-        let submitted = service::submit(&env, key(&id, "survey")?, answers).await?;
+        let submitted = service::submit(&env, key(&id, NodeType::Survey)?, answers).await?;
         Ok(Survey::new(submitted, env.now))
     }
 
@@ -386,7 +408,7 @@ impl SurveyMutation {
                 description: c.description,
             }),
         };
-        let recorded = visits::record(&env, key(&id, "return visit")?, input).await?;
+        let recorded = visits::record(&env, key(&id, NodeType::ReturnVisit)?, input).await?;
         Ok(recorded.into())
     }
 
@@ -401,7 +423,7 @@ impl SurveyMutation {
         #[graphql(desc = "The reviewer's note.")] note: Option<String>,
     ) -> Result<ReturnVisit> {
         let env = env(ctx)?;
-        let reviewed = visits::review(&env, key(&id, "return visit")?, note).await?;
+        let reviewed = visits::review(&env, key(&id, NodeType::ReturnVisit)?, note).await?;
         Ok(reviewed.into())
     }
 
@@ -419,7 +441,7 @@ impl SurveyMutation {
         #[graphql(desc = "When rest ends, local time, e.g. `09:00:00`.")] end: NaiveTime,
     ) -> Result<bool> {
         let env = env(ctx)?;
-        let centre = key(&service_centre_id, "service centre")?;
+        let centre = key(&service_centre_id, NodeType::ServiceCentre)?;
         visits::set_rest_hours(&env, centre, RestHours { start, end }).await?;
         Ok(true)
     }

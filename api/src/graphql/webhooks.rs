@@ -7,7 +7,7 @@ use entity::webhook_messages::MessageStatus;
 use entity::{webhook_attempts, webhook_endpoints, webhook_messages};
 
 use super::pagination::{KeysetConnection, PageRequest, page_cost};
-use super::scalars::{id, key};
+use super::scalars::{NodeType, id, key};
 use super::{RoleGuard, env};
 use crate::domain::identity::Principal;
 use crate::domain::webhook::EventFilter;
@@ -18,8 +18,9 @@ use crate::services::webhooks::{self as service, EndpointChanges, NewEndpoint};
 /// (created by an admin) receives every entry.
 #[derive(SimpleObject)]
 pub struct WebhookEndpoint {
-    /// The endpoint's id.
-    id: ID,
+    /// The endpoint's id (opaque global id, `Node`).
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// The partner organization it belongs to; null for an internal endpoint.
     organization_id: Option<ID>,
     /// Receives every event, internal entries included.
@@ -52,8 +53,8 @@ pub struct WebhookEndpoint {
 impl From<webhook_endpoints::Model> for WebhookEndpoint {
     fn from(e: webhook_endpoints::Model) -> Self {
         Self {
-            id: id(e.id),
-            organization_id: e.organization_id.map(id),
+            id: id(NodeType::WebhookEndpoint, e.id),
+            organization_id: e.organization_id.map(|k| id(NodeType::Organization, k)),
             internal: e.organization_id.is_none(),
             url: e.url,
             description: e.description,
@@ -125,10 +126,10 @@ impl WebhookMessage {
             MessageStatus::Pending | MessageStatus::Sending
         );
         Self {
-            id: id(message.id),
+            id: id(NodeType::WebhookMessage, message.id),
             webhook_id: message.msg_id,
             event_type: message.event_type,
-            event_id: id(message.event_id),
+            event_id: id(NodeType::TimelineEvent, message.event_id),
             status: message.status,
             attempt_count: message.attempts,
             next_attempt_at: pending.then_some(message.next_attempt_at),
@@ -197,7 +198,7 @@ pub struct UpdateWebhookEndpointInput {
     enabled: Option<bool>,
 }
 
-const MANAGERS: &[Role] = &[Role::Admin, Role::Partner];
+pub(super) const MANAGERS: &[Role] = &[Role::Admin, Role::Partner];
 
 #[derive(Default)]
 pub struct WebhookQuery;
@@ -223,7 +224,7 @@ impl WebhookQuery {
         #[graphql(desc = "The endpoint's id.")] id: ID,
     ) -> Result<WebhookEndpoint> {
         let env = env(ctx)?;
-        let id = key(&id, "webhook endpoint")?;
+        let id = key(&id, NodeType::WebhookEndpoint)?;
         Ok(service::endpoint(&env, id).await?.into())
     }
 
@@ -244,7 +245,7 @@ impl WebhookQuery {
         after: Option<String>,
     ) -> Result<KeysetConnection<WebhookMessage>> {
         let env = env(ctx)?;
-        let endpoint_id = key(&endpoint_id, "webhook endpoint")?;
+        let endpoint_id = key(&endpoint_id, NodeType::WebhookEndpoint)?;
         let page = PageRequest::parse(first, after)?;
         let rows = service::messages(&env, endpoint_id, page.after, page.limit()).await?;
         Ok(page.connection(
@@ -274,7 +275,7 @@ impl WebhookMutation {
         let env = env(ctx)?;
         let organization_id = input
             .organization_id
-            .map(|o| key(&o, "organization"))
+            .map(|o| key(&o, NodeType::Organization))
             .transpose()
             .map_err(|err| err.missing_as_bad_input("organizationId", "no such organization"))?;
         let new = NewEndpoint {
@@ -300,7 +301,7 @@ impl WebhookMutation {
         #[graphql(desc = "The changes.")] input: UpdateWebhookEndpointInput,
     ) -> Result<WebhookEndpoint> {
         let env = env(ctx)?;
-        let id = key(&id, "webhook endpoint")?;
+        let id = key(&id, NodeType::WebhookEndpoint)?;
         let changes = EndpointChanges {
             url: input.url,
             description: input.description,
@@ -327,7 +328,7 @@ impl WebhookMutation {
         overlap_seconds: i32,
     ) -> Result<WebhookEndpointSecret> {
         let env = env(ctx)?;
-        let id = key(&id, "webhook endpoint")?;
+        let id = key(&id, NodeType::WebhookEndpoint)?;
         Ok(service::rotate_secret(&env, id, i64::from(overlap_seconds))
             .await?
             .into())
@@ -344,7 +345,7 @@ impl WebhookMutation {
         #[graphql(desc = "The endpoint's id.")] id: ID,
     ) -> Result<ID> {
         let env = env(ctx)?;
-        let key = key(&id, "webhook endpoint")?;
+        let key = key(&id, NodeType::WebhookEndpoint)?;
         service::delete(&env, key).await?;
         Ok(id)
     }
@@ -360,7 +361,7 @@ impl WebhookMutation {
         #[graphql(desc = "The message's id (from `webhookMessages`).")] id: ID,
     ) -> Result<WebhookMessage> {
         let env = env(ctx)?;
-        let id = key(&id, "webhook message")?;
+        let id = key(&id, NodeType::WebhookMessage)?;
         let row = service::redeliver(&env, id).await?;
         Ok(WebhookMessage::new(row.message, row.attempts, env.actor))
     }

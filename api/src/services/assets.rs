@@ -8,7 +8,7 @@ use super::{Env, required_text};
 use crate::domain::identity::{Principal, UserPrincipal};
 use crate::domain::reference::client_reference;
 use crate::domain::repair;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::store;
 use crate::store::references::Referenced;
 
@@ -35,9 +35,13 @@ pub async fn register(env: &Env<'_>, input: RegisterAsset) -> ApiResult<assets::
             .await?
             .ok_or(ApiError::NotFound("asset"));
     }
-    let model = required_text("model", &input.model, 200)?;
-    let serial_number = required_text("serialNumber", &input.serial_number, 100)?.to_uppercase();
-    repair::check_purchase_date(input.purchase_date, env.now)?;
+    let mut errors = FieldErrors::default();
+    let model = errors.check(required_text("model", &input.model, 200))?;
+    let serial_number = errors.check(required_text("serialNumber", &input.serial_number, 100))?;
+    let purchase = errors.check(repair::check_purchase_date(input.purchase_date, env.now))?;
+    // Every field error of the input at once.
+    let ((model, serial_number), ()) = errors.values(model.zip(serial_number).zip(purchase))?;
+    let serial_number = serial_number.to_uppercase();
     let listed = store::product_models::find_by_code(env.db, &model.to_uppercase()).await?;
     let warranty_ends_on = warranty(listed.as_ref(), input.purchase_date, input.warranty_ends_on)?;
     let asset = store::assets::NewAsset {

@@ -16,7 +16,7 @@ use crate::domain::identity::Principal;
 use crate::domain::reference::{ClientReference, client_reference};
 use crate::domain::repair::{self, OrderParties};
 use crate::domain::sla::transitions::{self, ClockOps};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::store::escalations::{EscalatedTicket, NewEscalation};
 use crate::store::references::Referenced;
 use crate::store::{self, events::NewEvent};
@@ -46,17 +46,18 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
             .await?
             .ok_or(ApiError::NotFound("complaint"));
     }
-    let channel = match (env.actor.role(), input.channel) {
-        (Some(Role::Customer), _) => ComplaintChannel::App,
-        (_, Some(ComplaintChannel::App)) | (_, None) => {
-            return Err(ApiError::bad_input(
-                "channel",
-                "say how the customer complained",
-            ));
-        }
-        (_, Some(channel)) => channel,
-    };
-    let description = required_text("description", &input.description, 4000)?;
+    let mut errors = FieldErrors::default();
+    let channel = errors.check(match (env.actor.role(), input.channel) {
+        (Some(Role::Customer), _) => Ok(ComplaintChannel::App),
+        (_, Some(ComplaintChannel::App)) | (_, None) => Err(ApiError::bad_input(
+            "channel",
+            "say how the customer complained",
+        )),
+        (_, Some(channel)) => Ok(channel),
+    })?;
+    let description = errors.check(required_text("description", &input.description, 4000))?;
+    // Every field error of the input at once.
+    let (channel, description) = errors.values(channel.zip(description))?;
     let repair_order = match input.repair_order_id {
         Some(id) => Some(
             store::repair_orders::find(env.db, id)
@@ -267,7 +268,7 @@ impl Step {
             .ok_or(ApiError::NotFound("complaint"))?;
         complaint::authorize(env.actor, action, &ComplaintParties::from(&complaint))?;
         if complaint.version != version {
-            return Err(store::complaints::stale());
+            return Err(store::complaints::stale(complaint.version));
         }
         let to = complaint::next_status(action, complaint.status)?;
         Ok(Self {

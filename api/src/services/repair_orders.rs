@@ -17,7 +17,7 @@ use crate::domain::identity::Principal;
 use crate::domain::reference::client_reference;
 use crate::domain::repair::{self, OrderParties, RepairAction};
 use crate::domain::sla::transitions::{self, ClockOps};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::store::references::Referenced;
 use crate::store::{self, events::NewEvent, repair_orders::Scope};
 
@@ -51,7 +51,10 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
             .await?
             .ok_or(ApiError::NotFound("repair order"));
     }
-    let channel = channel_for(env.actor, input.channel)?;
+    let mut errors = FieldErrors::default();
+    let channel = errors.check(channel_for(env.actor, input.channel))?;
+    let address = errors.check(required_text("serviceAddress", &input.service_address, 500))?;
+    let contact_phone = errors.check(phone(&input.contact_phone))?;
     // One transaction, so the whole use case holds one pooled connection.
     let txn = store::begin_write(env.db).await?;
     let asset = store::assets::find(&txn, input.asset_id)
@@ -86,8 +89,8 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
     let scope = repair::sla_scope(priority, customer.sla_tier.as_deref(), claimed_in_warranty);
     let window_days =
         u64::try_from(policy_minutes(SlaMetric::ReturnWindow, "ANY")? / (24 * 60)).unwrap_or(0);
-    let description = match input.fault_description.as_deref().map(str::trim) {
-        Some(text) if !text.is_empty() => required_text("faultDescription", text, 2000)?,
+    let description = errors.check(match input.fault_description.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => required_text("faultDescription", text, 2000),
         _ if repair::needs_reason(
             input.request_type,
             asset.purchase_date,
@@ -96,13 +99,16 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
             window_days,
         ) =>
         {
-            return Err(ApiError::bad_input(
+            Err(ApiError::bad_input(
                 "faultDescription",
                 "describe the fault (or, after the no-reason window, the reason)",
-            ));
+            ))
         }
-        _ => String::new(),
-    };
+        _ => Ok(String::new()),
+    })?;
+    // Every field error of the input at once.
+    let (((channel, address), contact_phone), description) =
+        errors.values(channel.zip(address).zip(contact_phone).zip(description))?;
     let order = repair_orders::ActiveModel {
         customer_id: Set(customer.id),
         asset_id: Set(asset.id),
@@ -110,12 +116,8 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         organization_id: Set(customer.organization_id),
         request_type: Set(input.request_type),
         fault_description: Set(description),
-        service_address: Set(required_text(
-            "serviceAddress",
-            &input.service_address,
-            500,
-        )?),
-        contact_phone: Set(phone(&input.contact_phone)?),
+        service_address: Set(address),
+        contact_phone: Set(contact_phone),
         priority: Set(priority),
         channel: Set(channel),
         status: Set(RepairStatus::Submitted),
@@ -257,7 +259,7 @@ impl Step {
             .ok_or(ApiError::NotFound("repair order"))?;
         repair::authorize(env.actor, action, &OrderParties::from(&order))?;
         if order.version != version {
-            return Err(store::repair_orders::stale());
+            return Err(store::repair_orders::stale(order.version));
         }
         let to = repair::next_status(action, order.status, order.resume_status)?;
         Ok(Self {
@@ -626,6 +628,34 @@ pub async fn add_note(
         let ticket = ClockTicket::from(&order);
         clocks::transition(&txn, env.actor, &ticket, transitions::PUBLIC_NOTE, env.now).await?;
     }
+    txn.commit().await?;
+    Ok(order)
+}
+
+/// Longest note a customer adds to their order.
+pub const CUSTOMER_NOTE_CHARS: usize = 1000;
+
+/// The customer adds a public note to their own open order (a gate code, a better time to
+/// call): a `CUSTOMER_NOTE` timeline entry everyone on the order reads. It changes nothing
+/// else and meets no clock. `version`, when given, must be the current one.
+pub async fn add_customer_note(
+    env: &Env<'_>,
+    id: i64,
+    version: Option<i32>,
+    note: String,
+) -> ApiResult<repair_orders::Model> {
+    let txn = store::begin_write(env.db).await?;
+    let order = store::repair_orders::find_for_update(&txn, id)
+        .await?
+        .ok_or(ApiError::NotFound("repair order"))?;
+    let action = RepairAction::CustomerNote;
+    repair::authorize(env.actor, action, &OrderParties::from(&order))?;
+    if version.is_some_and(|v| v != order.version) {
+        return Err(store::repair_orders::stale(order.version));
+    }
+    repair::next_status(action, order.status, None)?;
+    let note = required_text("note", &note, CUSTOMER_NOTE_CHARS)?;
+    append(&txn, env, id, action.event(), None, None, Some(note), true).await?;
     txn.commit().await?;
     Ok(order)
 }

@@ -175,6 +175,21 @@ pub async fn pending(env: &Env<'_>) -> ApiResult<Vec<surveys::Model>> {
     store::surveys::pending_of_customer(env.db, customer_id, env.now).await
 }
 
+/// Whether the caller may read one survey: the customer their own, staff their centre's and
+/// partners their organization's answered ones (as `surveyResults` lists them).
+pub fn can_view(actor: &Principal, survey: &surveys::Model) -> bool {
+    match (actor, scope_of(actor)) {
+        (Principal::User(user), _) if user.role == Role::Customer => user.id == survey.customer_id,
+        (_, Ok(Scope::ServiceCentre(centre))) => {
+            survey.submitted_at.is_some() && survey.service_centre_id == centre
+        }
+        (_, Ok(Scope::Organization(organization))) => {
+            survey.submitted_at.is_some() && survey.organization_id == Some(organization)
+        }
+        (_, Err(_)) => false,
+    }
+}
+
 /// Staff read their centre's results, partners their organization's (R-PRV-7).
 pub fn scope_of(actor: &Principal) -> ApiResult<Scope> {
     match actor {

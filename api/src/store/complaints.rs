@@ -15,6 +15,13 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<compla
     Ok(complaints::Entity::find_by_id(id).one(db).await?)
 }
 
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> ApiResult<Vec<complaints::Model>> {
+    Ok(complaints::Entity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
 /// The row for a change: held until the transaction ends on PostgreSQL, so every writer (and
 /// the SLA sweeper) takes a ticket before its clocks and none waits on another in a circle.
 pub async fn find_for_update(
@@ -79,19 +86,29 @@ pub async fn update_versioned(
 ) -> ApiResult<complaints::Model> {
     changes.version = Set(expected_version + 1);
     changes.updated_at = Set(now);
-    complaints::Entity::update_many()
+    let updated = complaints::Entity::update_many()
         .set(changes)
         .filter(Column::Id.eq(id))
         .filter(Column::Version.eq(expected_version))
         .exec_with_returning(db)
         .await?
         .into_iter()
-        .next()
-        .ok_or_else(stale)
+        .next();
+    match updated {
+        Some(complaint) => Ok(complaint),
+        None => Err(match find(db, id).await? {
+            Some(now) => stale(now.version),
+            None => ApiError::NotFound("complaint"),
+        }),
+    }
 }
 
-pub fn stale() -> ApiError {
-    ApiError::Conflict("the complaint was changed by someone else; reload it and retry".into())
+/// `CONFLICT` for a caller whose version is not `current`.
+pub fn stale(current: i32) -> ApiError {
+    ApiError::StaleVersion {
+        what: "complaint",
+        current,
+    }
 }
 
 /// Whose complaints a listing covers.
@@ -158,14 +175,18 @@ pub async fn list(
         .await?)
 }
 
-/// A customer's complaints, newest first.
+/// One page of a customer's complaints, newest first, by keyset.
 pub async fn of_customer(
     db: &impl ConnectionTrait,
     customer_id: i64,
+    after: Option<super::Cursor>,
     limit: u64,
 ) -> ApiResult<Vec<complaints::Model>> {
-    Ok(complaints::Entity::find()
-        .filter(Column::CustomerId.eq(customer_id))
+    let mut query = complaints::Entity::find().filter(Column::CustomerId.eq(customer_id));
+    if let Some(cursor) = after {
+        query = query.filter(super::after(Column::CreatedAt, Column::Id, cursor));
+    }
+    Ok(query
         .order_by_desc(Column::CreatedAt)
         .order_by_desc(Column::Id)
         .limit(limit)

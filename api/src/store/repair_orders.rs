@@ -15,6 +15,17 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<repair
     Ok(repair_orders::Entity::find_by_id(id).one(db).await?)
 }
 
+/// The key of the order with this number (`RO-…`), if any.
+pub async fn find_by_number(db: &impl ConnectionTrait, number: &str) -> ApiResult<Option<i64>> {
+    Ok(repair_orders::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Number.eq(number.trim()))
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
 /// The row for a change: held until the transaction ends on PostgreSQL, so every writer (and
 /// the SLA sweeper) takes a ticket before its clocks and none waits on another in a circle.
 pub async fn find_for_update(
@@ -61,19 +72,29 @@ pub async fn update_versioned(
 ) -> ApiResult<repair_orders::Model> {
     changes.version = Set(expected_version + 1);
     changes.updated_at = Set(now);
-    repair_orders::Entity::update_many()
+    let updated = repair_orders::Entity::update_many()
         .set(changes)
         .filter(Column::Id.eq(id))
         .filter(Column::Version.eq(expected_version))
         .exec_with_returning(db)
         .await?
         .into_iter()
-        .next()
-        .ok_or_else(stale)
+        .next();
+    match updated {
+        Some(order) => Ok(order),
+        None => Err(match find(db, id).await? {
+            Some(now) => stale(now.version),
+            None => ApiError::NotFound("repair order"),
+        }),
+    }
 }
 
-pub fn stale() -> ApiError {
-    ApiError::Conflict("the repair order was changed by someone else; reload it and retry".into())
+/// `CONFLICT` for a caller whose version is not `current`.
+pub fn stale(current: i32) -> ApiError {
+    ApiError::StaleVersion {
+        what: "repair order",
+        current,
+    }
 }
 
 /// Whose orders a listing covers.
@@ -160,4 +181,30 @@ pub async fn list(
         .limit(limit)
         .all(db)
         .await?)
+}
+
+/// Of `technicians`, those holding an order they still have to work on (assigned and not yet
+/// completed, waits included).
+pub async fn busy_technicians(
+    db: &impl ConnectionTrait,
+    technicians: &[i64],
+) -> ApiResult<std::collections::HashSet<i64>> {
+    let rows: Vec<Option<i64>> = repair_orders::Entity::find()
+        .select_only()
+        .column(Column::TechnicianId)
+        .distinct()
+        .filter(Column::TechnicianId.is_in(technicians.iter().copied()))
+        .filter(Column::Status.is_in([
+            RepairStatus::Assigned,
+            RepairStatus::Accepted,
+            RepairStatus::EnRoute,
+            RepairStatus::OnSite,
+            RepairStatus::Reopened,
+            RepairStatus::WaitingForParts,
+            RepairStatus::WaitingForCustomer,
+        ]))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
 }

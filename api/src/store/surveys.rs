@@ -14,6 +14,19 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<survey
     Ok(surveys::Entity::find_by_id(id).one(db).await?)
 }
 
+/// The surveys of these tickets of one kind (at most one each).
+pub async fn of_tickets(
+    db: &impl ConnectionTrait,
+    kind: entity::ticket_events::TicketKind,
+    ids: &[i64],
+) -> ApiResult<Vec<surveys::Model>> {
+    Ok(surveys::Entity::find()
+        .filter(Column::TicketKind.eq(kind))
+        .filter(Column::TicketId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
 /// Inserts the ticket's survey unless it has one (the unique index decides, so two racing
 /// transitions still issue one).
 /// `true` when this call issued it (a ticket gets one survey, however often it is asked for).

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use entity::users::{self, Role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set,
-    Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
+    QueryOrder, Set, Statement,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -97,6 +97,21 @@ pub async fn update(
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> ApiResult<Vec<users::Model>> {
     Ok(users::Entity::find()
         .filter(users::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// The active technicians of a service centre, by name.
+pub async fn technicians_of_centre(
+    db: &impl ConnectionTrait,
+    centre_id: i64,
+) -> ApiResult<Vec<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Role.eq(Role::Technician))
+        .filter(users::Column::ServiceCentreId.eq(centre_id))
+        .filter(users::Column::Active.eq(true))
+        .order_by_asc(users::Column::Name)
+        .order_by_asc(users::Column::Id)
         .all(db)
         .await?)
 }

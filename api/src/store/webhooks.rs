@@ -96,17 +96,25 @@ pub async fn update_endpoint(
     mut changes: webhook_endpoints::ActiveModel,
 ) -> ApiResult<webhook_endpoints::Model> {
     changes.version = Set(expected_version + 1);
-    webhook_endpoints::Entity::update_many()
+    let updated = webhook_endpoints::Entity::update_many()
         .set(changes)
         .filter(webhook_endpoints::Column::Id.eq(id))
         .filter(webhook_endpoints::Column::Version.eq(expected_version))
         .exec_with_returning(db)
         .await?
         .into_iter()
-        .next()
-        .ok_or_else(|| {
-            ApiError::Conflict("the webhook endpoint was changed by someone else; retry".into())
-        })
+        .next();
+    if let Some(endpoint) = updated {
+        return Ok(endpoint);
+    }
+    let current = webhook_endpoints::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("webhook endpoint"))?;
+    Err(ApiError::StaleVersion {
+        what: "webhook endpoint",
+        current: current.version,
+    })
 }
 
 /// Deletes the endpoint with its messages and their attempts (cascade).

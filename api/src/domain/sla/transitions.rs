@@ -88,6 +88,7 @@ pub fn repair(action: RepairAction) -> ClockOps {
         | A::StartTravel
         | A::AddLine
         | A::AddNote
+        | A::CustomerNote
         | A::WaitForParts
         | A::PartsArrived
         | A::MarkUnreachable
