@@ -43,6 +43,9 @@ impl DirectoryQuery {
     async fn technicians(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Optional narrowing by skills and region; all of the centre's technicians without it."
+        )]
         filter: Option<TechnicianFilter>,
     ) -> Result<Vec<User>> {
         let env = env(ctx)?;
@@ -88,9 +91,13 @@ impl DirectoryMutation {
     async fn set_technician_profile(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
-        skills: Vec<String>,
-        region: Option<String>,
+        #[graphql(desc = "The technician's user id (another role: `BAD_USER_INPUT`).")] user_id: ID,
+        #[graphql(desc = "The skills the technician has; replaces the previous list.")] skills: Vec<
+            String,
+        >,
+        #[graphql(desc = "The region the technician covers; empty clears it.")] region: Option<
+            String,
+        >,
     ) -> Result<User> {
         let svc = services(ctx)?;
         let user = store::users::get(&svc.db, key(&user_id, NodeType::User)?).await?;

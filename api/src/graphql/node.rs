@@ -56,7 +56,11 @@ impl NodeQuery {
     /// (`repairOrder(id:)`, `webhookEndpoint(id:)`, …). `NOT_FOUND` when the id is malformed,
     /// does not exist, or names a record the caller may not see; anonymous callers may read
     /// service centres only.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Node> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id as any `id` field returns it.")] id: ID,
+    ) -> Result<Node> {
         let env = env(ctx)?;
         Ok(resolve(ctx, &env, &id).await?)
     }
@@ -65,7 +69,11 @@ impl NodeQuery {
     /// say `NOT_FOUND` for that id. At most `GRAPHQL_MAX_NODE_IDS` ids (default 100;
     /// `BAD_USER_INPUT` beyond). Tickets, users and assets are fetched in one query per kind.
     #[graphql(complexity = "ids.len() * child_complexity")]
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, any mix of types.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
         let max = ctx.data_opt::<MaxNodeIds>().map_or(100, |m| m.0);
         if ids.len() > max {
             return Err(

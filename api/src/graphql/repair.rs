@@ -1202,8 +1202,10 @@ impl CustomerNoteMutation {
     async fn add_customer_note(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "Your order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read; when given, a stale one is a `CONFLICT`.")]
         version: Option<i32>,
+        #[graphql(desc = "The note, shown to everyone on the order (e.g. a gate code).")]
         note: String,
     ) -> Result<RepairOrder> {
         let env = env(ctx)?;

@@ -118,10 +118,15 @@ impl TimelineAction {
 /// Who made a timeline entry.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ActorRole {
+    /// The ticket's customer.
     Customer,
+    /// A field technician.
     Technician,
+    /// A customer-service agent.
     Agent,
+    /// A customer-service manager (supervisor).
     Supervisor,
+    /// An operator (user administration, policies).
     Admin,
     /// An integrating partner system (API key).
     Partner,
