@@ -18,6 +18,7 @@ use super::{ClientIp, RoleGuard, env};
 use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals};
 use crate::domain::identity::Principal;
 use crate::domain::masking::mask_phone;
+use crate::domain::phone::Phone;
 use crate::domain::money::money;
 use crate::error::ApiError;
 use crate::services::complaints as service;
@@ -498,8 +499,9 @@ impl ComplaintQuery {
         Ok(rows.into_iter().map(ComplaintTracking).collect())
     }
 
-    /// Status of a complaint without an account: its number and the customer's phone. A wrong
-    /// number and a wrong phone look the same; lookups are rate-limited per client address.
+    /// Status of a complaint without an account: its number and the customer's phone, in any
+    /// common format (`+86 136 0000 0001`, `136-0000-0001`). A wrong number and a wrong phone
+    /// look the same; lookups are rate-limited per client address.
     async fn track_complaint(
         &self,
         ctx: &Context<'_>,
@@ -518,8 +520,15 @@ impl ComplaintQuery {
             crate::store::complaints::find_by_number_with_customer(&services.db, number.trim())
                 .await?
                 .ok_or_else(not_found)?;
-        let wanted = digits(&phone);
-        let matches = !wanted.is_empty() && customer.phone.as_deref().map(digits) == Some(wanted);
+        // The same normalization as stored phones; a phone that is no number finds nothing,
+        // like a wrong one.
+        let region = services.settings.phone_region;
+        let wanted = Phone::parse("phone", &phone, region).map_err(|_| not_found())?;
+        let matches = customer
+            .phone
+            .as_deref()
+            .and_then(|stored| Phone::parse("phone", stored, region).ok())
+            == Some(wanted);
         if matches {
             Ok(ComplaintTracking(found))
         } else {
@@ -539,10 +548,7 @@ impl ComplaintQuery {
     }
 }
 
-/// Digits only, so `138-1234-5678` and `13812345678` match.
-fn digits(phone: &str) -> String {
-    phone.chars().filter(char::is_ascii_digit).collect()
-}
+
 
 #[derive(Default)]
 pub struct ComplaintMutation;

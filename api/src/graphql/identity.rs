@@ -9,6 +9,8 @@ use sea_orm::{Set, TransactionTrait};
 use super::scalars::{id, key};
 use super::{RoleGuard, Services, client_ip, principal, services};
 use crate::auth::{api_keys as keys, passwords};
+use crate::domain::phone::Phone;
+use crate::services::accounts;
 use crate::domain::identity::{
     Principal, check_assignable_role, check_password_policy, is_staff, normalize_email,
 };
@@ -23,15 +25,20 @@ impl User {
     async fn id(&self) -> ID {
         id(self.0.id)
     }
-    async fn email(&self) -> &str {
-        &self.0.email
+    /// Lower-cased; none for a customer who signed up by phone or was created at the desk
+    /// without one.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
     }
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// E.164, e.g. `+8613600000001`.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
+    /// The customer's home service centre (reports and complaints go there by default), or
+    /// the centre a staff member works for.
     async fn role(&self) -> Role {
         self.0.role
     }
@@ -134,14 +141,37 @@ pub struct LoginPayload {
     /// Send as `Authorization: Bearer <accessToken>`.
     access_token: String,
     token_type: String,
+    /// When the access token expires (`TOKEN_TTL_SECONDS`, an hour by default).
     expires_at: DateTime<Utc>,
+    /// Exchange with `refreshToken` for a new access token before or after it expires. Each
+    /// use returns a new refresh token and uses this one up; keep only the newest. Presenting
+    /// a used one again ends the session (`UNAUTHENTICATED`, `extensions.reason:
+    /// REFRESH_TOKEN_REUSED`). Shown only here; store it like a password.
+    refresh_token: String,
+    /// When the refresh token expires (`REFRESH_TOKEN_TTL_DAYS`, 30 by default).
+    refresh_token_expires_at: DateTime<Utc>,
     user: User,
+}
+
+impl From<crate::services::accounts::Session> for LoginPayload {
+    fn from(session: crate::services::accounts::Session) -> Self {
+        Self {
+            access_token: session.access.token,
+            token_type: "Bearer".into(),
+            expires_at: session.access.expires_at,
+            refresh_token: session.refresh_token,
+            refresh_token_expires_at: session.refresh_expires_at,
+            user: User(session.user),
+        }
+    }
 }
 
 #[derive(InputObject)]
 pub struct CreateUserInput {
-    email: String,
+    /// Required for staff; a customer may have only a phone.
+    email: Option<String>,
     name: String,
+    /// Any common format; stored in E.164. Unique among customers (`CONFLICT`).
     phone: Option<String>,
     role: Role,
     /// Optional: an account without a password cannot log in until one is set.
@@ -205,47 +235,50 @@ pub struct IdentityMutation;
 
 #[Object]
 impl IdentityMutation {
-    /// Exchanges e-mail and password for an access token. Wrong e-mail, wrong password and a
-    /// deactivated account all give the same `UNAUTHENTICATED` error. One `login` per
-    /// operation; after repeated failures of an account or from an address, attempts are
-    /// refused with `RATE_LIMITED` (and `retryAfter`) for a growing while, whatever the
-    /// password.
+    /// Exchanges an e-mail address or a phone (customers; any common format, read in
+    /// `PHONE_DEFAULT_REGION`) and the password for an access token and a refresh token. Give
+    /// exactly one of `email` and `phone`. Unknown account, wrong password, an account without a
+    /// password yet and a deactivated account all give the same `UNAUTHENTICATED` error. One
+    /// `login` per operation; after repeated failures of an account or from an address,
+    /// attempts are refused with `RATE_LIMITED` (and `retryAfter`) for a growing while,
+    /// whatever the password.
     async fn login(
         &self,
         ctx: &Context<'_>,
-        email: String,
+        email: Option<String>,
+        phone: Option<String>,
         password: String,
     ) -> Result<LoginPayload> {
         let svc = services(ctx)?;
-        let address = client_ip(ctx);
-        let attempt = svc
-            .login_throttle
-            .attempt(&email, address, svc.clock.now())
-            .inspect_err(|_| tracing::warn!(account = ?email, %address, "login throttled"))?;
-        let user = match normalize_email(&email) {
-            Ok(email) => store::users::find_by_email(&svc.db, &email).await?,
-            Err(_) => None,
-        };
-        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-        let verified = passwords::verify(password, stored).await?;
-        let Some(user) = user.filter(|u| verified && u.active) else {
-            tracing::warn!(account = ?email, %address, "login failed");
-            return Err(ApiError::InvalidCredentials.into());
-        };
-        svc.login_throttle.succeeded(attempt);
-        let issued = svc.tokens.issue(&user, svc.clock.now())?;
-        Ok(LoginPayload {
-            access_token: issued.token,
-            token_type: "Bearer".into(),
-            expires_at: issued.expires_at,
-            user: User(user),
-        })
+        let env = super::env(ctx)?;
+        let typed = email.clone().or_else(|| phone.clone()).unwrap_or_default();
+        let name = accounts::LoginName::parse(&env, email.as_deref(), phone.as_deref())
+            .map_err(|_| typed);
+        let session = accounts::login(
+            &env,
+            &svc.accounts,
+            &svc.tokens,
+            &svc.login_throttle,
+            name,
+            password,
+            client_ip(ctx),
+        )
+        .await?;
+        Ok(session.into())
     }
 
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let svc = services(ctx)?;
-        let email = normalize_email(&input.email)?;
+        let email = input.email.as_deref().map(normalize_email).transpose()?;
+        if email.is_none() && input.role != Role::Customer {
+            return Err(ApiError::bad_input("email", "staff log in by e-mail: give one").into());
+        }
+        let phone = input
+            .phone
+            .as_deref()
+            .map(|phone| Phone::parse("phone", phone, svc.settings.phone_region))
+            .transpose()?;
         check_assignable_role(input.role)?;
         let name = required("name", &input.name)?;
         let service_centre_id = match &input.service_centre_id {
@@ -284,7 +317,12 @@ impl IdentityMutation {
         }
         let password_hash = match input.password {
             Some(password) => {
-                check_password_policy(&email, &password)?;
+                let words: Vec<&str> = email
+                    .iter()
+                    .map(String::as_str)
+                    .chain(phone.as_ref().map(Phone::as_str))
+                    .collect();
+                check_password_policy(&words, &password)?;
                 Some(passwords::hash(password).await?)
             }
             None => None,
@@ -294,7 +332,7 @@ impl IdentityMutation {
             store::users::NewUser {
                 email,
                 name,
-                phone: input.phone,
+                phone,
                 role: input.role,
                 password_hash,
                 service_centre_id,
@@ -322,14 +360,15 @@ impl IdentityMutation {
         Ok(User(change_user(svc, user, |m| m.role = Set(role)).await?))
     }
 
-    /// Disables an account at once: its tokens stop working on their next request (R-PRV-4).
+    /// Disables an account at once: its access tokens stop working on their next request and
+    /// its refresh tokens are revoked (R-PRV-4).
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn deactivate_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<User> {
         let svc = services(ctx)?;
         let user = target_other_user(ctx, &user_id).await?;
-        Ok(User(
-            change_user(svc, user, |m| m.active = Set(false)).await?,
-        ))
+        let user = accounts::deactivate(&super::env(ctx)?, user).await?;
+        svc.principals.changed(user.id);
+        Ok(User(user))
     }
 
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]

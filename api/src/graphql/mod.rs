@@ -1,5 +1,6 @@
 //! The GraphQL schema: one module per domain area, merged into the query and mutation roots.
 
+mod accounts;
 mod complaint;
 pub mod document_limits;
 mod feed;
@@ -43,6 +44,7 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     identity::IdentityQuery,
+    accounts::AccountsQuery,
     repair::RepairQuery,
     complaint::ComplaintQuery,
     policy::PolicyQuery,
@@ -56,6 +58,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     identity::IdentityMutation,
+    accounts::AccountsMutation,
     repair::RepairMutation,
     complaint::ComplaintMutation,
     policy::PolicyMutation,
@@ -146,6 +149,8 @@ pub struct Services {
     pub track_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// New timeline rows for live subscribers.
     pub events: Arc<EventHub>,
+    /// Codes, sessions and their settings.
+    pub accounts: Arc<crate::services::accounts::Accounts>,
 }
 
 /// Ends the WebSocket connection a subscription runs on, with a close code and reason (a

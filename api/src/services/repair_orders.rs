@@ -17,6 +17,7 @@ use crate::domain::identity::Principal;
 use crate::domain::reference::client_reference;
 use crate::domain::repair::{self, OrderParties, RepairAction};
 use crate::domain::sla::transitions::{self, ClockOps};
+use crate::domain::phone::Phone;
 use crate::error::{ApiError, ApiResult};
 use crate::store::references::Referenced;
 use crate::store::{self, events::NewEvent, repair_orders::Scope};
@@ -115,7 +116,12 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
             &input.service_address,
             500,
         )?),
-        contact_phone: Set(phone(&input.contact_phone)?),
+        contact_phone: Set(Phone::parse(
+            "contactPhone",
+            &input.contact_phone,
+            env.settings.phone_region,
+        )?
+        .into_string()),
         priority: Set(priority),
         channel: Set(channel),
         status: Set(RepairStatus::Submitted),
@@ -189,20 +195,6 @@ fn channel_for(actor: &Principal, requested: Option<RepairChannel>) -> ApiResult
 fn repair_channel_name(channel: RepairChannel) -> String {
     use sea_orm::ActiveEnum;
     channel.to_value()
-}
-
-/// A phone number: digits with optional `+`, spaces and dashes.
-fn phone(value: &str) -> ApiResult<String> {
-    let value = value.trim();
-    let digits = value.chars().filter(char::is_ascii_digit).count();
-    let allowed = value
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
-    if allowed && (5..=20).contains(&digits) {
-        Ok(value.to_owned())
-    } else {
-        Err(ApiError::bad_input("contactPhone", "not a phone number"))
-    }
 }
 
 /// One order, if the caller may see it; otherwise `NOT_FOUND`.
