@@ -14,9 +14,9 @@ use rand::distr::{Alphanumeric, SampleString};
 use rust_decimal::Decimal;
 use sea_orm::{DatabaseConnection, Set, TransactionTrait};
 
-use crate::domain::phone::{Phone, Region};
 use crate::auth::{api_keys, passwords};
 use crate::domain::identity::{Principal, UserPrincipal, check_password_policy};
+use crate::domain::phone::{Phone, Region};
 use crate::domain::repair::RepairAction;
 use crate::domain::survey::Answers;
 use crate::error::{ApiError, ApiResult};

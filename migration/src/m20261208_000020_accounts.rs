@@ -28,7 +28,7 @@ pub struct Migration;
 
 /// Column definitions whose NOT NULL this migration drops, as SQLite keeps them in its schema.
 const EMAIL_COLUMN: (&str, &str) = ("users", "\"email\" varchar(254) NOT NULL");
-const EVENT_COLUMN: (&str, &str) = ("webhook_messages", "\"event_id\" bigint NOT NULL");
+const EVENT_COLUMN: (&str, &str) = ("webhook_messages", "\"event_id\" integer NOT NULL");
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -37,8 +37,10 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared("ALTER TABLE users ALTER COLUMN email DROP NOT NULL")
                 .await?;
-            db.execute_unprepared("ALTER TABLE webhook_messages ALTER COLUMN event_id DROP NOT NULL")
-                .await?;
+            db.execute_unprepared(
+                "ALTER TABLE webhook_messages ALTER COLUMN event_id DROP NOT NULL",
+            )
+            .await?;
         } else {
             sqlite_not_null(manager, &[EMAIL_COLUMN, EVENT_COLUMN], false).await?;
         }
@@ -232,10 +234,14 @@ async fn sqlite_not_null(
             .await
             .map_err(failed)?;
     }
-    sqlx::query(&format!("PRAGMA schema_version = {}", version + 1))
-        .execute(&mut *txn)
-        .await
-        .map_err(failed)?;
+    // A number the code computed, not input: PRAGMA takes no bound parameters.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PRAGMA schema_version = {}",
+        version + 1
+    )))
+    .execute(&mut *txn)
+    .await
+    .map_err(failed)?;
     sqlx::query("PRAGMA writable_schema = OFF")
         .execute(&mut *txn)
         .await

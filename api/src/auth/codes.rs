@@ -84,9 +84,18 @@ mod tests {
         let hasher = CodeHasher::new("secret one");
         let base = hasher.hash(CodePurpose::SignUp, "+8613600000001", "123456");
         assert_eq!(base.len(), 64);
-        assert_ne!(base, hasher.hash(CodePurpose::PasswordReset, "+8613600000001", "123456"));
-        assert_ne!(base, hasher.hash(CodePurpose::SignUp, "+8613600000002", "123456"));
-        assert_ne!(base, hasher.hash(CodePurpose::SignUp, "+8613600000001", "123457"));
+        assert_ne!(
+            base,
+            hasher.hash(CodePurpose::PasswordReset, "+8613600000001", "123456")
+        );
+        assert_ne!(
+            base,
+            hasher.hash(CodePurpose::SignUp, "+8613600000002", "123456")
+        );
+        assert_ne!(
+            base,
+            hasher.hash(CodePurpose::SignUp, "+8613600000001", "123457")
+        );
         assert_ne!(
             base,
             CodeHasher::new("secret two").hash(CodePurpose::SignUp, "+8613600000001", "123456")

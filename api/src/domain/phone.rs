@@ -80,7 +80,14 @@ mod tests {
 
     #[test]
     fn invalid_numbers_are_bad_input_on_the_field() {
-        for bad in ["", "1", "555", "abc", "136000000011234567", "1\u{0}3600000001"] {
+        for bad in [
+            "",
+            "1",
+            "555",
+            "abc",
+            "136000000011234567",
+            "1\u{0}3600000001",
+        ] {
             let Err(ApiError::BadUserInput { field, .. }) = Phone::parse("phone", bad, Region::CN)
             else {
                 panic!("{bad:?} was accepted");

@@ -87,8 +87,14 @@ impl AccountsMutation {
     ) -> Result<bool> {
         let env = env(ctx)?;
         let name = LoginName::parse(&env, email.as_deref(), phone.as_deref())?;
-        accounts::request_code(&env, &services(ctx)?.accounts, purpose, &name, client_ip(ctx))
-            .await?;
+        accounts::request_code(
+            &env,
+            &services(ctx)?.accounts,
+            purpose,
+            &name,
+            client_ip(ctx),
+        )
+        .await?;
         Ok(true)
     }
 
@@ -127,7 +133,11 @@ impl AccountsMutation {
     /// is used up. A used-up token sent again ends the whole session, for whoever holds any of
     /// its tokens (`UNAUTHENTICATED`, `extensions.reason: REFRESH_TOKEN_REUSED`); an expired,
     /// revoked or unknown one is `UNAUTHENTICATED`.
-    async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<LoginPayload> {
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> Result<LoginPayload> {
         let env = env(ctx)?;
         let svc = services(ctx)?;
         Ok(
@@ -166,9 +176,13 @@ impl AccountsMutation {
         )
         .await
         .map_err(|err| match err {
-            crate::error::ApiError::BadUserInput { field: "password", message } => {
-                crate::error::ApiError::BadUserInput { field: "newPassword", message }
-            }
+            crate::error::ApiError::BadUserInput {
+                field: "password",
+                message,
+            } => crate::error::ApiError::BadUserInput {
+                field: "newPassword",
+                message,
+            },
             other => other,
         })?;
         Ok(session.into())
@@ -191,9 +205,13 @@ impl AccountsMutation {
         accounts::reset_password(&env, &services(ctx)?.accounts, &name, &code, new_password)
             .await
             .map_err(|err| match err {
-                crate::error::ApiError::BadUserInput { field: "password", message } => {
-                    crate::error::ApiError::BadUserInput { field: "newPassword", message }
-                }
+                crate::error::ApiError::BadUserInput {
+                    field: "password",
+                    message,
+                } => crate::error::ApiError::BadUserInput {
+                    field: "newPassword",
+                    message,
+                },
                 other => other,
             })?;
         Ok(true)

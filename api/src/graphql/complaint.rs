@@ -18,8 +18,8 @@ use super::{ClientIp, RoleGuard, env};
 use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals};
 use crate::domain::identity::Principal;
 use crate::domain::masking::mask_phone;
-use crate::domain::phone::Phone;
 use crate::domain::money::money;
+use crate::domain::phone::Phone;
 use crate::error::ApiError;
 use crate::services::complaints as service;
 use crate::store::complaints::{ListFilter, Scope};
@@ -547,8 +547,6 @@ impl ComplaintQuery {
         Ok(ComplaintTracking(found))
     }
 }
-
-
 
 #[derive(Default)]
 pub struct ComplaintMutation;

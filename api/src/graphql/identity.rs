@@ -9,12 +9,12 @@ use sea_orm::{Set, TransactionTrait};
 use super::scalars::{id, key};
 use super::{RoleGuard, Services, client_ip, principal, services};
 use crate::auth::{api_keys as keys, passwords};
-use crate::domain::phone::Phone;
-use crate::services::accounts;
 use crate::domain::identity::{
     Principal, check_assignable_role, check_password_policy, is_staff, normalize_email,
 };
+use crate::domain::phone::Phone;
 use crate::error::ApiError;
+use crate::services::accounts;
 use crate::store;
 
 /// An account. Password hashes are not part of this type and never leave the server.
@@ -252,8 +252,8 @@ impl IdentityMutation {
         let svc = services(ctx)?;
         let env = super::env(ctx)?;
         let typed = email.clone().or_else(|| phone.clone()).unwrap_or_default();
-        let name = accounts::LoginName::parse(&env, email.as_deref(), phone.as_deref())
-            .map_err(|_| typed);
+        let name =
+            accounts::LoginName::parse(&env, email.as_deref(), phone.as_deref()).map_err(|_| typed);
         let session = accounts::login(
             &env,
             &svc.accounts,

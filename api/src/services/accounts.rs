@@ -47,7 +47,11 @@ pub struct Accounts {
 }
 
 impl Accounts {
-    pub fn new(settings: AccountSettings, server_secret: &str, notifier: Box<dyn Notifier>) -> Self {
+    pub fn new(
+        settings: AccountSettings,
+        server_secret: &str,
+        notifier: Box<dyn Notifier>,
+    ) -> Self {
         let per_hour = NonZeroU32::new(settings.code_rate_per_address).unwrap_or(NonZeroU32::MIN);
         Self {
             address_limiter: governor::RateLimiter::keyed(governor::Quota::per_hour(per_hour)),
@@ -243,7 +247,16 @@ pub async fn register_customer(
     check_password_policy(&words, &input.password)?;
     let password_hash = passwords::hash(input.password).await?;
     let txn = store::begin_write(env.db).await?;
-    if !take_code(&txn, accounts, CodePurpose::SignUp, phone.as_str(), &input.code, env.now).await? {
+    if !take_code(
+        &txn,
+        accounts,
+        CodePurpose::SignUp,
+        phone.as_str(),
+        &input.code,
+        env.now,
+    )
+    .await?
+    {
         txn.commit().await?;
         return Err(wrong_code());
     }
@@ -274,7 +287,10 @@ pub async fn register_customer(
                 user.service_centre_id = Set(centre);
             })
             .await?;
-            tracing::info!(user = claimed.id, "sign-up claimed a customer created by staff");
+            tracing::info!(
+                user = claimed.id,
+                "sign-up claimed a customer created by staff"
+            );
             claimed
         }
         None => {
@@ -446,15 +462,23 @@ pub async fn change_password(
     let attempt = throttle.attempt(&format!("user:{}", user.id), address, env.now)?;
     if !passwords::verify(old_password, user.password_hash.clone()).await? {
         tracing::warn!(user = user.id, %address, "password change with a wrong password");
-        return Err(ApiError::bad_input("oldPassword", "the current password is wrong"));
+        return Err(ApiError::bad_input(
+            "oldPassword",
+            "the current password is wrong",
+        ));
     }
     throttle.succeeded(attempt);
-    let words: Vec<&str> = user.email.iter().chain(user.phone.iter()).map(String::as_str).collect();
+    let words: Vec<&str> = user
+        .email
+        .iter()
+        .chain(user.phone.iter())
+        .map(String::as_str)
+        .collect();
     check_password_policy(&words, &new_password)?;
     let hash = passwords::hash(new_password).await?;
     let txn = store::begin_write(env.db).await?;
-    let user = store::users::update(&txn, user, env.now, |u| u.password_hash = Set(Some(hash)))
-        .await?;
+    let user =
+        store::users::update(&txn, user, env.now, |u| u.password_hash = Set(Some(hash))).await?;
     store::refresh_tokens::revoke_user(&txn, user.id, env.now).await?;
     let session = start_session(&txn, accounts, tokens, user, None, env.now).await?;
     txn.commit().await?;
@@ -474,15 +498,24 @@ pub async fn reset_password(
     let hash = passwords::hash(new_password).await?;
     let txn = store::begin_write(env.db).await?;
     let destination = name.destination();
-    if !take_code(&txn, accounts, CodePurpose::PasswordReset, destination, code, env.now).await? {
+    if !take_code(
+        &txn,
+        accounts,
+        CodePurpose::PasswordReset,
+        destination,
+        code,
+        env.now,
+    )
+    .await?
+    {
         txn.commit().await?;
         return Err(wrong_code());
     }
     let Some(user) = name.account(&txn).await?.filter(|user| user.active) else {
         return Err(wrong_code());
     };
-    let user = store::users::update(&txn, user, env.now, |u| u.password_hash = Set(Some(hash)))
-        .await?;
+    let user =
+        store::users::update(&txn, user, env.now, |u| u.password_hash = Set(Some(hash))).await?;
     store::refresh_tokens::revoke_user(&txn, user.id, env.now).await?;
     txn.commit().await?;
     Ok(())
@@ -650,7 +683,10 @@ pub async fn normalize_stored_phones(
     for user in store::users::with_unnormalized_phone(db).await? {
         let stored = user.phone.clone().unwrap_or_default();
         let Ok(phone) = Phone::parse("phone", &stored, region) else {
-            tracing::warn!(user = user.id, "stored phone is not a valid number; left as it is");
+            tracing::warn!(
+                user = user.id,
+                "stored phone is not a valid number; left as it is"
+            );
             left += 1;
             continue;
         };
@@ -660,12 +696,17 @@ pub async fn normalize_stored_phones(
                 .await?
                 .is_some_and(|other| other.id != user.id)
         {
-            tracing::warn!(user = user.id, "stored phone is another customer's; left as it is");
+            tracing::warn!(
+                user = user.id,
+                "stored phone is another customer's; left as it is"
+            );
             left += 1;
             continue;
         }
-        store::users::update(&txn, user, now, |u| u.phone = Set(Some(phone.into_string())))
-            .await?;
+        store::users::update(&txn, user, now, |u| {
+            u.phone = Set(Some(phone.into_string()))
+        })
+        .await?;
         txn.commit().await?;
         rewritten += 1;
     }

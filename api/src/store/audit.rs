@@ -23,7 +23,11 @@ pub struct Entry<'a> {
     pub client_address: IpAddr,
 }
 
-pub async fn record(db: &impl ConnectionTrait, entry: Entry<'_>, now: DateTime<Utc>) -> ApiResult<()> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    entry: Entry<'_>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     let (user, key) = match entry.actor {
         Principal::User(user) => (Some(user.id), None),
         Principal::Partner { api_key_id, .. } => (None, Some(*api_key_id)),

@@ -62,7 +62,11 @@ pub async fn revoke_family(
 }
 
 /// Revokes every token of a user (password change or reset, deactivation: R-PRV-4).
-pub async fn revoke_user(db: &impl ConnectionTrait, user_id: i64, now: DateTime<Utc>) -> ApiResult<u64> {
+pub async fn revoke_user(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<u64> {
     revoke(db, refresh_tokens::Column::UserId.eq(user_id), now).await
 }
 
