@@ -53,7 +53,7 @@ impl TestApp {
         let phone = if role == Role::Customer {
             static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
             let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            format!("+86139{:08}", n % 100_000_000)
+            format!("+86139{:08}", 10_000_000 + n % 90_000_000)
         } else {
             "+8613812345678".to_owned()
         };
