@@ -85,6 +85,19 @@ impl AppState {
                     NonZeroU32::new(config.track_rate_per_minute).unwrap_or(NonZeroU32::MIN),
                 ))),
                 events: events.clone(),
+                accounts: Arc::new(crate::services::accounts::Accounts::new(
+                    config.account_settings(),
+                    jwt_secret,
+                    match config.notifier {
+                        crate::config::NotifierKind::Log => Box::new(crate::notify::LogNotifier {
+                            reveal_codes: config.environment
+                                == crate::config::Environment::Development,
+                        }),
+                        crate::config::NotifierKind::Webhook => {
+                            Box::new(crate::notify::WebhookNotifier)
+                        }
+                    },
+                )),
             },
             graphql::Limits {
                 depth: config.graphql_depth_limit,

@@ -268,6 +268,52 @@ pub struct Config {
     /// Off by default: a webhook URL must not make the server call into its own network (SSRF).
     #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_TARGETS", default_value_t = false, action = clap::ArgAction::Set)]
     pub webhook_allow_private_targets: bool,
+
+    /// Region whose national forms phone numbers without a `+` are read in (ISO 3166 code):
+    /// with `CN`, `136-0000-0001` is `+8613600000001`. Every stored phone is E.164.
+    #[arg(long, env = "PHONE_DEFAULT_REGION", default_value = "CN", value_parser = parse_region)]
+    pub phone_default_region: crate::domain::phone::Region,
+
+    /// How one-time codes reach people: `log` writes them to the server log (development; in
+    /// production they are not shown), `webhook` sends them as `notification.sms` /
+    /// `notification.email` messages to internal webhook endpoints that ask for them.
+    #[arg(long, env = "NOTIFIER", value_enum, default_value = "log")]
+    pub notifier: NotifierKind,
+
+    /// Seconds a one-time code stays valid.
+    #[arg(long, env = "CODE_TTL_SECONDS", default_value_t = 600)]
+    pub code_ttl_seconds: u32,
+
+    /// Wrong codes tried against one code before it is void.
+    #[arg(long, env = "CODE_MAX_ATTEMPTS", default_value_t = 5)]
+    pub code_max_attempts: u32,
+
+    /// Codes sent to one phone or e-mail address per hour.
+    #[arg(long, env = "CODE_RATE_PER_DESTINATION_PER_HOUR", default_value_t = 5)]
+    pub code_rate_per_destination_per_hour: u32,
+
+    /// Codes requested from one client address per hour.
+    #[arg(long, env = "CODE_RATE_PER_ADDRESS_PER_HOUR", default_value_t = 20)]
+    pub code_rate_per_address_per_hour: u32,
+
+    /// Days a refresh token lives (each use replaces it with a new one of the same family).
+    #[arg(long, env = "REFRESH_TOKEN_TTL_DAYS", default_value_t = 30)]
+    pub refresh_token_ttl_days: u32,
+}
+
+/// Where one-time codes go (`NOTIFIER`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NotifierKind {
+    Log,
+    Webhook,
+}
+
+fn parse_region(value: &str) -> Result<crate::domain::phone::Region, String> {
+    value
+        .trim()
+        .to_uppercase()
+        .parse()
+        .map_err(|_| format!("{value:?} is not a region code such as CN"))
 }
 
 /// A CIDR block, or a single address as the block of just that address.
@@ -336,6 +382,17 @@ impl Config {
             survey_low_score: self.survey_low_score,
             survey_expiry: chrono::Duration::days(i64::from(self.survey_expiry_days)),
             allow_private_webhook_targets: self.webhook_allow_private_targets,
+            phone_region: self.phone_default_region,
+        }
+    }
+
+    pub fn account_settings(&self) -> crate::services::accounts::AccountSettings {
+        crate::services::accounts::AccountSettings {
+            code_ttl: chrono::Duration::seconds(i64::from(self.code_ttl_seconds)),
+            code_max_attempts: self.code_max_attempts,
+            code_rate_per_destination: self.code_rate_per_destination_per_hour,
+            code_rate_per_address: self.code_rate_per_address_per_hour,
+            refresh_ttl: chrono::Duration::days(i64::from(self.refresh_token_ttl_days)),
         }
     }
 

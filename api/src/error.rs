@@ -11,8 +11,12 @@ use sea_orm::{DbErr, SqlErr};
 pub enum ApiError {
     /// No or invalid credentials.
     Unauthenticated,
-    /// Login failed; one message for unknown e-mail, wrong password and disabled account.
+    /// Login failed; one message for unknown e-mail or phone, wrong password and disabled
+    /// account.
     InvalidCredentials,
+    /// A refresh token that was already exchanged came back: someone else has a copy, so its
+    /// whole family (the session) is revoked.
+    RefreshTokenReused,
     /// Authenticated, but the role may not do this.
     Forbidden,
     /// Missing, or not visible to the caller (the two look the same on purpose).
@@ -69,7 +73,9 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated | Self::InvalidCredentials => "UNAUTHENTICATED",
+            Self::Unauthenticated | Self::InvalidCredentials | Self::RefreshTokenReused => {
+                "UNAUTHENTICATED"
+            }
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } | Self::InvalidFields(_) => "BAD_USER_INPUT",
@@ -84,7 +90,10 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             Self::Unauthenticated => "authentication required".into(),
-            Self::InvalidCredentials => "invalid e-mail or password".into(),
+            Self::InvalidCredentials => "invalid login or password".into(),
+            Self::RefreshTokenReused => {
+                "this refresh token was used before: the session is revoked, log in again".into()
+            }
             Self::Forbidden => "your role may not do this".into(),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadUserInput { message, .. } => message.clone(),
@@ -189,6 +198,7 @@ impl From<ApiError> for async_graphql::Error {
                 }
                 ApiError::InvalidTransition { current, .. } => ext.set("status", current.as_str()),
                 ApiError::StaleVersion { current, .. } => ext.set("currentVersion", *current),
+                ApiError::RefreshTokenReused => ext.set("reason", "REFRESH_TOKEN_REUSED"),
                 ApiError::RateLimited { retry_after_secs } => {
                     ext.set("retryAfter", *retry_after_secs);
                 }

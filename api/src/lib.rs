@@ -14,6 +14,7 @@ pub mod http;
 pub mod idempotency;
 pub mod jobs;
 pub mod notifications;
+pub mod notify;
 pub mod reconnect;
 pub mod seed;
 pub mod services;

@@ -100,6 +100,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let db = connect(&config).await?;
     db::migrate(&db).await.context("applying migrations")?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Phones stored before they were normalized (issue 14) become E.164 once.
+    let (rewritten, left) = servicedesk::services::accounts::normalize_stored_phones(
+        &db,
+        config.phone_default_region,
+        clock.now(),
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("normalizing stored phones: {err:?}"))?;
+    if rewritten + left > 0 {
+        tracing::info!(rewritten, left, "stored phones normalized to E.164");
+    }
     if config.sla_sweep_interval_seconds > 0 {
         let interval = std::time::Duration::from_secs(config.sla_sweep_interval_seconds);
         jobs::sla_sweeper::spawn(db.clone(), config.rule_settings(), clock.clone(), interval);

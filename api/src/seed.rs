@@ -16,6 +16,7 @@ use sea_orm::{DatabaseConnection, Set, TransactionTrait};
 
 use crate::auth::{api_keys, passwords};
 use crate::domain::identity::{Principal, UserPrincipal, check_password_policy};
+use crate::domain::phone::{Phone, Region};
 use crate::domain::repair::RepairAction;
 use crate::domain::survey::Answers;
 use crate::error::{ApiError, ApiResult};
@@ -96,7 +97,7 @@ pub async fn seed_demo(
     let mut logins = Vec::new();
     for &(role, email, name, phone) in PEOPLE {
         let password = Alphanumeric.sample_string(&mut rand::rng(), 16);
-        check_password_policy(email, &password)?;
+        check_password_policy(&[email, phone], &password)?;
         let hash = passwords::hash(password.clone()).await?;
         let organization_id = email.starts_with("dealer.").then_some(partner.id);
         match store::users::find_by_email(&txn, email).await? {
@@ -111,9 +112,9 @@ pub async fn seed_demo(
                 store::users::insert(
                     &txn,
                     store::users::NewUser {
-                        email: email.into(),
+                        email: Some(email.into()),
                         name: name.into(),
-                        phone: Some(phone.into()),
+                        phone: Some(Phone::parse("phone", phone, Region::CN)?),
                         role,
                         password_hash: Some(hash),
                         service_centre_id: Some(centre.id),

@@ -137,15 +137,15 @@ pub async fn load(
     exec(db, "INSERT INTO service_centres (name, timezone, created_at) VALUES ('Bench centre', 'Asia/Shanghai', now())".into()).await?;
     exec(db, format!(
         "INSERT INTO users (email, name, phone, role, password_hash, active, service_centre_id, created_at, updated_at, top_level) VALUES \
-         ('agent@bench.test', 'Agent', '13800000001', 'AGENT', '{password_hash}', true, 1, now(), now(), false), \
-         ('supervisor@bench.test', 'Supervisor', '13800000002', 'SUPERVISOR', '{password_hash}', true, 1, now(), now(), true), \
-         ('technician@bench.test', 'Technician', '13800000003', 'TECHNICIAN', '{password_hash}', true, 1, now(), now(), false), \
-         ('admin@bench.test', 'Admin', '13800000004', 'ADMIN', '{password_hash}', true, 1, now(), now(), false)"
+         ('agent@bench.test', 'Agent', '+8613800000001', 'AGENT', '{password_hash}', true, 1, now(), now(), false), \
+         ('supervisor@bench.test', 'Supervisor', '+8613800000002', 'SUPERVISOR', '{password_hash}', true, 1, now(), now(), true), \
+         ('technician@bench.test', 'Technician', '+8613800000003', 'TECHNICIAN', '{password_hash}', true, 1, now(), now(), false), \
+         ('admin@bench.test', 'Admin', '+8613800000004', 'ADMIN', '{password_hash}', true, 1, now(), now(), false)"
     )).await?;
     let customers = sizes.customers;
     chunked(db, "customers", customers, &format!(
         "INSERT INTO users (email, name, phone, role, password_hash, active, service_centre_id, created_at, updated_at, top_level) \
-         SELECT 'c' || g || '@bench.test', 'Customer ' || g, '139' || lpad(g::text, 8, '0'), 'CUSTOMER', '{password_hash}', true, 1, now(), now(), false \
+         SELECT 'c' || g || '@bench.test', 'Customer ' || g, '+86139' || lpad(g::text, 8, '0'), 'CUSTOMER', '{password_hash}', true, 1, now(), now(), false \
          FROM generate_series({{lo}}, {{hi}}) g"
     )).await?;
     chunked(db, "assets", customers, &format!(

@@ -306,6 +306,13 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         webhook_connect_timeout_seconds: 5,
         webhook_timeout_seconds: 15,
         webhook_allow_private_targets: false,
+        phone_default_region: servicedesk::domain::phone::Region::CN,
+        notifier: servicedesk::config::NotifierKind::Log,
+        code_ttl_seconds: 600,
+        code_max_attempts: 5,
+        code_rate_per_destination_per_hour: 5,
+        code_rate_per_address_per_hour: 20,
+        refresh_token_ttl_days: 30,
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod assets;
+pub mod audit_log;
 pub mod business_hours;
 pub mod complaints;
 pub mod escalation_routes;
@@ -12,8 +13,10 @@ pub mod escalations;
 pub mod holidays;
 pub mod idempotency_keys;
 pub mod manager_digests;
+pub mod one_time_codes;
 pub mod organizations;
 pub mod product_models;
+pub mod refresh_tokens;
 pub mod repair_lines;
 pub mod repair_orders;
 pub mod return_visits;

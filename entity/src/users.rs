@@ -37,9 +37,11 @@ pub enum Role {
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// Stored lower-cased; unique.
-    pub email: String,
+    /// Stored lower-cased; unique. A customer who signed up by phone, or a walk-in customer
+    /// created by an agent, has none.
+    pub email: Option<String>,
     pub name: String,
+    /// E.164 (`+8613600000001`); unique among customers.
     pub phone: Option<String>,
     pub role: Role,
     /// Argon2 PHC string; `None` means the account cannot log in yet.

@@ -28,8 +28,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub endpoint_id: i64,
-    /// The `ticket_events` row it carries.
-    pub event_id: i64,
+    /// The `ticket_events` row it carries; none for a notification (`notification.sms`).
+    pub event_id: Option<i64>,
     /// `msg_…`, the `webhook-id` header: the same on every attempt, so receivers deduplicate.
     pub msg_id: String,
     pub event_type: String,

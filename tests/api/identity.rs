@@ -63,7 +63,7 @@ async fn login_failures_look_the_same(app: TestApp) {
         response.expect_code("UNAUTHENTICATED");
         assert_eq!(
             response.body["errors"][0]["message"],
-            "invalid e-mail or password"
+            "invalid login or password"
         );
         assert_eq!(response.body["data"], Value::Null);
     }

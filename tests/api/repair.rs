@@ -383,7 +383,7 @@ async fn r_prv_2_technician_sees_contact_only_while_assigned_and_open(app: TestA
     let w = app.repair_world().await;
     let order = app.order_in(&w, "ON_SITE").await;
     let open = order_as(&app, &w.technician.auth, &order["id"], CONTACT).await;
-    assert_eq!(open["contactPhone"], "13812345678");
+    assert_eq!(open["contactPhone"], "+8613812345678");
     assert_eq!(
         open["serviceAddress"],
         "Room 1201, 88 Century Avenue, Pudong"
@@ -404,14 +404,18 @@ async fn r_prv_2_technician_sees_contact_only_while_assigned_and_open(app: TestA
     app.repair_ok(&w.agent.auth, "closeRepair", &order, "")
         .await;
     let closed = order_as(&app, &w.technician.auth, &order["id"], CONTACT).await;
-    assert_eq!(closed["contactPhone"], "138****5678");
+    // Phones are stored in E.164 (issue 14) and masked to the country code and last four.
+    assert_eq!(closed["contactPhone"], "+86****5678");
     assert_eq!(closed["serviceAddress"], "Room 1****");
-    assert_eq!(closed["customer"]["phone"], "138****5678");
+    assert_eq!(
+        closed["customer"]["phone"],
+        format!("+86****{}", &w.customer.phone[w.customer.phone.len() - 4..])
+    );
     assert_eq!(closed["customer"]["name"], "T************");
     assert_eq!(closed["customer"]["masked"], true);
     // Staff of the centre keep seeing the full data they work with.
     let agent = order_as(&app, &w.agent.auth, &order["id"], CONTACT).await;
-    assert_eq!(agent["contactPhone"], "13812345678");
+    assert_eq!(agent["contactPhone"], "+8613812345678");
 }
 
 async fn r_prv_2_customer_sees_masked_technician_phone(app: TestApp) {
@@ -420,9 +424,9 @@ async fn r_prv_2_customer_sees_masked_technician_phone(app: TestApp) {
     let fields = "technician { name phone }";
     let customer = order_as(&app, &w.customer.auth, &order["id"], fields).await;
     assert_eq!(customer["technician"]["name"], "Test Technician");
-    assert_eq!(customer["technician"]["phone"], "138****5678");
+    assert_eq!(customer["technician"]["phone"], "+86****5678");
     let agent = order_as(&app, &w.agent.auth, &order["id"], fields).await;
-    assert_eq!(agent["technician"]["phone"], "13812345678");
+    assert_eq!(agent["technician"]["phone"], "+8613812345678");
 }
 
 async fn internal_notes_are_hidden_from_customers_and_partners(app: TestApp) {

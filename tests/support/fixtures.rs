@@ -2,6 +2,7 @@
 
 use entity::users::Role;
 use servicedesk::auth::{api_keys, passwords};
+use servicedesk::domain::phone::{Phone, Region};
 use servicedesk::store;
 
 use crate::{Auth, TestApp};
@@ -9,6 +10,9 @@ use crate::{Auth, TestApp};
 pub struct TestUser {
     pub id: i64,
     pub email: String,
+    /// E.164: staff share `+8613812345678`; each customer has a phone of its own (phones are
+    /// unique among customers).
+    pub phone: String,
     pub password: String,
     pub auth: Auth,
 }
@@ -53,13 +57,20 @@ impl TestApp {
             uuid::Uuid::new_v4().simple()
         );
         let password = "correct horse battery staple".to_owned();
+        let phone = if role == Role::Customer {
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            format!("+86139{:08}", 10_000_000 + n % 90_000_000)
+        } else {
+            "+8613812345678".to_owned()
+        };
         let hash = passwords::hash(password.clone()).await.expect("hash");
         let model = store::users::insert(
             &self.db,
             store::users::NewUser {
-                email: email.clone(),
+                email: Some(email.clone()),
                 name: format!("Test {role:?}"),
-                phone: Some("13812345678".into()),
+                phone: Some(Phone::parse("phone", &phone, Region::CN).expect("test phone")),
                 role,
                 password_hash: Some(hash),
                 service_centre_id,
@@ -79,6 +90,7 @@ impl TestApp {
         TestUser {
             id: model.id,
             email,
+            phone,
             password,
             auth: Auth::Bearer(token),
         }

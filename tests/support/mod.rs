@@ -301,6 +301,14 @@ pub fn test_config() -> Config {
         webhook_connect_timeout_seconds: 5,
         webhook_timeout_seconds: 5,
         webhook_allow_private_targets: true,
+        phone_default_region: servicedesk::domain::phone::Region::CN,
+        // One-time codes go to internal webhook endpoints, where tests read them.
+        notifier: servicedesk::config::NotifierKind::Webhook,
+        code_ttl_seconds: 600,
+        code_max_attempts: 5,
+        code_rate_per_destination_per_hour: 5,
+        code_rate_per_address_per_hour: 20,
+        refresh_token_ttl_days: 30,
     }
 }
 

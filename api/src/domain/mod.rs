@@ -8,6 +8,7 @@ pub mod identity;
 pub mod masking;
 pub mod metrics;
 pub mod money;
+pub mod phone;
 pub mod reference;
 pub mod repair;
 pub mod return_visit;

@@ -74,9 +74,10 @@ impl EventFilter {
             let entry = entry.trim();
             let well_formed = entry.len() <= MAX_EVENT_TYPE_LEN
                 && entry.split_once('.').is_some_and(|(kind, action)| {
-                    SENT_KINDS
-                        .iter()
-                        .any(|k| k.to_value().to_lowercase() == kind)
+                    (kind == NOTIFICATION_KIND
+                        || SENT_KINDS
+                            .iter()
+                            .any(|k| k.to_value().to_lowercase() == kind))
                         && (action == "*"
                             || (!action.is_empty()
                                 && action.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')))
@@ -91,6 +92,12 @@ impl EventFilter {
             }
         }
         Ok(Self(types))
+    }
+
+    /// Whether the endpoint asked for `event_type` by name or by its kind: notifications carry
+    /// one-time codes, so an endpoint that takes "everything" does not get them.
+    pub fn names(&self, event_type: &str) -> bool {
+        !self.0.is_empty() && self.matches(event_type)
     }
 
     pub fn matches(&self, event_type: &str) -> bool {
@@ -151,6 +158,39 @@ pub fn payload(event: &ticket_events::Model, cursor: &str) -> String {
             "actorRole": event.actor_role,
             "public": event.public,
             "createdAt": time(event.created_at),
+        }
+    })
+    .to_string()
+}
+
+/// The kind of notification messages (`notification.sms`, `notification.email`): sent only to
+/// internal endpoints that name them in their filter (an SMS or mail gateway).
+pub const NOTIFICATION_KIND: &str = "notification";
+
+/// The body of a notification message: where it goes, why, the one-time code and the text to
+/// send.
+pub fn notification_payload(
+    event_type: &str,
+    channel: &str,
+    to: &str,
+    purpose: &str,
+    code: &str,
+    text: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> String {
+    let time = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    serde_json::json!({
+        "type": event_type,
+        "timestamp": time(now),
+        "data": {
+            "version": 1,
+            "channel": channel,
+            "to": to,
+            "purpose": purpose,
+            "code": code,
+            "text": text,
+            "expiresAt": time(expires_at),
         }
     })
     .to_string()

@@ -19,6 +19,7 @@ use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals, se
 use crate::domain::identity::Principal;
 use crate::domain::masking::mask_phone;
 use crate::domain::money::money;
+use crate::domain::phone::Phone;
 use crate::error::ApiError;
 use crate::services::complaints as service;
 use crate::store::complaints::{ListFilter, Scope};
@@ -634,8 +635,9 @@ impl ComplaintQuery {
         Ok(page.connection(rows, |row| (row.created_at, row.id), ComplaintTracking))
     }
 
-    /// Status of a complaint without an account: its number and the customer's phone. A wrong
-    /// number and a wrong phone look the same; lookups are rate-limited per client address.
+    /// Status of a complaint without an account: its number and the customer's phone, in any
+    /// common format (`+86 136 0000 0001`, `136-0000-0001`). A wrong number and a wrong phone
+    /// look the same; lookups are rate-limited per client address.
     /// No account needed. `NOT_FOUND` for a wrong number or phone; `RATE_LIMITED` past
     /// `TRACK_RATE_PER_MINUTE` (10) lookups a minute per client address.
     async fn track_complaint(
@@ -656,8 +658,15 @@ impl ComplaintQuery {
             crate::store::complaints::find_by_number_with_customer(&services.db, number.trim())
                 .await?
                 .ok_or_else(not_found)?;
-        let wanted = digits(&phone);
-        let matches = !wanted.is_empty() && customer.phone.as_deref().map(digits) == Some(wanted);
+        // The same normalization as stored phones; a phone that is no number finds nothing,
+        // like a wrong one.
+        let region = services.settings.phone_region;
+        let wanted = Phone::parse("phone", &phone, region).map_err(|_| not_found())?;
+        let matches = customer
+            .phone
+            .as_deref()
+            .and_then(|stored| Phone::parse("phone", stored, region).ok())
+            == Some(wanted);
         if matches {
             Ok(ComplaintTracking(found))
         } else {
@@ -680,11 +689,6 @@ impl ComplaintQuery {
             .ok_or(ApiError::NotFound("complaint"))?;
         Ok(ComplaintTracking(found))
     }
-}
-
-/// Digits only, so `138-1234-5678` and `13812345678` match.
-fn digits(phone: &str) -> String {
-    phone.chars().filter(char::is_ascii_digit).collect()
 }
 
 #[derive(Default)]

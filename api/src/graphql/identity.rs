@@ -12,7 +12,9 @@ use crate::auth::{api_keys as keys, passwords};
 use crate::domain::identity::{
     Principal, check_assignable_role, check_password_policy, is_staff, normalize_email,
 };
+use crate::domain::phone::Phone;
 use crate::error::ApiError;
+use crate::services::accounts;
 use crate::store;
 
 /// An account. Password hashes are not part of this type and never leave the server.
@@ -25,15 +27,16 @@ impl User {
     pub(crate) async fn id(&self) -> ID {
         id(NodeType::User, self.0.id)
     }
-    /// Login e-mail, stored lower-case.
-    async fn email(&self) -> &str {
-        &self.0.email
+    /// Login e-mail, stored lower-case; null for a customer who signed up by phone or was
+    /// created at the desk without one.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
     }
     /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// Contact phone as entered; null when none was given.
+    /// Contact phone in E.164, e.g. `+8613600000001`; null when none was given.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
@@ -45,7 +48,8 @@ impl User {
     async fn active(&self) -> bool {
         self.0.active
     }
-    /// The service centre staff belong to; null for customers without one, admins and partners.
+    /// The customer's home service centre (reports and complaints go there by default), or
+    /// the centre a staff member works for; null for admins, partners and customers without one.
     async fn service_centre_id(&self) -> Option<ID> {
         self.0
             .service_centre_id
@@ -195,21 +199,41 @@ pub struct LoginPayload {
     access_token: String,
     /// Always `Bearer`.
     token_type: String,
-    /// When the token stops working (RFC 3339, UTC; `TOKEN_TTL_SECONDS` after issue, one hour by
-    /// default). Log in again after that.
+    /// When the access token expires (`TOKEN_TTL_SECONDS`, an hour by default).
     expires_at: DateTime<Utc>,
+    /// Exchange with `refreshToken` for a new access token before or after it expires. Each
+    /// use returns a new refresh token and uses this one up; keep only the newest. Presenting
+    /// a used one again ends the session (`UNAUTHENTICATED`, `extensions.reason:
+    /// REFRESH_TOKEN_REUSED`). Shown only here; store it like a password.
+    refresh_token: String,
+    /// When the refresh token expires (`REFRESH_TOKEN_TTL_DAYS`, 30 by default).
+    refresh_token_expires_at: DateTime<Utc>,
     /// The account that logged in.
     user: User,
+}
+
+impl From<crate::services::accounts::Session> for LoginPayload {
+    fn from(session: crate::services::accounts::Session) -> Self {
+        Self {
+            access_token: session.access.token,
+            token_type: "Bearer".into(),
+            expires_at: session.access.expires_at,
+            refresh_token: session.refresh_token,
+            refresh_token_expires_at: session.refresh_expires_at,
+            user: User(session.user),
+        }
+    }
 }
 
 /// A new account, created by an admin.
 #[derive(InputObject)]
 pub struct CreateUserInput {
-    /// Login e-mail, unique (`CONFLICT` when taken; `BAD_USER_INPUT` when malformed).
-    email: String,
+    /// Login e-mail, unique (`CONFLICT` when taken; `BAD_USER_INPUT` when malformed). Required
+    /// for staff; a customer may have only a phone.
+    email: Option<String>,
     /// Display name; must not be empty.
     name: String,
-    /// Contact phone, up to 32 characters.
+    /// Any common format; stored in E.164. Unique among customers (`CONFLICT`).
     phone: Option<String>,
     /// The account's role. PARTNER cannot be given (`BAD_USER_INPUT`): partners are API keys
     /// (`createApiKey`).
@@ -289,41 +313,39 @@ pub struct IdentityMutation;
 
 #[Object]
 impl IdentityMutation {
-    /// Exchanges e-mail and password for an access token. Wrong e-mail, wrong password and a
-    /// deactivated account all give the same `UNAUTHENTICATED` error. One `login` per
-    /// operation; after repeated failures of an account or from an address, attempts are
-    /// refused with `RATE_LIMITED` (and `retryAfter`) for a growing while, whatever the
-    /// password.
+    /// Exchanges an e-mail address or a phone (customers; any common format, read in
+    /// `PHONE_DEFAULT_REGION`) and the password for an access token and a refresh token. Give
+    /// exactly one of `email` and `phone`. Unknown account, wrong password, an account without a
+    /// password yet and a deactivated account all give the same `UNAUTHENTICATED` error. One
+    /// `login` per operation; after repeated failures of an account or from an address,
+    /// attempts are refused with `RATE_LIMITED` (and `retryAfter`) for a growing while,
+    /// whatever the password.
     async fn login(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The account's e-mail (any case).")] email: String,
+        #[graphql(desc = "The account's e-mail (any case); give this or `phone`.")] email: Option<
+            String,
+        >,
+        #[graphql(desc = "A customer's phone in any common format; give this or `email`.")]
+        phone: Option<String>,
         #[graphql(desc = "The account's password; never logged.")] password: String,
     ) -> Result<LoginPayload> {
         let svc = services(ctx)?;
-        let address = client_ip(ctx);
-        let attempt = svc
-            .login_throttle
-            .attempt(&email, address, svc.clock.now())
-            .inspect_err(|_| tracing::warn!(account = ?email, %address, "login throttled"))?;
-        let user = match normalize_email(&email) {
-            Ok(email) => store::users::find_by_email(&svc.db, &email).await?,
-            Err(_) => None,
-        };
-        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-        let verified = passwords::verify(password, stored).await?;
-        let Some(user) = user.filter(|u| verified && u.active) else {
-            tracing::warn!(account = ?email, %address, "login failed");
-            return Err(ApiError::InvalidCredentials.into());
-        };
-        svc.login_throttle.succeeded(attempt);
-        let issued = svc.tokens.issue(&user, svc.clock.now())?;
-        Ok(LoginPayload {
-            access_token: issued.token,
-            token_type: "Bearer".into(),
-            expires_at: issued.expires_at,
-            user: User(user),
-        })
+        let env = super::env(ctx)?;
+        let typed = email.clone().or_else(|| phone.clone()).unwrap_or_default();
+        let name =
+            accounts::LoginName::parse(&env, email.as_deref(), phone.as_deref()).map_err(|_| typed);
+        let session = accounts::login(
+            &env,
+            &svc.accounts,
+            &svc.tokens,
+            &svc.login_throttle,
+            name,
+            password,
+            client_ip(ctx),
+        )
+        .await?;
+        Ok(session.into())
     }
 
     /// Creates an account. Admins only (`FORBIDDEN` otherwise). A password must score at least 3
@@ -336,7 +358,15 @@ impl IdentityMutation {
         #[graphql(desc = "The account to create.")] input: CreateUserInput,
     ) -> Result<User> {
         let svc = services(ctx)?;
-        let email = normalize_email(&input.email)?;
+        let email = input.email.as_deref().map(normalize_email).transpose()?;
+        if email.is_none() && input.role != Role::Customer {
+            return Err(ApiError::bad_input("email", "staff log in by e-mail: give one").into());
+        }
+        let phone = input
+            .phone
+            .as_deref()
+            .map(|phone| Phone::parse("phone", phone, svc.settings.phone_region))
+            .transpose()?;
         check_assignable_role(input.role)?;
         let name = required("name", &input.name)?;
         let service_centre_id = match &input.service_centre_id {
@@ -378,7 +408,12 @@ impl IdentityMutation {
         }
         let password_hash = match input.password {
             Some(password) => {
-                check_password_policy(&email, &password)?;
+                let words: Vec<&str> = email
+                    .iter()
+                    .map(String::as_str)
+                    .chain(phone.as_ref().map(Phone::as_str))
+                    .collect();
+                check_password_policy(&words, &password)?;
                 Some(passwords::hash(password).await?)
             }
             None => None,
@@ -388,7 +423,7 @@ impl IdentityMutation {
             store::users::NewUser {
                 email,
                 name,
-                phone: input.phone,
+                phone,
                 role: input.role,
                 password_hash,
                 service_centre_id,
@@ -424,7 +459,8 @@ impl IdentityMutation {
         Ok(User(change_user(svc, user, |m| m.role = Set(role)).await?))
     }
 
-    /// Disables an account at once: its tokens stop working on their next request (R-PRV-4).
+    /// Disables an account at once: its access tokens stop working on their next request and
+    /// its refresh tokens are revoked (R-PRV-4).
     /// Admins only (`FORBIDDEN` otherwise); not on oneself (`BAD_USER_INPUT`).
     #[graphql(guard = "RoleGuard(&[Role::Admin])")]
     async fn deactivate_user(
@@ -434,9 +470,9 @@ impl IdentityMutation {
     ) -> Result<User> {
         let svc = services(ctx)?;
         let user = target_other_user(ctx, &user_id).await?;
-        Ok(User(
-            change_user(svc, user, |m| m.active = Set(false)).await?,
-        ))
+        let user = accounts::deactivate(&super::env(ctx)?, user).await?;
+        svc.principals.changed(user.id);
+        Ok(User(user))
     }
 
     /// Creates a partner organization. Admins only (`FORBIDDEN` otherwise).

@@ -1,5 +1,6 @@
 //! The GraphQL schema: one module per domain area, merged into the query and mutation roots.
 
+mod accounts;
 mod complaint;
 mod directory;
 pub mod document_limits;
@@ -55,6 +56,7 @@ pub struct QueryRoot(
     node::NodeQuery,
     identity::IdentityQuery,
     directory::DirectoryQuery,
+    accounts::AccountsQuery,
     repair::RepairQuery,
     complaint::ComplaintQuery,
     policy::PolicyQuery,
@@ -72,6 +74,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     identity::IdentityMutation,
+    accounts::AccountsMutation,
     repair::RepairMutation,
     repair::CustomerNoteMutation,
     complaint::ComplaintMutation,
@@ -168,6 +171,8 @@ pub struct Services {
     pub track_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// New timeline rows for live subscribers.
     pub events: Arc<EventHub>,
+    /// Codes, sessions and their settings.
+    pub accounts: Arc<crate::services::accounts::Accounts>,
 }
 
 /// Ends the WebSocket connection a subscription runs on, with a close code and reason (a

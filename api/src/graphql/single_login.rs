@@ -1,6 +1,8 @@
-//! One `login` per operation: aliases (directly or through fragments) would otherwise test a
-//! list of passwords in a single request, past any per-request limit. The whole operation is
-//! refused after parsing, before validation and before any password is checked.
+//! One credential check per operation: aliases (directly or through fragments) of `login`,
+//! `changePassword`, `registerCustomer`, `resetPassword` or `refreshToken` would otherwise test
+//! a list of passwords, codes or tokens in a single request, past any per-request limit (and
+//! hash many passwords at once). The whole operation is refused after parsing, before
+//! validation and before anything is checked.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -13,8 +15,15 @@ use async_graphql::{Name, Positioned, ServerResult, Variables};
 
 use crate::error::ApiError;
 
-/// The root field that checks a password.
-const LOGIN: &str = "login";
+/// The root fields that check a password, a one-time code or a refresh token; an operation may
+/// select one of them, once.
+const CREDENTIAL_FIELDS: [&str; 5] = [
+    "login",
+    "changePassword",
+    "registerCustomer",
+    "resetPassword",
+    "refreshToken",
+];
 
 pub struct SingleLogin;
 
@@ -56,7 +65,7 @@ fn check(document: &ExecutableDocument) -> ServerResult<()> {
         if logins.len() > 1 {
             let error = async_graphql::Error::from(ApiError::bad_input(
                 "login",
-                "an operation may log in only once",
+                "an operation may log in (or check a password, code or refresh token) only once",
             ));
             return Err(error.into_server_error(operation.pos));
         }
@@ -75,7 +84,9 @@ fn collect<'a>(
 ) {
     for selection in &selections.items {
         match &selection.node {
-            Selection::Field(field) if field.node.name.node == LOGIN => {
+            Selection::Field(field)
+                if CREDENTIAL_FIELDS.contains(&field.node.name.node.as_str()) =>
+            {
                 logins.insert(field.node.response_key().node.as_str());
             }
             Selection::Field(_) => {}
@@ -127,6 +138,18 @@ mod tests {
         // The same fragment spread twice is one login, and cycles end.
         assert!(!refused(
             "mutation { ...A ...A } fragment A on MutationRoot { login(email: \"a\", password: \"1\") { accessToken } ...A }"
+        ));
+    }
+
+    #[test]
+    fn other_credential_checks_count_with_logins() {
+        assert!(refused(
+            "mutation { login(email: \"a\", password: \"1\") { accessToken }
+                        resetPassword(phone: \"1\", code: \"1\", newPassword: \"x\") }"
+        ));
+        assert!(refused(
+            "mutation { a: refreshToken(refreshToken: \"1\") { accessToken }
+                        b: refreshToken(refreshToken: \"2\") { accessToken } }"
         ));
     }
 

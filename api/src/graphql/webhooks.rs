@@ -98,8 +98,9 @@ pub struct WebhookMessage {
     webhook_id: String,
     /// E.g. `repair_order.assigned`.
     event_type: String,
-    /// The timeline entry it carries.
-    event_id: ID,
+    /// The timeline entry it carries; null for a notification (`notification.sms`), whose
+    /// body (a one-time code) nobody reads here.
+    event_id: Option<ID>,
     /// Where the delivery stands.
     status: MessageStatus,
     /// Attempts made so far.
@@ -129,7 +130,7 @@ impl WebhookMessage {
             id: id(NodeType::WebhookMessage, message.id),
             webhook_id: message.msg_id,
             event_type: message.event_type,
-            event_id: id(NodeType::TimelineEvent, message.event_id),
+            event_id: message.event_id.map(|k| id(NodeType::TimelineEvent, k)),
             status: message.status,
             attempt_count: message.attempts,
             next_attempt_at: pending.then_some(message.next_attempt_at),

@@ -165,7 +165,7 @@ pub async fn dispatch(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<
                 {
                     messages.push(webhook_messages::ActiveModel {
                         endpoint_id: Set(endpoint.id),
-                        event_id: Set(event.id),
+                        event_id: Set(Some(event.id)),
                         msg_id: Set(webhook::message_id()),
                         event_type: Set(event_type.clone()),
                         payload: Set(webhook::payload(event, &Position::of(event).encode())),

@@ -2,6 +2,7 @@
 //! through `store`, asks `domain` for the decision and writes the result with its timeline
 //! entry. Resolvers only translate GraphQL to these calls.
 
+pub mod accounts;
 pub mod assets;
 pub mod complaints;
 pub mod feed;
@@ -38,10 +39,12 @@ pub struct RuleSettings {
     pub survey_expiry: chrono::Duration,
     /// Webhook URLs may point at private, loopback and link-local addresses.
     pub allow_private_webhook_targets: bool,
+    /// Region of phone numbers written without a country code (`PHONE_DEFAULT_REGION`).
+    pub phone_region: crate::domain::phone::Region,
 }
 
 /// The defaults of the settings (`COMPENSATION_AGENT_LIMIT`, `SURVEY_LOW_SCORE`,
-/// `SURVEY_EXPIRY_DAYS`, `WEBHOOK_ALLOW_PRIVATE_TARGETS`), for work run outside a configured server (`sweep_once`).
+/// `SURVEY_EXPIRY_DAYS`, `WEBHOOK_ALLOW_PRIVATE_TARGETS`, `PHONE_DEFAULT_REGION`), for work run outside a configured server (`sweep_once`).
 impl Default for RuleSettings {
     fn default() -> Self {
         Self {
@@ -49,6 +52,7 @@ impl Default for RuleSettings {
             survey_low_score: 2,
             survey_expiry: chrono::Duration::days(14),
             allow_private_webhook_targets: false,
+            phone_region: crate::domain::phone::Region::CN,
         }
     }
 }

@@ -14,6 +14,7 @@ use super::assets::acting_for_customer;
 use super::sla::{self as clocks, ClockTicket};
 use super::{Env, RuleSettings, required_text};
 use crate::domain::identity::Principal;
+use crate::domain::phone::Phone;
 use crate::domain::reference::client_reference;
 use crate::domain::repair::{self, OrderParties, RepairAction};
 use crate::domain::sla::transitions::{self, ClockOps};
@@ -54,7 +55,14 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
     let mut errors = FieldErrors::default();
     let channel = errors.check(channel_for(env.actor, input.channel))?;
     let address = errors.check(required_text("serviceAddress", &input.service_address, 500))?;
-    let contact_phone = errors.check(phone(&input.contact_phone))?;
+    let contact_phone = errors.check(
+        Phone::parse(
+            "contactPhone",
+            &input.contact_phone,
+            env.settings.phone_region,
+        )
+        .map(Phone::into_string),
+    )?;
     // One transaction, so the whole use case holds one pooled connection.
     let txn = store::begin_write(env.db).await?;
     let asset = store::assets::find(&txn, input.asset_id)
@@ -191,20 +199,6 @@ fn channel_for(actor: &Principal, requested: Option<RepairChannel>) -> ApiResult
 fn repair_channel_name(channel: RepairChannel) -> String {
     use sea_orm::ActiveEnum;
     channel.to_value()
-}
-
-/// A phone number: digits with optional `+`, spaces and dashes.
-fn phone(value: &str) -> ApiResult<String> {
-    let value = value.trim();
-    let digits = value.chars().filter(char::is_ascii_digit).count();
-    let allowed = value
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '));
-    if allowed && (5..=20).contains(&digits) {
-        Ok(value.to_owned())
-    } else {
-        Err(ApiError::bad_input("contactPhone", "not a phone number"))
-    }
 }
 
 /// One order, if the caller may see it; otherwise `NOT_FOUND`.

@@ -2,7 +2,9 @@
 
 pub mod api_keys;
 pub mod assets;
+pub mod audit;
 pub mod calendar;
+pub mod codes;
 pub mod complaints;
 pub mod digests;
 pub mod directory;
@@ -12,6 +14,7 @@ pub mod metrics;
 pub mod penalties;
 pub mod product_models;
 pub mod references;
+pub mod refresh_tokens;
 pub mod repair_lines;
 pub mod repair_orders;
 pub mod return_visits;

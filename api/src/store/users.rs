@@ -7,6 +7,7 @@ use sea_orm::{
     QueryOrder, Set, Statement,
 };
 
+use crate::domain::phone::Phone;
 use crate::error::{ApiError, ApiResult};
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<users::Model>> {
@@ -27,10 +28,23 @@ pub async fn find_by_email(
         .await?)
 }
 
+/// The customer with this phone (unique among customers), active or not.
+pub async fn find_customer_by_phone(
+    db: &impl ConnectionTrait,
+    phone: &Phone,
+) -> ApiResult<Option<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Role.eq(Role::Customer))
+        .filter(users::Column::Phone.eq(phone.as_str()))
+        .one(db)
+        .await?)
+}
+
 pub struct NewUser {
-    pub email: String,
+    /// Normalized (`domain::identity::normalize_email`); none for a phone-only customer.
+    pub email: Option<String>,
     pub name: String,
-    pub phone: Option<String>,
+    pub phone: Option<Phone>,
     pub role: Role,
     pub password_hash: Option<String>,
     pub service_centre_id: Option<i64>,
@@ -39,22 +53,31 @@ pub struct NewUser {
     pub top_level: bool,
 }
 
-/// Inserts a user; a taken e-mail is a `CONFLICT`.
+/// Inserts a user; a taken e-mail, or a customer's phone another customer has, is a
+/// `CONFLICT` (the unique indexes settle a race between two inserts the same way).
 pub async fn insert(
     db: &impl ConnectionTrait,
     user: NewUser,
     now: DateTime<Utc>,
 ) -> ApiResult<users::Model> {
-    if find_by_email(db, &user.email).await?.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "a user with e-mail {} already exists",
-            user.email
-        )));
+    if let Some(email) = &user.email {
+        if find_by_email(db, email).await?.is_some() {
+            return Err(ApiError::Conflict(format!(
+                "a user with e-mail {email} already exists"
+            )));
+        }
+    }
+    if let Some(phone) = user.phone.as_ref().filter(|_| user.role == Role::Customer) {
+        if find_customer_by_phone(db, phone).await?.is_some() {
+            return Err(ApiError::Conflict(format!(
+                "a customer with phone {phone} already exists"
+            )));
+        }
     }
     let model = users::ActiveModel {
         email: Set(user.email),
         name: Set(user.name),
-        phone: Set(user.phone),
+        phone: Set(user.phone.map(Phone::into_string)),
         role: Set(user.role),
         password_hash: Set(user.password_hash),
         active: Set(true),
@@ -112,6 +135,15 @@ pub async fn technicians_of_centre(
         .filter(users::Column::Active.eq(true))
         .order_by_asc(users::Column::Name)
         .order_by_asc(users::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Users whose stored phone is not in E.164 yet (rows from before phones were normalized).
+pub async fn with_unnormalized_phone(db: &impl ConnectionTrait) -> ApiResult<Vec<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Phone.is_not_null())
+        .filter(users::Column::Phone.not_like("+%"))
         .all(db)
         .await?)
 }
