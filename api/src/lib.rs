@@ -13,6 +13,7 @@ pub mod graphql;
 pub mod http;
 pub mod idempotency;
 pub mod jobs;
+pub mod metrics;
 pub mod notifications;
 pub mod reconnect;
 pub mod seed;

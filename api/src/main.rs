@@ -100,17 +100,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let db = connect(&config).await?;
     db::migrate(&db).await.context("applying migrations")?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let state = AppState::new(db.clone(), clock.clone(), &config, &secret);
     if config.sla_sweep_interval_seconds > 0 {
         let interval = std::time::Duration::from_secs(config.sla_sweep_interval_seconds);
-        jobs::sla_sweeper::spawn(db.clone(), config.rule_settings(), clock.clone(), interval);
+        let metrics = state.metrics.clone();
+        jobs::sla_sweeper::spawn(db.clone(), config.rule_settings(), clock, interval, metrics);
     }
     if config.webhook_interval_seconds > 0 {
         let sender = jobs::webhooks::Sender::new(&config.webhook_settings())
-            .map_err(|err| anyhow::anyhow!("webhook client: {err:?}"))?;
+            .map_err(|err| anyhow::anyhow!("webhook client: {err:?}"))?
+            .observed_by(state.metrics.clone());
         let interval = std::time::Duration::from_secs(config.webhook_interval_seconds);
-        jobs::webhooks::spawn(db.clone(), sender, clock.clone(), interval);
+        jobs::webhooks::spawn(db, sender, state.clock.clone(), interval);
     }
-    let state = AppState::new(db, clock, &config, &secret);
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;

@@ -286,6 +286,8 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         subscription_buffer: 256,
         event_poll_ms: 1000,
         metrics_token: Some(METRICS_TOKEN.into()),
+        metrics_max_operation_names: 200,
+        graphiql_dir: "assets/graphiql/node_modules".into(),
         cors_allowed_origins: Default::default(),
         persisted_queries_allowlist: None,
         trusted_proxies: Vec::new(),

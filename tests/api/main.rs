@@ -1,6 +1,7 @@
 //! Black-box tests over HTTP. Each test runs on SQLite, and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set.
 
+mod browser;
 mod complaint;
 mod complaint_access;
 mod faults;
@@ -11,6 +12,7 @@ mod idempotency;
 mod identity;
 mod live;
 mod metrics;
+mod observability;
 mod repair;
 mod repair_access;
 mod return_visit;

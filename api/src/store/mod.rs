@@ -9,6 +9,7 @@ pub mod directory;
 pub mod escalations;
 pub mod events;
 pub mod metrics;
+pub mod operations;
 pub mod penalties;
 pub mod product_models;
 pub mod references;
