@@ -4,10 +4,16 @@
 
 use std::path::Path;
 
+use base64::Engine;
 use serde_json::Value;
-use servicedesk_tests::{TestApp, db_tests};
+use servicedesk_tests::{Backend, TestApp, db_tests, test_config};
+use sha2::{Digest, Sha384};
 
-db_tests!(graphiql_runs_a_query_offline);
+db_tests!(
+    graphiql_runs_a_query_offline,
+    graphiql_files_match_their_integrity_and_are_cached,
+    graphiql_without_its_files_says_how_to_install_them,
+);
 
 /// Chromium's path: `CHROMIUM`, or Debian's.
 fn chromium() -> String {
@@ -59,4 +65,73 @@ async fn graphiql_runs_a_query_offline(app: TestApp) {
             "{url} is not on this server"
         );
     }
+}
+
+async fn graphiql_page(app: &TestApp) -> reqwest::Response {
+    app.http
+        .get(format!("{}/graphql", app.base_url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page")
+}
+
+async fn graphiql_files_match_their_integrity_and_are_cached(app: TestApp) {
+    if !app.state.transport.graphiql.installed() {
+        let why = "GraphiQL is not installed: `npm ci --prefix assets/graphiql`";
+        assert!(std::env::var_os("CI").is_none(), "{why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let page = graphiql_page(&app).await;
+    let policy = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    assert!(!policy.contains("unsafe"), "{policy}");
+    let html = page.text().await.unwrap();
+    let references: Vec<(&str, &str)> = html
+        .split("/graphiql/")
+        .skip(1)
+        .map(|rest| {
+            let (name, rest) = rest.split_once('"').expect("name");
+            let integrity = rest.split('"').nth(1).expect("integrity");
+            (name, integrity)
+        })
+        .collect();
+    // GraphiQL's CSS and script, React, ReactDOM, and our start script.
+    assert_eq!(references.len(), 5, "{html}");
+    for (name, integrity) in references {
+        let file = app
+            .http
+            .get(format!("{}/graphiql/{name}", app.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status().as_u16(), 200, "{name}");
+        assert_eq!(
+            file.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let body = file.bytes().await.unwrap();
+        let digest = base64::engine::general_purpose::STANDARD.encode(Sha384::digest(&body));
+        assert_eq!(integrity, format!("sha384-{digest}"), "{name}");
+    }
+    let unknown = app
+        .http
+        .get(format!("{}/graphiql/0000-graphiql.min.js", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status().as_u16(), 404);
+}
+
+async fn graphiql_without_its_files_says_how_to_install_them(app: TestApp) {
+    let mut config = test_config();
+    config.graphiql_dir = "/nonexistent/graphiql".into();
+    let bare = TestApp::start_with(Backend::Sqlite, config).await;
+    let page = graphiql_page(&bare).await;
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<code>npm ci --prefix assets/graphiql</code>"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    drop(app);
 }

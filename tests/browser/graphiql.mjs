@@ -11,10 +11,11 @@ const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const browser = await chromium.launch({
   executablePath,
   headless: true,
-  // Every request that is not for loopback goes to a proxy that does not exist (loopback
-  // bypasses proxies), and no host name resolves: nothing can come from the internet.
-  proxy: { server: "http://127.0.0.1:9" },
+  // Every request that is not for loopback goes to a proxy that does not exist (Chromium
+  // sends loopback past proxies; Playwright's own proxy option would not), and no host name
+  // resolves: nothing can come from the internet.
   args: [
+    "--proxy-server=http://127.0.0.1:9",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -32,6 +33,9 @@ try {
   page.on("requestfailed", (request) =>
     report.problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`),
   );
+  page.on("response", (response) => {
+    if (response.status() >= 400) report.problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
   page.on("pageerror", (error) => report.problems.push(`page error: ${error.message}`));
   page.on("console", (message) => {
     if (message.type() === "error") report.problems.push(`console: ${message.text()}`);
@@ -49,6 +53,8 @@ try {
     { timeout: 10_000 },
   );
   report.result = await response.evaluate((element) => element.CodeMirror.getValue());
+  // SCREENSHOT=/tmp/graphiql.png keeps a picture of the page for a person to look at.
+  if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT });
 } catch (error) {
   report.problems.push(`driver: ${error.message}`);
 } finally {

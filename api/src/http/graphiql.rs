@@ -134,7 +134,8 @@ impl Graphiql {
             tags.into_iter().partition(|tag| tag.starts_with("<link"));
         let page = format!(
             "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <title>servicedesk · GraphiQL</title>\n{}\n</head>\n<body>\n\
+             <title>servicedesk · GraphiQL</title>\n\
+             <link rel=\"icon\" href=\"data:,\">\n{}\n</head>\n<body>\n\
              <div id=\"graphiql\" data-endpoint=\"/graphql\">Loading…</div>\n{}\n</body>\n</html>\n",
             styles.join("\n"),
             scripts.join("\n"),
