@@ -179,8 +179,21 @@ pub struct Config {
     /// Directory holding the npm packages `graphiql`, `react` and `react-dom` that the GraphiQL
     /// page at `GET /graphql` loads from this server (`npm ci --prefix assets/graphiql` puts
     /// them in the default). Read once at startup; without them the page says how to install.
-    #[arg(long, env = "GRAPHIQL_DIR", default_value = "assets/graphiql/node_modules")]
+    #[arg(
+        long,
+        env = "GRAPHIQL_DIR",
+        default_value = "assets/graphiql/node_modules"
+    )]
     pub graphiql_dir: std::path::PathBuf,
+
+    /// OpenTelemetry collector (OTLP over HTTP, protobuf) that request and GraphQL operation
+    /// spans are exported to, e.g. `http://127.0.0.1:4318`; unset, the default, exports nothing.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otel_exporter_otlp_endpoint: Option<String>,
+
+    /// `service.name` of the exported spans.
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "servicedesk")]
+    pub otel_service_name: String,
 
     /// Bearer token `/metrics` asks for. Without one, `/metrics` is open in development and
     /// off (404) in production, where request counts are nobody else's business.

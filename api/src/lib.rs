@@ -19,3 +19,4 @@ pub mod reconnect;
 pub mod seed;
 pub mod services;
 pub mod store;
+pub mod telemetry;

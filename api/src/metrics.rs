@@ -23,6 +23,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use tracing::Instrument;
 
 /// The `operation` label of a document without an operation name.
 pub const ANONYMOUS: &str = "(anonymous)";
@@ -234,7 +235,12 @@ impl Metrics {
 
     /// One GraphQL request: `operation` is the operation's name (`Some("")` for an unnamed one),
     /// `None` when it did not get to run.
-    pub fn observe_operation(&self, operation: Option<&str>, took: Duration, errors: &[ServerError]) {
+    pub fn observe_operation(
+        &self,
+        operation: Option<&str>,
+        took: Duration,
+        errors: &[ServerError],
+    ) {
         let labels = OperationLabels {
             operation: self.operation_label(operation),
         };
@@ -360,9 +366,16 @@ impl Extension for Observed {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        *self.operation.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some(operation_name.unwrap_or_default().to_owned());
-        next.run(ctx, operation_name).await
+        let name = operation_name.unwrap_or_default();
+        *self.operation.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.to_owned());
+        // Exported by `crate::telemetry` when it is on; a disabled span costs next to nothing.
+        let span = tracing::debug_span!(
+            target: "servicedesk::graphql",
+            "graphql operation",
+            otel.name = format!("graphql {}", if name.is_empty() { ANONYMOUS } else { name }),
+            graphql.operation.name = name,
+        );
+        next.run(ctx, operation_name).instrument(span).await
     }
 }
 

@@ -287,6 +287,8 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         event_poll_ms: 1000,
         metrics_token: Some(METRICS_TOKEN.into()),
         metrics_max_operation_names: 200,
+        otel_exporter_otlp_endpoint: None,
+        otel_service_name: "servicedesk".into(),
         graphiql_dir: "assets/graphiql/node_modules".into(),
         cors_allowed_origins: Default::default(),
         persisted_queries_allowlist: None,

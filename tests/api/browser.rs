@@ -22,7 +22,9 @@ fn chromium() -> String {
 
 async fn graphiql_runs_a_query_offline(app: TestApp) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser");
-    let driver = dir.join("node_modules/playwright-core/package.json").exists();
+    let driver = dir
+        .join("node_modules/playwright-core/package.json")
+        .exists();
     let browser = Path::new(&chromium()).exists();
     let graphiql = app.state.transport.graphiql.installed();
     if !(driver && browser && graphiql) {
@@ -131,7 +133,10 @@ async fn graphiql_without_its_files_says_how_to_install_them(app: TestApp) {
     let page = graphiql_page(&bare).await;
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("<code>npm ci --prefix assets/graphiql</code>"), "{html}");
+    assert!(
+        html.contains("<code>npm ci --prefix assets/graphiql</code>"),
+        "{html}"
+    );
     assert!(!html.contains("<script"), "{html}");
     drop(app);
 }

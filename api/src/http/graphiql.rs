@@ -118,7 +118,9 @@ impl Graphiql {
             let base = path.rsplit('/').next().unwrap_or(path);
             let name = format!("{}-{base}", &hex(&digest)[..16]);
             tags.push(if content_type.starts_with("text/css") {
-                format!(r#"<link rel="stylesheet" href="/graphiql/{name}" integrity="{integrity}">"#)
+                format!(
+                    r#"<link rel="stylesheet" href="/graphiql/{name}" integrity="{integrity}">"#
+                )
             } else {
                 format!(r#"<script src="/graphiql/{name}" integrity="{integrity}"></script>"#)
             });
@@ -185,10 +187,7 @@ pub async fn asset(State(state): State<AppState>, UrlPath(name): UrlPath<String>
         [
             (CONTENT_TYPE, asset.content_type),
             (CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            (
-                HeaderName::from_static("x-content-type-options"),
-                "nosniff",
-            ),
+            (HeaderName::from_static("x-content-type-options"), "nosniff"),
         ],
         asset.body.clone(),
     )

@@ -468,7 +468,11 @@ fn set_retry_after(response: &mut Response, seconds: u64) {
 
 /// Gives errors raised by async-graphql itself their code (see `graphql::error_code`).
 fn ensure_code(error: &mut ServerError) {
-    if error.extensions.as_ref().is_none_or(|ext| ext.get("code").is_none()) {
+    if error
+        .extensions
+        .as_ref()
+        .is_none_or(|ext| ext.get("code").is_none())
+    {
         let code = crate::graphql::error_code(error).to_owned();
         error
             .extensions

@@ -1,9 +1,9 @@
 //! Liveness (the process answers) and readiness (the database answers).
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 

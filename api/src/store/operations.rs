@@ -21,9 +21,19 @@ pub async fn backlog(db: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(Backlog {
         clocks_running: count(running().count(db).await?),
-        clocks_paused: count(open().filter(Clock::PausedSince.is_not_null()).count(db).await?),
+        clocks_paused: count(
+            open()
+                .filter(Clock::PausedSince.is_not_null())
+                .count(db)
+                .await?,
+        ),
         clocks_overdue: count(overdue().count(db).await?),
-        clocks_unswept: count(overdue().filter(Clock::BreachedAt.is_null()).count(db).await?),
+        clocks_unswept: count(
+            overdue()
+                .filter(Clock::BreachedAt.is_null())
+                .count(db)
+                .await?,
+        ),
         webhook_pending: count(
             webhook_messages::Entity::find()
                 .filter(Message::Status.eq(MessageStatus::Pending))
