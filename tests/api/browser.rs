@@ -35,7 +35,7 @@ async fn graphiql_runs_a_query_offline(app: TestApp) {
         return;
     }
     let output = tokio::time::timeout(
-        std::time::Duration::from_secs(60),
+        std::time::Duration::from_secs(120),
         tokio::process::Command::new("node")
             .arg("graphiql.mjs")
             .arg(&app.base_url)
@@ -45,7 +45,7 @@ async fn graphiql_runs_a_query_offline(app: TestApp) {
             .output(),
     )
     .await
-    .expect("the browser finished within a minute")
+    .expect("the browser finished within two minutes")
     .expect("run node");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);

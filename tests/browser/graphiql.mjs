@@ -40,9 +40,9 @@ try {
   page.on("console", (message) => {
     if (message.type() === "error") report.problems.push(`console: ${message.text()}`);
   });
-  await page.goto(`${base}/graphql`, { waitUntil: "load", timeout: 10_000 });
+  await page.goto(`${base}/graphql`, { waitUntil: "load", timeout: 30_000 });
   const editor = page.locator(".graphiql-query-editor .CodeMirror").first();
-  await editor.waitFor({ timeout: 10_000 });
+  await editor.waitFor({ timeout: 30_000 });
   // CodeMirror 5 keeps its instance on its element; typing would fight its bracket closing.
   await editor.evaluate((element) => element.CodeMirror.setValue("{ __typename }"));
   await page.locator("button.graphiql-execute-button").click();
@@ -50,7 +50,7 @@ try {
   await page.waitForFunction(
     (element) => element.CodeMirror.getValue().includes("__typename"),
     await response.elementHandle(),
-    { timeout: 10_000 },
+    { timeout: 30_000 },
   );
   report.result = await response.evaluate((element) => element.CodeMirror.getValue());
   // SCREENSHOT=/tmp/graphiql.png keeps a picture of the page for a person to look at.
