@@ -15,6 +15,7 @@ use crate::domain::clock::Clock;
 use crate::events::{EventHub, HubSettings};
 use crate::graphql::{self, AppSchema, DocumentCache, DocumentLimits};
 use crate::http::Transport;
+use crate::metrics::Metrics;
 use crate::notifications;
 
 /// Everything a request handler needs. Cheap to clone.
@@ -37,6 +38,11 @@ pub struct AppState {
     pub sql_statements: Arc<AtomicU64>,
     /// Fans new timeline rows out to live subscribers.
     pub events: Arc<EventHub>,
+    /// The database without the statement counter, for work that is not a request's (the
+    /// scrape's own counts).
+    pub background_db: DatabaseConnection,
+    /// What `/metrics` reports (see `crate::metrics`); jobs of this process report into it.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -55,6 +61,7 @@ impl AppState {
                 capacity: config.subscription_buffer,
             },
         );
+        let background_db = db.clone();
         let sql_statements = Arc::new(AtomicU64::new(0));
         let counter = sql_statements.clone();
         db.set_metric_callback(move |info| {
@@ -72,6 +79,10 @@ impl AppState {
             Duration::seconds(i64::from(config.token_ttl_seconds)),
         ));
         let principals = Arc::new(PrincipalCache::default());
+        let metrics = Arc::new(Metrics::new(
+            config.metrics_max_operation_names,
+            sql_statements.clone(),
+        ));
         notifications::listen(&db, vec![principals.clone(), events.clone()]);
         let (schema, anonymous_schema) = graphql::build_schemas(
             graphql::Services {
@@ -98,6 +109,7 @@ impl AppState {
                         }
                     },
                 )),
+                metrics: metrics.clone(),
             },
             graphql::Limits {
                 depth: config.graphql_depth_limit,
@@ -128,6 +140,8 @@ impl AppState {
             readiness_timeout: std::time::Duration::from_millis(config.readiness_timeout_ms),
             sql_statements,
             events,
+            background_db,
+            metrics,
         }
     }
 }

@@ -180,10 +180,34 @@ pub struct Config {
     #[arg(long, env = "EVENT_POLL_MS", default_value_t = 1000)]
     pub event_poll_ms: u64,
 
+    /// Directory holding the npm packages `graphiql`, `react` and `react-dom` that the GraphiQL
+    /// page at `GET /graphql` loads from this server (`npm ci --prefix assets/graphiql` puts
+    /// them in the default). Read once at startup; without them the page says how to install.
+    #[arg(
+        long,
+        env = "GRAPHIQL_DIR",
+        default_value = "assets/graphiql/node_modules"
+    )]
+    pub graphiql_dir: std::path::PathBuf,
+
+    /// OpenTelemetry collector (OTLP over HTTP, protobuf) that request and GraphQL operation
+    /// spans are exported to, e.g. `http://127.0.0.1:4318`; unset, the default, exports nothing.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otel_exporter_otlp_endpoint: Option<String>,
+
+    /// `service.name` of the exported spans.
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "servicedesk")]
+    pub otel_service_name: String,
+
     /// Bearer token `/metrics` asks for. Without one, `/metrics` is open in development and
     /// off (404) in production, where request counts are nobody else's business.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+
+    /// GraphQL operation names that get a `/metrics` label of their own (the first seen); later
+    /// names count as `(other)`. Clients choose the names, so the cap bounds the metrics' size.
+    #[arg(long, env = "METRICS_MAX_OPERATION_NAMES", default_value_t = 200)]
+    pub metrics_max_operation_names: usize,
 
     /// Reverse proxies (addresses or CIDR blocks, comma-separated) whose client-address
     /// header is believed; from anyone else the header is ignored, since it is trivial to

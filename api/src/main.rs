@@ -8,8 +8,11 @@ use clap::{Parser, Subcommand};
 use servicedesk::app::AppState;
 use servicedesk::config::Config;
 use servicedesk::domain::clock::{Clock, SystemClock};
+use servicedesk::telemetry::Telemetry;
 use servicedesk::{db, graphql, http, jobs, seed};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 #[derive(Parser)]
 #[command(version, about = "GraphQL API for after-sales service")]
@@ -44,12 +47,25 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
     let cli = Cli::parse();
+    let telemetry = Telemetry::new(
+        cli.config.otel_exporter_otlp_endpoint.as_deref(),
+        &cli.config.otel_service_name,
+    )
+    .context("OTEL_EXPORTER_OTLP_ENDPOINT")?;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_filter(filter))
+        .with(telemetry.as_ref().map(Telemetry::layer))
+        .init();
+    let outcome = run(cli).await;
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown();
+    }
+    outcome
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => {
@@ -111,17 +127,19 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if rewritten + left > 0 {
         tracing::info!(rewritten, left, "stored phones normalized to E.164");
     }
+    let state = AppState::new(db.clone(), clock.clone(), &config, &secret);
     if config.sla_sweep_interval_seconds > 0 {
         let interval = std::time::Duration::from_secs(config.sla_sweep_interval_seconds);
-        jobs::sla_sweeper::spawn(db.clone(), config.rule_settings(), clock.clone(), interval);
+        let metrics = state.metrics.clone();
+        jobs::sla_sweeper::spawn(db.clone(), config.rule_settings(), clock, interval, metrics);
     }
     if config.webhook_interval_seconds > 0 {
         let sender = jobs::webhooks::Sender::new(&config.webhook_settings())
-            .map_err(|err| anyhow::anyhow!("webhook client: {err:?}"))?;
+            .map_err(|err| anyhow::anyhow!("webhook client: {err:?}"))?
+            .observed_by(state.metrics.clone());
         let interval = std::time::Duration::from_secs(config.webhook_interval_seconds);
-        jobs::webhooks::spawn(db.clone(), sender, clock.clone(), interval);
+        jobs::webhooks::spawn(db, sender, state.clock.clone(), interval);
     }
-    let state = AppState::new(db, clock, &config, &secret);
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set.
 
 mod accounts;
+mod browser;
 mod complaint;
 mod complaint_access;
 mod ergonomics;
@@ -13,6 +14,7 @@ mod idempotency;
 mod identity;
 mod live;
 mod metrics;
+mod observability;
 mod repair;
 mod repair_access;
 mod return_visit;

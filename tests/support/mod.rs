@@ -282,6 +282,14 @@ pub fn test_config() -> Config {
         // SQLite has no notifications from jobs' writes: look often.
         event_poll_ms: 100,
         metrics_token: Some(METRICS_TOKEN.into()),
+        metrics_max_operation_names: 200,
+        otel_exporter_otlp_endpoint: None,
+        otel_service_name: "servicedesk".into(),
+        graphiql_dir: concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../assets/graphiql/node_modules"
+        )
+        .into(),
         cors_allowed_origins: Default::default(),
         persisted_queries_allowlist: None,
         trusted_proxies: Vec::new(),

@@ -173,6 +173,8 @@ pub struct Services {
     pub events: Arc<EventHub>,
     /// Codes, sessions and their settings.
     pub accounts: Arc<crate::services::accounts::Accounts>,
+    /// Per-operation counts, latency and error codes (see `crate::metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Ends the WebSocket connection a subscription runs on, with a close code and reason (a
@@ -204,12 +206,14 @@ pub fn build_schemas(
 ) -> (AppSchema, AppSchema) {
     let input_guard = input_guard::InputGuard::new(&sdl(), limits.max_text_chars);
     let build = |services: Services| {
+        let observe = crate::metrics::Observe(services.metrics.clone());
         Schema::build(
             QueryRoot::default(),
             MutationRoot::default(),
             SubscriptionRoot::default(),
         )
         .data(services)
+        .extension(observe)
         .data(node::MaxNodeIds(limits.max_node_ids))
         .extension(input_guard.clone())
         .extension(single_login::SingleLogin)
@@ -227,6 +231,17 @@ pub fn build_schemas(
             .finish()
     };
     (authenticated, anonymous)
+}
+
+/// The `extensions.code` of an error as clients get it. Resolver errors carry their own (see
+/// `ApiError`); async-graphql's own carry none: a request-level one (parse, validation, depth
+/// and complexity limits) has no path, a field-level one is an argument that failed to coerce.
+pub fn error_code(error: &async_graphql::ServerError) -> &str {
+    match error.extensions.as_ref().and_then(|ext| ext.get("code")) {
+        Some(async_graphql::Value::String(code)) => code,
+        _ if error.path.is_empty() => "GRAPHQL_VALIDATION_FAILED",
+        _ => "BAD_USER_INPUT",
+    }
 }
 
 /// The SDL checked in as `schema.graphql`.

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use async_graphql::ServerError;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use axum::Json;
 use axum::body::Bytes;
@@ -15,7 +14,7 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -45,7 +44,7 @@ pub async fn get(
         .iter()
         .all(|param| param.as_deref().is_none_or(str::is_empty));
     if no_document && accept::accepts_html(&headers) {
-        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        return state.transport.graphiql.page();
     }
     let Some(media) = accept::negotiate(&headers) else {
         return not_acceptable();
@@ -467,18 +466,18 @@ fn set_retry_after(response: &mut Response, seconds: u64) {
     response.headers_mut().insert(RETRY_AFTER, seconds.into());
 }
 
-/// Errors raised by async-graphql itself carry no code: a request-level one (parse, validation,
-/// depth and complexity limits) has no path; a field-level one is an argument that failed to
-/// coerce. Resolver errors always carry their own code (see `ApiError`).
+/// Gives errors raised by async-graphql itself their code (see `graphql::error_code`).
 fn ensure_code(error: &mut ServerError) {
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_none() {
-        let code = if error.path.is_empty() {
-            "GRAPHQL_VALIDATION_FAILED"
-        } else {
-            "BAD_USER_INPUT"
-        };
-        extensions.set("code", code);
+    if error
+        .extensions
+        .as_ref()
+        .is_none_or(|ext| ext.get("code").is_none())
+    {
+        let code = crate::graphql::error_code(error).to_owned();
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
     }
 }
 

@@ -1,20 +1,22 @@
 //! Liveness (the process answers) and readiness (the database answers).
 
-use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::MetricsAccess;
 use crate::app::AppState;
+use crate::store;
 
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Prometheus text format; the statement count lets load tests compute SQL per request.
-/// Guarded by `METRICS_TOKEN` (see `MetricsAccess`).
+/// Prometheus text format (OpenMetrics, see `crate::metrics`); the statement count lets load
+/// tests compute SQL per request. Guarded by `METRICS_TOKEN` (see `MetricsAccess`).
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match &state.transport.metrics {
         MetricsAccess::Open => {}
@@ -35,13 +37,49 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             }
         }
     }
-    let statements = state
-        .sql_statements
-        .load(std::sync::atomic::Ordering::Relaxed);
-    format!(
-        "# TYPE servicedesk_sql_statements_total counter\nservicedesk_sql_statements_total {statements}\n"
+    // Read on the connection without the statement counter: a scrape is not request work.
+    let backlog = match store::operations::backlog(&state.background_db, state.clock.now()).await {
+        Ok(backlog) => Some(backlog),
+        Err(err) => {
+            tracing::warn!(error = ?err, "metrics: counting the backlog failed");
+            None
+        }
+    };
+    (
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(backlog),
     )
-    .into_response()
+        .into_response()
+}
+
+/// Counts every response by route and status for `/metrics`.
+pub async fn count_responses(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = route_of(request.extensions().get::<MatchedPath>());
+    let response = next.run(request).await;
+    state
+        .metrics
+        .observe_response(route, response.status().as_u16());
+    response
+}
+
+/// The route's pattern as a label from a fixed set (never the request's own path).
+fn route_of(matched: Option<&MatchedPath>) -> &'static str {
+    match matched.map(MatchedPath::as_str) {
+        Some("/graphql") => "/graphql",
+        Some("/graphql/ws") => "/graphql/ws",
+        Some("/graphiql/{file}") => "/graphiql",
+        Some("/healthz") => "/healthz",
+        Some("/readyz") => "/readyz",
+        Some("/metrics") => "/metrics",
+        _ => "other",
+    }
 }
 
 /// Answers within the readiness timeout, whether the database answers, fails or hangs (an

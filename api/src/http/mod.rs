@@ -5,6 +5,7 @@ mod accept;
 mod auth;
 mod client_ip;
 mod cors;
+mod graphiql;
 mod graphql;
 mod health;
 mod idempotent;
@@ -51,6 +52,8 @@ pub struct Transport {
     pub persisted_queries: Arc<persisted::PersistedQueries>,
     /// Turned on when the server starts shutting down: live connections close (1001).
     pub closing: Arc<watch::Sender<bool>>,
+    /// The GraphiQL page and its files (or the line saying how to install them).
+    pub graphiql: Arc<graphiql::Graphiql>,
 }
 
 /// Who may read `/metrics`.
@@ -87,6 +90,7 @@ impl Transport {
                 config.persisted_queries_allowlist.clone(),
             )),
             closing: Arc::new(watch::channel(false).0),
+            graphiql: graphiql::Graphiql::load(&config.graphiql_dir),
         }
     }
 }
@@ -96,6 +100,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
+        .route("/graphiql/{file}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -110,5 +115,11 @@ pub fn router(state: AppState) -> Router {
         Some(cors) => router.layer(middleware::from_fn_with_state(cors, cors::gate)),
         None => router,
     };
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            health::count_responses,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }

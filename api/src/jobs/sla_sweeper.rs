@@ -169,6 +169,7 @@ pub fn spawn(
     settings: RuleSettings,
     clock: Arc<dyn Clock>,
     interval: StdDuration,
+    metrics: Arc<crate::metrics::Metrics>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
@@ -176,7 +177,10 @@ pub fn spawn(
         let mut backoff = Backoff::default();
         loop {
             ticker.tick().await;
-            match sweep(&db, &settings, clock.now(), &mut backoff).await {
+            let swept = sweep(&db, &settings, clock.now(), &mut backoff).await;
+            let finished = clock.now().timestamp_millis() as f64 / 1000.0;
+            metrics.observe_sweep(swept.is_ok(), finished);
+            match swept {
                 Ok(SweepReport { tickets: 0, .. }) => {}
                 Ok(report) => tracing::info!(
                     tickets = report.tickets,

@@ -56,9 +56,17 @@ pub struct Sender {
     /// after another, so as long as all of a pass's claim may take at the timeout, and a
     /// minute. A message of a worker that died is taken up again after it.
     lease: Duration,
+    /// Counts attempts by outcome for `/metrics`, when set (see `observed_by`).
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl Sender {
+    /// Counts this sender's attempts in `metrics` (`servicedesk_webhook_attempts_total`).
+    pub fn observed_by(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     pub fn new(settings: &WebhookSettings) -> ApiResult<Self> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
@@ -80,6 +88,7 @@ impl Sender {
                 .and_then(|all| Duration::from_std(all).ok())
                 .unwrap_or(Duration::days(1))
                 + Duration::minutes(1),
+            metrics: None,
         })
     }
 }
@@ -266,6 +275,9 @@ async fn attempt(
     let started = Instant::now();
     let answer = send(sender, endpoint, message, now).await;
     let duration_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+    if let Some(metrics) = &sender.metrics {
+        metrics.observe_webhook_attempt(answer.status);
+    }
     let accepted = answer.status.is_some_and(|s| (200..300).contains(&s));
     let attempts = u32::try_from(message.attempts).unwrap_or(0) + 1;
     let (status, next_attempt_at) = if accepted {

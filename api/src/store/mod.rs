@@ -11,6 +11,7 @@ pub mod directory;
 pub mod escalations;
 pub mod events;
 pub mod metrics;
+pub mod operations;
 pub mod penalties;
 pub mod product_models;
 pub mod references;
