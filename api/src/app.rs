@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::Duration;
 use sea_orm::DatabaseConnection;
 
+use crate::attachments::Storage;
 use crate::auth::principals::PrincipalCache;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenIssuer;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub sql_statements: Arc<AtomicU64>,
     /// Fans new timeline rows out to live subscribers.
     pub events: Arc<EventHub>,
+    /// Attachment storage and its download links.
+    pub attachments: Arc<Storage>,
 }
 
 impl AppState {
@@ -72,6 +75,11 @@ impl AppState {
             Duration::seconds(i64::from(config.token_ttl_seconds)),
         ));
         let principals = Arc::new(PrincipalCache::default());
+        // `serve` opened the store once already, to refuse bad settings before starting.
+        let attachments = Arc::new(
+            Storage::open(&config.attachments, jwt_secret)
+                .unwrap_or_else(|err| panic!("attachment store: {err}")),
+        );
         notifications::listen(&db, vec![principals.clone(), events.clone()]);
         let (schema, anonymous_schema) = graphql::build_schemas(
             graphql::Services {
@@ -85,6 +93,7 @@ impl AppState {
                     NonZeroU32::new(config.track_rate_per_minute).unwrap_or(NonZeroU32::MIN),
                 ))),
                 events: events.clone(),
+                attachments: attachments.clone(),
             },
             graphql::Limits {
                 depth: config.graphql_depth_limit,
@@ -114,6 +123,7 @@ impl AppState {
             readiness_timeout: std::time::Duration::from_millis(config.readiness_timeout_ms),
             sql_statements,
             events,
+            attachments,
         }
     }
 }

@@ -110,7 +110,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let interval = std::time::Duration::from_secs(config.webhook_interval_seconds);
         jobs::webhooks::spawn(db.clone(), sender, clock.clone(), interval);
     }
-    let state = AppState::new(db, clock, &config, &secret);
+    servicedesk::attachments::Storage::open(&config.attachments, &secret)
+        .map_err(|err| anyhow::anyhow!("attachment store: {err}"))?;
+    let state = AppState::new(db.clone(), clock.clone(), &config, &secret);
+    if config.attachments.attachment_cleanup_interval_seconds > 0 {
+        let interval =
+            std::time::Duration::from_secs(config.attachments.attachment_cleanup_interval_seconds);
+        jobs::attachments::spawn(db, state.attachments.clone(), clock, interval);
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;

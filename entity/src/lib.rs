@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod assets;
+pub mod attachments;
 pub mod business_hours;
 pub mod complaints;
 pub mod escalation_routes;

@@ -21,6 +21,7 @@ mod m20261207_000015_external_references;
 mod m20261207_000016_webhooks;
 mod m20261207_000017_event_notifications;
 mod m20261207_000018_updated_at_indexes;
+mod m20261208_000019_attachments;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_webhooks::Migration),
             Box::new(m20261207_000017_event_notifications::Migration),
             Box::new(m20261207_000018_updated_at_indexes::Migration),
+            Box::new(m20261208_000019_attachments::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Black-box tests over HTTP. Each test runs on SQLite, and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set.
 
+mod attachments;
 mod complaint;
 mod complaint_access;
 mod faults;

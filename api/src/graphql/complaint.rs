@@ -197,6 +197,15 @@ impl Complaint {
     async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<sla::SlaClock>> {
         sla::clocks_of(ctx, TicketKind::Complaint, self.0.id).await
     }
+    /// Photos and videos on the complaint, oldest first, each with a short-lived download URL
+    /// (`attachUploads` adds them). Whoever sees the complaint sees them.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachments::Attachment>> {
+        super::attachments::of_ticket(
+            ctx,
+            crate::services::attachments::Viewed::Complaint(&self.0),
+        )
+        .await
+    }
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn cause(&self) -> Option<&str> {
         self.0.cause.as_deref()
@@ -306,6 +315,15 @@ impl ComplaintTracking {
     /// What is promised and by when: first reply, next update, resolution.
     async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<sla::SlaClock>> {
         sla::clocks_of(ctx, TicketKind::Complaint, self.0.id).await
+    }
+    /// Photos and videos on the complaint, with short-lived download URLs: for its customer
+    /// (`myComplaints`, `complaint`); always empty in `trackComplaint`, which has no caller.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachments::Attachment>> {
+        super::attachments::of_ticket(
+            ctx,
+            crate::services::attachments::Viewed::Complaint(&self.0),
+        )
+        .await
     }
     async fn handler(&self, ctx: &Context<'_>) -> Result<Option<Handler>> {
         let Some(owner) = self.0.owner_id else {

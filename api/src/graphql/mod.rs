@@ -1,5 +1,6 @@
 //! The GraphQL schema: one module per domain area, merged into the query and mutation roots.
 
+mod attachments;
 mod complaint;
 pub mod document_limits;
 mod feed;
@@ -61,6 +62,7 @@ pub struct MutationRoot(
     policy::PolicyMutation,
     survey::SurveyMutation,
     webhooks::WebhookMutation,
+    attachments::AttachmentMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -146,6 +148,8 @@ pub struct Services {
     pub track_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// New timeline rows for live subscribers.
     pub events: Arc<EventHub>,
+    /// Where attachments are stored, and their limits.
+    pub attachments: Arc<crate::attachments::Storage>,
 }
 
 /// Ends the WebSocket connection a subscription runs on, with a close code and reason (a

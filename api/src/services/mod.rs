@@ -3,6 +3,7 @@
 //! entry. Resolvers only translate GraphQL to these calls.
 
 pub mod assets;
+pub mod attachments;
 pub mod complaints;
 pub mod feed;
 pub mod repair_orders;

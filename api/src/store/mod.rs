@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod assets;
+pub mod attachments;
 pub mod calendar;
 pub mod complaints;
 pub mod digests;
