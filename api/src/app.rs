@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::Duration;
 use sea_orm::DatabaseConnection;
 
+use crate::attachments::Storage;
 use crate::auth::principals::PrincipalCache;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenIssuer;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub background_db: DatabaseConnection,
     /// What `/metrics` reports (see `crate::metrics`); jobs of this process report into it.
     pub metrics: Arc<Metrics>,
+    /// Attachment storage and its download links.
+    pub attachments: Arc<Storage>,
 }
 
 impl AppState {
@@ -83,6 +86,11 @@ impl AppState {
             config.metrics_max_operation_names,
             sql_statements.clone(),
         ));
+        // `serve` opened the store once already, to refuse bad settings before starting.
+        let attachments = Arc::new(
+            Storage::open(&config.attachments, jwt_secret)
+                .unwrap_or_else(|err| panic!("attachment store: {err}")),
+        );
         notifications::listen(&db, vec![principals.clone(), events.clone()]);
         let (schema, anonymous_schema) = graphql::build_schemas(
             graphql::Services {
@@ -110,6 +118,7 @@ impl AppState {
                     },
                 )),
                 metrics: metrics.clone(),
+                attachments: attachments.clone(),
             },
             graphql::Limits {
                 depth: config.graphql_depth_limit,
@@ -142,6 +151,7 @@ impl AppState {
             events,
             background_db,
             metrics,
+            attachments,
         }
     }
 }

@@ -323,6 +323,10 @@ pub struct Config {
     /// Days a refresh token lives (each use replaces it with a new one of the same family).
     #[arg(long, env = "REFRESH_TOKEN_TTL_DAYS", default_value_t = 30)]
     pub refresh_token_ttl_days: u32,
+
+    /// Photo and video attachments: limits and where they are stored.
+    #[command(flatten)]
+    pub attachments: AttachmentConfig,
 }
 
 /// Where one-time codes go (`NOTIFIER`).
@@ -338,6 +342,111 @@ fn parse_region(value: &str) -> Result<crate::domain::phone::Region, String> {
         .to_uppercase()
         .parse()
         .map_err(|_| format!("{value:?} is not a region code such as CN"))
+}
+
+/// Where attachments are kept.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AttachmentStoreKind {
+    /// A directory on this machine (`ATTACHMENT_DIR`); downloads go through the server.
+    Local,
+    /// An S3-compatible object store (`ATTACHMENT_S3_*`); downloads are presigned URLs.
+    S3,
+}
+
+/// Attachment settings (`ATTACHMENT_*`).
+#[derive(Args, Debug, Clone)]
+pub struct AttachmentConfig {
+    /// `local` (a directory, the default) or `s3` (S3-compatible object storage).
+    #[arg(long, env = "ATTACHMENT_STORE", value_enum, default_value = "local")]
+    pub attachment_store: AttachmentStoreKind,
+
+    /// Directory of the local store, created when missing.
+    #[arg(long, env = "ATTACHMENT_DIR", default_value = "attachments")]
+    pub attachment_dir: std::path::PathBuf,
+
+    /// S3 endpoint URL (`https://s3.eu-central-1.amazonaws.com`, or a MinIO/Ceph/moto
+    /// address); unset means AWS for `ATTACHMENT_S3_REGION`.
+    #[arg(long, env = "ATTACHMENT_S3_ENDPOINT")]
+    pub attachment_s3_endpoint: Option<String>,
+
+    /// Bucket of the S3 store (must exist).
+    #[arg(long, env = "ATTACHMENT_S3_BUCKET")]
+    pub attachment_s3_bucket: Option<String>,
+
+    #[arg(long, env = "ATTACHMENT_S3_REGION", default_value = "us-east-1")]
+    pub attachment_s3_region: String,
+
+    #[arg(long, env = "ATTACHMENT_S3_ACCESS_KEY_ID", hide_env_values = true)]
+    pub attachment_s3_access_key_id: Option<String>,
+
+    #[arg(long, env = "ATTACHMENT_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub attachment_s3_secret_access_key: Option<String>,
+
+    /// Allow a plain-HTTP S3 endpoint (a store on the same host or in tests); off by default.
+    #[arg(long, env = "ATTACHMENT_S3_ALLOW_HTTP", default_value_t = false, action = clap::ArgAction::Set)]
+    pub attachment_s3_allow_http: bool,
+
+    /// Largest photo in bytes (JPEG, PNG, WebP, HEIC).
+    #[arg(long, env = "ATTACHMENT_MAX_IMAGE_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub attachment_max_image_bytes: u64,
+
+    /// Largest video in bytes (MP4, QuickTime, WebM).
+    #[arg(long, env = "ATTACHMENT_MAX_VIDEO_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub attachment_max_video_bytes: u64,
+
+    /// Files in one upload request.
+    #[arg(long, env = "ATTACHMENT_MAX_FILES", default_value_t = 5)]
+    pub attachment_max_files: usize,
+
+    /// Attachments on one ticket.
+    #[arg(long, env = "ATTACHMENT_MAX_PER_TICKET", default_value_t = 20)]
+    pub attachment_max_per_ticket: usize,
+
+    /// Uploads one caller may hold unattached at once (storage is not a free dropbox).
+    #[arg(long, env = "ATTACHMENT_MAX_PENDING", default_value_t = 20)]
+    pub attachment_max_pending: usize,
+
+    /// Upload requests received at once per instance; more wait. Each spools up to
+    /// `ATTACHMENT_MAX_FILES` × the largest file to temporary files.
+    #[arg(long, env = "ATTACHMENT_MAX_CONCURRENT_UPLOADS", default_value_t = 8)]
+    pub attachment_max_concurrent_uploads: usize,
+
+    /// Seconds an upload request may take from its headers to its answer (slow mobile
+    /// uplinks); other requests keep `REQUEST_TIMEOUT_SECONDS`.
+    #[arg(
+        long,
+        env = "ATTACHMENT_REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 300
+    )]
+    pub attachment_request_timeout_seconds: u64,
+
+    /// Seconds an upload may stay unattached before it is removed with its file.
+    #[arg(long, env = "ATTACHMENT_PENDING_TTL_SECONDS", default_value_t = 3600)]
+    pub attachment_pending_ttl_seconds: u64,
+
+    /// Seconds a download URL stays valid.
+    #[arg(long, env = "ATTACHMENT_URL_TTL_SECONDS", default_value_t = 300)]
+    pub attachment_url_ttl_seconds: u64,
+
+    /// Seconds between removals of unattached uploads; 0 disables them on this instance.
+    #[arg(
+        long,
+        env = "ATTACHMENT_CLEANUP_INTERVAL_SECONDS",
+        default_value_t = 300
+    )]
+    pub attachment_cleanup_interval_seconds: u64,
+}
+
+impl AttachmentConfig {
+    pub fn limits(&self) -> crate::domain::attachment::Limits {
+        crate::domain::attachment::Limits {
+            max_image_bytes: self.attachment_max_image_bytes,
+            max_video_bytes: self.attachment_max_video_bytes,
+            max_files_per_request: self.attachment_max_files.max(1),
+            max_per_ticket: self.attachment_max_per_ticket,
+            max_pending_per_uploader: self.attachment_max_pending,
+        }
+    }
 }
 
 /// A CIDR block, or a single address as the block of just that address.

@@ -3,6 +3,7 @@
 //! Layers, one direction only: `http` → `graphql` → `domain` → `store`. See `../shared/DESIGN.md`.
 
 pub mod app;
+pub mod attachments;
 pub mod auth;
 pub mod config;
 pub mod db;

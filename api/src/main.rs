@@ -127,6 +127,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if rewritten + left > 0 {
         tracing::info!(rewritten, left, "stored phones normalized to E.164");
     }
+    // Refuse bad store settings before anything starts.
+    servicedesk::attachments::Storage::open(&config.attachments, &secret)
+        .map_err(|err| anyhow::anyhow!("attachment store: {err}"))?;
     let state = AppState::new(db.clone(), clock.clone(), &config, &secret);
     if config.sla_sweep_interval_seconds > 0 {
         let interval = std::time::Duration::from_secs(config.sla_sweep_interval_seconds);
@@ -138,7 +141,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .map_err(|err| anyhow::anyhow!("webhook client: {err:?}"))?
             .observed_by(state.metrics.clone());
         let interval = std::time::Duration::from_secs(config.webhook_interval_seconds);
-        jobs::webhooks::spawn(db, sender, state.clock.clone(), interval);
+        jobs::webhooks::spawn(db.clone(), sender, state.clock.clone(), interval);
+    }
+    if config.attachments.attachment_cleanup_interval_seconds > 0 {
+        let interval =
+            std::time::Duration::from_secs(config.attachments.attachment_cleanup_interval_seconds);
+        jobs::attachments::spawn(db, state.attachments.clone(), state.clock.clone(), interval);
     }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod assets;
+pub mod attachments;
 pub mod audit_log;
 pub mod business_hours;
 pub mod complaints;

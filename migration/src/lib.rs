@@ -21,6 +21,7 @@ mod m20261207_000015_external_references;
 mod m20261207_000016_webhooks;
 mod m20261207_000017_event_notifications;
 mod m20261207_000018_updated_at_indexes;
+mod m20261208_000019_attachments;
 mod m20261208_000020_accounts;
 mod m20261208_000021_technician_skills;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_webhooks::Migration),
             Box::new(m20261207_000017_event_notifications::Migration),
             Box::new(m20261207_000018_updated_at_indexes::Migration),
+            Box::new(m20261208_000019_attachments::Migration),
             Box::new(m20261208_000020_accounts::Migration),
             Box::new(m20261208_000021_technician_skills::Migration),
         ]

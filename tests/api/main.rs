@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set.
 
 mod accounts;
+mod attachments;
 mod browser;
 mod complaint;
 mod complaint_access;

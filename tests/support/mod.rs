@@ -8,6 +8,8 @@ mod fixtures;
 mod gql;
 mod live;
 mod repair;
+mod s3;
+mod uploads;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -24,6 +26,8 @@ pub use fixtures::TestUser;
 pub use gql::{Auth, GqlResponse};
 pub use live::{LiveClient, Protocol, Received};
 pub use repair::{ORDER_FIELDS, RepairWorld};
+pub use s3::S3Server;
+pub use uploads::FilePart;
 
 pub use servicedesk::domain::global_id::NodeType;
 
@@ -60,6 +64,10 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// Removes the database when the last instance on it is dropped.
     database: Arc<database::TestDatabase>,
+    /// The local attachment store's directory, shared with other instances (see `serve`).
+    attachment_dir: Arc<tempfile::TempDir>,
+    /// The S3-compatible server the attachments are stored in, when the test asked for one.
+    pub s3: Option<Arc<S3Server>>,
 }
 
 impl TestApp {
@@ -70,7 +78,19 @@ impl TestApp {
     pub async fn start_with(backend: Backend, config: Config) -> Self {
         init_logging();
         let database = Arc::new(database::TestDatabase::create(backend).await);
-        Self::serve(database, config, true).await
+        let attachment_dir = Arc::new(tempfile::tempdir().expect("attachment dir"));
+        Self::serve(database, attachment_dir, None, config, true).await
+    }
+
+    /// A server whose attachments go to a fresh bucket of an S3-compatible server of its own
+    /// (see `S3Server`); `None` when there is no such server here (never under CI).
+    pub async fn start_s3(backend: Backend, mut config: Config) -> Option<Self> {
+        init_logging();
+        let s3 = Arc::new(S3Server::start().await?);
+        s3.use_in(&mut config);
+        let database = Arc::new(database::TestDatabase::create(backend).await);
+        let attachment_dir = Arc::new(tempfile::tempdir().expect("attachment dir"));
+        Some(Self::serve(database, attachment_dir, Some(s3), config, true).await)
     }
 
     /// A second server on the same database with caches of its own, as another instance
@@ -81,7 +101,8 @@ impl TestApp {
 
     /// Another instance on the same database with settings of its own.
     pub async fn another_instance_with(&self, config: Config) -> Self {
-        Self::serve(self.database.clone(), config, false).await
+        let (dir, s3) = (self.attachment_dir.clone(), self.s3.clone());
+        Self::serve(self.database.clone(), dir, s3, config, false).await
     }
 
     /// Signals shutdown and waits until the server has stopped.
@@ -92,7 +113,16 @@ impl TestApp {
         (&mut self.server).await.expect("server task");
     }
 
-    async fn serve(database: Arc<database::TestDatabase>, config: Config, migrate: bool) -> Self {
+    async fn serve(
+        database: Arc<database::TestDatabase>,
+        attachment_dir: Arc<tempfile::TempDir>,
+        s3: Option<Arc<S3Server>>,
+        mut config: Config,
+        migrate: bool,
+    ) -> Self {
+        if config.attachments.attachment_dir.as_os_str().is_empty() {
+            config.attachments.attachment_dir = attachment_dir.path().to_owned();
+        }
         let db = servicedesk::db::connect(database.url(), &config)
             .await
             .expect("connect test database");
@@ -126,6 +156,8 @@ impl TestApp {
             server,
             shutdown: Some(shutdown),
             database,
+            attachment_dir,
+            s3,
         }
     }
 }
@@ -171,6 +203,11 @@ impl TestApp {
             .expect("log head");
         self.state.events.poke();
         self.state.events.reached(head).await;
+    }
+
+    /// The directory of the local attachment store.
+    pub fn attachment_dir(&self) -> &std::path::Path {
+        self.attachment_dir.path()
     }
 
     /// This test's database, for a connection of the test's own that the server does not
@@ -317,6 +354,27 @@ pub fn test_config() -> Config {
         code_rate_per_destination_per_hour: 5,
         code_rate_per_address_per_hour: 20,
         refresh_token_ttl_days: 30,
+        attachments: servicedesk::config::AttachmentConfig {
+            attachment_store: servicedesk::config::AttachmentStoreKind::Local,
+            // Empty: the harness puts each test's files in a temporary directory.
+            attachment_dir: std::path::PathBuf::new(),
+            attachment_s3_endpoint: None,
+            attachment_s3_bucket: None,
+            attachment_s3_region: "us-east-1".into(),
+            attachment_s3_access_key_id: None,
+            attachment_s3_secret_access_key: None,
+            attachment_s3_allow_http: false,
+            attachment_max_image_bytes: 10 * 1024 * 1024,
+            attachment_max_video_bytes: 20 * 1024 * 1024,
+            attachment_max_files: 5,
+            attachment_max_per_ticket: 20,
+            attachment_max_pending: 20,
+            attachment_max_concurrent_uploads: 8,
+            attachment_request_timeout_seconds: 300,
+            attachment_pending_ttl_seconds: 3600,
+            attachment_url_ttl_seconds: 300,
+            attachment_cleanup_interval_seconds: 0,
+        },
     }
 }
 

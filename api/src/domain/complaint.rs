@@ -42,6 +42,8 @@ pub enum ComplaintAction {
     /// R-CMP-8: a SERIOUS or MAJOR complaint becomes a police or insurer case.
     OpenExternalCase,
     CloseExternalCase,
+    /// Photos or videos added to the complaint (attachments).
+    Attach,
 }
 
 impl ComplaintAction {
@@ -60,6 +62,7 @@ impl ComplaintAction {
             Self::Reassign => "reassign the complaint",
             Self::OpenExternalCase => "open an external case",
             Self::CloseExternalCase => "close the external case",
+            Self::Attach => "attach files",
         }
     }
 
@@ -78,6 +81,7 @@ impl ComplaintAction {
             Self::Reassign => "REASSIGNED",
             Self::OpenExternalCase => "EXTERNAL_CASE_OPENED",
             Self::CloseExternalCase => "EXTERNAL_CASE_CLOSED",
+            Self::Attach => "ATTACHMENTS_ADDED",
         }
     }
 
@@ -86,6 +90,9 @@ impl ComplaintAction {
         match self {
             Self::ApproveClosure | Self::Reassign => &[Supervisor],
             Self::Reopen => &[Customer, Agent, Supervisor],
+            // The evidence comes from whoever sees the complaint: its customer, a partner
+            // filing for them, the staff handling it.
+            Self::Attach => &[Customer, Partner, Agent, Supervisor],
             _ => &[Agent, Supervisor],
         }
     }
@@ -162,6 +169,7 @@ pub fn next_status(
         (A::Reopen, Resolved) => Some(Reopened),
         (A::ApproveClosure, Resolved) => Some(Resolved),
         (A::Close, Resolved) => Some(Closed),
+        (A::Attach, status) if status != Closed => Some(status),
         _ => None,
     };
     next.ok_or_else(|| ApiError::InvalidTransition {

@@ -27,10 +27,11 @@ pub enum NodeType {
     WebhookMessage,
     SlaClock,
     Escalation,
+    Attachment,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 16] = [
+    pub const ALL: [NodeType; 17] = [
         Self::RepairOrder,
         Self::Complaint,
         Self::Asset,
@@ -47,6 +48,7 @@ impl NodeType {
         Self::WebhookMessage,
         Self::SlaClock,
         Self::Escalation,
+        Self::Attachment,
     ];
 
     /// The tag inside the id: the GraphQL type name.
@@ -68,6 +70,7 @@ impl NodeType {
             Self::WebhookMessage => "WebhookMessage",
             Self::SlaClock => "SlaClock",
             Self::Escalation => "Escalation",
+            Self::Attachment => "Attachment",
         }
     }
 
@@ -90,6 +93,7 @@ impl NodeType {
             Self::WebhookMessage => "webhook message",
             Self::SlaClock => "SLA clock",
             Self::Escalation => "escalation",
+            Self::Attachment => "attachment",
         }
     }
 

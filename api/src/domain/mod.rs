@@ -1,5 +1,6 @@
 //! The service rules as plain functions: no HTTP, no database, no wall clock.
 
+pub mod attachment;
 pub mod calendar;
 pub mod clock;
 pub mod complaint;

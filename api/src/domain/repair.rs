@@ -33,6 +33,8 @@ pub enum RepairAction {
     /// The customer cannot be reached: WAITING_FOR_CUSTOMER.
     MarkUnreachable,
     CustomerReached,
+    /// Photos or videos added to the order (attachments).
+    Attach,
 }
 
 impl RepairAction {
@@ -55,6 +57,7 @@ impl RepairAction {
             Self::PartsArrived => "record that the parts arrived",
             Self::MarkUnreachable => "mark the customer unreachable",
             Self::CustomerReached => "record that the customer was reached",
+            Self::Attach => "attach files",
         }
     }
 
@@ -78,6 +81,7 @@ impl RepairAction {
             Self::PartsArrived => "PARTS_ARRIVED",
             Self::MarkUnreachable => "CUSTOMER_UNREACHABLE",
             Self::CustomerReached => "CUSTOMER_REACHED",
+            Self::Attach => "ATTACHMENTS_ADDED",
         }
     }
 
@@ -101,6 +105,9 @@ impl RepairAction {
             | Self::PartsArrived
             | Self::MarkUnreachable
             | Self::CustomerReached => &[Technician, Agent, Supervisor],
+            // Everyone who sees the order shows what they see: the customer's photo of the
+            // fault, the technician's of the repair, a partner's from its system.
+            Self::Attach => &[Customer, Technician, Agent, Supervisor, Partner],
         }
     }
 }
@@ -194,6 +201,7 @@ pub fn next_status(
         (A::ScheduleAppointment, Submitted | Assigned | Accepted | Reopened) => Some(current),
         (A::AddNote, status) if status != Closed => Some(status),
         (A::CustomerNote, status) if !matches!(status, Closed | Cancelled) => Some(status),
+        (A::Attach, status) if !matches!(status, Closed | Cancelled) => Some(status),
         _ => None,
     };
     next.ok_or_else(|| ApiError::InvalidTransition {

@@ -14,6 +14,18 @@ use crate::error::{ApiError, ApiResult};
 /// for the rates computed from them; partners and customers get neither.
 pub const LOG_READERS: &[Role] = &[Role::Agent, Role::Supervisor, Role::Admin];
 
+/// Who sees (and works on) one visit: the agents and supervisors of its centre; other
+/// centres' visits do not exist for them (R-PRV-1/8).
+pub fn can_view(principal: &super::identity::Principal, visit_centre_id: i64) -> bool {
+    match principal {
+        super::identity::Principal::User(user) => {
+            matches!(user.role, Role::Agent | Role::Supervisor)
+                && user.service_centre_id == Some(visit_centre_id)
+        }
+        _ => false,
+    }
+}
+
 /// Local times customers must not be called in (R-SUR-2). Rest runs from `start` to `end`,
 /// across midnight when `end` is earlier; both boundaries are callable.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -232,6 +232,15 @@ impl Complaint {
     async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<sla::SlaClock>> {
         sla::clocks_of(ctx, TicketKind::Complaint, self.0.id).await
     }
+    /// Photos and videos on the complaint, oldest first, each with a short-lived download URL
+    /// (`attachUploads` adds them). Whoever sees the complaint sees them.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachments::Attachment>> {
+        super::attachments::of_ticket(
+            ctx,
+            crate::services::attachments::Viewed::Complaint(&self.0),
+        )
+        .await
+    }
     /// The cause the investigation found (R-CMP-3). Staff only (`FORBIDDEN` for customers
     /// and partners).
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
@@ -400,6 +409,15 @@ impl ComplaintTracking {
     /// What is promised and by when: first reply, next update, resolution.
     async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<sla::SlaClock>> {
         sla::clocks_of(ctx, TicketKind::Complaint, self.0.id).await
+    }
+    /// Photos and videos on the complaint, with short-lived download URLs: for its customer
+    /// (`myComplaints`, `complaint`); always empty in `trackComplaint`, which has no caller.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachments::Attachment>> {
+        super::attachments::of_ticket(
+            ctx,
+            crate::services::attachments::Viewed::Complaint(&self.0),
+        )
+        .await
     }
     /// Who handles it, with a masked phone; null before anyone took it.
     async fn handler(&self, ctx: &Context<'_>) -> Result<Option<Handler>> {

@@ -9,7 +9,8 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::ticket_events::{self, TicketKind};
 use entity::{
-    assets, complaints, escalations, repair_lines, repair_orders, sla_clocks, surveys, users,
+    assets, attachments, complaints, escalations, repair_lines, repair_orders, sla_clocks, surveys,
+    users,
 };
 use sea_orm::DatabaseConnection;
 
@@ -70,6 +71,10 @@ pub struct ClocksKey(pub TicketKind, pub i64);
 /// The parts and labour lines of one repair order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RepairLinesKey(pub i64);
+
+/// The attachments of one ticket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AttachmentsKey(pub TicketKind, pub i64);
 
 fn keys<K: Copy>(keys: &[K], key: impl Fn(K) -> i64) -> Vec<i64> {
     keys.iter().map(|&k| key(k)).collect()
@@ -246,6 +251,34 @@ impl Loader<RepairLinesKey> for DbLoader {
 
 /// Rows grouped by key, with an (empty) entry for every key asked for, so that "none" is
 /// cached too and not asked again.
+impl Loader<AttachmentsKey> for DbLoader {
+    type Value = Arc<Vec<attachments::Model>>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        asked: &[AttachmentsKey],
+    ) -> Result<HashMap<AttachmentsKey, Self::Value>, ApiError> {
+        let mut rows = Vec::new();
+        for kind in [
+            TicketKind::RepairOrder,
+            TicketKind::Complaint,
+            TicketKind::ReturnVisit,
+        ] {
+            let ids: Vec<i64> = asked.iter().filter(|k| k.0 == kind).map(|k| k.1).collect();
+            if !ids.is_empty() {
+                rows.extend(store::attachments::for_tickets(&self.db, kind, &ids).await?);
+            }
+        }
+        Ok(group(asked, rows, |row| {
+            AttachmentsKey(
+                row.ticket_kind.unwrap_or(TicketKind::RepairOrder),
+                row.ticket_id.unwrap_or_default(),
+            )
+        }))
+    }
+}
+
 fn group<K: std::hash::Hash + Eq + Copy, V>(
     asked: &[K],
     rows: Vec<V>,

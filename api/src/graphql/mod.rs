@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per domain area, merged into the query and mutation roots.
 
 mod accounts;
+mod attachments;
 mod complaint;
 mod directory;
 pub mod document_limits;
@@ -82,6 +83,7 @@ pub struct MutationRoot(
     survey::SurveyMutation,
     webhooks::WebhookMutation,
     directory::DirectoryMutation,
+    attachments::AttachmentMutation,
 );
 
 /// Live changes over WebSocket at `/graphql/ws` (`graphql-transport-ws` or `graphql-ws`),
@@ -175,6 +177,8 @@ pub struct Services {
     pub accounts: Arc<crate::services::accounts::Accounts>,
     /// Per-operation counts, latency and error codes (see `crate::metrics`).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Where attachments are stored, and their limits.
+    pub attachments: Arc<crate::attachments::Storage>,
 }
 
 /// Ends the WebSocket connection a subscription runs on, with a close code and reason (a

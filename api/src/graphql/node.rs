@@ -170,6 +170,7 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
         }
         // Parts of another object, not fetched on their own: read them through their owner.
         NodeType::RepairLine
+        | NodeType::Attachment
         | NodeType::TimelineEvent
         | NodeType::Organization
         | NodeType::ApiKey

@@ -417,6 +417,16 @@ impl RepairOrder {
         Ok(lines.iter().cloned().map(RepairLine::from).collect())
     }
 
+    /// Photos and videos on the order, oldest first, each with a short-lived download URL
+    /// (`attachUploads` adds them). Whoever sees the order sees them.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachments::Attachment>> {
+        super::attachments::of_ticket(
+            ctx,
+            crate::services::attachments::Viewed::RepairOrder(&self.0),
+        )
+        .await
+    }
+
     /// The timeline, oldest first; `last` keeps only the newest entries. Internal entries are
     /// left out for customers and partners; the clocks' own entries (`SLA_STARTED`,
     /// `SLA_PAUSED`, `SLA_MET`, …, staff only) only with `sla: true`.

@@ -166,6 +166,8 @@ pub struct SurveyAnswersInput {
 pub struct ReturnVisit {
     #[graphql(skip)]
     key: i64,
+    #[graphql(skip)]
+    centre_id: i64,
     /// The visit's id (opaque global id, `Node`), for `recordReturnVisit` and `reviewReturnVisit`.
     #[graphql(owned)]
     pub(crate) id: ID,
@@ -218,12 +220,23 @@ impl ReturnVisit {
     async fn sla_clocks(&self, ctx: &Context<'_>) -> Result<Vec<super::sla::SlaClock>> {
         super::sla::clocks_of(ctx, TicketKind::ReturnVisit, self.key).await
     }
+
+    /// Photos and videos on the visit, oldest first, each with a short-lived download URL
+    /// (`attachUploads` adds them). The centre's agents and supervisors see them.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachments::Attachment>> {
+        let viewed = crate::services::attachments::Viewed::ReturnVisit {
+            id: self.key,
+            centre_id: self.centre_id,
+        };
+        super::attachments::of_ticket(ctx, viewed).await
+    }
 }
 
 impl From<return_visits::Model> for ReturnVisit {
     fn from(v: return_visits::Model) -> Self {
         Self {
             key: v.id,
+            centre_id: v.service_centre_id,
             id: id(NodeType::ReturnVisit, v.id),
             ticket_kind: v.ticket_kind,
             ticket_id: id(NodeType::of_ticket(v.ticket_kind), v.ticket_id),

@@ -42,6 +42,7 @@ impl Cors {
                 CONTENT_TYPE,
                 ACCEPT,
                 HeaderName::from_static(idempotency::HEADER),
+                HeaderName::from_static(super::graphql::PREFLIGHT_HEADER),
             ])
             .expose_headers([HeaderName::from_static(idempotency::REPLAYED), RETRY_AFTER])
             .max_age(PREFLIGHT_MAX_AGE);

@@ -7,14 +7,16 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use async_graphql::ServerError;
+use async_graphql::http::MultipartOptions;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, FromRequest, Query, Request, State};
 use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -59,48 +61,38 @@ pub async fn get(
     .await
 }
 
-/// `POST /graphql` with an `application/json` body. A request that met a dead database
-/// connection runs once more (see `crate::reconnect`).
+/// `POST /graphql` with an `application/json` body, or a `multipart/form-data` one that
+/// carries files (see `multipart`). A request that met a dead database connection runs once
+/// more (see `crate::reconnect`).
 pub async fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Response {
+    let headers = request.headers().clone();
     let Some(media) = accept::negotiate(&headers) else {
         return not_acceptable();
     };
-    let is_json = headers
+    let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| {
-            value
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
-    if !is_json {
+        .map(|value| value.trim_start().to_ascii_lowercase())
+        .unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        return multipart(state, peer, headers, media, request).await;
+    }
+    if !content_type.starts_with("application/json") {
         return transport_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
-            "send the request as application/json",
+            "send the request as application/json, or as multipart/form-data with files",
         );
     }
-    let body = match body {
+    let body = match Bytes::from_request(request, &state).await {
         Ok(body) => body,
-        Err(rejection) if is_body_timeout(&rejection) => {
-            return transport_error(
-                StatusCode::REQUEST_TIMEOUT,
-                "REQUEST_TIMEOUT",
-                "the request body did not arrive in time",
-            );
-        }
+        Err(rejection) if is_body_timeout(&rejection) => return body_timeout(),
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return transport_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                "request body is too large",
-            );
+            return payload_too_large();
         }
         Err(rejection) => return bad_request(&rejection.body_text()),
     };
@@ -114,6 +106,112 @@ pub async fn post(
     .await
 }
 
+/// The header a multipart request must carry. A browser sends `multipart/form-data` from any
+/// site's form without asking (a "simple" request, no CORS preflight); a header of our own
+/// cannot be sent that way, so no other site can make a visitor's browser upload (the
+/// multipart request spec's CSRF advice; Apollo Client sends it).
+pub const PREFLIGHT_HEADER: &str = "apollo-require-preflight";
+
+fn body_timeout() -> Response {
+    transport_error(
+        StatusCode::REQUEST_TIMEOUT,
+        "REQUEST_TIMEOUT",
+        "the request body did not arrive in time",
+    )
+}
+
+fn payload_too_large() -> Response {
+    transport_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        "request body is too large",
+    )
+}
+
+/// `POST /graphql` by the GraphQL multipart request spec: an `operations` part (the JSON
+/// request), a `map` part naming the variables each file fills, and the files. Files are
+/// spooled to temporary files as they arrive, each at most the largest attachment size and
+/// `ATTACHMENT_MAX_FILES` of them; at most `ATTACHMENT_MAX_CONCURRENT_UPLOADS` such requests
+/// are received at once. Idempotency keys are not honoured here (the body is not kept).
+async fn multipart(
+    state: AppState,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    media: ResponseMedia,
+    request: Request,
+) -> Response {
+    if headers
+        .get(PREFLIGHT_HEADER)
+        .is_none_or(|value| value.is_empty())
+    {
+        return bad_request(
+            "a multipart request must carry the Apollo-Require-Preflight header (CSRF protection)",
+        );
+    }
+    let Ok(_permit) = state.transport.upload_permits.acquire().await else {
+        return transport_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "the server is shutting down",
+        );
+    };
+    let limits = &state.attachments.limits;
+    let options = MultipartOptions::default()
+        .max_file_size(usize::try_from(limits.max_file_bytes()).unwrap_or(usize::MAX))
+        .max_num_files(limits.max_files_per_request);
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = request
+        .into_body()
+        .into_data_stream()
+        .map_err(std::io::Error::other)
+        .into_async_read();
+    let received = async_graphql::http::receive_batch_body(content_type, body, options).await;
+    let mut request = match received {
+        Ok(async_graphql::BatchRequest::Single(request)) => request,
+        Ok(async_graphql::BatchRequest::Batch(_)) => {
+            return bad_request("send one operation per multipart request");
+        }
+        Err(err) => return multipart_refusal(&err),
+    };
+    let variables = match serde_json::to_value(&request.variables) {
+        Ok(serde_json::Value::Object(variables)) => Some(variables),
+        _ => None,
+    };
+    let params = Params {
+        query: Some(std::mem::take(&mut request.query)).filter(|query| !query.is_empty()),
+        operation_name: request.operation_name.take(),
+        variables,
+        extensions: Some(std::mem::take(&mut request.extensions.0)).filter(|e| !e.is_empty()),
+        uploads: std::sync::Arc::new(std::mem::take(&mut request.uploads)),
+    };
+    crate::reconnect::once_more_if_unwritten(|| {
+        run(&state, peer, &headers, media, &params, Via::Multipart)
+    })
+    .await
+}
+
+/// Why a multipart body was refused: too large (413), too slow (408) or malformed (400).
+fn multipart_refusal(err: &async_graphql::ParseRequestError) -> Response {
+    use async_graphql::ParseRequestError as E;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(error) = source {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return body_timeout();
+        }
+        source = error.source();
+    }
+    match err {
+        E::PayloadTooLarge => payload_too_large(),
+        E::InvalidMultipart(
+            multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. },
+        ) => payload_too_large(),
+        other => bad_request(&format!("not a GraphQL multipart request: {other}")),
+    }
+}
+
 /// The GraphQL-over-HTTP request parameters, as a POST body carries them. A parameter of the
 /// wrong JSON type makes the body unreadable (400); `null` is the same as leaving it out.
 #[derive(Clone, Deserialize)]
@@ -123,6 +221,9 @@ struct Params {
     operation_name: Option<String>,
     variables: Option<serde_json::Map<String, serde_json::Value>>,
     extensions: Option<HashMap<String, async_graphql::Value>>,
+    /// The files of a multipart request, spooled to temporary files.
+    #[serde(skip)]
+    uploads: std::sync::Arc<Vec<async_graphql::UploadValue>>,
 }
 
 /// The request parameters of a GET URL: `variables` and `extensions` are JSON text, and an
@@ -155,6 +256,7 @@ impl UrlParams {
             operation_name: self.operation_name.filter(|name| !name.is_empty()),
             variables: json("variables", self.variables)?,
             extensions: json("extensions", self.extensions)?,
+            uploads: Default::default(),
         })
     }
 }
@@ -176,13 +278,23 @@ impl Params {
         }
         request
     }
+
+    /// The files for one attempt: handles of their own on the same spooled files.
+    fn uploads(&self) -> std::io::Result<Vec<async_graphql::UploadValue>> {
+        self.uploads
+            .iter()
+            .map(|upload| upload.try_clone())
+            .collect()
+    }
 }
 
-/// How the request came: a GET may only read, and carries no body to key idempotency on.
+/// How the request came: a GET may only read, and carries no body to key idempotency on;
+/// neither does a multipart POST, whose files are not kept in memory.
 #[derive(Clone, Copy)]
 enum Via<'a> {
     Get,
     Post(&'a Bytes),
+    Multipart,
 }
 
 /// Everything after the request is read, the same for GET and POST: the execution permit,
@@ -285,8 +397,19 @@ async fn run(
             Err(answer) => return answer,
         },
         // A GET only reads: repeating it is harmless, so a key would protect nothing.
-        Via::Get => None,
+        Via::Get | Via::Multipart => None,
     };
+    match params.uploads() {
+        Ok(uploads) => request.uploads = uploads,
+        Err(err) => {
+            tracing::error!(%err, "cannot reopen the uploaded files");
+            return transport_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                "the uploaded files cannot be read; try again",
+            );
+        }
+    }
     let anonymous = matches!(principal, Principal::Anonymous);
     // Anonymous callers get a schema without introspection and field-name hints, unless
     // GRAPHQL_ANONYMOUS_INTROSPECTION allows them.
@@ -481,7 +604,7 @@ fn ensure_code(error: &mut ServerError) {
     }
 }
 
-fn transport_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn transport_error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, Json(body)).into_response()
 }

@@ -2,6 +2,7 @@
 //! and the server loop with its timeouts.
 
 mod accept;
+mod attachments;
 mod auth;
 mod client_ip;
 mod cors;
@@ -17,13 +18,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::routing::get;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Semaphore, watch};
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
@@ -54,6 +55,11 @@ pub struct Transport {
     pub closing: Arc<watch::Sender<bool>>,
     /// The GraphiQL page and its files (or the line saying how to install them).
     pub graphiql: Arc<graphiql::Graphiql>,
+    /// Multipart (upload) requests being received at once; each spools its files to disk.
+    pub upload_permits: Arc<Semaphore>,
+    /// Whole-request time limit of upload requests (slow uplinks), instead of
+    /// `request_timeout`.
+    pub upload_timeout: Duration,
 }
 
 /// Who may read `/metrics`.
@@ -91,7 +97,42 @@ impl Transport {
             )),
             closing: Arc::new(watch::channel(false).0),
             graphiql: graphiql::Graphiql::load(&config.graphiql_dir),
+            upload_permits: Arc::new(Semaphore::new(
+                config.attachments.attachment_max_concurrent_uploads.max(1),
+            )),
+            upload_timeout: Duration::from_secs(
+                config.attachments.attachment_request_timeout_seconds,
+            ),
         }
+    }
+}
+
+/// The whole-request time limit (then 408): `REQUEST_TIMEOUT_SECONDS`, or
+/// `ATTACHMENT_REQUEST_TIMEOUT_SECONDS` for an upload (a multipart POST), whose body may take
+/// minutes on a phone's uplink.
+async fn time_limit(
+    State((request_timeout, upload_timeout)): State<(Duration, Duration)>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let upload = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
+    let limit = if upload {
+        upload_timeout
+    } else {
+        request_timeout
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::response::IntoResponse::into_response(StatusCode::REQUEST_TIMEOUT),
     }
 }
 
@@ -104,11 +145,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route("/attachments/{id}", get(attachments::download))
         .layer(DefaultBodyLimit::max(state.body_limit_bytes))
         .layer(RequestBodyTimeoutLayer::new(transport.body_read_timeout))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            transport.request_timeout,
+        .layer(middleware::from_fn_with_state(
+            (transport.request_timeout, transport.upload_timeout),
+            time_limit,
         ));
     // Outside the timeouts, so that a browser can read a 408 or 413 too.
     let router = match transport.cors {

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod assets;
+pub mod attachments;
 pub mod complaints;
 pub mod feed;
 pub mod repair_orders;

@@ -132,16 +132,17 @@ pub async fn schedule_after_closure(
     Ok(())
 }
 
-/// A visit of the caller's centre; other centres' visits do not exist for them.
-async fn visit_of_centre(
+/// A visit of the caller's centre; other centres' visits do not exist for them
+/// (`return_visit::can_view`).
+pub(crate) async fn visit_of_centre(
     txn: &DatabaseTransaction,
     env: &Env<'_>,
     id: i64,
 ) -> ApiResult<return_visits::Model> {
-    let centre = env.actor.user()?.service_centre_id;
+    env.actor.user()?;
     store::return_visits::find(txn, id)
         .await?
-        .filter(|visit| Some(visit.service_centre_id) == centre)
+        .filter(|visit| return_visit::can_view(env.actor, visit.service_centre_id))
         .ok_or(ApiError::NotFound("return visit"))
 }
 

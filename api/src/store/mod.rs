@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod assets;
+pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod codes;

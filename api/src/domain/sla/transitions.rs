@@ -92,7 +92,8 @@ pub fn repair(action: RepairAction) -> ClockOps {
         | A::WaitForParts
         | A::PartsArrived
         | A::MarkUnreachable
-        | A::CustomerReached => NONE,
+        | A::CustomerReached
+        | A::Attach => NONE,
     }
 }
 
@@ -141,7 +142,8 @@ pub fn complaint(action: ComplaintAction) -> ClockOps {
         | A::Escalate
         | A::Reassign
         | A::OpenExternalCase
-        | A::CloseExternalCase => NONE,
+        | A::CloseExternalCase
+        | A::Attach => NONE,
     }
 }
 
