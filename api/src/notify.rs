@@ -106,14 +106,17 @@ impl Notifier for WebhookNotifier {
         now: DateTime<Utc>,
     ) -> ApiResult<()> {
         let event_type = message.channel.event_type();
+        let text = message.text(now);
         let payload = webhook::notification_payload(
-            &event_type,
-            message.channel.as_str(),
-            message.to,
-            message.purpose,
-            message.code,
-            &message.text(now),
-            message.expires_at,
+            &webhook::Notification {
+                event_type: &event_type,
+                channel: message.channel.as_str(),
+                to: message.to,
+                purpose: message.purpose,
+                code: message.code,
+                text: &text,
+                expires_at: message.expires_at,
+            },
             now,
         );
         let messages: Vec<_> = store::webhooks::enabled_endpoints(txn)

@@ -12,7 +12,9 @@ use entity::users::Role;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use servicedesk::jobs::webhooks::{self, Sender};
-use servicedesk_tests::{Auth, GqlResponse, RepairWorld, TestApp, db_tests, test_config};
+use servicedesk_tests::{
+    Auth, GqlResponse, NodeType, RepairWorld, TestApp, db_tests, gid, key_of, test_config,
+};
 
 db_tests!(
     sign_up_verify_login_refresh_rotate_reuse_revokes_the_family,
@@ -138,7 +140,7 @@ async fn register(
         &Auth::None,
         &format!("mutation($input: RegisterCustomerInput!) {{ registerCustomer(input: $input) {{ {SESSION} }} }}"),
         json!({ "input": { "phone": phone, "code": code, "password": password,
-                           "name": "Chen Jing", "serviceCentreId": centre.to_string() } }),
+                           "name": "Chen Jing", "serviceCentreId": gid(NodeType::ServiceCentre, centre) } }),
     )
     .await
 }
@@ -487,7 +489,10 @@ async fn an_agent_creates_a_walk_in_customer_reports_a_fault_and_sign_up_claims_
     .await;
     let customer = created.data()["createCustomer"].clone();
     assert_eq!(customer["phone"], "+8613600000002");
-    assert_eq!(customer["serviceCentreId"], w.centre.to_string());
+    assert_eq!(
+        customer["serviceCentreId"],
+        gid(NodeType::ServiceCentre, w.centre)
+    );
     let asset = app
         .gql(
             &w.agent.auth,
@@ -577,11 +582,14 @@ async fn r_prv_7_a_partner_creates_its_customer_and_cannot_find_another_organiza
         &app,
         &w.partner,
         json!({ "name": "Dealer Customer", "phone": "136-0000-0005",
-                "serviceCentreId": w.centre.to_string() }),
+                "serviceCentreId": gid(NodeType::ServiceCentre, w.centre) }),
     )
     .await;
     let customer = created.data()["createCustomer"].clone();
-    assert_eq!(customer["organizationId"], w.org.to_string());
+    assert_eq!(
+        customer["organizationId"],
+        gid(NodeType::Organization, w.org)
+    );
     for phone in ["+86 136 0000 0005", "136-0000-0005", "13600000005"] {
         let found = find(&app, &w.partner, phone).await;
         assert_eq!(
@@ -603,7 +611,7 @@ async fn r_prv_7_a_partner_creates_its_customer_and_cannot_find_another_organiza
     // Agents find their centre's customers only.
     assert_eq!(
         find(&app, &w.agent.auth, &w.customer.phone).await.data()["findCustomer"]["id"],
-        w.customer.id.to_string()
+        w.customer.gid()
     );
     assert_eq!(
         find(&app, &w.other_agent.auth, &w.customer.phone)
@@ -618,10 +626,7 @@ async fn r_prv_7_a_partner_creates_its_customer_and_cannot_find_another_organiza
             json!({ "e": w.customer.email.to_uppercase() }),
         )
         .await;
-    assert_eq!(
-        by_email.data()["findCustomer"]["id"],
-        w.customer.id.to_string()
-    );
+    assert_eq!(by_email.data()["findCustomer"]["id"], w.customer.gid());
     // A partner reports for its new customer with the customer's id.
     let asset = app
         .gql(
@@ -738,12 +743,11 @@ async fn migration_000020_round_trip_keeps_phone_only_customers(app: TestApp) {
     .data()["createCustomer"]
         .clone();
     app.migrate_round_trip_from("m20261208_000020").await;
-    let user =
-        entity::users::Entity::find_by_id(customer["id"].as_str().unwrap().parse::<i64>().unwrap())
-            .one(&app.db)
-            .await
-            .expect("read")
-            .expect("kept");
+    let user = entity::users::Entity::find_by_id(key_of(&customer["id"]))
+        .one(&app.db)
+        .await
+        .expect("read")
+        .expect("kept");
     assert_eq!(
         user.email.as_deref(),
         Some(format!("user-{}@phone.invalid", user.id).as_str())

@@ -5,7 +5,9 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 use servicedesk::config::Config;
-use servicedesk_tests::{Auth, Backend, FilePart, GqlResponse, TestApp, test_config};
+use servicedesk_tests::{
+    Auth, Backend, FilePart, GqlResponse, NodeType, TestApp, gid, test_config,
+};
 
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
@@ -440,7 +442,10 @@ async fn attachments_limits_are_checked_before_anything_is_stored(app: TestApp) 
     // ATTACHMENT_MAX_PER_TICKET (4) on one ticket.
     let order = app.order_in(&w, "SUBMITTED").await;
     let rows = attachment_rows(&app).await;
-    let ids: Vec<Value> = rows.iter().map(|r| json!(r.id.to_string())).collect();
+    let ids: Vec<Value> = rows
+        .iter()
+        .map(|r| json!(gid(NodeType::Attachment, r.id)))
+        .collect();
     attach(
         &app,
         customer,
@@ -623,8 +628,8 @@ async fn r_prv_1_r_prv_7_attachments_follow_the_tickets_visibility(app: TestApp)
     );
 
     // A partner reads its organization's orders' attachments only.
-    let input = json!({ "customerId": w.partner_customer.id.to_string(), "assetId": w.partner_asset.to_string(),
-                        "serviceCentreId": w.centre.to_string(), "faultDescription": "Leaks",
+    let input = json!({ "customerId": w.partner_customer.gid(), "assetId": gid(NodeType::Asset, w.partner_asset),
+                        "serviceCentreId": gid(NodeType::ServiceCentre, w.centre), "faultDescription": "Leaks",
                         "serviceAddress": "Room 502, 7 Nanjing Road", "contactPhone": "13900001111" });
     let reported = app
         .gql(
@@ -698,12 +703,12 @@ async fn attachments_on_complaints_and_return_visits(app: TestApp) {
     let mine = app
         .gql(
             &w.customer.auth,
-            "{ myComplaints { attachments { fileName url } } }",
+            "{ myComplaints { nodes { attachments { fileName url } } } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        mine.data()["myComplaints"][0]["attachments"][0]["fileName"],
+        mine.data()["myComplaints"]["nodes"][0]["attachments"][0]["fileName"],
         "rude.jpg"
     );
     let staff = app
@@ -720,11 +725,11 @@ async fn attachments_on_complaints_and_return_visits(app: TestApp) {
     let others = app
         .gql(
             &w.other_customer.auth,
-            "{ myComplaints { attachments { fileName } } }",
+            "{ myComplaints { nodes { attachments { fileName } } } }",
             json!({}),
         )
         .await;
-    assert_eq!(others.data()["myComplaints"], json!([]));
+    assert_eq!(others.data()["myComplaints"]["nodes"], json!([]));
     let tech_photo = uploaded(&app, &w.technician.auth, &[("t.jpg", "image/jpeg", JPEG)]).await;
     attach(
         &app,

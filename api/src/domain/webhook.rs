@@ -167,30 +167,32 @@ pub fn payload(event: &ticket_events::Model, cursor: &str) -> String {
 /// internal endpoints that name them in their filter (an SMS or mail gateway).
 pub const NOTIFICATION_KIND: &str = "notification";
 
+/// One notification to send: its type, channel, destination and the one-time code.
+pub struct Notification<'a> {
+    pub event_type: &'a str,
+    pub channel: &'a str,
+    pub to: &'a str,
+    pub purpose: &'a str,
+    pub code: &'a str,
+    pub text: &'a str,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// The body of a notification message: where it goes, why, the one-time code and the text to
 /// send.
-pub fn notification_payload(
-    event_type: &str,
-    channel: &str,
-    to: &str,
-    purpose: &str,
-    code: &str,
-    text: &str,
-    expires_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> String {
+pub fn notification_payload(n: &Notification<'_>, now: DateTime<Utc>) -> String {
     let time = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
     serde_json::json!({
-        "type": event_type,
+        "type": n.event_type,
         "timestamp": time(now),
         "data": {
             "version": 1,
-            "channel": channel,
-            "to": to,
-            "purpose": purpose,
-            "code": code,
-            "text": text,
-            "expiresAt": time(expires_at),
+            "channel": n.channel,
+            "to": n.to,
+            "purpose": n.purpose,
+            "code": n.code,
+            "text": n.text,
+            "expiresAt": time(n.expires_at),
         }
     })
     .to_string()

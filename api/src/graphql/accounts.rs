@@ -10,6 +10,7 @@ use super::{client_ip, env, services};
 use crate::auth::codes::CodePurpose;
 use crate::services::accounts::{self, LoginName};
 
+/// A customer's own sign-up from the app (`registerCustomer`).
 #[derive(InputObject)]
 pub struct RegisterCustomerInput {
     /// The phone the code was sent to, in any common format.
@@ -18,6 +19,7 @@ pub struct RegisterCustomerInput {
     code: String,
     /// R-PRV-5: at least 10 characters, hard to guess, not the phone or e-mail.
     password: String,
+    /// The customer's name as shown to staff (1–200 characters).
     name: String,
     /// Optional; then the customer may also log in by e-mail.
     email: Option<String>,
@@ -26,13 +28,17 @@ pub struct RegisterCustomerInput {
     service_centre_id: Option<ID>,
 }
 
+/// A customer who phoned, walked in or bought from a partner, created for them by staff or the
+/// partner (`createCustomer`).
 #[derive(InputObject)]
 pub struct CreateCustomerInput {
+    /// The customer's name (1–200 characters).
     name: String,
     /// Any common format (`+86 136 0000 0001`, `136-0000-0001`); stored in E.164. Unique among
     /// customers: a phone that has a customer already is `CONFLICT` (find them with
     /// `findCustomer`).
     phone: String,
+    /// Optional e-mail, unique when given (`CONFLICT`).
     email: Option<String>,
     /// Agents and supervisors: their own centre (the default); partners: the customer's home
     /// centre, optional.
@@ -51,8 +57,11 @@ impl AccountsQuery {
     async fn find_customer(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The customer's phone in any common format; give this or `email`.")]
         phone: Option<String>,
-        email: Option<String>,
+        #[graphql(desc = "The customer's e-mail (any case); give this or `phone`.")] email: Option<
+            String,
+        >,
     ) -> Result<Option<User>> {
         let env = env(ctx)?;
         env.actor.require(&[
@@ -81,9 +90,13 @@ impl AccountsMutation {
     async fn request_verification_code(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What the code is for: signing up or resetting a password.")]
         purpose: CodePurpose,
+        #[graphql(desc = "Where to send it by SMS, any common format; give this or `email`.")]
         phone: Option<String>,
-        email: Option<String>,
+        #[graphql(desc = "Where to send it by e-mail; give this or `phone`.")] email: Option<
+            String,
+        >,
     ) -> Result<bool> {
         let env = env(ctx)?;
         let name = LoginName::parse(&env, email.as_deref(), phone.as_deref())?;
@@ -105,6 +118,7 @@ impl AccountsMutation {
     async fn register_customer(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Phone, code, password, name and home centre.")]
         input: RegisterCustomerInput,
     ) -> Result<LoginPayload> {
         let env = env(ctx)?;
@@ -136,6 +150,7 @@ impl AccountsMutation {
     async fn refresh_token(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The newest refresh token of the session (`LoginPayload.refreshToken`).")]
         refresh_token: String,
     ) -> Result<LoginPayload> {
         let env = env(ctx)?;
@@ -149,7 +164,11 @@ impl AccountsMutation {
 
     /// Ends the session of this refresh token (it and every token renewed from it). Always
     /// `true`; the access token in hand works until it expires.
-    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Any refresh token of the session to end.")] refresh_token: String,
+    ) -> Result<bool> {
         accounts::logout(&env(ctx)?, &refresh_token).await?;
         Ok(true)
     }
@@ -160,7 +179,8 @@ impl AccountsMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        old_password: String,
+        #[graphql(desc = "The current password.")] old_password: String,
+        #[graphql(desc = "The new password; the password policy applies (R-PRV-5).")]
         new_password: String,
     ) -> Result<LoginPayload> {
         let env = env(ctx)?;
@@ -195,9 +215,17 @@ impl AccountsMutation {
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
-        phone: Option<String>,
-        email: Option<String>,
+        #[graphql(desc = "The phone the code was sent to; give this or `email`.")] phone: Option<
+            String,
+        >,
+        #[graphql(desc = "The e-mail the code was sent to; give this or `phone`.")] email: Option<
+            String,
+        >,
+        #[graphql(
+            desc = "The six-digit code from `requestVerificationCode(purpose: PASSWORD_RESET)`."
+        )]
         code: String,
+        #[graphql(desc = "The new password; the password policy applies (R-PRV-5).")]
         new_password: String,
     ) -> Result<bool> {
         let env = env(ctx)?;
@@ -221,7 +249,12 @@ impl AccountsMutation {
     /// partners one of their organization. The customer has no password: they sign up from
     /// the app with the same phone to claim the account. Recorded in the audit log. Others:
     /// `FORBIDDEN`; anonymous: `UNAUTHENTICATED`.
-    async fn create_customer(&self, ctx: &Context<'_>, input: CreateCustomerInput) -> Result<User> {
+    async fn create_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's name, phone and optional e-mail and centre.")]
+        input: CreateCustomerInput,
+    ) -> Result<User> {
         let env = env(ctx)?;
         let customer = accounts::create_customer(
             &env,

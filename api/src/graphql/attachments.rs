@@ -30,6 +30,9 @@ pub struct Upload(usize);
 
 // Our own scalar rather than async-graphql's `Upload`, whose parsing panics on a forged marker
 // and whose `value` indexes out of bounds when a JSON request names a file it did not send.
+/// A file sent as a part of a `multipart/form-data` request (GraphQL multipart request spec):
+/// `null` in `variables` where the file goes, that place named in the `map` part. Send the
+/// `Apollo-Require-Preflight` header with such a request.
 #[Scalar(
     name = "Upload",
     specified_by_url = "https://github.com/jaydenseric/graphql-multipart-request-spec"
@@ -61,18 +64,22 @@ impl ScalarType for Upload {
 /// A photo or video uploaded to the server, pending until attached to a ticket.
 #[derive(SimpleObject)]
 pub struct Attachment {
+    /// The attachment's id (opaque global id), for `attachUploads`.
     id: ID,
     /// The name the client gave the file, without any directory; for display only.
     file_name: String,
     /// The type read from the content itself (`image/jpeg`, `image/png`, `image/webp`,
     /// `image/heif`, `video/mp4`, `video/quicktime`, `video/webm`), not the client's word.
     content_type: String,
+    /// Size of the file in bytes.
     size_bytes: i64,
     /// Hex SHA-256 of the content.
     sha256: String,
     /// The ticket it is attached to; null while pending.
     ticket_kind: Option<TicketKind>,
+    /// The id of the repair order, complaint or return visit it is attached to; null while pending.
     ticket_id: Option<ID>,
+    /// When it was uploaded (RFC 3339, UTC).
     uploaded_at: DateTime<Utc>,
     /// When it was attached; null while pending (pending uploads are removed after
     /// `ATTACHMENT_PENDING_TTL_SECONDS`, one hour by default).
@@ -82,6 +89,7 @@ pub struct Attachment {
     /// to resolve against the API's origin. It needs no credentials and opens this one file
     /// only; ask for the field again for a fresh one.
     url: String,
+    /// When `url` stops working (RFC 3339, UTC).
     url_expires_at: DateTime<Utc>,
 }
 
@@ -207,6 +215,9 @@ impl AttachmentMutation {
     async fn upload_attachments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The files, one multipart part each (`ATTACHMENT_MAX_FILES`, 5 by default)."
+        )]
         files: Vec<Upload>,
     ) -> Result<Vec<Attachment>> {
         let env = env(ctx)?;
@@ -246,8 +257,10 @@ impl AttachmentMutation {
     async fn attach_uploads(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The kind of ticket: repair order, complaint or return visit.")]
         ticket_kind: TicketKind,
-        ticket_id: ID,
+        #[graphql(desc = "The ticket's id, of that kind (another: `NOT_FOUND`).")] ticket_id: ID,
+        #[graphql(desc = "Your pending uploads' ids from `uploadAttachments`.")]
         attachment_ids: Vec<ID>,
     ) -> Result<Vec<Attachment>> {
         let env = env(ctx)?;

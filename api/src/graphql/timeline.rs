@@ -42,6 +42,8 @@ pub enum TimelineAction {
     Note,
     /// A note the customer added to their order (`addCustomerNote`).
     CustomerNote,
+    /// Photos or videos were attached (`attachUploads`); the note names the files.
+    AttachmentsAdded,
     /// The repair waits for spare parts (R-REP-5).
     WaitingForParts,
     /// The parts arrived; work goes on.
@@ -190,6 +192,7 @@ mod tests {
             RepairAction::ScheduleAppointment,
             RepairAction::AddNote,
             RepairAction::CustomerNote,
+            RepairAction::Attach,
             RepairAction::WaitForParts,
             RepairAction::PartsArrived,
             RepairAction::MarkUnreachable,
@@ -213,6 +216,7 @@ mod tests {
             C::Reopen,
             C::ApproveClosure,
             C::Close,
+            C::Attach,
             C::Escalate,
             C::Reassign,
             C::OpenExternalCase,

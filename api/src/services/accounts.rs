@@ -260,12 +260,12 @@ pub async fn register_customer(
         txn.commit().await?;
         return Err(wrong_code());
     }
-    if let Some(email) = &email {
-        if store::users::find_by_email(&txn, email).await?.is_some() {
-            return Err(ApiError::Conflict(
-                "this e-mail address belongs to another account".into(),
-            ));
-        }
+    if let Some(email) = &email
+        && store::users::find_by_email(&txn, email).await?.is_some()
+    {
+        return Err(ApiError::Conflict(
+            "this e-mail address belongs to another account".into(),
+        ));
     }
     let user = match store::users::find_customer_by_phone(&txn, &phone).await? {
         Some(user) if user.password_hash.is_some() || !user.active => {

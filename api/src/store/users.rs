@@ -60,19 +60,19 @@ pub async fn insert(
     user: NewUser,
     now: DateTime<Utc>,
 ) -> ApiResult<users::Model> {
-    if let Some(email) = &user.email {
-        if find_by_email(db, email).await?.is_some() {
-            return Err(ApiError::Conflict(format!(
-                "a user with e-mail {email} already exists"
-            )));
-        }
+    if let Some(email) = &user.email
+        && find_by_email(db, email).await?.is_some()
+    {
+        return Err(ApiError::Conflict(format!(
+            "a user with e-mail {email} already exists"
+        )));
     }
-    if let Some(phone) = user.phone.as_ref().filter(|_| user.role == Role::Customer) {
-        if find_customer_by_phone(db, phone).await?.is_some() {
-            return Err(ApiError::Conflict(format!(
-                "a customer with phone {phone} already exists"
-            )));
-        }
+    if let Some(phone) = user.phone.as_ref().filter(|_| user.role == Role::Customer)
+        && find_customer_by_phone(db, phone).await?.is_some()
+    {
+        return Err(ApiError::Conflict(format!(
+            "a customer with phone {phone} already exists"
+        )));
     }
     let model = users::ActiveModel {
         email: Set(user.email),
