@@ -437,6 +437,33 @@ pub struct AttachmentConfig {
     pub attachment_cleanup_interval_seconds: u64,
 }
 
+/// The defaults of the `ATTACHMENT_*` settings, for embedders (tests, the bench) that build a
+/// `Config` in code; a unit test keeps them equal to the command line's defaults.
+impl Default for AttachmentConfig {
+    fn default() -> Self {
+        Self {
+            attachment_store: AttachmentStoreKind::Local,
+            attachment_dir: "attachments".into(),
+            attachment_s3_endpoint: None,
+            attachment_s3_bucket: None,
+            attachment_s3_region: "us-east-1".into(),
+            attachment_s3_access_key_id: None,
+            attachment_s3_secret_access_key: None,
+            attachment_s3_allow_http: false,
+            attachment_max_image_bytes: 10 * 1024 * 1024,
+            attachment_max_video_bytes: 20 * 1024 * 1024,
+            attachment_max_files: 5,
+            attachment_max_per_ticket: 20,
+            attachment_max_pending: 20,
+            attachment_max_concurrent_uploads: 8,
+            attachment_request_timeout_seconds: 300,
+            attachment_pending_ttl_seconds: 3600,
+            attachment_url_ttl_seconds: 300,
+            attachment_cleanup_interval_seconds: 300,
+        }
+    }
+}
+
 impl AttachmentConfig {
     pub fn limits(&self) -> crate::domain::attachment::Limits {
         crate::domain::attachment::Limits {
@@ -583,6 +610,20 @@ mod tests {
 
     fn parse(args: &[&str]) -> Config {
         Cli::parse_from(std::iter::once("servicedesk").chain(args.iter().copied())).config
+    }
+
+    #[test]
+    fn attachment_defaults_in_code_are_the_command_lines() {
+        #[derive(Parser)]
+        struct Attachments {
+            #[command(flatten)]
+            config: AttachmentConfig,
+        }
+        let parsed = Attachments::parse_from(["servicedesk"]).config;
+        assert_eq!(
+            format!("{parsed:?}"),
+            format!("{:?}", AttachmentConfig::default())
+        );
     }
 
     #[test]

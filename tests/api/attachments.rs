@@ -147,6 +147,25 @@ async fn attach(
     .await
 }
 
+/// Attaches one upload, expecting success.
+async fn attach_ok(app: &TestApp, auth: &Auth, kind: &str, ticket: &Value, id: &Value) {
+    attach(app, auth, kind, ticket, &[id]).await.data();
+}
+
+/// Attaches one upload, expecting `code`.
+async fn attach_refused(
+    app: &TestApp,
+    auth: &Auth,
+    kind: &str,
+    ticket: &Value,
+    id: &Value,
+    code: &str,
+) {
+    attach(app, auth, kind, ticket, &[id])
+        .await
+        .expect_code(code);
+}
+
 async fn order_view(app: &TestApp, auth: &Auth, order: &Value) -> GqlResponse {
     let query = format!(
         "query($id: ID!) {{ repairOrder(id: $id) {{ attachments {{ {FIELDS} }} events {{ action note }} }} }}"
@@ -235,15 +254,14 @@ async fn attachments_upload_attach_and_download(app: TestApp) {
             .all(|a| a["ticketKind"] == "REPAIR_ORDER" && a["ticketId"] == order["id"])
     );
     // Attaching again is a harmless retry: no second timeline entry.
-    attach(
+    attach_ok(
         &app,
         &w.customer.auth,
         "REPAIR_ORDER",
         &order,
-        &[&pending[0]["id"]],
+        &pending[0]["id"],
     )
-    .await
-    .data();
+    .await;
 
     for auth in [
         &w.customer.auth,
@@ -308,15 +326,14 @@ async fn attachments_not_attached_within_the_ttl_are_removed(app: TestApp) {
     let w = app.repair_world().await;
     let order = app.order_in(&w, "SUBMITTED").await;
     let kept = uploaded(&app, &w.customer.auth, &[("a.jpg", "image/jpeg", JPEG)]).await;
-    attach(
+    attach_ok(
         &app,
         &w.customer.auth,
         "REPAIR_ORDER",
         &order,
-        &[&kept[0]["id"]],
+        &kept[0]["id"],
     )
-    .await
-    .data();
+    .await;
     let forgotten = uploaded(&app, &w.customer.auth, &[("b.jpg", "image/jpeg", JPEG)]).await;
     let rows = attachment_rows(&app).await;
     assert_eq!(rows.len(), 2);
@@ -560,53 +577,52 @@ async fn r_prv_1_r_prv_7_attachments_follow_the_tickets_visibility(app: TestApp)
         &[("theirs.png", "image/png", PNG)],
     )
     .await;
-    attach(
+    attach_refused(
         &app,
         &w.customer.auth,
         "REPAIR_ORDER",
         &order,
-        &[&theirs[0]["id"]],
+        &theirs[0]["id"],
+        "NOT_FOUND",
     )
-    .await
-    .expect_code("NOT_FOUND");
-    attach(
+    .await;
+    attach_refused(
         &app,
         &w.agent.auth,
         "REPAIR_ORDER",
         &order,
-        &[&photo[0]["id"]],
+        &photo[0]["id"],
+        "NOT_FOUND",
     )
-    .await
-    .expect_code("NOT_FOUND");
+    .await;
     // Nobody attaches to a ticket they do not see.
     let agent_photo = uploaded(&app, &w.other_agent.auth, &[("a.png", "image/png", PNG)]).await;
-    attach(
+    attach_refused(
         &app,
         &w.other_agent.auth,
         "REPAIR_ORDER",
         &order,
-        &[&agent_photo[0]["id"]],
+        &agent_photo[0]["id"],
+        "NOT_FOUND",
     )
-    .await
-    .expect_code("NOT_FOUND");
-    attach(
+    .await;
+    attach_refused(
         &app,
         &w.other_customer.auth,
         "REPAIR_ORDER",
         &order,
-        &[&theirs[0]["id"]],
+        &theirs[0]["id"],
+        "NOT_FOUND",
     )
-    .await
-    .expect_code("NOT_FOUND");
-    attach(
+    .await;
+    attach_ok(
         &app,
         &w.customer.auth,
         "REPAIR_ORDER",
         &order,
-        &[&photo[0]["id"]],
+        &photo[0]["id"],
     )
-    .await
-    .data();
+    .await;
 
     // A customer cannot read another customer's attachment; another centre's agent and a
     // technician not assigned neither.
@@ -626,6 +642,27 @@ async fn r_prv_1_r_prv_7_attachments_follow_the_tickets_visibility(app: TestApp)
         "{}",
         admin.body
     );
+    // node(id:) applies the same rule; a pending upload is its uploader's alone.
+    let node = "query($id: ID!) { node(id: $id) { __typename id } }";
+    let read = |auth: &Auth, id: &Value| {
+        let auth = auth.clone();
+        let id = id.clone();
+        let app = &app;
+        async move { app.gql(&auth, node, json!({ "id": id })).await }
+    };
+    let own = read(&w.agent.auth, &photo[0]["id"]).await;
+    assert_eq!(own.data()["node"]["__typename"], "Attachment");
+    assert_eq!(own.data()["node"]["id"], photo[0]["id"]);
+    for auth in [&w.other_customer.auth, &w.other_agent.auth, &w.partner] {
+        read(auth, &photo[0]["id"]).await.expect_code("NOT_FOUND");
+    }
+    assert_eq!(
+        read(&w.other_customer.auth, &theirs[0]["id"]).await.data()["node"]["id"],
+        theirs[0]["id"]
+    );
+    read(&w.customer.auth, &theirs[0]["id"])
+        .await
+        .expect_code("NOT_FOUND");
 
     // A partner reads its organization's orders' attachments only.
     let input = json!({ "customerId": w.partner_customer.gid(), "assetId": gid(NodeType::Asset, w.partner_asset),
@@ -640,15 +677,14 @@ async fn r_prv_1_r_prv_7_attachments_follow_the_tickets_visibility(app: TestApp)
         .await;
     let partner_order = reported.data()["reportFault"].clone();
     let partner_photo = uploaded(&app, &w.partner, &[("p.jpg", "image/jpeg", JPEG)]).await;
-    attach(
+    attach_ok(
         &app,
         &w.partner,
         "REPAIR_ORDER",
         &partner_order,
-        &[&partner_photo[0]["id"]],
+        &partner_photo[0]["id"],
     )
-    .await
-    .data();
+    .await;
     assert_eq!(
         order_attachments(&app, &w.partner, &partner_order)
             .await
@@ -666,40 +702,39 @@ async fn r_prv_1_r_prv_7_attachments_follow_the_tickets_visibility(app: TestApp)
         .expect_code("NOT_FOUND");
     let other_partner_photo =
         uploaded(&app, &w.other_partner, &[("o.jpg", "image/jpeg", JPEG)]).await;
-    attach(
+    attach_refused(
         &app,
         &w.other_partner,
         "REPAIR_ORDER",
         &partner_order,
-        &[&other_partner_photo[0]["id"]],
+        &other_partner_photo[0]["id"],
+        "NOT_FOUND",
     )
-    .await
-    .expect_code("NOT_FOUND");
+    .await;
     // The customer's own order is not the partner's organization's.
-    attach(
+    attach_refused(
         &app,
         &w.partner,
         "REPAIR_ORDER",
         &order,
-        &[&partner_photo[0]["id"]],
+        &partner_photo[0]["id"],
+        "NOT_FOUND",
     )
-    .await
-    .expect_code("NOT_FOUND");
+    .await;
 }
 
 async fn attachments_on_complaints_and_return_visits(app: TestApp) {
     let w = app.repair_world().await;
     let complaint = app.complaint_in(&w, &w.customer, "ACKNOWLEDGED").await;
     let photo = uploaded(&app, &w.customer.auth, &[("rude.jpg", "image/jpeg", JPEG)]).await;
-    attach(
+    attach_ok(
         &app,
         &w.customer.auth,
         "COMPLAINT",
         &complaint,
-        &[&photo[0]["id"]],
+        &photo[0]["id"],
     )
-    .await
-    .data();
+    .await;
     let mine = app
         .gql(
             &w.customer.auth,
@@ -731,24 +766,24 @@ async fn attachments_on_complaints_and_return_visits(app: TestApp) {
         .await;
     assert_eq!(others.data()["myComplaints"]["nodes"], json!([]));
     let tech_photo = uploaded(&app, &w.technician.auth, &[("t.jpg", "image/jpeg", JPEG)]).await;
-    attach(
+    attach_refused(
         &app,
         &w.technician.auth,
         "COMPLAINT",
         &complaint,
-        &[&tech_photo[0]["id"]],
+        &tech_photo[0]["id"],
+        "NOT_FOUND",
     )
-    .await
-    .expect_code("NOT_FOUND");
-    attach(
+    .await;
+    attach_refused(
         &app,
         &w.other_agent.auth,
         "COMPLAINT",
         &complaint,
-        &[&tech_photo[0]["id"]],
+        &tech_photo[0]["id"],
+        "NOT_FOUND",
     )
-    .await
-    .expect_code("NOT_FOUND");
+    .await;
 
     // A return visit: the centre's staff attach; the entry is internal on the visited order.
     let order = app.order_in(&w, "CLOSED").await;
@@ -768,35 +803,34 @@ async fn attachments_on_complaints_and_return_visits(app: TestApp) {
         .clone();
     let recording = uploaded(&app, &w.agent.auth, &[("call.mp4", "video/mp4", MP4)]).await;
     let customer_photo = uploaded(&app, &w.customer.auth, &[("c.jpg", "image/jpeg", JPEG)]).await;
-    attach(
+    attach_refused(
         &app,
         &w.customer.auth,
         "RETURN_VISIT",
         &visit,
-        &[&customer_photo[0]["id"]],
+        &customer_photo[0]["id"],
+        "NOT_FOUND",
     )
-    .await
-    .expect_code("NOT_FOUND");
+    .await;
     let other_agent_photo =
         uploaded(&app, &w.other_agent.auth, &[("o.jpg", "image/jpeg", JPEG)]).await;
-    attach(
+    attach_refused(
         &app,
         &w.other_agent.auth,
         "RETURN_VISIT",
         &visit,
-        &[&other_agent_photo[0]["id"]],
+        &other_agent_photo[0]["id"],
+        "NOT_FOUND",
     )
-    .await
-    .expect_code("NOT_FOUND");
-    attach(
+    .await;
+    attach_ok(
         &app,
         &w.agent.auth,
         "RETURN_VISIT",
         &visit,
-        &[&recording[0]["id"]],
+        &recording[0]["id"],
     )
-    .await
-    .data();
+    .await;
     let due = app
         .gql(
             &w.supervisor.auth,

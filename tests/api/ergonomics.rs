@@ -9,6 +9,7 @@ use servicedesk_tests::{Auth, GqlResponse, NodeType, RepairWorld, TestApp, db_te
 
 db_tests!(
     node_round_trips_every_type_and_hides_foreign_ones,
+    node_reads_the_parts_of_tickets_as_their_ticket_allows,
     ids_of_the_wrong_type_name_nothing,
     nodes_batch_in_order_with_nulls_and_a_limit,
     technicians_are_listed_for_dispatch_by_skill_region_and_availability,
@@ -143,6 +144,100 @@ async fn node_round_trips_every_type_and_hides_foreign_ones(app: TestApp) {
     for id in [&order["id"], &complaint["id"], &survey, &visit, &endpoint] {
         assert!(id.as_str().unwrap().parse::<i64>().is_err(), "{id}");
     }
+}
+
+/// Repair lines, timeline entries, clocks, escalations, organizations and API keys are nodes
+/// too, readable exactly where their ticket (or, for keys, `apiKeys`) is.
+async fn node_reads_the_parts_of_tickets_as_their_ticket_allows(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = app.order_in(&w, "ON_SITE").await;
+    let line = ", input: { kind: PART, description: \"Valve\", partCode: \"V-2\", \
+                quantity: \"1\", unitPrice: \"35.00\" }";
+    let order = app
+        .repair_ok(&w.technician.auth, "addRepairLine", &order, line)
+        .await;
+    let note = "mutation($id: ID!) { addRepairNote(id: $id, note: \"Dog in the yard\", \
+                public: false) { id } }";
+    app.gql(&w.agent.auth, note, json!({ "id": order["id"] }))
+        .await
+        .data();
+    let parts = "query($id: ID!) { repairOrder(id: $id) { lines { id } \
+                 events { id public } slaClocks { id description } } }";
+    let seen = app
+        .gql(&w.agent.auth, parts, json!({ "id": order["id"] }))
+        .await;
+    let seen = &seen.data()["repairOrder"];
+    let line = seen["lines"][0]["id"].clone();
+    let events = seen["events"].as_array().expect("events");
+    let public = events.iter().find(|e| e["public"] == true).expect("public")["id"].clone();
+    let internal = events
+        .iter()
+        .find(|e| e["public"] == false)
+        .expect("internal")["id"]
+        .clone();
+    let clocks = seen["slaClocks"].as_array().expect("clocks");
+    let promised = clocks
+        .iter()
+        .find(|c| !c["description"].is_null())
+        .expect("a customer-facing clock")["id"]
+        .clone();
+
+    reads(&app, &w.customer.auth, &line, "RepairLine").await;
+    reads(&app, &w.technician.auth, &line, "RepairLine").await;
+    hidden(&app, &w.other_customer.auth, &line).await;
+    hidden(&app, &w.other_agent.auth, &line).await;
+
+    reads(&app, &w.customer.auth, &public, "TimelineEvent").await;
+    reads(&app, &w.agent.auth, &internal, "TimelineEvent").await;
+    hidden(&app, &w.customer.auth, &internal).await;
+    hidden(&app, &w.other_customer.auth, &public).await;
+    hidden(&app, &w.partner, &public).await;
+
+    reads(&app, &w.agent.auth, &promised, "SlaClock").await;
+    reads(&app, &w.customer.auth, &promised, "SlaClock").await;
+    hidden(&app, &w.other_customer.auth, &promised).await;
+    if let Some(internal_clock) = clocks.iter().find(|c| c["description"].is_null()) {
+        hidden(&app, &w.customer.auth, &internal_clock["id"]).await;
+    }
+
+    // Escalation: staff who see the complaint.
+    let complaint = app.complaint_in(&w, &w.customer, "ACKNOWLEDGED").await;
+    app.complaint_ok(
+        &w.agent.auth,
+        "escalateComplaint",
+        &complaint,
+        ", reason: \"Cannot be solved on the spot\"",
+    )
+    .await;
+    let escalations = app
+        .gql(
+            &w.agent.auth,
+            "query($id: ID!) { complaintById(id: $id) { escalations { id } } }",
+            json!({ "id": complaint["id"] }),
+        )
+        .await;
+    let escalation = escalations.data()["complaintById"]["escalations"][0]["id"].clone();
+    reads(&app, &w.supervisor.auth, &escalation, "Escalation").await;
+    hidden(&app, &w.customer.auth, &escalation).await;
+    hidden(&app, &w.other_agent.auth, &escalation).await;
+
+    // Organization: admins and its own partner; ApiKey: admins.
+    let organization = json!(gid(NodeType::Organization, w.org));
+    reads(&app, &w.admin.auth, &organization, "Organization").await;
+    reads(&app, &w.partner, &organization, "Organization").await;
+    hidden(&app, &w.other_partner, &organization).await;
+    hidden(&app, &w.agent.auth, &organization).await;
+    let keys = app
+        .gql(
+            &w.admin.auth,
+            "query($org: ID!) { apiKeys(organizationId: $org) { id } }",
+            json!({ "org": organization }),
+        )
+        .await;
+    let api_key = keys.data()["apiKeys"][0]["id"].clone();
+    reads(&app, &w.admin.auth, &api_key, "ApiKey").await;
+    hidden(&app, &w.partner, &api_key).await;
+    hidden(&app, &w.supervisor.auth, &api_key).await;
 }
 
 async fn ids_of_the_wrong_type_name_nothing(app: TestApp) {
@@ -636,6 +731,59 @@ async fn every_bad_field_of_an_input_is_reported_at_once(app: TestApp) {
         "{}",
         asset.body
     );
+
+    // A walk-in customer, a webhook endpoint and survey answers the same way.
+    let customer = app
+        .gql(
+            &w.agent.auth,
+            "mutation { createCustomer(input: { name: \" \", phone: \"12\", \
+             email: \"not-an-address\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(fields_of(&customer), ["email", "name", "phone"]);
+    let endpoint = app
+        .gql(
+            &w.partner,
+            "mutation { createWebhookEndpoint(input: { url: \"ftp://x\", \
+             eventTypes: [\"no.such_event\"] }) { secret } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(fields_of(&endpoint), ["eventTypes", "url"]);
+    let order = app.order_in(&w, "CLOSED").await;
+    let survey = app
+        .gql(
+            &w.customer.auth,
+            "query($id: ID!) { repairOrder(id: $id) { survey { id } } }",
+            json!({ "id": order["id"] }),
+        )
+        .await;
+    let survey = survey.data()["repairOrder"]["survey"]["id"].clone();
+    let answers = app
+        .gql(
+            &w.customer.auth,
+            "mutation($id: ID!) { submitSurvey(id: $id, answers: { timeliness: 0, attitude: 6, \
+             professionalism: 5, result: 5, overall: 5, wouldRecommend: 11 }) { id } }",
+            json!({ "id": survey }),
+        )
+        .await;
+    assert_eq!(
+        fields_of(&answers),
+        ["attitude", "timeliness", "wouldRecommend"]
+    );
+}
+
+/// The `extensions.field` of every error, sorted.
+fn fields_of(response: &GqlResponse) -> Vec<String> {
+    let mut fields: Vec<String> = response.body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("errors expected: {}", response.body))
+        .iter()
+        .map(|e| e["extensions"]["field"].as_str().unwrap_or("-").to_owned())
+        .collect();
+    fields.sort();
+    fields
 }
 
 async fn timeline_actions_and_roles_are_enums(app: TestApp) {

@@ -478,6 +478,15 @@ async fn a_later_retry_after_from_the_receiver_is_honoured(app: TestApp) {
     deliver_until(&app, &receiver, 1).await;
     let message = &messages(&app, &w.partner, &hook).await[0];
     assert_eq!(message["status"], "PENDING");
+    // A message is a node for whoever manages its endpoint.
+    let node = "query($id: ID!) { node(id: $id) { ... on WebhookMessage { id status } } }";
+    let read = app
+        .gql(&w.partner, node, json!({ "id": message["id"] }))
+        .await;
+    assert_eq!(read.data()["node"]["status"], "PENDING");
+    app.gql(&w.other_partner, node, json!({ "id": message["id"] }))
+        .await
+        .expect_code("NOT_FOUND");
     let due: chrono::DateTime<chrono::Utc> =
         message["nextAttemptAt"].as_str().unwrap().parse().unwrap();
     assert_eq!(

@@ -355,25 +355,10 @@ pub fn test_config() -> Config {
         code_rate_per_address_per_hour: 20,
         refresh_token_ttl_days: 30,
         attachments: servicedesk::config::AttachmentConfig {
-            attachment_store: servicedesk::config::AttachmentStoreKind::Local,
             // Empty: the harness puts each test's files in a temporary directory.
             attachment_dir: std::path::PathBuf::new(),
-            attachment_s3_endpoint: None,
-            attachment_s3_bucket: None,
-            attachment_s3_region: "us-east-1".into(),
-            attachment_s3_access_key_id: None,
-            attachment_s3_secret_access_key: None,
-            attachment_s3_allow_http: false,
-            attachment_max_image_bytes: 10 * 1024 * 1024,
-            attachment_max_video_bytes: 20 * 1024 * 1024,
-            attachment_max_files: 5,
-            attachment_max_per_ticket: 20,
-            attachment_max_pending: 20,
-            attachment_max_concurrent_uploads: 8,
-            attachment_request_timeout_seconds: 300,
-            attachment_pending_ttl_seconds: 3600,
-            attachment_url_ttl_seconds: 300,
             attachment_cleanup_interval_seconds: 0,
+            ..Default::default()
         },
     }
 }

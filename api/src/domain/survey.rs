@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::surveys;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldErrors};
 
 /// Longest survey comment, in characters.
 pub const MAX_COMMENT: usize = 2000;
@@ -88,29 +88,44 @@ fn in_range(field: &'static str, value: i32, low: i16, high: i16) -> ApiResult<i
 }
 
 /// Scores 1–5, would-recommend 0–10, comment at most 2,000 characters (blank means none).
+/// Every bad answer is reported at once.
 pub fn validate(answers: Answers) -> ApiResult<ValidAnswers> {
-    let score = |field, value| in_range(field, value, 1, 5);
+    let mut errors = FieldErrors::default();
+    let mut score = |field, value, low, high| errors.check(in_range(field, value, low, high));
+    let timeliness = score("timeliness", answers.timeliness, 1, 5)?;
+    let attitude = score("attitude", answers.attitude, 1, 5)?;
+    let professionalism = score("professionalism", answers.professionalism, 1, 5)?;
+    let result = score("result", answers.result, 1, 5)?;
+    let overall = score("overall", answers.overall, 1, 5)?;
+    let would_recommend = score("wouldRecommend", answers.would_recommend, 0, 10)?;
     let comment = answers
         .comment
         .map(|c| c.trim().to_owned())
         .filter(|c| !c.is_empty());
-    if comment
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > MAX_COMMENT)
-    {
-        return Err(ApiError::bad_input(
+    let comment = errors.check(match comment {
+        Some(c) if c.chars().count() > MAX_COMMENT => Err(ApiError::bad_input(
             "comment",
             format!("comment must be at most {MAX_COMMENT} characters"),
-        ));
-    }
+        )),
+        c => Ok(c),
+    })?;
+    let (((((timeliness, attitude), professionalism), result), overall), would_recommend) = errors
+        .values(
+            timeliness
+                .zip(attitude)
+                .zip(professionalism)
+                .zip(result)
+                .zip(overall)
+                .zip(would_recommend),
+        )?;
     Ok(ValidAnswers {
-        timeliness: score("timeliness", answers.timeliness)?,
-        attitude: score("attitude", answers.attitude)?,
-        professionalism: score("professionalism", answers.professionalism)?,
-        result: score("result", answers.result)?,
-        overall: score("overall", answers.overall)?,
-        comment,
-        would_recommend: in_range("wouldRecommend", answers.would_recommend, 0, 10)?,
+        timeliness,
+        attitude,
+        professionalism,
+        result,
+        overall,
+        comment: comment.flatten(),
+        would_recommend,
     })
 }
 

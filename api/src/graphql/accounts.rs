@@ -195,16 +195,7 @@ impl AccountsMutation {
             client_ip(ctx),
         )
         .await
-        .map_err(|err| match err {
-            crate::error::ApiError::BadUserInput {
-                field: "password",
-                message,
-            } => crate::error::ApiError::BadUserInput {
-                field: "newPassword",
-                message,
-            },
-            other => other,
-        })?;
+        .map_err(as_new_password)?;
         Ok(session.into())
     }
 
@@ -232,16 +223,7 @@ impl AccountsMutation {
         let name = LoginName::parse(&env, email.as_deref(), phone.as_deref())?;
         accounts::reset_password(&env, &services(ctx)?.accounts, &name, &code, new_password)
             .await
-            .map_err(|err| match err {
-                crate::error::ApiError::BadUserInput {
-                    field: "password",
-                    message,
-                } => crate::error::ApiError::BadUserInput {
-                    field: "newPassword",
-                    message,
-                },
-                other => other,
-            })?;
+            .map_err(as_new_password)?;
         Ok(true)
     }
 
@@ -271,5 +253,19 @@ impl AccountsMutation {
         )
         .await?;
         Ok(User(customer))
+    }
+}
+
+/// The password policy's error names `password`; these mutations call the field `newPassword`.
+fn as_new_password(err: crate::error::ApiError) -> crate::error::ApiError {
+    match err {
+        crate::error::ApiError::BadUserInput {
+            field: "password",
+            message,
+        } => crate::error::ApiError::BadUserInput {
+            field: "newPassword",
+            message,
+        },
+        other => other,
     }
 }

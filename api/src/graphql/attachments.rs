@@ -65,7 +65,8 @@ impl ScalarType for Upload {
 #[derive(SimpleObject)]
 pub struct Attachment {
     /// The attachment's id (opaque global id), for `attachUploads`.
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// The name the client gave the file, without any directory; for display only.
     file_name: String,
     /// The type read from the content itself (`image/jpeg`, `image/png`, `image/webp`,
@@ -93,7 +94,7 @@ pub struct Attachment {
     url_expires_at: DateTime<Utc>,
 }
 
-async fn attachment(
+pub(super) async fn attachment(
     storage: &Storage,
     row: &attachments::Model,
     now: DateTime<Utc>,

@@ -48,7 +48,8 @@ pub struct ComplaintDeadlines {
 #[derive(SimpleObject)]
 pub struct Escalation {
     /// The escalation's id, for `acknowledgeEscalation`.
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// The kind of the escalated ticket.
     ticket_kind: TicketKind,
     /// The escalated ticket's id.

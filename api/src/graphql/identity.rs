@@ -102,7 +102,8 @@ pub(super) fn may_read_user(actor: &Principal, user: &users::Model) -> bool {
 #[derive(SimpleObject)]
 pub struct Organization {
     /// The organization's id (opaque).
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// Display name.
     name: String,
     /// When it was created (RFC 3339, UTC).
@@ -146,7 +147,8 @@ impl From<service_centres::Model> for ServiceCentre {
 #[derive(SimpleObject)]
 pub struct ApiKey {
     /// The key's id (opaque), for `revokeApiKey`.
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// The organization the key acts for.
     organization_id: ID,
     /// A name the admin gave it, e.g. the integrating system.

@@ -3,19 +3,25 @@
 //! record the caller cannot see through `repairOrder(id)` is `NOT_FOUND` here too.
 
 use async_graphql::{Context, ID, Interface, Object, Result};
+use entity::ticket_events::TicketKind;
 use entity::users::Role;
+use entity::{api_keys, escalations, organizations, repair_lines, sla_clocks, ticket_events};
 
-use super::complaint::{Complaint, ComplaintTracking};
-use super::identity::{ServiceCentre, User};
+use super::attachments::Attachment;
+use super::complaint::{Complaint, ComplaintTracking, Escalation};
+use super::identity::{ApiKey, Organization, ServiceCentre, User};
 use super::loaders::{AssetKey, ComplaintKey, RepairOrderKey, UserKey, loaders};
-use super::repair::{Asset, ProductModel, RepairOrder};
+use super::repair::{Asset, ProductModel, RepairLine, RepairOrder, TimelineEvent};
+use super::sla::{SlaClock, sees_all_clocks};
 use super::survey::{ReturnVisit, Survey};
-use super::webhooks::WebhookEndpoint;
-use super::{env, principal};
+use super::webhooks::{WebhookEndpoint, WebhookMessage};
+use super::{env, principal, services};
 use crate::domain::global_id::{NodeType, decode};
 use crate::domain::identity::Principal;
-use crate::domain::{complaint, repair};
+use crate::domain::sla::transitions;
+use crate::domain::{complaint, repair, return_visit};
 use crate::error::{ApiError, ApiResult};
+use crate::services::attachments::Viewed;
 use crate::services::{Env, assets as asset_service, surveys, webhooks};
 use crate::store;
 
@@ -41,6 +47,22 @@ pub enum Node {
     Survey(Survey),
     ReturnVisit(ReturnVisit),
     WebhookEndpoint(WebhookEndpoint),
+    WebhookMessage(WebhookMessage),
+    /// Readable by whoever sees its repair order.
+    RepairLine(RepairLine),
+    /// Readable by whoever sees its ticket; internal entries by staff only.
+    TimelineEvent(TimelineEvent),
+    /// Readable by whoever sees its ticket; customers and partners only the clocks that
+    /// promise them something.
+    SlaClock(SlaClock),
+    /// Staff who see its ticket.
+    Escalation(Escalation),
+    /// Whoever sees its ticket; a pending upload only its uploader.
+    Attachment(Attachment),
+    /// Admins, and the organization's own partner keys.
+    Organization(Organization),
+    /// Admins.
+    ApiKey(ApiKey),
 }
 
 /// Most ids one `nodes` call takes (`GRAPHQL_MAX_NODE_IDS`).
@@ -162,28 +184,140 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
             .map(|s| Survey::new(s, env.now).into()),
         NodeType::ReturnVisit => store::return_visits::find(env.db, key)
             .await?
-            .filter(|v| may_read_return_visit(actor, v))
+            .filter(|v| return_visit::can_view(actor, v.service_centre_id))
             .map(|v| ReturnVisit::from(v).into()),
         NodeType::WebhookEndpoint => {
             actor.require(super::webhooks::MANAGERS).map_err(hidden)?;
             Some(WebhookEndpoint::from(webhooks::endpoint(env, key).await.map_err(hidden)?).into())
         }
-        // Parts of another object, not fetched on their own: read them through their owner.
-        NodeType::RepairLine
-        | NodeType::Attachment
-        | NodeType::TimelineEvent
-        | NodeType::Organization
-        | NodeType::ApiKey
-        | NodeType::WebhookMessage
-        | NodeType::SlaClock
-        | NodeType::Escalation => None,
+        NodeType::WebhookMessage => {
+            actor.require(super::webhooks::MANAGERS).map_err(hidden)?;
+            let found = webhooks::message(env, key).await.map_err(hidden)?;
+            Some(WebhookMessage::new(found.message, found.attempts, actor).into())
+        }
+        NodeType::RepairLine => match store::by_key::<repair_lines::Entity>(env.db, key).await? {
+            Some(line)
+                if sees_ticket(ctx, env, TicketKind::RepairOrder, line.repair_order_id).await? =>
+            {
+                Some(RepairLine::from(line).into())
+            }
+            _ => None,
+        },
+        NodeType::TimelineEvent => {
+            match store::by_key::<ticket_events::Entity>(env.db, key).await? {
+                Some(event)
+                    if (event.public || sees_internal_entries(actor, event.ticket_kind))
+                        && sees_ticket(ctx, env, event.ticket_kind, event.ticket_id).await? =>
+                {
+                    Some(TimelineEvent::from(event).into())
+                }
+                _ => None,
+            }
+        }
+        NodeType::SlaClock => {
+            let staff = sees_all_clocks(actor);
+            match store::by_key::<sla_clocks::Entity>(env.db, key).await? {
+                Some(clock)
+                    if (staff
+                        || transitions::customer_words(clock.ticket_kind, clock.metric)
+                            .is_some())
+                        && sees_ticket(ctx, env, clock.ticket_kind, clock.ticket_id).await? =>
+                {
+                    Some(SlaClock::new(&clock, staff, env.now).into())
+                }
+                _ => None,
+            }
+        }
+        NodeType::Escalation => {
+            actor.require(complaint::INTERNAL_READERS).map_err(hidden)?;
+            match store::by_key::<escalations::Entity>(env.db, key).await? {
+                Some(row) if sees_ticket(ctx, env, row.ticket_kind, row.ticket_id).await? => {
+                    Some(Escalation::from(row).into())
+                }
+                _ => None,
+            }
+        }
+        NodeType::Attachment => match store::attachments::find(env.db, key).await? {
+            Some(row) if sees_attachment(ctx, env, &row).await? => {
+                let storage = &services(ctx)?.attachments;
+                Some(
+                    super::attachments::attachment(storage, &row, env.now)
+                        .await
+                        .map_err(|e| ApiError::Internal(e.message))?
+                        .into(),
+                )
+            }
+            _ => None,
+        },
+        NodeType::Organization => {
+            let allowed = match actor {
+                Principal::Partner {
+                    organization_id, ..
+                } => *organization_id == key,
+                _ => role == Some(Role::Admin),
+            };
+            if allowed {
+                store::by_key::<organizations::Entity>(env.db, key)
+                    .await?
+                    .map(|o| Organization::from(o).into())
+            } else {
+                None
+            }
+        }
+        NodeType::ApiKey => {
+            actor.require(&[Role::Admin]).map_err(hidden)?;
+            store::by_key::<api_keys::Entity>(env.db, key)
+                .await?
+                .map(|k| ApiKey::from(k).into())
+        }
     };
     found.ok_or(not_found)
 }
 
-/// `returnVisitsDue`: agents and supervisors, their own centre's visits.
-fn may_read_return_visit(actor: &Principal, visit: &entity::return_visits::Model) -> bool {
-    matches!(actor, Principal::User(user)
-        if matches!(user.role, Role::Agent | Role::Supervisor)
-            && user.service_centre_id == Some(visit.service_centre_id))
+/// Whether the caller sees the ticket a part belongs to, by its kind's visibility rule.
+async fn sees_ticket(
+    ctx: &Context<'_>,
+    env: &Env<'_>,
+    kind: TicketKind,
+    ticket_id: i64,
+) -> ApiResult<bool> {
+    let loader = loaders(ctx)?;
+    let actor = env.actor;
+    Ok(match kind {
+        TicketKind::RepairOrder => loader
+            .load_one(RepairOrderKey(ticket_id))
+            .await?
+            .is_some_and(|o| Viewed::RepairOrder(&o).visible_to(actor)),
+        TicketKind::Complaint => loader
+            .load_one(ComplaintKey(ticket_id))
+            .await?
+            .is_some_and(|c| Viewed::Complaint(&c).visible_to(actor)),
+        TicketKind::ReturnVisit => store::return_visits::find(env.db, ticket_id)
+            .await?
+            .is_some_and(|v| return_visit::can_view(actor, v.service_centre_id)),
+    })
+}
+
+/// Internal timeline entries, as each ticket kind's `events` shows them.
+fn sees_internal_entries(actor: &Principal, kind: TicketKind) -> bool {
+    match kind {
+        TicketKind::Complaint => complaint::sees_internals(actor),
+        TicketKind::RepairOrder | TicketKind::ReturnVisit => repair::sees_internal_events(actor),
+    }
+}
+
+/// An attached file by its ticket; a pending upload by its uploader alone.
+async fn sees_attachment(
+    ctx: &Context<'_>,
+    env: &Env<'_>,
+    row: &entity::attachments::Model,
+) -> ApiResult<bool> {
+    match (row.ticket_kind, row.ticket_id) {
+        (Some(kind), Some(ticket_id)) => sees_ticket(ctx, env, kind, ticket_id).await,
+        _ => Ok(match env.actor {
+            Principal::User(user) => row.uploader_user_id == Some(user.id),
+            Principal::Partner { api_key_id, .. } => row.uploader_api_key_id == Some(*api_key_id),
+            Principal::Anonymous => false,
+        }),
+    }
 }

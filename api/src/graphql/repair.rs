@@ -149,7 +149,8 @@ impl From<product_models::Model> for ProductModel {
 #[derive(SimpleObject)]
 pub struct RepairLine {
     /// The line's id.
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// Part or labour.
     kind: RepairLineKind,
     /// What was done or used.
@@ -186,7 +187,8 @@ impl From<repair_lines::Model> for RepairLine {
 #[derive(SimpleObject)]
 pub struct TimelineEvent {
     /// The entry's id.
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// What happened; `SLA_*` values are the clocks' own entries (staff only).
     action: TimelineAction,
     /// The ticket's status before; null when the entry changed none.

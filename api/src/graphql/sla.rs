@@ -48,7 +48,8 @@ impl From<ClockState> for SlaClockState {
 #[derive(SimpleObject)]
 pub struct SlaClock {
     /// The clock's id.
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// The kind of ticket (or return visit) it times.
     ticket_kind: TicketKind,
     /// The ticket's (or return visit's) id.
@@ -88,7 +89,7 @@ pub struct SlaClock {
 }
 
 impl SlaClock {
-    fn new(clock: &sla_clocks::Model, staff: bool, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(clock: &sla_clocks::Model, staff: bool, now: DateTime<Utc>) -> Self {
         let paused = clock.paused_since.is_some();
         let open = clock.met_at.is_none() && clock.stopped_at.is_none();
         Self {
@@ -131,7 +132,7 @@ impl SlaClock {
 }
 
 /// Staff see every clock; customers and partners the ones that promise them something.
-fn sees_all_clocks(principal: &Principal) -> bool {
+pub(super) fn sees_all_clocks(principal: &Principal) -> bool {
     matches!(
         principal.role(),
         Some(Role::Agent | Role::Supervisor | Role::Technician)

@@ -93,7 +93,8 @@ impl From<webhook_endpoints::Model> for WebhookEndpointSecret {
 #[derive(SimpleObject)]
 pub struct WebhookMessage {
     /// The message's id, for `redeliverWebhookMessage`.
-    id: ID,
+    #[graphql(owned)]
+    pub(crate) id: ID,
     /// The `webhook-id` header, the same on every attempt: receivers deduplicate by it.
     webhook_id: String,
     /// E.g. `repair_order.assigned`.
@@ -117,7 +118,7 @@ pub struct WebhookMessage {
 }
 
 impl WebhookMessage {
-    fn new(
+    pub(super) fn new(
         message: webhook_messages::Model,
         attempts: Vec<webhook_attempts::Model>,
         reader: &Principal,

@@ -21,7 +21,7 @@ use crate::auth::tokens::{IssuedToken, TokenIssuer};
 use crate::auth::{passwords, refresh};
 use crate::domain::identity::{Principal, check_password_policy, normalize_email};
 use crate::domain::phone::Phone;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::notify::{Channel, CodeMessage, Notifier};
 use crate::store;
 
@@ -239,9 +239,8 @@ pub async fn register_customer(
     tokens: &TokenIssuer,
     input: SignUp,
 ) -> ApiResult<Session> {
-    let phone = Phone::parse("phone", &input.phone, env.settings.phone_region)?;
-    let email = input.email.as_deref().map(normalize_email).transpose()?;
-    let name = required_text("name", &input.name, 200)?;
+    let (phone, email, name) =
+        customer_fields(env, &input.phone, input.email.as_deref(), &input.name)?;
     let mut words = vec![phone.as_str()];
     words.extend(email.as_deref());
     check_password_policy(&words, &input.password)?;
@@ -315,6 +314,21 @@ pub async fn register_customer(
     let session = start_session(&txn, accounts, tokens, user, None, env.now).await?;
     txn.commit().await?;
     Ok(session)
+}
+
+/// A new customer's phone, e-mail and name, every bad one reported at once.
+fn customer_fields(
+    env: &Env<'_>,
+    phone: &str,
+    email: Option<&str>,
+    name: &str,
+) -> ApiResult<(Phone, Option<String>, String)> {
+    let mut errors = FieldErrors::default();
+    let phone = errors.check(Phone::parse("phone", phone, env.settings.phone_region))?;
+    let email = errors.check(email.map(normalize_email).transpose())?;
+    let name = errors.check(required_text("name", name, 200))?;
+    let ((phone, email), name) = errors.values(phone.zip(email).zip(name))?;
+    Ok((phone, email, name))
 }
 
 /// The home centre a customer chose at sign-up: it must exist; reports and complaints go
@@ -554,9 +568,8 @@ pub async fn create_customer(
     let role = env
         .actor
         .require(&[Role::Agent, Role::Supervisor, Role::Partner])?;
-    let phone = Phone::parse("phone", &input.phone, env.settings.phone_region)?;
-    let email = input.email.as_deref().map(normalize_email).transpose()?;
-    let name = required_text("name", &input.name, 200)?;
+    let (phone, email, name) =
+        customer_fields(env, &input.phone, input.email.as_deref(), &input.name)?;
     let (centre, organization) = match env.actor {
         Principal::Partner {
             organization_id, ..

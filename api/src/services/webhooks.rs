@@ -11,7 +11,7 @@ use sea_orm::Set;
 use super::Env;
 use crate::domain::identity::Principal;
 use crate::domain::webhook::{self, EventFilter};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::store::{self, Cursor, webhooks::Owner};
 
 /// Longest description.
@@ -91,9 +91,12 @@ pub async fn create(env: &Env<'_>, new: NewEndpoint) -> ApiResult<webhook_endpoi
             ));
         }
     };
-    let url = checked_url(&new.url, env.settings.allow_private_webhook_targets).await?;
-    let filter = event_filter(&new.event_types)?;
-    let description = description(new.description.as_deref())?;
+    let mut errors = FieldErrors::default();
+    let url =
+        errors.check(checked_url(&new.url, env.settings.allow_private_webhook_targets).await)?;
+    let filter = errors.check(event_filter(&new.event_types))?;
+    let description = errors.check(description(new.description.as_deref()))?;
+    let ((url, filter), description) = errors.values(url.zip(filter).zip(description))?;
     if store::webhooks::count_endpoints(env.db, organization_id).await? >= MAX_ENDPOINTS {
         return Err(ApiError::Conflict(format!(
             "there are {MAX_ENDPOINTS} endpoints already; delete one first"
@@ -216,23 +219,31 @@ pub async fn messages(
         .collect())
 }
 
-/// Schedules another attempt of a message now, with the same `webhook-id`, whatever became of
-/// the earlier ones.
-pub async fn redeliver(env: &Env<'_>, message_id: i64) -> ApiResult<MessageWithAttempts> {
+/// One message of an endpoint the caller manages, with its attempts. A message of an endpoint
+/// the caller may not see does not exist for them; an outage stays an outage.
+pub async fn message(env: &Env<'_>, message_id: i64) -> ApiResult<MessageWithAttempts> {
     let message = store::webhooks::find_message(env.db, message_id)
         .await?
         .ok_or(ApiError::NotFound("webhook message"))?;
-    // A message of an endpoint the caller may not see does not exist for them; an outage
-    // stays an outage.
     endpoint(env, message.endpoint_id)
         .await
         .map_err(|err| match err {
             ApiError::NotFound(_) => ApiError::NotFound("webhook message"),
             other => other,
         })?;
-    let message = store::webhooks::redeliver(env.db, message.id, env.now).await?;
     let attempts = store::webhooks::attempts(env.db, &[message.id]).await?;
     Ok(MessageWithAttempts { message, attempts })
+}
+
+/// Schedules another attempt of a message now, with the same `webhook-id`, whatever became of
+/// the earlier ones.
+pub async fn redeliver(env: &Env<'_>, message_id: i64) -> ApiResult<MessageWithAttempts> {
+    let found = message(env, message_id).await?;
+    let message = store::webhooks::redeliver(env.db, found.message.id, env.now).await?;
+    Ok(MessageWithAttempts {
+        message,
+        attempts: found.attempts,
+    })
 }
 
 /// The URL if the server may call it: its form (`domain::webhook::parse_url`) and, unless

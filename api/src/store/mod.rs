@@ -30,7 +30,7 @@ pub mod webhooks;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, Order, QueryFilter, QueryOrder, Select,
+    DatabaseTransaction, EntityTrait, Order, PrimaryKeyTrait, QueryFilter, QueryOrder, Select,
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
@@ -62,6 +62,16 @@ pub async fn next_key(txn: &DatabaseTransaction, table: &'static str) -> ApiResu
         .await?
         .ok_or_else(|| ApiError::Internal(format!("no next key for {table}")))?;
     Ok(row.try_get("", "key")?)
+}
+
+/// One row by its integer key, for reads that need the row alone (`node(id:)` of records that
+/// have no query of their own).
+pub async fn by_key<E>(db: &impl ConnectionTrait, key: i64) -> ApiResult<Option<E::Model>>
+where
+    E: EntityTrait,
+    i64: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+{
+    Ok(E::find_by_id(key).one(db).await?)
 }
 
 /// Position in a listing: the sort time and `id` of the last row seen (the id breaks ties, so
