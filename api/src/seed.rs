@@ -7,7 +7,7 @@ use chrono::{DateTime, Days, Utc};
 use entity::complaints::{ComplaintCategory, ComplaintChannel};
 use entity::repair_lines::RepairLineKind;
 use entity::repair_orders::RequestType;
-use entity::return_visits::{VisitChannel, VisitOutcome, VisitPurpose};
+use entity::return_visits::{VisitChannel, VisitOutcome, VisitPurpose, VisitSatisfaction};
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use rand::distr::{Alphanumeric, SampleString};
@@ -18,7 +18,7 @@ use crate::auth::{api_keys, passwords};
 use crate::domain::identity::{Principal, UserPrincipal, check_password_policy};
 use crate::domain::phone::{Phone, Region};
 use crate::domain::repair::RepairAction;
-use crate::domain::survey::Answers;
+use crate::domain::survey::{AnsweredBy, Answers};
 use crate::error::{ApiError, ApiResult};
 use crate::services::{
     Env, RuleSettings, assets, complaints, repair_orders, return_visits, surveys,
@@ -322,7 +322,8 @@ async fn seed_repair_orders(
             comment: Some("Quick and tidy".into()),
             would_recommend: 9,
         };
-        surveys::submit(&env(&customer), survey.id, answers).await?;
+        let by = AnsweredBy::Customer(survey.customer_id);
+        surveys::submit(&env(&customer), survey.id, answers, by).await?;
     }
     let after_closure = return_visits::due(&env(&agent), None)
         .await?
@@ -335,7 +336,8 @@ async fn seed_repair_orders(
         let call = return_visits::RecordVisit {
             visited_at: now,
             channel: VisitChannel::Phone,
-            satisfied: Some(true),
+            satisfaction: Some(VisitSatisfaction::Satisfied),
+            improvement: None,
             answers: "The door closes tightly again; satisfied with the technician".into(),
             outcome: VisitOutcome::Ok,
             retry_at: None,

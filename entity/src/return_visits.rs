@@ -58,6 +58,24 @@ pub enum VisitOutcome {
     Unreachable,
 }
 
+/// The customer's answer to "are you satisfied with <service>?" (R-SUR-4). AVERAGE is handled
+/// like DISSATISFIED: the agent asks what to improve, apologises and calls again.
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum VisitSatisfaction {
+    /// 满意.
+    #[sea_orm(string_value = "SATISFIED")]
+    Satisfied,
+    /// 一般: not satisfied, handled like DISSATISFIED.
+    #[sea_orm(string_value = "AVERAGE")]
+    Average,
+    /// 不满意.
+    #[sea_orm(string_value = "DISSATISFIED")]
+    Dissatisfied,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "return_visits")]
 pub struct Model {
@@ -80,7 +98,11 @@ pub struct Model {
     pub agent_id: Option<i64>,
     pub visited_at: Option<DateTimeUtc>,
     pub channel: Option<VisitChannel>,
+    /// SATISFIED only; kept beside `satisfaction` for the satisfaction rate (R-SUR-1).
     pub satisfied: Option<bool>,
+    pub satisfaction: Option<VisitSatisfaction>,
+    /// What the customer would have done better, asked when not satisfied (R-SUR-4).
+    pub improvement: Option<String>,
     pub answers: Option<String>,
     pub outcome: Option<VisitOutcome>,
     pub retry_at: Option<DateTimeUtc>,

@@ -29,6 +29,9 @@ pub struct Model {
     pub would_recommend: Option<i16>,
     /// The complaint a low overall score opened (R-CMP-6).
     pub follow_up_complaint_id: Option<i64>,
+    /// The staff member who entered answers the customer gave by phone (R-SUR-5); `None` when
+    /// the customer answered themselves.
+    pub entered_by: Option<i64>,
     /// When the survey was issued.
     pub created_at: DateTimeUtc,
 }

@@ -342,8 +342,14 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
     answer_survey(&app, &w, &d, 1).await;
 
     app.clock.advance(Duration::days(1));
-    record_visit(&app, &w, &a, json!({ "satisfied": true, "outcome": "OK" })).await;
-    let reached = json!({ "satisfied": true, "outcome": "OK" });
+    record_visit(
+        &app,
+        &w,
+        &a,
+        json!({ "satisfaction": "SATISFIED", "outcome": "OK" }),
+    )
+    .await;
+    let reached = json!({ "satisfaction": "SATISFIED", "outcome": "OK" });
     record_visit_of(&app, &w, ("COMPLAINT", &complaint), reached).await;
     let complaint =
         json!({ "category": "PRODUCT_QUALITY", "severity": "GENERAL", "description": "Noisy" });
@@ -351,7 +357,7 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
         &app,
         &w,
         &d,
-        json!({ "satisfied": false, "outcome": "COMPLAINT_RAISED", "complaint": complaint }),
+        json!({ "satisfaction": "DISSATISFIED", "outcome": "COMPLAINT_RAISED", "complaint": complaint }),
     )
     .await;
     let retry = app.clock_now() + Duration::days(3); // after the 3-day limit
@@ -363,7 +369,13 @@ async fn r_sur_1_r_sla_7_survey_and_return_visit_rates_count_exactly(app: TestAp
     )
     .await;
     app.clock.set(retry);
-    record_visit(&app, &w, &b, json!({ "satisfied": true, "outcome": "OK" })).await;
+    record_visit(
+        &app,
+        &w,
+        &b,
+        json!({ "satisfaction": "SATISFIED", "outcome": "OK" }),
+    )
+    .await;
 
     // Twenty days: the visits after closure fall due, the 30-day ones do not.
     let period = |centre: i64| {

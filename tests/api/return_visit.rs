@@ -18,6 +18,7 @@ db_tests!(
     r_sur_2_visits_avoid_rest_hours_unless_the_customer_chose_the_time,
     r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried,
     r_cmp_6_a_complaint_raised_on_a_return_visit,
+    r_sur_4_average_is_handled_like_dissatisfied,
     r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor,
     r_sla_9_a_report_filed_on_friday_is_reviewed_by_the_end_of_monday,
     r_sla_7_a_visit_nobody_made_breaches_its_clock,
@@ -28,7 +29,7 @@ db_tests!(
 
 const VISIT_FIELDS: &str =
     "id ticketKind ticketId customerId purpose attempt dueAt customerChoseTime
-    agentId visitedAt channel satisfied answers outcome retryAt complaintId recordedAt
+    agentId visitedAt channel satisfied satisfaction improvement answers outcome retryAt complaintId recordedAt
     reviewedBy reviewedAt reviewNote
     slaClocks { metric state startedAt dueAt metAt breachedAt businessTime }";
 
@@ -78,7 +79,7 @@ fn clock<'v>(visit: &'v Value, metric: &str) -> &'v Value {
 }
 
 fn reached(at: DateTime<Utc>) -> Value {
-    json!({ "visitedAt": at.to_rfc3339(), "channel": "PHONE", "satisfied": true,
+    json!({ "visitedAt": at.to_rfc3339(), "channel": "PHONE", "satisfaction": "SATISFIED",
             "answers": "Fridge cools again; technician was polite", "outcome": "OK" })
 }
 
@@ -185,11 +186,15 @@ async fn r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried(app:
     let now = app.clock_now();
 
     let mut incomplete = reached(now);
-    incomplete["satisfied"] = Value::Null;
+    incomplete["satisfaction"] = Value::Null;
     let refused = record(&app, &w.agent.auth, first, incomplete).await;
-    assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "satisfied");
+    assert_eq!(
+        refused.expect_code("BAD_USER_INPUT")["field"],
+        "satisfaction"
+    );
     let mut no_retry = reached(now);
     no_retry["outcome"] = json!("UNREACHABLE");
+    no_retry["satisfaction"] = Value::Null;
     let refused = record(&app, &w.agent.auth, first, no_retry).await;
     assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "retryAt");
     assert_eq!(due(&app, &w.agent.auth).await, visits, "nothing stored");
@@ -222,10 +227,9 @@ async fn r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried(app:
     let visited = app.clock_now() - Duration::minutes(10);
     let mut input = reached(visited);
     input["channel"] = json!("ON_SITE");
-    input["satisfied"] = json!(false);
     let done = record(&app, &w.agent.auth, again, input.clone()).await;
     let done = &done.data()["recordReturnVisit"];
-    assert_eq!(done["satisfied"], false);
+    assert_eq!(done["satisfied"], true);
     assert_eq!(done["channel"], "ON_SITE");
     assert_eq!(done["outcome"], "OK");
     assert_eq!(time(&done["visitedAt"]), visited);
@@ -242,12 +246,90 @@ async fn r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried(app:
     assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "visitedAt");
 }
 
+/// R-SUR-4: "are you satisfied with <service>?" has three answers; AVERAGE, like DISSATISFIED,
+/// is not satisfied: the agent asks what to improve, apologises and calls again, and the
+/// pass rate counts neither.
+async fn r_sur_4_average_is_handled_like_dissatisfied(app: TestApp) {
+    let w = app.repair_world().await;
+    let start = app.clock_now();
+    for answer in ["AVERAGE", "DISSATISFIED"] {
+        let order = closed_after(&app, &w, Duration::zero()).await;
+        let visit = of_ticket(due(&app, &w.agent.auth).await, "REPAIR_ORDER", &order)[0].clone();
+        let now = app.clock_now();
+        let mut input = reached(now);
+        input["satisfaction"] = json!(answer);
+        let refused = record(&app, &w.agent.auth, &visit, input.clone()).await;
+        assert_eq!(
+            refused.expect_code("BAD_USER_INPUT")["field"],
+            "improvement",
+            "{answer}"
+        );
+        input["improvement"] = json!("Call before coming");
+        let refused = record(&app, &w.agent.auth, &visit, input.clone()).await;
+        assert_eq!(
+            refused.expect_code("BAD_USER_INPUT")["field"],
+            "retryAt",
+            "{answer}"
+        );
+        let follow_up = now + Duration::days(2);
+        input["retryAt"] = json!(follow_up.to_rfc3339());
+        let done = record(&app, &w.agent.auth, &visit, input).await;
+        let done = &done.data()["recordReturnVisit"];
+        assert_eq!(done["satisfaction"], answer);
+        assert_eq!(done["satisfied"], false, "{answer} is not satisfied");
+        assert_eq!(done["improvement"], "Call before coming");
+        let again = of_ticket(due(&app, &w.agent.auth).await, "REPAIR_ORDER", &order);
+        let again = again
+            .iter()
+            .find(|v| v["attempt"] == 2)
+            .unwrap_or_else(|| panic!("{answer}: no follow-up call in {again:?}"));
+        assert_eq!(time(&again["dueAt"]), follow_up);
+        let timeline = app
+            .gql(
+                &w.agent.auth,
+                "query($id: ID!) { repairOrder(id: $id) { events { action note } } }",
+                json!({ "id": order["id"] }),
+            )
+            .await;
+        let noted = timeline.data()["repairOrder"]["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| {
+                e["action"] == "RETURN_VISIT_RECORDED"
+                    && e["note"].as_str().is_some_and(|n| n.contains("apologised"))
+            });
+        assert!(noted, "{answer}: the apology is on the timeline");
+    }
+    // A satisfied customer is not called again.
+    let order = closed_after(&app, &w, Duration::zero()).await;
+    let visit = of_ticket(due(&app, &w.agent.auth).await, "REPAIR_ORDER", &order)[0].clone();
+    let mut input = reached(app.clock_now());
+    input["retryAt"] = json!((app.clock_now() + Duration::days(2)).to_rfc3339());
+    let refused = record(&app, &w.agent.auth, &visit, input.clone()).await;
+    assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "retryAt");
+    input["retryAt"] = Value::Null;
+    record(&app, &w.agent.auth, &visit, input).await.data();
+    // One of three reached customers passes.
+    let query = "query($from: DateTime!, $to: DateTime!, $centre: ID) { \
+                 serviceMetrics(from: $from, to: $to, serviceCentreId: $centre) { \
+                 returnVisitPassRate { numerator denominator } } }";
+    let period = json!({ "from": start.to_rfc3339(),
+                         "to": (app.clock_now() + Duration::days(1)).to_rfc3339(),
+                         "centre": gid(NodeType::ServiceCentre, w.centre) });
+    let metrics = app.gql(&w.supervisor.auth, query, period).await;
+    assert_eq!(
+        metrics.data()["serviceMetrics"]["returnVisitPassRate"],
+        json!({ "numerator": 1, "denominator": 3 })
+    );
+}
+
 async fn r_cmp_6_a_complaint_raised_on_a_return_visit(app: TestApp) {
     let w = app.repair_world().await;
     let order = closed_after(&app, &w, Duration::zero()).await;
     let visit = due(&app, &w.agent.auth).await[0].clone();
     let mut input = reached(app.clock_now());
-    input["satisfied"] = json!(false);
+    input["satisfaction"] = json!("DISSATISFIED");
     input["outcome"] = json!("COMPLAINT_RAISED");
     let missing = record(&app, &w.agent.auth, &visit, input.clone()).await;
     assert_eq!(missing.expect_code("BAD_USER_INPUT")["field"], "complaint");

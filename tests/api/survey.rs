@@ -16,6 +16,7 @@ db_tests!(
     r_sur_1_confirmed_and_closed_repair_gets_exactly_one_survey,
     r_sur_1_only_the_customer_answers_once_before_expiry,
     r_sur_1_invalid_answers_store_nothing,
+    r_sur_5_staff_enter_answers_on_behalf_never_for_their_own_ticket,
     r_cmp_4_resolved_complaint_asks_for_satisfaction_with_a_survey,
     r_cmp_6_low_survey_score_opens_a_survey_complaint_in_the_tickets_centre,
     partners_read_their_organizations_results_without_the_author,
@@ -139,6 +140,95 @@ async fn r_sur_1_only_the_customer_answers_once_before_expiry(app: TestApp) {
         .unwrap()
         .unwrap();
     assert!(stored.submitted_at.is_none());
+}
+
+/// R-SUR-5: answers given by phone are entered by staff "on behalf", visible as such and
+/// counted apart; whoever worked on the ticket is refused and the attempt is recorded.
+async fn r_sur_5_staff_enter_answers_on_behalf_never_for_their_own_ticket(app: TestApp) {
+    let w = app.repair_world().await;
+    let start = app.clock_now();
+    // The agent dispatched the order and the technician repaired it; the supervisor did not
+    // touch it.
+    let (_, survey) = surveyed_repair(&app, &w).await;
+    let enter = |auth: Auth| {
+        let app = &app;
+        let id = survey["id"].clone();
+        async move {
+            let query = format!(
+                "mutation($id: ID!, $answers: SurveyAnswersInput!) {{ \
+                 enterSurveyAnswers(id: $id, answers: $answers) {{ {SURVEY_FIELDS} \
+                 enteredOnBehalf enteredById }} }}"
+            );
+            app.gql(&auth, &query, json!({ "id": id, "answers": answers(5) }))
+                .await
+        }
+    };
+    let violations = || async {
+        entity::audit_log::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|row| row.action == "survey.self_rating_refused")
+            .map(|row| row.actor_user_id)
+            .collect::<Vec<_>>()
+    };
+    enter(w.agent.auth.clone()).await.expect_code("FORBIDDEN");
+    enter(w.technician.auth.clone())
+        .await
+        .expect_code("FORBIDDEN");
+    assert_eq!(
+        violations().await,
+        [Some(w.agent.id), Some(w.technician.id)],
+        "both self-ratings are recorded"
+    );
+    enter(w.other_technician.auth.clone())
+        .await
+        .expect_code("FORBIDDEN");
+    enter(w.customer.auth.clone())
+        .await
+        .expect_code("FORBIDDEN");
+    enter(w.admin.auth.clone()).await.expect_code("FORBIDDEN");
+    enter(w.partner.clone()).await.expect_code("FORBIDDEN");
+    enter(Auth::None).await.expect_code("UNAUTHENTICATED");
+    enter(w.other_agent.auth.clone())
+        .await
+        .expect_code("NOT_FOUND");
+    assert_eq!(
+        violations().await.len(),
+        2,
+        "only self-ratings are violations"
+    );
+    assert_eq!(
+        my_surveys(&app, &w.customer).await.len(),
+        1,
+        "nothing answered"
+    );
+
+    let entered = enter(w.supervisor.auth.clone()).await;
+    let entered = &entered.data()["enterSurveyAnswers"];
+    assert_eq!(entered["status"], "SUBMITTED");
+    assert_eq!(entered["enteredOnBehalf"], true);
+    assert_eq!(entered["enteredById"], w.supervisor.gid());
+    submit(&app, &w.customer.auth, &survey, answers(4))
+        .await
+        .expect_code("INVALID_TRANSITION");
+
+    // The customer answers another survey themselves: metrics tell the two apart.
+    let (_, own) = surveyed_repair(&app, &w).await;
+    let done = submit(&app, &w.customer.auth, &own, answers(4)).await;
+    assert!(!done.data()["submitSurvey"]["submittedAt"].is_null());
+    let query = "query($from: DateTime!, $to: DateTime!, $centre: ID) { \
+                 serviceMetrics(from: $from, to: $to, serviceCentreId: $centre) { \
+                 surveyOnBehalfShare { numerator denominator } } }";
+    let period = json!({ "from": start.to_rfc3339(),
+                         "to": (app.clock_now() + Duration::hours(1)).to_rfc3339(),
+                         "centre": gid(NodeType::ServiceCentre, w.centre) });
+    let metrics = app.gql(&w.supervisor.auth, query, period).await;
+    assert_eq!(
+        metrics.data()["serviceMetrics"]["surveyOnBehalfShare"],
+        json!({ "numerator": 1, "denominator": 2 })
+    );
 }
 
 async fn r_sur_1_invalid_answers_store_nothing(app: TestApp) {

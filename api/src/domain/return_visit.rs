@@ -1,9 +1,10 @@
 //! Return-visit rules: when visits are due (R-SLA-7, R-SLA-8), the customer's rest hours
-//! (R-SUR-2) and what a complete record is (R-SUR-3). Their deadlines are SLA clocks.
+//! (R-SUR-2), what a complete record is (R-SUR-3) and how an answer short of satisfied is
+//! followed up (R-SUR-4). Their deadlines are SLA clocks.
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use entity::return_visits::{VisitOutcome, VisitPurpose};
+use entity::return_visits::{VisitOutcome, VisitPurpose, VisitSatisfaction};
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 
@@ -123,16 +124,39 @@ pub fn counts_from(purpose: VisitPurpose, finished: Finished) -> DateTime<Utc> {
 /// What the agent reports about one attempt.
 pub struct VisitReport {
     pub visited_at: DateTime<Utc>,
-    pub satisfied: Option<bool>,
+    pub satisfaction: Option<VisitSatisfaction>,
+    /// What the customer would improve, in the agent's words.
+    pub improvement: Option<String>,
     pub outcome: VisitOutcome,
     pub retry_at: Option<DateTime<Utc>>,
     pub retry_customer_chosen: bool,
     pub raises_complaint: bool,
 }
 
-/// R-SUR-3, R-SUR-2: a reached customer's answer is recorded; an unreachable one gets a retry
-/// time in the future and outside rest hours unless the customer chose it; a raised complaint
-/// comes with its details, and only then.
+/// R-SUR-4: only SATISFIED is satisfied; AVERAGE is handled like DISSATISFIED.
+pub fn is_satisfied(answer: VisitSatisfaction) -> bool {
+    answer == VisitSatisfaction::Satisfied
+}
+
+/// R-SUR-4: a customer reached and short of satisfied is asked what to improve, apologised to
+/// and called again, unless they raised a complaint (its handling is the follow-up).
+pub fn follows_up(report: &VisitReport) -> bool {
+    report.outcome == VisitOutcome::Ok
+        && report
+            .satisfaction
+            .is_some_and(|answer| !is_satisfied(answer))
+}
+
+/// Whether the visit ends with another call at `retryAt`: the customer was not reached
+/// (R-SUR-3), or is followed up (R-SUR-4).
+pub fn calls_again(report: &VisitReport) -> bool {
+    report.outcome == VisitOutcome::Unreachable || follows_up(report)
+}
+
+/// R-SUR-3, R-SUR-2, R-SUR-4: a reached customer's answer is recorded; one short of satisfied
+/// comes with what to improve and a follow-up call; an unreachable customer gets a retry. A
+/// call again is in the future and outside rest hours unless the customer chose it; a raised
+/// complaint comes with its details, and only then.
 pub fn check_report(
     report: &VisitReport,
     now: DateTime<Utc>,
@@ -146,11 +170,26 @@ pub fn check_report(
         ));
     }
     let unreachable = report.outcome == VisitOutcome::Unreachable;
-    if !unreachable && report.satisfied.is_none() {
-        return Err(ApiError::bad_input(
-            "satisfied",
-            "record whether the customer is satisfied",
-        ));
+    match (unreachable, report.satisfaction) {
+        (false, None) => {
+            return Err(ApiError::bad_input(
+                "satisfaction",
+                "record whether the customer is satisfied",
+            ));
+        }
+        (true, Some(_)) => {
+            return Err(ApiError::bad_input(
+                "satisfaction",
+                "an unreachable customer gave no answer",
+            ));
+        }
+        (false, Some(_)) if follows_up(report) && report.improvement.is_none() => {
+            return Err(ApiError::bad_input(
+                "improvement",
+                "ask what we should improve and record the answer",
+            ));
+        }
+        _ => {}
     }
     let raised = report.outcome == VisitOutcome::ComplaintRaised;
     if raised != report.raises_complaint {
@@ -159,14 +198,14 @@ pub fn check_report(
             "give the complaint exactly when the outcome is COMPLAINT_RAISED",
         ));
     }
-    match (unreachable, report.retry_at) {
+    match (calls_again(report), report.retry_at) {
         (true, None) => Err(ApiError::bad_input(
             "retryAt",
-            "an unreachable customer is called again: give the retry time",
+            "an unreachable or not satisfied customer is called again: give the time",
         )),
         (false, Some(_)) => Err(ApiError::bad_input(
             "retryAt",
-            "only unreachable visits are retried",
+            "only unreachable or not satisfied customers are called again",
         )),
         (true, Some(at)) if at <= now => Err(ApiError::bad_input(
             "retryAt",
@@ -198,7 +237,8 @@ mod tests {
     fn report() -> VisitReport {
         VisitReport {
             visited_at: utc(5, 2, 0),
-            satisfied: Some(true),
+            satisfaction: Some(VisitSatisfaction::Satisfied),
+            improvement: None,
             outcome: VisitOutcome::Ok,
             retry_at: None,
             retry_customer_chosen: false,
@@ -296,10 +336,10 @@ mod tests {
         );
         assert_eq!(
             bad_field(VisitReport {
-                satisfied: None,
+                satisfaction: None,
                 ..report()
             }),
-            "satisfied"
+            "satisfaction"
         );
         assert_eq!(
             bad_field(VisitReport {
@@ -310,7 +350,7 @@ mod tests {
         );
         let unreachable = || VisitReport {
             outcome: VisitOutcome::Unreachable,
-            satisfied: None,
+            satisfaction: None,
             retry_at: Some(utc(6, 2, 0)), // 10:00 local
             ..report()
         };
@@ -340,5 +380,38 @@ mod tests {
             ..at_night()
         };
         assert!(check_report(&chosen, utc(5, 3, 0), &RestHours::default(), SHANGHAI).is_ok());
+    }
+
+    #[test]
+    fn r_sur_4_average_is_followed_up_like_dissatisfied() {
+        assert!(is_satisfied(VisitSatisfaction::Satisfied));
+        for answer in [VisitSatisfaction::Average, VisitSatisfaction::Dissatisfied] {
+            assert!(!is_satisfied(answer));
+            let short = || VisitReport {
+                satisfaction: Some(answer),
+                improvement: Some("Call before coming".into()),
+                retry_at: Some(utc(6, 2, 0)),
+                ..report()
+            };
+            assert!(check_report(&short(), utc(5, 3, 0), &RestHours::default(), SHANGHAI).is_ok());
+            let no_improvement = VisitReport {
+                improvement: None,
+                ..short()
+            };
+            assert_eq!(bad_field(no_improvement), "improvement");
+            let no_call = VisitReport {
+                retry_at: None,
+                ..short()
+            };
+            assert_eq!(bad_field(no_call), "retryAt");
+        }
+        // A satisfied customer is not called again.
+        assert_eq!(
+            bad_field(VisitReport {
+                retry_at: Some(utc(6, 2, 0)),
+                ..report()
+            }),
+            "retryAt"
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::surveys;
+use entity::users::Role;
 
 use crate::error::{ApiError, ApiResult, FieldErrors};
 
@@ -53,6 +54,36 @@ pub fn check_submittable(
             action: "submit the survey",
             current: other.name().to_owned(),
         }),
+    }
+}
+
+/// Who answered a survey (R-SUR-5): the customer, or a staff member entering what the customer
+/// said on the phone, shown as "entered by <staff> on behalf".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnsweredBy {
+    Customer(i64),
+    OnBehalf { staff_id: i64 },
+}
+
+/// R-SUR-5: why staff may not enter a survey's answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnBehalfRefusal {
+    /// The staff member worked on the ticket: rating it would be a self-filled rating, a
+    /// violation that is recorded.
+    SelfRating,
+    /// Only agents and supervisors take answers by phone.
+    Role,
+}
+
+/// R-SUR-5: agents and supervisors enter a customer's answers given by phone; nobody who worked
+/// on the ticket (its technician, its handler, anyone on its timeline) rates it.
+pub fn may_enter_on_behalf(role: Role, worked_on_ticket: bool) -> Result<(), OnBehalfRefusal> {
+    if worked_on_ticket {
+        return Err(OnBehalfRefusal::SelfRating);
+    }
+    match role {
+        Role::Agent | Role::Supervisor => Ok(()),
+        _ => Err(OnBehalfRefusal::Role),
     }
 }
 
@@ -162,6 +193,7 @@ mod tests {
             comment: None,
             would_recommend: None,
             follow_up_complaint_id: None,
+            entered_by: None,
             created_at: now(),
         }
     }
@@ -262,5 +294,21 @@ mod tests {
         assert!(needs_follow_up(1, 2));
         assert!(needs_follow_up(2, 2));
         assert!(!needs_follow_up(3, 2));
+    }
+
+    #[test]
+    fn r_sur_5_staff_enter_answers_on_behalf_but_never_for_their_own_ticket() {
+        assert_eq!(may_enter_on_behalf(Role::Agent, false), Ok(()));
+        assert_eq!(may_enter_on_behalf(Role::Supervisor, false), Ok(()));
+        for role in [Role::Agent, Role::Supervisor, Role::Technician] {
+            assert_eq!(
+                may_enter_on_behalf(role, true),
+                Err(OnBehalfRefusal::SelfRating)
+            );
+        }
+        assert_eq!(
+            may_enter_on_behalf(Role::Technician, false),
+            Err(OnBehalfRefusal::Role)
+        );
     }
 }

@@ -90,6 +90,14 @@ impl ServiceMetrics {
     async fn satisfaction_rate(&self, ctx: &Context<'_>) -> Result<RatioMetric> {
         Ok(metrics::satisfaction(db(ctx)?, &self.period).await?.into())
     }
+    /// Surveys answered in the period whose answers staff entered on the customer's behalf
+    /// (by phone) / surveys answered (R-SUR-5): the satisfaction rate's share not typed by
+    /// customers themselves.
+    async fn survey_on_behalf_share(&self, ctx: &Context<'_>) -> Result<RatioMetric> {
+        Ok(metrics::survey_on_behalf(db(ctx)?, &self.period)
+            .await?
+            .into())
+    }
     /// Surveys issued in the period and answered / issued.
     async fn survey_response_rate(&self, ctx: &Context<'_>) -> Result<RatioMetric> {
         Ok(metrics::survey_response(db(ctx)?, &self.period)

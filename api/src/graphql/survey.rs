@@ -4,7 +4,7 @@
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveTime, Utc};
 use entity::complaints::{ComplaintCategory, Severity};
-use entity::return_visits::{self, VisitChannel, VisitOutcome, VisitPurpose};
+use entity::return_visits::{self, VisitChannel, VisitOutcome, VisitPurpose, VisitSatisfaction};
 use entity::surveys;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
@@ -13,7 +13,7 @@ use super::pagination::{KeysetConnection, PageRequest};
 use super::scalars::{NodeType, id, key};
 use super::{RoleGuard, env};
 use crate::domain::return_visit::RestHours;
-use crate::domain::survey::{self, Answers, SurveyState};
+use crate::domain::survey::{self, AnsweredBy, Answers, SurveyState};
 use crate::services::return_visits::{self as visits, RaisedComplaint, RecordVisit};
 use crate::services::surveys as service;
 
@@ -115,6 +115,15 @@ impl Survey {
     async fn would_recommend(&self) -> Option<i32> {
         self.model.would_recommend.map(i32::from)
     }
+    /// The staff member who entered the answers the customer gave by phone (R-SUR-5); null
+    /// when the customer answered themselves, or before the answer.
+    async fn entered_by_id(&self) -> Option<ID> {
+        self.model.entered_by.map(|k| id(NodeType::User, k))
+    }
+    /// True when staff entered the answers on the customer's behalf (R-SUR-5).
+    async fn entered_on_behalf(&self) -> bool {
+        self.model.entered_by.is_some()
+    }
     /// The complaint a low overall score opened (R-CMP-6).
     async fn follow_up_complaint_id(&self) -> Option<ID> {
         self.model
@@ -158,6 +167,20 @@ pub struct SurveyAnswersInput {
     would_recommend: i32,
 }
 
+impl From<SurveyAnswersInput> for Answers {
+    fn from(answers: SurveyAnswersInput) -> Self {
+        Self {
+            timeliness: answers.timeliness,
+            attitude: answers.attitude,
+            professionalism: answers.professionalism,
+            result: answers.result,
+            overall: answers.overall,
+            comment: answers.comment,
+            would_recommend: answers.would_recommend,
+        }
+    }
+}
+
 /// One return visit (回访) of a repair order or a complaint: when it is planned and, once made,
 /// everything recorded about it (R-SUR-3) and its review (R-SLA-9). Its time limits are
 /// `slaClocks`: the visit (RETURN_VISIT), the report (REPORT) and the review (REVIEW).
@@ -192,8 +215,12 @@ pub struct ReturnVisit {
     visited_at: Option<DateTime<Utc>>,
     /// How it was made; null before.
     channel: Option<VisitChannel>,
-    /// Whether the customer was satisfied; null before, or when unreachable.
+    /// SATISFIED only (AVERAGE is not, R-SUR-4); null before, or when unreachable.
     satisfied: Option<bool>,
+    /// The answer to "are you satisfied with <service>?"; null before, or when unreachable.
+    satisfaction: Option<VisitSatisfaction>,
+    /// What the customer would improve, asked when not satisfied (R-SUR-4).
+    improvement: Option<String>,
     /// What was asked and answered, in the agent's words; null before.
     answers: Option<String>,
     /// What came of it; null before.
@@ -249,6 +276,8 @@ impl From<return_visits::Model> for ReturnVisit {
             visited_at: v.visited_at,
             channel: v.channel,
             satisfied: v.satisfied,
+            satisfaction: v.satisfaction,
+            improvement: v.improvement,
             answers: v.answers,
             outcome: v.outcome,
             retry_at: v.retry_at,
@@ -279,14 +308,18 @@ pub struct RecordReturnVisitInput {
     visited_at: DateTime<Utc>,
     /// How it was made.
     channel: VisitChannel,
-    /// Required unless the customer was unreachable.
-    satisfied: Option<bool>,
+    /// "Are you satisfied with <service>?" (R-SUR-4); required unless the customer was
+    /// unreachable. AVERAGE and DISSATISFIED need `improvement` and a follow-up call at
+    /// `retryAt`.
+    satisfaction: Option<VisitSatisfaction>,
+    /// What the customer would improve (1–2,000 characters); required when not satisfied.
+    improvement: Option<String>,
     /// What was asked and answered, in the agent's words.
     answers: String,
     /// What came of it.
     outcome: VisitOutcome,
-    /// Required for UNREACHABLE: when to call again, outside rest hours unless the customer
-    /// chose it.
+    /// Required for UNREACHABLE and for a customer not satisfied (the follow-up call), and
+    /// only then: when to call again, outside rest hours unless the customer chose it.
     retry_at: Option<DateTime<Utc>>,
     /// The customer chose `retryAt` (it may then fall in their rest hours). False by default.
     retry_customer_chosen: Option<bool>,
@@ -381,21 +414,35 @@ impl SurveyMutation {
         #[graphql(desc = "The scores and comment.")] answers: SurveyAnswersInput,
     ) -> Result<Survey> {
         let env = env(ctx)?;
-        let answers = Answers {
-            timeliness: answers.timeliness,
-            attitude: answers.attitude,
-            professionalism: answers.professionalism,
-            result: answers.result,
-            overall: answers.overall,
-            comment: answers.comment,
-            would_recommend: answers.would_recommend,
-        };
-        let submitted = service::submit(&env, key(&id, NodeType::Survey)?, answers).await?;
+        let by = AnsweredBy::Customer(env.actor.user()?.id);
+        let submitted =
+            service::submit(&env, key(&id, NodeType::Survey)?, answers.into(), by).await?;
+        Ok(Survey::new(submitted, env.now))
+    }
+
+    /// An agent or supervisor of the survey's centre enters the answers the customer gave on
+    /// the phone; the survey shows them as entered by that staff member on the customer's
+    /// behalf, and metrics count them apart (R-SUR-5). Nobody who worked on the ticket may:
+    /// `FORBIDDEN`, and the attempt is recorded as a violation in the audit log. Technicians:
+    /// `FORBIDDEN`; `NOT_FOUND` for another centre's survey; otherwise as `submitSurvey`.
+    #[graphql(guard = "RoleGuard(&[Role::Agent, Role::Supervisor, Role::Technician])")]
+    async fn enter_survey_answers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The survey's id (from the ticket's `survey`).")] id: ID,
+        #[graphql(desc = "The customer's scores and comment, as they gave them.")]
+        answers: SurveyAnswersInput,
+    ) -> Result<Survey> {
+        let env = env(ctx)?;
+        let id = key(&id, NodeType::Survey)?;
+        let by = service::on_behalf_of(&env, id, super::client_ip(ctx)).await?;
+        let submitted = service::submit(&env, id, answers.into(), by).await?;
         Ok(Survey::new(submitted, env.now))
     }
 
     /// Records a return visit in full: who, when, channel, answers, outcome (R-SUR-3).
-    /// An unreachable customer gets another attempt at `retryAt`; a complaint raised is filed with
+    /// An unreachable customer, and one not satisfied (R-SUR-4), gets another call at `retryAt`;
+    /// a complaint raised is filed with
     /// channel RETURN_VISIT. Agents and supervisors of the visit's centre; `NOT_FOUND` for another
     /// centre's visit, `INVALID_TRANSITION` when already recorded, `BAD_USER_INPUT` for missing or
     /// inconsistent fields.
@@ -410,7 +457,8 @@ impl SurveyMutation {
         let input = RecordVisit {
             visited_at: input.visited_at,
             channel: input.channel,
-            satisfied: input.satisfied,
+            satisfaction: input.satisfaction,
+            improvement: input.improvement,
             answers: input.answers,
             outcome: input.outcome,
             retry_at: input.retry_at,

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use entity::complaints::{ComplaintCategory, ComplaintChannel, Severity};
-use entity::return_visits::{self, Column, VisitChannel, VisitOutcome};
+use entity::return_visits::{self, Column, VisitChannel, VisitOutcome, VisitSatisfaction};
 use entity::sla_policies::SlaMetric;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
@@ -156,7 +156,8 @@ pub struct RaisedComplaint {
 pub struct RecordVisit {
     pub visited_at: DateTime<Utc>,
     pub channel: VisitChannel,
-    pub satisfied: Option<bool>,
+    pub satisfaction: Option<VisitSatisfaction>,
+    pub improvement: Option<String>,
     pub answers: String,
     pub outcome: VisitOutcome,
     pub retry_at: Option<DateTime<Utc>>,
@@ -167,9 +168,10 @@ pub struct RecordVisit {
 /// R-SUR-3: records who called, when, how, the answers and the outcome; the attempt meets the
 /// visit's clock. The report (this record) is due by the end of the next working day after the
 /// call and its review by the end of the next working day after filing (R-SLA-9): clocks of
-/// their own. An unreachable customer gets the next attempt at the retry time, its clock
-/// running the visit interval again (or to the time the customer chose); a complaint raised on
-/// the call is filed with channel RETURN_VISIT (R-CMP-6).
+/// their own. An unreachable customer, and one short of satisfied after the apology (R-SUR-4),
+/// gets the next attempt at the retry time, its clock running the visit interval again (or to
+/// the time the customer chose); a complaint raised on the call is filed with channel
+/// RETURN_VISIT (R-CMP-6).
 pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<return_visits::Model> {
     env.actor.require(STAFF)?;
     let agent_id = env.actor.user()?.id;
@@ -182,10 +184,16 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
         });
     }
     let (tz, rest) = local_rules(&txn, visit.service_centre_id).await?;
+    let improvement = input
+        .improvement
+        .as_deref()
+        .map(|text| required_text("improvement", text, 2000))
+        .transpose()?;
     return_visit::check_report(
         &VisitReport {
             visited_at: input.visited_at,
-            satisfied: input.satisfied,
+            satisfaction: input.satisfaction,
+            improvement: improvement.clone(),
             outcome: input.outcome,
             retry_at: input.retry_at,
             retry_customer_chosen: input.retry_customer_chosen,
@@ -222,7 +230,9 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
         agent_id: Set(Some(agent_id)),
         visited_at: Set(Some(input.visited_at)),
         channel: Set(Some(input.channel)),
-        satisfied: Set(input.satisfied),
+        satisfied: Set(input.satisfaction.map(return_visit::is_satisfied)),
+        satisfaction: Set(input.satisfaction),
+        improvement: Set(improvement.clone()),
         answers: Set(Some(answers)),
         outcome: Set(Some(input.outcome)),
         retry_at: Set(input.retry_at),
@@ -270,6 +280,12 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
         input.channel.to_value(),
         input.outcome.to_value()
     );
+    if let Some(answer) = input.satisfaction {
+        note.push_str(&format!("; {}", answer.to_value()));
+    }
+    if let Some(improvement) = &improvement {
+        note.push_str(&format!("; apologised, to improve: {improvement}"));
+    }
     if let Some(complaint) = &complaint {
         note.push_str(&format!("; complaint {} filed", complaint.number));
     }

@@ -10,7 +10,7 @@ use sea_orm::{ActiveEnum, DatabaseTransaction, Set};
 use super::complaints::NewComplaint;
 use super::{Env, Ticket};
 use crate::domain::identity::Principal;
-use crate::domain::survey::{self, Answers};
+use crate::domain::survey::{self, AnsweredBy, Answers};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{self, complaints::Scope, events::NewEvent};
 
@@ -101,15 +101,24 @@ pub(super) async fn append_note(
     .await
 }
 
-/// The customer answers their survey, once and before it expires. An overall score at or
-/// below the configured threshold files a SURVEY complaint about the ticket in its service
-/// centre (R-CMP-6), in the same transaction as the answers.
-pub async fn submit(env: &Env<'_>, id: i64, answers: Answers) -> ApiResult<surveys::Model> {
-    let customer_id = env.actor.user()?.id;
+/// The customer answers their survey, once and before it expires, themselves or by phone
+/// through an agent (`AnsweredBy::OnBehalf`, R-SUR-5, checked by `on_behalf_of`). An overall
+/// score at or below the configured threshold files a SURVEY complaint about the ticket in its
+/// service centre (R-CMP-6), in the same transaction as the answers.
+pub async fn submit(
+    env: &Env<'_>,
+    id: i64,
+    answers: Answers,
+    by: AnsweredBy,
+) -> ApiResult<surveys::Model> {
     let txn = store::begin_write(env.db).await?;
     let found = store::surveys::find(&txn, id)
         .await?
         .ok_or(ApiError::NotFound("survey"))?;
+    let (customer_id, entered_by) = match by {
+        AnsweredBy::Customer(customer_id) => (customer_id, None),
+        AnsweredBy::OnBehalf { staff_id } => (found.customer_id, Some(staff_id)),
+    };
     survey::check_submittable(&found, customer_id, env.now)?;
     let answers = survey::validate(answers)?;
     let ticket = Ticket::from(&found);
@@ -119,8 +128,12 @@ pub async fn submit(env: &Env<'_>, id: i64, answers: Answers) -> ApiResult<surve
         None
     };
     let overall = answers.overall;
-    let submitted = store::surveys::submit(&txn, id, answers, follow_up, env.now).await?;
-    let note = format!("survey answered: overall {overall}/5");
+    let submitted =
+        store::surveys::submit(&txn, id, answers, follow_up, entered_by, env.now).await?;
+    let mut note = format!("survey answered: overall {overall}/5");
+    if entered_by.is_some() {
+        note.push_str(", entered by staff on the customer's behalf");
+    }
     append_note(
         &txn,
         env,
@@ -132,6 +145,44 @@ pub async fn submit(env: &Env<'_>, id: i64, answers: Answers) -> ApiResult<surve
     .await?;
     txn.commit().await?;
     Ok(submitted)
+}
+
+/// R-SUR-5: whether the caller may enter `id`'s answers for its customer. Agents and
+/// supervisors of the survey's centre may, unless they worked on the ticket; a survey of
+/// another centre does not exist for them. A self-rating attempt is refused (`FORBIDDEN`) and
+/// recorded in the audit log as a violation, in a transaction of its own.
+pub async fn on_behalf_of(
+    env: &Env<'_>,
+    id: i64,
+    address: std::net::IpAddr,
+) -> ApiResult<AnsweredBy> {
+    let staff = env.actor.user()?;
+    let found = store::surveys::find(env.db, id)
+        .await?
+        .filter(|s| staff.service_centre_id == Some(s.service_centre_id))
+        .ok_or(ApiError::NotFound("survey"))?;
+    let worked =
+        store::events::acted_on(env.db, found.ticket_kind, found.ticket_id, staff.id).await?;
+    match survey::may_enter_on_behalf(staff.role, worked) {
+        Ok(()) => Ok(AnsweredBy::OnBehalf { staff_id: staff.id }),
+        Err(survey::OnBehalfRefusal::Role) => Err(ApiError::Forbidden),
+        Err(survey::OnBehalfRefusal::SelfRating) => {
+            let entry = store::audit::Entry {
+                action: "survey.self_rating_refused",
+                subject_kind: "SURVEY",
+                subject_id: Some(found.id),
+                detail: serde_json::json!({
+                    "ticketKind": found.ticket_kind.to_value(),
+                    "ticketId": found.ticket_id,
+                    "violation": "R-SUR-5",
+                }),
+                actor: env.actor,
+                client_address: address,
+            };
+            store::audit::record(env.db, entry, env.now).await?;
+            Err(ApiError::Forbidden)
+        }
+    }
 }
 
 /// R-CMP-6: the complaint a low score opens, linked to the ticket's repair order.

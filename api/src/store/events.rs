@@ -348,3 +348,19 @@ pub async fn head(db: &impl ConnectionTrait) -> ApiResult<Position> {
         None => Position::START,
     })
 }
+
+/// Whether `user_id` acted on the ticket: any entry of its timeline is theirs (R-SUR-5).
+pub async fn acted_on(
+    db: &impl ConnectionTrait,
+    kind: TicketKind,
+    ticket_id: i64,
+    user_id: i64,
+) -> ApiResult<bool> {
+    Ok(ticket_events::Entity::find()
+        .filter(ticket_events::Column::TicketKind.eq(kind))
+        .filter(ticket_events::Column::TicketId.eq(ticket_id))
+        .filter(ticket_events::Column::ActorUserId.eq(user_id))
+        .one(db)
+        .await?
+        .is_some())
+}

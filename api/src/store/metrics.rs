@@ -174,6 +174,21 @@ pub async fn satisfaction(db: &impl ConnectionTrait, period: &Period) -> ApiResu
     .await
 }
 
+/// R-SUR-5: surveys answered in the period that staff entered for the customer.
+pub async fn survey_on_behalf(db: &impl ConnectionTrait, period: &Period) -> ApiResult<Ratio> {
+    let q = period.query(db);
+    ratio(
+        db,
+        &q,
+        "s.entered_by IS NOT NULL",
+        format!(
+            "FROM surveys s WHERE s.submitted_at >= $1 AND s.submitted_at < $2{}",
+            q.scope("s")
+        ),
+    )
+    .await
+}
+
 /// Surveys issued in the period that the customer answered.
 pub async fn survey_response(db: &impl ConnectionTrait, period: &Period) -> ApiResult<Ratio> {
     let q = period.query(db);

@@ -51,6 +51,7 @@ pub async fn submit(
     id: i64,
     answers: ValidAnswers,
     follow_up_complaint_id: Option<i64>,
+    entered_by: Option<i64>,
     now: DateTime<Utc>,
 ) -> ApiResult<surveys::Model> {
     let changes = surveys::ActiveModel {
@@ -63,6 +64,7 @@ pub async fn submit(
         comment: Set(answers.comment),
         would_recommend: Set(Some(answers.would_recommend)),
         follow_up_complaint_id: Set(follow_up_complaint_id),
+        entered_by: Set(entered_by),
         ..Default::default()
     };
     surveys::Entity::update_many()
