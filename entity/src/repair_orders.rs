@@ -110,6 +110,44 @@ pub enum RequestType {
     Exchange,
 }
 
+/// What caused the fault, as the technician diagnosed it (R-REP-1).
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum FaultCause {
+    /// A quality fault of the product: free within the warranty.
+    #[sea_orm(string_value = "QUALITY")]
+    Quality,
+    /// Caused by the customer (misuse, damage): paid even within the warranty, with the
+    /// technician's reason.
+    #[sea_orm(string_value = "CUSTOMER_CAUSED")]
+    CustomerCaused,
+}
+
+/// The solution the technician chose after the diagnosis (R-REP-2).
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum RepairSolution {
+    /// Repair the product.
+    #[sea_orm(string_value = "REPAIR")]
+    Repair,
+    /// Replace the faulty part or unit.
+    #[sea_orm(string_value = "REPLACE")]
+    Replace,
+    /// Take the product back.
+    #[sea_orm(string_value = "RETURN")]
+    Return,
+    /// Exchange the product for another.
+    #[sea_orm(string_value = "EXCHANGE")]
+    Exchange,
+    /// Refund the customer.
+    #[sea_orm(string_value = "REFUND")]
+    Refund,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "repair_orders")]
 pub struct Model {
@@ -160,6 +198,12 @@ pub struct Model {
     pub external_reference: Option<String>,
     /// `org:<id>` for a partner organization, `user:<id>` for a user.
     pub reference_owner: Option<String>,
+    /// The technician's findings on site (R-REP-2); `None` before the diagnosis.
+    pub diagnosis: Option<String>,
+    pub fault_cause: Option<FaultCause>,
+    /// Why the fault counts as the customer's (R-REP-1).
+    pub fault_cause_reason: Option<String>,
+    pub solution: Option<RepairSolution>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

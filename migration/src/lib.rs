@@ -25,6 +25,7 @@ mod m20261208_000019_attachments;
 mod m20261208_000020_accounts;
 mod m20261208_000021_technician_skills;
 mod m20261208_000022_satisfaction_answers;
+mod m20261208_000023_diagnosis;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000020_accounts::Migration),
             Box::new(m20261208_000021_technician_skills::Migration),
             Box::new(m20261208_000022_satisfaction_answers::Migration),
+            Box::new(m20261208_000023_diagnosis::Migration),
         ]
     }
 }

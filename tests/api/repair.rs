@@ -17,6 +17,8 @@ db_tests!(
     staff_window_does_not_move_the_deadline_unless_customer_requested,
     r_rep_1_in_warranty_repair_is_free,
     r_rep_1_out_of_warranty_parts_and_labour_are_charged_exactly,
+    r_rep_1_a_fault_the_customer_caused_is_paid_even_in_warranty,
+    r_rep_2_the_diagnosis_and_solution_are_recorded_steps,
     r_rep_3_repair_record_is_queryable,
     r_prv_2_technician_sees_contact_only_while_assigned_and_open,
     r_prv_2_customer_sees_masked_technician_phone,
@@ -338,6 +340,108 @@ async fn r_rep_1_out_of_warranty_parts_and_labour_are_charged_exactly(app: TestA
     app.repair_op(&w.technician.auth, "addRepairLine", &order, bad)
         .await
         .expect_code("BAD_USER_INPUT");
+}
+
+/// The technician's diagnosis as GraphQL arguments.
+fn diagnosis(cause: &str, reason: Option<&str>) -> String {
+    let reason = reason.map_or(String::new(), |r| format!(", causeReason: \"{r}\""));
+    format!(
+        ", input: {{ diagnosis: \"Cracked door seal\", cause: {cause}{reason}, solution: REPLACE }}"
+    )
+}
+
+async fn r_rep_1_a_fault_the_customer_caused_is_paid_even_in_warranty(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = app.order_in(&w, "ON_SITE").await;
+    assert_eq!(order["inWarranty"], true);
+    let order = app
+        .repair_ok(&w.technician.auth, "addRepairLine", &order, PART)
+        .await;
+    assert_eq!(order["totalAmount"], "0.00");
+    // The reason is required, and only for a fault the customer caused.
+    let unexplained = diagnosis("CUSTOMER_CAUSED", None);
+    let refused = app
+        .repair_op(&w.technician.auth, "diagnoseRepair", &order, &unexplained)
+        .await;
+    assert_eq!(
+        refused.expect_code("BAD_USER_INPUT")["field"],
+        "causeReason"
+    );
+    let caused = diagnosis("CUSTOMER_CAUSED", Some("Door forced past its stop"));
+    let order = app
+        .repair_ok(&w.technician.auth, "diagnoseRepair", &order, &caused)
+        .await;
+    assert_eq!(
+        order["totalAmount"], "120.50",
+        "charged although in warranty"
+    );
+    let order = app
+        .repair_ok(&w.technician.auth, "addRepairLine", &order, LABOUR)
+        .await;
+    assert_eq!(order["totalAmount"], "281.00");
+    // Re-diagnosed as a quality fault: free again.
+    let quality = diagnosis("QUALITY", None);
+    let order = app
+        .repair_ok(&w.technician.auth, "diagnoseRepair", &order, &quality)
+        .await;
+    assert_eq!(order["totalAmount"], "0.00");
+}
+
+async fn r_rep_2_the_diagnosis_and_solution_are_recorded_steps(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = app.order_in(&w, "EN_ROUTE").await;
+    let quality = diagnosis("QUALITY", None);
+    let early = app
+        .repair_op(&w.technician.auth, "diagnoseRepair", &order, &quality)
+        .await;
+    assert_eq!(
+        early.expect_code("INVALID_TRANSITION")["status"],
+        "EN_ROUTE"
+    );
+    let order = app
+        .repair_ok(&w.technician.auth, "markArrived", &order, "")
+        .await;
+    for auth in [&w.agent.auth, &w.customer.auth] {
+        app.repair_op(auth, "diagnoseRepair", &order, &quality)
+            .await
+            .expect_code("FORBIDDEN");
+    }
+    app.repair_op(&w.other_technician.auth, "diagnoseRepair", &order, &quality)
+        .await
+        .expect_code("NOT_FOUND");
+    let blank =
+        ", input: { diagnosis: \" \", cause: QUALITY, causeReason: \"x\", solution: REPAIR }";
+    let refused = app
+        .repair_op(&w.technician.auth, "diagnoseRepair", &order, blank)
+        .await;
+    let fields: Vec<_> = refused.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["extensions"]["field"].clone())
+        .collect();
+    assert_eq!(fields, [json!("diagnosis"), json!("causeReason")]);
+    let order = app
+        .repair_ok(&w.technician.auth, "diagnoseRepair", &order, &quality)
+        .await;
+    assert_eq!(order["status"], "ON_SITE");
+    let record = order_as(
+        &app,
+        &w.customer.auth,
+        &order["id"],
+        "diagnosis faultCause faultCauseReason solution events { action note }",
+    )
+    .await;
+    assert_eq!(record["diagnosis"], "Cracked door seal");
+    assert_eq!(record["faultCause"], "QUALITY");
+    assert!(record["faultCauseReason"].is_null());
+    assert_eq!(record["solution"], "REPLACE");
+    let events = record["events"].as_array().expect("events");
+    let diagnosed = events
+        .iter()
+        .find(|e| e["action"] == "DIAGNOSED")
+        .expect("on the timeline");
+    assert!(diagnosed["note"].as_str().unwrap().contains("REPLACE"));
 }
 
 async fn r_rep_3_repair_record_is_queryable(app: TestApp) {

@@ -240,6 +240,9 @@ fn args(app: &TestApp, w: &RepairWorld, mutation: &str, order: &Value) -> String
                             quantity: \"1\", unitPrice: \"35.00\" }"
             .to_owned(),
         "completeRepair" => ", workDone: \"Replaced the valve\"".to_owned(),
+        "diagnoseRepair" => {
+            ", input: { diagnosis: \"Worn valve\", cause: QUALITY, solution: REPAIR }".to_owned()
+        }
         "rejectRepair" => ", reason: \"Still leaking\"".to_owned(),
         "cancelRepair" => ", reason: \"No longer needed\"".to_owned(),
         "scheduleAppointment" => {
@@ -340,6 +343,7 @@ const MATRIX: &[(&str, &str, &str, [Outcome; 11])] = &[
     ("startTravel",         "ACCEPTED",  "EN_ROUTE",  [FB, NF, OK, NF, FB, NF, FB, NF, FB, NF, UA]),
     ("markArrived",         "EN_ROUTE",  "ON_SITE",   [FB, NF, OK, NF, FB, NF, FB, NF, FB, NF, UA]),
     ("addRepairLine",       "ON_SITE",   "ON_SITE",   [FB, NF, OK, NF, FB, NF, FB, NF, FB, NF, UA]),
+    ("diagnoseRepair",      "ON_SITE",   "ON_SITE",   [FB, NF, OK, NF, FB, NF, FB, NF, FB, NF, UA]),
     ("completeRepair",      "ON_SITE",   "COMPLETED", [FB, NF, OK, NF, FB, NF, FB, NF, FB, NF, UA]),
     ("confirmRepair",       "COMPLETED", "CONFIRMED", [OK, NF, FB, NF, FB, NF, FB, NF, FB, NF, UA]),
     ("rejectRepair",        "COMPLETED", "REOPENED",  [OK, NF, FB, NF, FB, NF, FB, NF, FB, NF, UA]),

@@ -2,7 +2,7 @@
 //! (R-SLA-1/2) and what the customer pays (R-REP-1).
 
 use chrono::{DateTime, Days, Duration, Months, NaiveDate, Utc};
-use entity::repair_orders::{self, RepairStatus, RequestType};
+use entity::repair_orders::{self, FaultCause, RepairStatus, RequestType};
 use entity::users::Role;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -18,6 +18,8 @@ pub enum RepairAction {
     StartTravel,
     MarkArrived,
     AddLine,
+    /// R-REP-2: the technician records the diagnosis, the fault's cause and the solution.
+    Diagnose,
     Complete,
     Confirm,
     Reject,
@@ -46,6 +48,7 @@ impl RepairAction {
             Self::StartTravel => "start travel",
             Self::MarkArrived => "mark arrival",
             Self::AddLine => "add a repair line",
+            Self::Diagnose => "record the diagnosis",
             Self::Complete => "complete the repair",
             Self::Confirm => "confirm the repair",
             Self::Reject => "reject the repair",
@@ -69,6 +72,7 @@ impl RepairAction {
             Self::StartTravel => "TRAVEL_STARTED",
             Self::MarkArrived => "ARRIVED",
             Self::AddLine => "LINE_ADDED",
+            Self::Diagnose => "DIAGNOSED",
             Self::Complete => "COMPLETED",
             Self::Confirm => "CONFIRMED",
             Self::Reject => "REJECTED",
@@ -96,6 +100,7 @@ impl RepairAction {
             | Self::StartTravel
             | Self::MarkArrived
             | Self::AddLine
+            | Self::Diagnose
             | Self::Complete => &[Technician],
             Self::Confirm | Self::Reject | Self::CustomerNote => &[Customer],
             Self::Cancel => &[Customer, Agent, Supervisor, Partner],
@@ -182,7 +187,7 @@ pub fn next_status(
         (A::Accept, Assigned) => Some(Accepted),
         (A::StartTravel, Accepted) => Some(EnRoute),
         (A::MarkArrived, EnRoute) => Some(OnSite),
-        (A::AddLine, OnSite) => Some(OnSite),
+        (A::AddLine | A::Diagnose, OnSite) => Some(OnSite),
         (A::Complete, OnSite) => Some(Completed),
         (A::Confirm, Completed) => Some(Confirmed),
         (A::Reject, Completed) => Some(Reopened),
@@ -413,10 +418,17 @@ pub fn line_amount(quantity: Decimal, unit_price: Decimal) -> ApiResult<Decimal>
         .ok_or_else(|| ApiError::bad_input("unitPrice", "the line's amount is too large"))
 }
 
-/// R-REP-1: free in warranty, otherwise the sum of parts and labour; a sum past what an
-/// order's total can hold is refused (it is the line being added that is at fault).
+/// R-REP-1: in warranty the repair of a quality fault is free; a fault the customer caused is
+/// paid even within the warranty.
+pub fn free_repair(in_warranty: bool, cause: Option<FaultCause>) -> bool {
+    in_warranty && cause != Some(FaultCause::CustomerCaused)
+}
+
+/// R-REP-1: nothing when the repair is free (`free_repair`), otherwise the sum of parts and
+/// labour; a sum past what an order's total can hold is refused (it is the line being added
+/// that is at fault).
 pub fn chargeable_total(
-    in_warranty: bool,
+    free: bool,
     amounts: impl IntoIterator<Item = Decimal>,
 ) -> ApiResult<Decimal> {
     let total = amounts
@@ -424,7 +436,7 @@ pub fn chargeable_total(
         .try_fold(Decimal::ZERO, Decimal::checked_add)
         .filter(|total| *total <= money::MAX_AMOUNT)
         .ok_or_else(|| ApiError::bad_input("unitPrice", "the order's total would be too large"))?;
-    Ok(if in_warranty { Decimal::ZERO } else { total })
+    Ok(if free { Decimal::ZERO } else { total })
 }
 
 #[cfg(test)]
@@ -717,6 +729,14 @@ mod tests {
         assert!(check_window(at(14), at(12), at(9)).is_err());
         assert!(check_window(at(8), at(10), at(9)).is_err());
         assert!(check_window(at(10), at(23), at(9)).is_err());
+    }
+
+    #[test]
+    fn r_rep_1_a_fault_the_customer_caused_is_paid_even_in_warranty() {
+        assert!(free_repair(true, None));
+        assert!(free_repair(true, Some(FaultCause::Quality)));
+        assert!(!free_repair(true, Some(FaultCause::CustomerCaused)));
+        assert!(!free_repair(false, Some(FaultCause::Quality)));
     }
 
     #[test]

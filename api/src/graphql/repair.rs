@@ -5,7 +5,9 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::repair_lines::{self, RepairLineKind};
-use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus, RequestType};
+use entity::repair_orders::{
+    self, FaultCause, Priority, RepairChannel, RepairSolution, RepairStatus, RequestType,
+};
 use entity::sla_policies::SlaMetric;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
@@ -284,6 +286,23 @@ impl RepairOrder {
     /// (R-REP-1). An unverified warranty never counts here.
     async fn in_warranty(&self) -> bool {
         self.0.in_warranty
+    }
+    /// The technician's findings on site (R-REP-2); null before the diagnosis.
+    async fn diagnosis(&self) -> Option<&str> {
+        self.0.diagnosis.as_deref()
+    }
+    /// A quality fault, or one the customer caused (paid even in warranty, R-REP-1); null
+    /// before the diagnosis.
+    async fn fault_cause(&self) -> Option<FaultCause> {
+        self.0.fault_cause
+    }
+    /// Why the fault is the customer's, as the technician recorded it (R-REP-1).
+    async fn fault_cause_reason(&self) -> Option<&str> {
+        self.0.fault_cause_reason.as_deref()
+    }
+    /// The solution chosen after the diagnosis (R-REP-2).
+    async fn solution(&self) -> Option<RepairSolution> {
+        self.0.solution
     }
     /// When it was reported (RFC 3339, UTC); the clocks count from here.
     async fn reported_at(&self) -> DateTime<Utc> {
@@ -777,6 +796,21 @@ pub struct RepairLineInput {
     unit_price: Decimal,
 }
 
+/// What the technician found on site (R-REP-2).
+#[derive(InputObject)]
+pub struct DiagnosisInput {
+    /// The findings (1–2,000 characters); public on the timeline.
+    diagnosis: String,
+    /// A quality fault (free in warranty) or one the customer caused (paid even in warranty,
+    /// R-REP-1).
+    cause: FaultCause,
+    /// Why the fault is the customer's (1–1,000 characters); required for CUSTOMER_CAUSED and
+    /// only then.
+    cause_reason: Option<String>,
+    /// The solution chosen.
+    solution: RepairSolution,
+}
+
 #[derive(Default)]
 pub struct RepairMutation;
 
@@ -994,8 +1028,32 @@ impl RepairMutation {
         ))
     }
 
+    /// The assigned technician records on site what they found, the fault's cause and the
+    /// solution (R-REP-2). A fault the customer caused (with `causeReason`) is paid even within
+    /// the warranty: the total is recomputed (R-REP-1). Recorded again, the latest counts.
+    /// Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION` (not ON_SITE),
+    /// `BAD_USER_INPUT` (every bad field at once).
+    async fn diagnose_repair(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "Findings, cause and solution.")] input: DiagnosisInput,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        let diagnosis = service::Diagnosis {
+            findings: input.diagnosis,
+            cause: input.cause,
+            cause_reason: input.cause_reason,
+            solution: input.solution,
+        };
+        Ok(RepairOrder(
+            service::diagnose(&env, key(&id, NodeType::RepairOrder)?, version, diagnosis).await?,
+        ))
+    }
+
     /// The assigned technician records parts or labour while ON_SITE; the total stays 0.00 in
-    /// warranty (R-REP-1). Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
+    /// warranty unless the customer caused the fault (R-REP-1). Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
     /// `BAD_USER_INPUT` (amounts out of range).
     async fn add_repair_line(
         &self,

@@ -20,6 +20,8 @@ pub enum TimelineAction {
     Arrived,
     /// A part or labour line was recorded.
     LineAdded,
+    /// The technician recorded the diagnosis, the fault's cause and the solution (R-REP-2).
+    Diagnosed,
     /// The repair is done and waits for the customer's confirmation.
     Completed,
     /// The customer accepted the result.
@@ -184,6 +186,7 @@ mod tests {
             RepairAction::StartTravel,
             RepairAction::MarkArrived,
             RepairAction::AddLine,
+            RepairAction::Diagnose,
             RepairAction::Complete,
             RepairAction::Confirm,
             RepairAction::Reject,

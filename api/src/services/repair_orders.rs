@@ -3,12 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use entity::repair_lines::RepairLineKind;
-use entity::repair_orders::{self, Priority, RepairChannel, RepairStatus, RequestType};
+use entity::repair_orders::{
+    self, FaultCause, Priority, RepairChannel, RepairSolution, RepairStatus, RequestType,
+};
 use entity::sla_policies::SlaMetric;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 use rust_decimal::Decimal;
-use sea_orm::{DatabaseTransaction, Set};
+use sea_orm::{ActiveEnum, DatabaseTransaction, Set};
 
 use super::assets::acting_for_customer;
 use super::sla::{self as clocks, ClockTicket};
@@ -492,7 +494,7 @@ pub async fn add_line(
     )
     .await?;
     let total = repair::chargeable_total(
-        step.order.in_warranty,
+        repair::free_repair(step.order.in_warranty, step.order.fault_cause),
         existing.iter().map(|l| l.amount).chain([amount]),
     )?;
     let changes = repair_orders::ActiveModel {
@@ -500,6 +502,67 @@ pub async fn add_line(
         ..Default::default()
     };
     let note = format!("{} × {description}: {amount}", line.quantity);
+    step.commit(env, changes, Some(note), None).await
+}
+
+/// What the technician found on site (R-REP-2).
+pub struct Diagnosis {
+    pub findings: String,
+    pub cause: FaultCause,
+    /// Required for a fault the customer caused, and only then.
+    pub cause_reason: Option<String>,
+    pub solution: RepairSolution,
+}
+
+/// R-REP-2: the assigned technician records on site what they found, the fault's cause and
+/// the solution chosen. A fault the customer caused, with the reason, makes the repair paid
+/// even within the warranty (R-REP-1): the total is recomputed from the lines. Recorded again,
+/// the latest diagnosis counts; each is on the public timeline.
+pub async fn diagnose(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    diagnosis: Diagnosis,
+) -> ApiResult<repair_orders::Model> {
+    let step = Step::begin(env, id, version, RepairAction::Diagnose).await?;
+    let mut errors = FieldErrors::default();
+    let findings = errors.check(required_text("diagnosis", &diagnosis.findings, 2000))?;
+    let reason = errors.check(match (diagnosis.cause, diagnosis.cause_reason.as_deref()) {
+        (FaultCause::CustomerCaused, Some(reason)) => {
+            required_text("causeReason", reason, 1000).map(Some)
+        }
+        (FaultCause::CustomerCaused, None) => Err(ApiError::bad_input(
+            "causeReason",
+            "say why the fault is the customer's",
+        )),
+        (FaultCause::Quality, Some(_)) => Err(ApiError::bad_input(
+            "causeReason",
+            "only a fault the customer caused has a reason",
+        )),
+        (FaultCause::Quality, None) => Ok(None),
+    })?;
+    let (findings, reason) = errors.values(findings.zip(reason))?;
+    let lines = store::repair_lines::for_orders(&step.txn, &[id]).await?;
+    let free = repair::free_repair(step.order.in_warranty, Some(diagnosis.cause));
+    let total = repair::chargeable_total(free, lines.iter().map(|l| l.amount))?;
+    let mut note = format!(
+        "{findings} (cause {}, solution {})",
+        diagnosis.cause.to_value(),
+        diagnosis.solution.to_value()
+    );
+    if let Some(reason) = &reason {
+        note.push_str(&format!(
+            "; caused by the customer: {reason}; charged even in warranty"
+        ));
+    }
+    let changes = repair_orders::ActiveModel {
+        diagnosis: Set(Some(findings)),
+        fault_cause: Set(Some(diagnosis.cause)),
+        fault_cause_reason: Set(reason),
+        solution: Set(Some(diagnosis.solution)),
+        total_amount: Set(total),
+        ..Default::default()
+    };
     step.commit(env, changes, Some(note), None).await
 }
 

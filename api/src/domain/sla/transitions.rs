@@ -87,6 +87,7 @@ pub fn repair(action: RepairAction) -> ClockOps {
         | A::Accept
         | A::StartTravel
         | A::AddLine
+        | A::Diagnose
         | A::AddNote
         | A::CustomerNote
         | A::WaitForParts
