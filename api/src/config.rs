@@ -274,6 +274,12 @@ pub struct Config {
     #[arg(long, env = "SURVEY_EXPIRY_DAYS", default_value_t = 14)]
     pub survey_expiry_days: u16,
 
+    /// Valid, service-caused complaints about one staff member in a calendar month that alert
+    /// the centre's supervisors (R-CMP-9); at least 1.
+    #[arg(long, env = "STAFF_COMPLAINT_ALERT", default_value_t = 3,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub staff_complaint_alert: u16,
+
     /// Seconds between webhook passes (new events to messages, due messages sent); 0 disables
     /// delivery on this instance.
     #[arg(long, env = "WEBHOOK_INTERVAL_SECONDS", default_value_t = 2)]
@@ -514,6 +520,7 @@ impl Config {
             compensation_agent_limit: self.compensation_agent_limit,
             survey_low_score: self.survey_low_score,
             survey_expiry: chrono::Duration::days(i64::from(self.survey_expiry_days)),
+            staff_complaint_alert: i64::from(self.staff_complaint_alert),
             allow_private_webhook_targets: self.webhook_allow_private_targets,
             phone_region: self.phone_default_region,
         }

@@ -24,6 +24,8 @@ mod m20261207_000018_updated_at_indexes;
 mod m20261208_000019_attachments;
 mod m20261208_000020_accounts;
 mod m20261208_000021_technician_skills;
+mod m20261209_000030_complaint_outcomes;
+mod m20261209_000031_staff_complaint_alerts;
 
 pub struct Migrator;
 
@@ -52,6 +54,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000019_attachments::Migration),
             Box::new(m20261208_000020_accounts::Migration),
             Box::new(m20261208_000021_technician_skills::Migration),
+            Box::new(m20261209_000030_complaint_outcomes::Migration),
+            Box::new(m20261209_000031_staff_complaint_alerts::Migration),
         ]
     }
 }

@@ -409,6 +409,7 @@ async fn two_sweepers_escalate_each_overdue_complaint_exactly_once(app: TestApp)
                 severity: None,
                 description: format!("Rude on the phone, call {i}"),
                 external_reference: None,
+                details: Default::default(),
             },
         )
         .await

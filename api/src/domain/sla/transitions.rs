@@ -132,11 +132,13 @@ pub fn complaint(action: ComplaintAction) -> ClockOps {
             start: &[ProgressUpdate, Resolution],
             ..NONE
         },
-        A::Close => ClockOps {
+        A::Close | A::Reject => ClockOps {
             stop_all: true,
             ..NONE
         },
         A::Reclassify
+        | A::RateResult
+        | A::Verify
         | A::ApproveCompensation
         | A::ApproveClosure
         | A::Escalate
