@@ -280,6 +280,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u16).range(1..))]
     pub staff_complaint_alert: u16,
 
+    /// Let any supervisor approve the solution of a GENERAL complaint; off, the top level
+    /// (general manager) approves every solution, as the regulation says (R-ESC-5).
+    #[arg(long, env = "SOLUTION_APPROVAL_DELEGATED", default_value_t = false, action = clap::ArgAction::Set)]
+    pub solution_approval_delegated: bool,
+
     /// Seconds between webhook passes (new events to messages, due messages sent); 0 disables
     /// delivery on this instance.
     #[arg(long, env = "WEBHOOK_INTERVAL_SECONDS", default_value_t = 2)]
@@ -521,6 +526,7 @@ impl Config {
             survey_low_score: self.survey_low_score,
             survey_expiry: chrono::Duration::days(i64::from(self.survey_expiry_days)),
             staff_complaint_alert: i64::from(self.staff_complaint_alert),
+            solution_approval_delegated: self.solution_approval_delegated,
             allow_private_webhook_targets: self.webhook_allow_private_targets,
             phone_region: self.phone_default_region,
         }

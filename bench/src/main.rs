@@ -307,6 +307,7 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         survey_low_score: 2,
         survey_expiry_days: 14,
         staff_complaint_alert: 3,
+        solution_approval_delegated: false,
         webhook_interval_seconds: 0,
         webhook_connect_timeout_seconds: 5,
         webhook_timeout_seconds: 15,

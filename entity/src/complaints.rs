@@ -238,6 +238,16 @@ pub struct Model {
     pub verified_at: Option<DateTimeUtc>,
     /// The complainant asked for anonymity (R-PRV-10).
     pub anonymous: bool,
+    /// The solution proposed, approved before the customer is told (R-ESC-5).
+    pub proposed_solution: Option<String>,
+    pub solution_proposed_by: Option<i64>,
+    /// Who approved the proposed solution: the top level, or a supervisor where delegated.
+    pub solution_approved_by: Option<i64>,
+    /// Goodwill compensation for a major client, authorised by the top level before liability
+    /// is settled and kept apart from the resolution's compensation (R-ESC-7).
+    pub goodwill_amount: Option<Decimal>,
+    pub goodwill_approved_by: Option<i64>,
+    pub goodwill_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

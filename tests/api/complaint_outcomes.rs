@@ -14,10 +14,13 @@ db_tests!(
     r_cls_4_repeat_and_regulator_complaints_are_serious_and_major,
     r_cmp_9_r_cmp_12_third_valid_complaint_of_a_local_month_alerts_the_supervisors,
     r_prv_10_anonymous_complainant_is_hidden_from_the_staff_member_and_agents,
+    r_esc_5_solution_is_approved_by_the_top_level_before_the_customer_is_told,
+    r_esc_7_goodwill_for_a_major_client_is_the_top_levels_and_recorded_apart,
 );
 
 const FIELDS: &str = "id number version status severity escalationLevel repeatOfId
-    regulatorComplaint mediaExposure governmentPenalty rejectionReason resultRating";
+    regulatorComplaint mediaExposure governmentPenalty rejectionReason resultRating
+    solutionApproved compensationAmount goodwillAmount";
 
 async fn file(app: &TestApp, auth: &Auth, input: Value) -> GqlResponse {
     let query = format!(
@@ -268,6 +271,19 @@ async fn r_cmp_13_low_rating_reopens_one_level_up_and_at_the_top_asks_for_review
         &investigation(true),
     )
     .await;
+    // The reopened complaint needs a solution approved anew (R-ESC-5).
+    let unapproved = op(
+        &app,
+        &w.agent.auth,
+        "resolveComplaint",
+        &again,
+        ", resolution: \"x\"",
+    )
+    .await;
+    assert_eq!(unapproved.expect_code("BAD_USER_INPUT")["field"], "id");
+    let again = app
+        .approved_solution(&w, &again, "A new agent calls you", None)
+        .await;
     let again = ok(
         &app,
         &w.agent.auth,
@@ -315,6 +331,7 @@ async fn r_cmp_13_low_rating_reopens_one_level_up_and_at_the_top_asks_for_review
         &investigation(true),
     )
     .await;
+    let major = app.approved_solution(&w, &major, "Refund", None).await;
     let major = ok(
         &app,
         &w.agent.auth,
@@ -657,4 +674,212 @@ async fn r_prv_10_anonymous_complainant_is_hidden_from_the_staff_member_and_agen
     .await;
     let seen = staff_view(&app, &named_agent.auth, &open, fields).await;
     assert_eq!(seen["customerId"], w.customer.gid());
+}
+
+async fn investigating(app: &TestApp, w: &RepairWorld, extra: Value) -> Value {
+    let complaint = filed(app, &w.agent.auth, by_phone(w, extra)).await;
+    let complaint = ok(
+        app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &acknowledge_args(app),
+    )
+    .await;
+    ok(
+        app,
+        &w.agent.auth,
+        "recordInvestigation",
+        &complaint,
+        &investigation(true),
+    )
+    .await
+}
+
+async fn r_esc_5_solution_is_approved_by_the_top_level_before_the_customer_is_told(app: TestApp) {
+    let w = app.repair_world().await;
+    let manager = app.general_manager(&w).await;
+    let complaint = investigating(&app, &w, json!({})).await;
+    let early = op(
+        &app,
+        &w.agent.auth,
+        "resolveComplaint",
+        &complaint,
+        ", resolution: \"Sorry\"",
+    )
+    .await;
+    assert_eq!(early.expect_code("BAD_USER_INPUT")["field"], "id");
+    let nothing = op(&app, &manager.auth, "approveSolution", &complaint, "").await;
+    assert_eq!(nothing.expect_code("BAD_USER_INPUT")["field"], "id");
+
+    let proposed = ok(
+        &app,
+        &w.agent.auth,
+        "proposeSolution",
+        &complaint,
+        ", solution: \"Apologise in person\"",
+    )
+    .await;
+    assert_eq!(proposed["solutionApproved"], false);
+    // Not the agent, not a supervisor who is not the top level (no delegation by default).
+    for auth in [&w.agent.auth, &w.supervisor.auth] {
+        op(&app, auth, "approveSolution", &proposed, "")
+            .await
+            .expect_code("FORBIDDEN");
+    }
+    let approved = ok(&app, &manager.auth, "approveSolution", &proposed, "").await;
+    assert_eq!(approved["solutionApproved"], true);
+
+    // Nobody approves what they proposed, the top level included; a new proposal needs a new
+    // approval.
+    let own = ok(
+        &app,
+        &manager.auth,
+        "proposeSolution",
+        &approved,
+        ", solution: \"A voucher\", compensation: \"50\"",
+    )
+    .await;
+    assert_eq!(own["solutionApproved"], false);
+    op(&app, &manager.auth, "approveSolution", &own, "")
+        .await
+        .expect_code("FORBIDDEN");
+    op(
+        &app,
+        &w.agent.auth,
+        "resolveComplaint",
+        &own,
+        ", resolution: \"A voucher\"",
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    let second = app.general_manager(&w).await;
+    let approved = ok(&app, &second.auth, "approveSolution", &own, "").await;
+    let resolved = ok(
+        &app,
+        &w.agent.auth,
+        "resolveComplaint",
+        &approved,
+        ", resolution: \"A voucher\", compensation: \"50.00\"",
+    )
+    .await;
+    assert_eq!(resolved["status"], "RESOLVED");
+    assert_eq!(resolved["compensationAmount"], "50.00");
+    // The proposal is internal: the customer's timeline does not show it.
+    let query = "query($n: String!) { complaint(number: $n) { timeline { action } } }";
+    let mine = app
+        .gql(&w.customer.auth, query, json!({ "n": resolved["number"] }))
+        .await;
+    assert!(
+        !mine.data()["complaint"]["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "SOLUTION_PROPOSED" || e["action"] == "SOLUTION_APPROVED")
+    );
+
+    // The policy may delegate GENERAL complaints to supervisors, never SERIOUS ones.
+    let mut config = servicedesk_tests::test_config();
+    config.solution_approval_delegated = true;
+    let delegated = app.another_instance_with(config).await;
+    let general = investigating(&app, &w, json!({})).await;
+    let general = ok(
+        &app,
+        &w.agent.auth,
+        "proposeSolution",
+        &general,
+        ", solution: \"Apologise\"",
+    )
+    .await;
+    let by_supervisor = ok(
+        &delegated,
+        &w.supervisor.auth,
+        "approveSolution",
+        &general,
+        "",
+    )
+    .await;
+    assert_eq!(by_supervisor["solutionApproved"], true);
+    let serious = investigating(&app, &w, json!({ "severity": "SERIOUS" })).await;
+    let serious = ok(
+        &app,
+        &w.agent.auth,
+        "proposeSolution",
+        &serious,
+        ", solution: \"Repair\"",
+    )
+    .await;
+    op(
+        &delegated,
+        &w.supervisor.auth,
+        "approveSolution",
+        &serious,
+        "",
+    )
+    .await
+    .expect_code("FORBIDDEN");
+    ok(&delegated, &manager.auth, "approveSolution", &serious, "").await;
+}
+
+async fn r_esc_7_goodwill_for_a_major_client_is_the_top_levels_and_recorded_apart(app: TestApp) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let w = app.repair_world().await;
+    let manager = app.general_manager(&w).await;
+    entity::users::Entity::update_many()
+        .col_expr(entity::users::Column::SlaTier, Expr::value("PREMIUM"))
+        .filter(entity::users::Column::Id.eq(w.customer.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    // Before liability is settled: acknowledged, not investigated.
+    let complaint = filed(&app, &w.agent.auth, by_phone(&w, json!({}))).await;
+    let complaint = ok(
+        &app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &acknowledge_args(&app),
+    )
+    .await;
+    let args = ", amount: \"300\", reason: \"Long-standing client\"";
+    for auth in [&w.agent.auth, &w.supervisor.auth, &w.customer.auth] {
+        op(&app, auth, "approveGoodwillCompensation", &complaint, args)
+            .await
+            .expect_code("FORBIDDEN");
+    }
+    let paid = ok(
+        &app,
+        &manager.auth,
+        "approveGoodwillCompensation",
+        &complaint,
+        args,
+    )
+    .await;
+    assert_eq!(paid["goodwillAmount"], "300.00");
+    assert_eq!(paid["status"], "ACKNOWLEDGED");
+    assert!(
+        paid["compensationAmount"].is_null(),
+        "recorded as goodwill, not as compensation"
+    );
+    let events = staff_view(&app, &w.supervisor.auth, &paid, "events { action note }").await;
+    assert!(
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "GOODWILL_APPROVED")
+    );
+    // Only for a major client.
+    let input = json!({ "customerId": w.other_customer.gid(), "channel": "PHONE",
+                        "category": "DELAY", "description": "Late" });
+    let ordinary = filed(&app, &w.agent.auth, input).await;
+    let refused = op(
+        &app,
+        &manager.auth,
+        "approveGoodwillCompensation",
+        &ordinary,
+        args,
+    )
+    .await;
+    assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "id");
 }

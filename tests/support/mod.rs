@@ -342,6 +342,7 @@ pub fn test_config() -> Config {
         survey_low_score: 2,
         survey_expiry_days: 14,
         staff_complaint_alert: 3,
+        solution_approval_delegated: false,
         // Tests drive webhook passes themselves, to receivers on loopback.
         webhook_interval_seconds: 0,
         webhook_connect_timeout_seconds: 5,

@@ -52,6 +52,12 @@ pub enum ComplaintAction {
     RateResult,
     /// R-CMP-9: a supervisor records whether the complaint is valid and service-caused.
     Verify,
+    /// R-ESC-5: a handler proposes the solution (and its compensation).
+    ProposeSolution,
+    /// R-ESC-5: the top level (or a supervisor, where delegated) approves it.
+    ApproveSolution,
+    /// R-ESC-7: the top level authorises goodwill compensation for a major client.
+    ApproveGoodwill,
 }
 
 impl ComplaintAction {
@@ -74,6 +80,9 @@ impl ComplaintAction {
             Self::Reject => "reject the complaint",
             Self::RateResult => "rate the result",
             Self::Verify => "verify the complaint",
+            Self::ProposeSolution => "propose a solution",
+            Self::ApproveSolution => "approve the solution",
+            Self::ApproveGoodwill => "approve goodwill compensation",
         }
     }
 
@@ -96,13 +105,20 @@ impl ComplaintAction {
             Self::Reject => "NOT_UPHELD",
             Self::RateResult => "RESULT_RATED",
             Self::Verify => "VERIFIED",
+            Self::ProposeSolution => "SOLUTION_PROPOSED",
+            Self::ApproveSolution => "SOLUTION_APPROVED",
+            Self::ApproveGoodwill => "GOODWILL_APPROVED",
         }
     }
 
     fn roles(self) -> &'static [Role] {
         use Role::*;
         match self {
-            Self::ApproveClosure | Self::Reassign | Self::Verify => &[Supervisor],
+            Self::ApproveClosure
+            | Self::Reassign
+            | Self::Verify
+            | Self::ApproveSolution
+            | Self::ApproveGoodwill => &[Supervisor],
             Self::RateResult => &[Customer],
             Self::Reopen => &[Customer, Agent, Supervisor],
             // The evidence comes from whoever sees the complaint: its customer, a partner
@@ -174,7 +190,11 @@ pub fn next_status(
     let open = !matches!(current, Resolved | Closed | Rejected);
     let next = match (action, current) {
         (A::Acknowledge, Received) => Some(Acknowledged),
-        (A::PostUpdate | A::Reclassify | A::Escalate | A::Reassign, status) if open => Some(status),
+        (
+            A::PostUpdate | A::Reclassify | A::Escalate | A::Reassign | A::ApproveGoodwill,
+            status,
+        ) if open => Some(status),
+        (A::ProposeSolution | A::ApproveSolution, Investigating) => Some(Investigating),
         (A::Investigate, Acknowledged | Investigating | Reopened) => Some(Investigating),
         (A::Investigate, ExternalCase) => Some(ExternalCase),
         (A::OpenExternalCase, Acknowledged | Investigating | Reopened) => Some(ExternalCase),
@@ -321,25 +341,28 @@ pub fn check_external_case(severity: Severity) -> ApiResult<()> {
     }
 }
 
+/// A compensation amount: positive, at most 2 decimals, within the money range.
+pub fn check_amount(field: &'static str, amount: Decimal) -> ApiResult<Decimal> {
+    if amount <= Decimal::ZERO {
+        return Err(ApiError::bad_input(field, "compensation must be positive"));
+    }
+    super::money::amount(field, amount)?;
+    if amount.scale() > 2 {
+        return Err(ApiError::bad_input(
+            field,
+            "compensation has at most 2 decimals",
+        ));
+    }
+    Ok(amount)
+}
+
 /// R-ESC-5: agents approve compensation up to their limit; above it only a supervisor may.
 pub fn check_compensation_approval(
     role: Role,
     amount: Decimal,
     agent_limit: Decimal,
 ) -> ApiResult<()> {
-    if amount <= Decimal::ZERO {
-        return Err(ApiError::bad_input(
-            "amount",
-            "compensation must be positive",
-        ));
-    }
-    super::money::amount("amount", amount)?;
-    if amount.scale() > 2 {
-        return Err(ApiError::bad_input(
-            "amount",
-            "compensation has at most 2 decimals",
-        ));
-    }
+    check_amount("amount", amount)?;
     match role {
         Role::Supervisor => Ok(()),
         Role::Agent if amount <= agent_limit => Ok(()),
@@ -347,8 +370,63 @@ pub fn check_compensation_approval(
     }
 }
 
-/// R-ESC-5: a resolution with compensation needs an approval of exactly that amount first.
+/// R-ESC-5: nobody approves a solution or compensation they proposed themselves.
+pub fn check_not_proposer(c: &complaints::Model, approver_id: i64) -> ApiResult<()> {
+    if c.solution_proposed_by == Some(approver_id) {
+        Err(ApiError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+/// R-ESC-5: the top level (總經理) approves a proposed solution; where the policy delegates it
+/// (`SOLUTION_APPROVAL_DELEGATED`), any supervisor for a complaint that was never more than
+/// GENERAL. Never the one who proposed it.
+pub fn check_solution_approval(
+    c: &complaints::Model,
+    approver_id: i64,
+    approver_top_level: bool,
+    delegated: bool,
+) -> ApiResult<()> {
+    if c.proposed_solution.is_none() {
+        return Err(ApiError::bad_input("id", "no solution has been proposed"));
+    }
+    check_not_proposer(c, approver_id)?;
+    if approver_top_level || (delegated && c.max_severity == Severity::General) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// R-ESC-7: goodwill compensation is for a major client (a PREMIUM service contract) and only
+/// the top level authorises it.
+pub fn check_goodwill(
+    approver_top_level: bool,
+    customer_tier: Option<&str>,
+    amount: Decimal,
+) -> ApiResult<Decimal> {
+    if !approver_top_level {
+        return Err(ApiError::Forbidden);
+    }
+    if customer_tier != Some("PREMIUM") {
+        return Err(ApiError::bad_input(
+            "id",
+            "goodwill compensation is for major clients (a PREMIUM contract)",
+        ));
+    }
+    check_amount("amount", amount)
+}
+
+/// R-ESC-5: the customer is told only an approved solution, and compensation only as approved
+/// at exactly that amount.
 pub fn check_resolution(c: &complaints::Model, compensation: Option<Decimal>) -> ApiResult<()> {
+    if c.solution_approved_by.is_none() {
+        return Err(ApiError::bad_input(
+            "id",
+            "the solution must be approved before the customer is told",
+        ));
+    }
     match compensation {
         Some(amount) if amount > Decimal::ZERO => {
             if c.compensation_approved_by.is_some() && c.compensation_amount == Some(amount) {
@@ -691,7 +769,57 @@ mod tests {
             service_caused: None,
             verified_at: None,
             anonymous: false,
+            proposed_solution: None,
+            solution_proposed_by: None,
+            solution_approved_by: None,
+            goodwill_amount: None,
+            goodwill_approved_by: None,
+            goodwill_at: None,
         }
+    }
+
+    #[test]
+    fn r_esc_5_top_level_approves_solutions_not_their_own() {
+        let mut c = sample(Severity::General);
+        c.status = ComplaintStatus::Investigating;
+        assert!(
+            check_solution_approval(&c, 7, true, false).is_err(),
+            "nothing proposed"
+        );
+        c.proposed_solution = Some("apologise".into());
+        c.solution_proposed_by = Some(5);
+        assert!(check_solution_approval(&c, 7, true, false).is_ok());
+        assert!(matches!(
+            check_solution_approval(&c, 8, false, false),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(
+            check_solution_approval(&c, 8, false, true).is_ok(),
+            "delegated"
+        );
+        assert!(matches!(
+            check_solution_approval(&c, 5, true, true),
+            Err(ApiError::Forbidden)
+        ));
+        c.max_severity = Severity::Serious;
+        assert!(matches!(
+            check_solution_approval(&c, 8, false, true),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(check_resolution(&c, None).is_err());
+        c.solution_approved_by = Some(7);
+        assert!(check_resolution(&c, None).is_ok());
+    }
+
+    #[test]
+    fn r_esc_7_goodwill_is_the_top_levels_for_major_clients() {
+        assert!(check_goodwill(true, Some("PREMIUM"), dec!(200)).is_ok());
+        assert!(matches!(
+            check_goodwill(false, Some("PREMIUM"), dec!(200)),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(check_goodwill(true, None, dec!(200)).is_err());
+        assert!(check_goodwill(true, Some("PREMIUM"), dec!(0)).is_err());
     }
 
     #[test]

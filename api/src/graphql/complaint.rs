@@ -377,6 +377,22 @@ impl Complaint {
     async fn compensation_approved(&self) -> bool {
         self.0.compensation_approved_by.is_some()
     }
+    /// The solution proposed for approval (`proposeSolution`, R-ESC-5); null before. Staff only
+    /// (`FORBIDDEN` for customers and partners): the customer is told the approved result.
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
+    async fn proposed_solution(&self) -> Option<&str> {
+        self.0.proposed_solution.as_deref()
+    }
+    /// Whether the proposed solution was approved, by the top level or a delegated supervisor
+    /// (R-ESC-5).
+    async fn solution_approved(&self) -> bool {
+        self.0.solution_approved_by.is_some()
+    }
+    /// Goodwill compensation for a major client, authorised by the top level (R-ESC-7), as a
+    /// decimal string with 2 decimals; null when none.
+    async fn goodwill_amount(&self) -> Option<Decimal> {
+        self.0.goodwill_amount.map(money)
+    }
     /// Whether a supervisor approved the closure (R-ESC-4).
     async fn supervisor_approved(&self) -> bool {
         self.0.supervisor_approved_by.is_some()
@@ -1035,11 +1051,13 @@ impl ComplaintMutation {
         ))
     }
 
-    /// Approves the compensation before the customer is told (R-ESC-5): agents up to the configured
-    /// limit, supervisors above it. The limit is `COMPENSATION_AGENT_LIMIT` (500.00 by default). On
-    /// an INVESTIGATING complaint of the caller's centre. Errors: `NOT_FOUND`, `FORBIDDEN` (other
-    /// roles, or an agent above the limit), `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (not
-    /// positive, more than 2 decimals, too large).
+    /// Approves the compensation of the proposed solution at exactly its amount (R-ESC-5): agents up
+    /// to the configured limit, supervisors above it, never whoever proposed it. The limit is
+    /// `COMPENSATION_AGENT_LIMIT` (500.00 by default). `approveSolution` approves the compensation
+    /// with the solution. On an INVESTIGATING complaint of the caller's centre. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN` (other roles, an agent above the limit, the proposer), `CONFLICT`,
+    /// `INVALID_TRANSITION`, `BAD_USER_INPUT` (not positive, more than 2 decimals, too large, not
+    /// the proposed amount).
     async fn approve_compensation(
         &self,
         ctx: &Context<'_>,
@@ -1055,11 +1073,12 @@ impl ComplaintMutation {
         ))
     }
 
-    /// Compensation, if any, must have been approved at exactly this amount.
-    /// Tells the customer the result and asks how satisfied they are: a survey is issued
-    /// (R-CMP-4); the resolution clocks are met. Agents and supervisors of its centre, on an
-    /// INVESTIGATING complaint. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`,
-    /// `INVALID_TRANSITION`, `BAD_USER_INPUT` (compensation not approved at this amount; R-ESC-5).
+    /// Tells the customer the result once the solution is approved (`approveSolution`, R-ESC-5);
+    /// compensation, if any, must have been approved at exactly this amount. Asks how satisfied
+    /// they are: a survey is issued (R-CMP-4); the resolution clocks are met. Agents and
+    /// supervisors of its centre, on an INVESTIGATING complaint. Errors: `NOT_FOUND`, `FORBIDDEN`,
+    /// `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (`id`: no approved solution;
+    /// `compensation`: not approved at this amount).
     async fn resolve_complaint(
         &self,
         ctx: &Context<'_>,
@@ -1078,7 +1097,7 @@ impl ComplaintMutation {
     }
 
     /// The customer is not satisfied with the resolution: back to investigation, the approvals
-    /// given so far are withdrawn. The customer, or agents and supervisors of its centre, on a
+    /// given so far (closure and solution) are withdrawn. The customer, or agents and supervisors of its centre, on a
     /// RESOLVED complaint. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
     /// `BAD_USER_INPUT`.
     async fn reopen_complaint(
@@ -1185,6 +1204,73 @@ impl ComplaintMutation {
             crate::store::staff_alerts::acknowledge(env.db, alert, env.actor.user()?.id, env.now)
                 .await?;
         Ok(done.into())
+    }
+
+    /// Proposes the solution the customer is to be told, with its compensation if any (R-ESC-5);
+    /// a new proposal withdraws the approvals of the one before. Agents and supervisors of its
+    /// centre, on an INVESTIGATING complaint. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`,
+    /// `INVALID_TRANSITION`, `BAD_USER_INPUT` (no solution; compensation not positive, more than
+    /// 2 decimals, too large).
+    async fn propose_solution(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "The solution (1–4,000 characters).")] solution: String,
+        #[graphql(
+            desc = "Compensation it includes, a positive decimal string with at most 2 decimals."
+        )]
+        compensation: Option<Decimal>,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, NodeType::Complaint)?;
+        Ok(Complaint(
+            service::propose_solution(&env, id, version, solution, compensation).await?,
+        ))
+    }
+
+    /// Approves the proposed solution with its compensation before the customer is told
+    /// (R-ESC-5): the top level (a top-level supervisor, the general manager); with
+    /// `SOLUTION_APPROVAL_DELEGATED`, any supervisor for a complaint that was never more than
+    /// GENERAL. Never the one who proposed it. On an INVESTIGATING complaint of the caller's
+    /// centre. Errors: `NOT_FOUND`, `FORBIDDEN` (other roles, not the top level where needed, the
+    /// proposer), `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (nothing proposed).
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn approve_solution(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, NodeType::Complaint)?;
+        Ok(Complaint(
+            service::approve_solution(&env, id, version).await?,
+        ))
+    }
+
+    /// Authorises goodwill compensation for a major client (a customer with a PREMIUM contract)
+    /// (R-ESC-7): the top level only, on any open complaint, before liability is settled;
+    /// recorded as `goodwillAmount`, apart from the resolution's compensation. Errors:
+    /// `NOT_FOUND`, `FORBIDDEN` (not a top-level supervisor), `CONFLICT`, `INVALID_TRANSITION`,
+    /// `BAD_USER_INPUT` (`id`: not a major client; `amount`; `reason`).
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn approve_goodwill_compensation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(
+            desc = "The goodwill compensation, a positive decimal string with at most 2 decimals."
+        )]
+        amount: Decimal,
+        #[graphql(desc = "Why (1–2,000 characters); internal.")] reason: String,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, NodeType::Complaint)?;
+        Ok(Complaint(
+            service::approve_goodwill(&env, id, version, amount, reason).await?,
+        ))
     }
 
     /// Signs a resolved complaint off for closure (R-ESC-4): every complaint needs a

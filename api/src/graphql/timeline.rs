@@ -64,6 +64,12 @@ pub enum TimelineAction {
     Reclassified,
     /// A compensation was approved (R-ESC-5).
     CompensationApproved,
+    /// A solution was proposed for approval (R-ESC-5); internal.
+    SolutionProposed,
+    /// The proposed solution was approved (R-ESC-5); internal.
+    SolutionApproved,
+    /// The top level authorised goodwill compensation for a major client (R-ESC-7); internal.
+    GoodwillApproved,
     /// The complaint was resolved.
     Resolved,
     /// The complaint was reopened (the customer was not satisfied).

@@ -278,6 +278,12 @@ pub async fn insert(
         service_caused: None,
         verified_at: None,
         anonymous: details.anonymous,
+        proposed_solution: None,
+        solution_proposed_by: None,
+        solution_approved_by: None,
+        goodwill_amount: None,
+        goodwill_approved_by: None,
+        goodwill_at: None,
     };
     let mut active: complaints::ActiveModel = model.into();
     active.id = sea_orm::ActiveValue::NotSet;
@@ -665,7 +671,8 @@ pub struct FactChanges {
     pub government_penalty: Option<bool>,
 }
 
-/// R-ESC-5: agents approve up to the limit, supervisors above it.
+/// R-ESC-5: the proposed compensation, approved at exactly its amount: agents up to the limit,
+/// supervisors above it; never by whoever proposed it.
 pub async fn approve_compensation(
     env: &Env<'_>,
     id: i64,
@@ -675,9 +682,16 @@ pub async fn approve_compensation(
     let step = Step::begin(env, id, version, ComplaintAction::ApproveCompensation).await?;
     let role = env.actor.require(&[Role::Agent, Role::Supervisor])?;
     complaint::check_compensation_approval(role, amount, env.settings.compensation_agent_limit)?;
+    let approver = env.actor.user()?.id;
+    complaint::check_not_proposer(&step.complaint, approver)?;
+    if step.complaint.compensation_amount != Some(amount) {
+        return Err(ApiError::bad_input(
+            "amount",
+            "approve the compensation of the proposed solution (proposeSolution)",
+        ));
+    }
     let changes = complaints::ActiveModel {
-        compensation_amount: Set(Some(amount)),
-        compensation_approved_by: Set(Some(env.actor.user()?.id)),
+        compensation_approved_by: Set(Some(approver)),
         ..Default::default()
     };
     step.commit(
@@ -690,7 +704,108 @@ pub async fn approve_compensation(
     .await
 }
 
-/// Tells the customer the result; asks how satisfied they are with it (R-CMP-4).
+/// R-ESC-5: the solution (and its compensation, if any) the customer is to be told, proposed
+/// for approval; a new proposal withdraws the approvals of the one before.
+pub async fn propose_solution(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    solution: String,
+    compensation: Option<Decimal>,
+) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::ProposeSolution).await?;
+    let solution = required_text("solution", &solution, 4000)?;
+    let compensation = compensation
+        .map(|amount| complaint::check_amount("compensation", amount))
+        .transpose()?;
+    let changes = complaints::ActiveModel {
+        proposed_solution: Set(Some(solution.clone())),
+        solution_proposed_by: Set(Some(env.actor.user()?.id)),
+        solution_approved_by: Set(None),
+        compensation_amount: Set(compensation),
+        compensation_approved_by: Set(None),
+        ..Default::default()
+    };
+    let note = match compensation {
+        Some(amount) => format!("proposed: {solution} (compensation {amount})"),
+        None => format!("proposed: {solution}"),
+    };
+    step.commit(env, changes, Some(note), false, ClockOps::default())
+        .await
+}
+
+/// R-ESC-5: the top level approves the proposed solution with its compensation (the top level
+/// is above every limit); where `SOLUTION_APPROVAL_DELEGATED`, any supervisor for a GENERAL
+/// complaint. Never the one who proposed it.
+pub async fn approve_solution(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::ApproveSolution).await?;
+    let approver = store::users::get(&step.txn, env.actor.user()?.id).await?;
+    complaint::check_solution_approval(
+        &step.complaint,
+        approver.id,
+        approver.top_level,
+        env.settings.solution_approval_delegated,
+    )?;
+    let changes = complaints::ActiveModel {
+        solution_approved_by: Set(Some(approver.id)),
+        compensation_approved_by: Set(step.complaint.compensation_amount.map(|_| approver.id)),
+        ..Default::default()
+    };
+    let by = if approver.top_level {
+        "the top level"
+    } else {
+        "a supervisor (delegated)"
+    };
+    step.commit(
+        env,
+        changes,
+        Some(format!("solution approved by {by}")),
+        false,
+        ClockOps::default(),
+    )
+    .await
+}
+
+/// R-ESC-7: the top level authorises goodwill compensation for a major client (a PREMIUM
+/// contract) on any open complaint, before liability is settled (no investigation needed);
+/// recorded as goodwill, apart from the resolution's compensation.
+pub async fn approve_goodwill(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    amount: Decimal,
+    reason: String,
+) -> ApiResult<complaints::Model> {
+    let step = Step::begin(env, id, version, ComplaintAction::ApproveGoodwill).await?;
+    let approver = store::users::get(&step.txn, env.actor.user()?.id).await?;
+    let customer = store::users::get(&step.txn, step.complaint.customer_id).await?;
+    let amount =
+        complaint::check_goodwill(approver.top_level, customer.sla_tier.as_deref(), amount)?;
+    let reason = required_text("reason", &reason, 2000)?;
+    let changes = complaints::ActiveModel {
+        goodwill_amount: Set(Some(amount)),
+        goodwill_approved_by: Set(Some(approver.id)),
+        goodwill_at: Set(Some(env.now)),
+        ..Default::default()
+    };
+    step.commit(
+        env,
+        changes,
+        Some(format!(
+            "goodwill compensation {amount} authorised by the top level: {reason}"
+        )),
+        false,
+        ClockOps::default(),
+    )
+    .await
+}
+
+/// Tells the customer the result, once its solution is approved (R-ESC-5); asks how satisfied
+/// they are with it (R-CMP-4).
 pub async fn resolve(
     env: &Env<'_>,
     id: i64,
@@ -729,6 +844,8 @@ pub async fn reopen(
         resolved_at: Set(None),
         supervisor_approved_by: Set(None),
         top_approved_by: Set(None),
+        // R-ESC-5: the next resolution needs a solution approved anew.
+        solution_approved_by: Set(None),
         ..Default::default()
     };
     let ops = transitions::complaint(ComplaintAction::Reopen);
@@ -870,6 +987,7 @@ async fn apply_rating(
         changes.resolved_at = Set(None);
         changes.supervisor_approved_by = Set(None);
         changes.top_approved_by = Set(None);
+        changes.solution_approved_by = Set(None);
         step.to = ComplaintStatus::Reopened;
         ops = transitions::complaint(ComplaintAction::Reopen);
     }

@@ -139,6 +139,9 @@ pub fn complaint(action: ComplaintAction) -> ClockOps {
         A::Reclassify
         | A::RateResult
         | A::Verify
+        | A::ProposeSolution
+        | A::ApproveSolution
+        | A::ApproveGoodwill
         | A::ApproveCompensation
         | A::ApproveClosure
         | A::Escalate
