@@ -266,7 +266,7 @@ pub struct Config {
     #[arg(long, env = "COMPENSATION_AGENT_LIMIT", default_value = "500.00")]
     pub compensation_agent_limit: rust_decimal::Decimal,
 
-    /// A survey's overall score at or below this opens a follow-up complaint (R-CMP-6).
+    /// A repair survey's overall score at or below this opens a follow-up complaint (R-CMP-6).
     #[arg(long, env = "SURVEY_LOW_SCORE", default_value_t = 2)]
     pub survey_low_score: i16,
 

@@ -47,7 +47,7 @@ impl MigrationTrait for Migration {
                 .alter_table(
                     Table::alter()
                         .table(Complaints::Table)
-                        .add_column(&mut definition(column))
+                        .add_column(definition(column))
                         .to_owned(),
                 )
                 .await?;

@@ -859,14 +859,13 @@ async fn r_sla_4_r_sla_6_general_complaint_is_answered_and_resolved_within_24h(a
     let complaint = by_phone(&app, &w).await;
     let clocks = "slaClocks { metric state dueAt }";
     let due = |seen: &Value, metric: &str| {
-        let clock = seen["slaClocks"]
+        seen["slaClocks"]
             .as_array()
             .unwrap()
             .iter()
             .find(|c| c["metric"] == metric)
             .unwrap_or_else(|| panic!("no {metric} clock in {seen}"))
-            .clone();
-        clock
+            .clone()
     };
     let seen = staff_view(&app, &w.agent.auth, &complaint, clocks).await;
     assert_eq!(

@@ -16,6 +16,7 @@ db_tests!(
     r_prv_10_anonymous_complainant_is_hidden_from_the_staff_member_and_agents,
     r_esc_5_solution_is_approved_by_the_top_level_before_the_customer_is_told,
     r_esc_7_goodwill_for_a_major_client_is_the_top_levels_and_recorded_apart,
+    complaint_outcome_mutations_for_every_role,
 );
 
 const FIELDS: &str = "id number version status severity escalationLevel repeatOfId
@@ -491,7 +492,7 @@ async fn r_cls_4_repeat_and_regulator_complaints_are_serious_and_major(app: Test
             &w.agent.auth,
             "reclassifyComplaint",
             &general,
-            &format!(", {fact}: true"),
+            &format!(", facts: {{ {fact}: true }}"),
         )
         .await;
         assert_eq!(raised["severity"], "MAJOR", "{fact}");
@@ -882,4 +883,119 @@ async fn r_esc_7_goodwill_for_a_major_client_is_the_top_levels_and_recorded_apar
     )
     .await;
     assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "id");
+}
+
+/// Every new complaint mutation for everyone who may not call it: those who see the complaint
+/// are `FORBIDDEN`, everyone else `NOT_FOUND` (mutations for supervisors only are `FORBIDDEN` to
+/// every other role before the complaint is looked at), anonymous callers `UNAUTHENTICATED`;
+/// and a refused call changes nothing.
+async fn complaint_outcome_mutations_for_every_role(app: TestApp) {
+    let w = app.repair_world().await;
+    let manager = app.general_manager(&w).await;
+    let other_supervisor = app.user(Role::Supervisor, Some(w.other_centre), None).await;
+    let complaint = investigating(&app, &w, json!({})).await;
+    let complaint = ok(
+        &app,
+        &w.agent.auth,
+        "proposeSolution",
+        &complaint,
+        ", solution: \"Sorry\"",
+    )
+    .await;
+    let snapshot = "version status escalationLevel solutionApproved goodwillAmount rejectionReason
+        valid events { id }";
+    let before = staff_view(&app, &w.supervisor.auth, &complaint, snapshot).await;
+    const F: &str = "FORBIDDEN";
+    const NF: &str = "NOT_FOUND";
+    const UN: &str = "UNAUTHENTICATED";
+    let callers: [(&str, Auth); 8] = [
+        ("complainant", w.customer.auth.clone()),
+        ("another customer", w.other_customer.auth.clone()),
+        ("technician", w.technician.auth.clone()),
+        ("admin", w.admin.auth.clone()),
+        ("agent of another centre", w.other_agent.auth.clone()),
+        (
+            "supervisor of another centre",
+            other_supervisor.auth.clone(),
+        ),
+        ("partner of another organization", w.other_partner.clone()),
+        ("anonymous", Auth::None),
+    ];
+    let handlers = [F, NF, NF, NF, NF, NF, NF, UN];
+    let supervisors = [F, F, F, F, F, NF, F, UN];
+    let top_level = [F, F, F, F, F, NF, F, UN];
+    let cases: [(&str, &str, [&str; 8]); 5] = [
+        ("rejectComplaint", ", reason: \"No\"", handlers),
+        ("proposeSolution", ", solution: \"Other\"", handlers),
+        (
+            "verifyComplaint",
+            ", valid: true, serviceCaused: true",
+            supervisors,
+        ),
+        ("approveSolution", "", supervisors),
+        (
+            "approveGoodwillCompensation",
+            ", amount: \"10\", reason: \"x\"",
+            top_level,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (mutation, args, expected) in cases {
+        for ((who, auth), code) in callers.iter().zip(expected) {
+            let response = op(&app, auth, mutation, &complaint, args).await;
+            let got = response.body["errors"][0]["extensions"]["code"].clone();
+            if got != code {
+                failures.push(format!(
+                    "{mutation} as {who}: expected {code}, got {}",
+                    response.body
+                ));
+            }
+        }
+    }
+    // Supervisors of the centre who are not the top level, and agents, where the rule says so.
+    for (mutation, args, auth) in [
+        ("approveSolution", "", &w.supervisor.auth),
+        ("approveSolution", "", &w.agent.auth),
+        (
+            "verifyComplaint",
+            ", valid: true, serviceCaused: true",
+            &w.agent.auth,
+        ),
+        (
+            "approveGoodwillCompensation",
+            ", amount: \"10\", reason: \"x\"",
+            &w.supervisor.auth,
+        ),
+    ] {
+        let response = op(&app, auth, mutation, &complaint, args).await;
+        if response.body["errors"][0]["extensions"]["code"] != F {
+            failures.push(format!("{mutation} by a centre member: {}", response.body));
+        }
+    }
+    // The rating is the complainant's: staff are refused, whatever the status.
+    let rating = "mutation($id: ID!, $version: Int!) { rateComplaintResult(id: $id, version: $version, rating: NEUTRAL) { status } }";
+    let vars = json!({ "id": complaint["id"], "version": complaint["version"] });
+    for auth in [&w.agent.auth, &w.supervisor.auth, &manager.auth] {
+        let response = app.gql(auth, rating, vars.clone()).await;
+        if response.body["errors"][0]["extensions"]["code"] != F {
+            failures.push(format!("rateComplaintResult by staff: {}", response.body));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(
+        staff_view(&app, &w.supervisor.auth, &complaint, snapshot).await,
+        before,
+        "a refused call changed the complaint"
+    );
+    // The alert inbox is the supervisors'.
+    for auth in [
+        &w.agent.auth,
+        &w.customer.auth,
+        &w.admin.auth,
+        &w.technician.auth,
+    ] {
+        app.gql(auth, "{ staffComplaintAlerts { id } }", json!({}))
+            .await
+            .expect_code(F);
+    }
 }

@@ -634,6 +634,18 @@ pub struct FileComplaintInput {
     anonymous: bool,
 }
 
+/// Facts recorded on a complaint that set its lowest severity (R-CLS-3/4); each unchanged when
+/// omitted.
+#[derive(InputObject)]
+pub struct ComplaintFactsInput {
+    /// The customer also complained to a regulator or the 12315 hotline: MAJOR (R-CLS-4).
+    regulator_complaint: Option<bool>,
+    /// The matter was exposed in the media: MAJOR (R-CLS-3).
+    media_exposure: Option<bool>,
+    /// A government body penalised the company for it: MAJOR (R-CLS-3).
+    government_penalty: Option<bool>,
+}
+
 /// Narrows a complaint list; all given conditions must hold.
 #[derive(InputObject, Default)]
 pub struct ComplaintFilter {
@@ -1027,25 +1039,19 @@ impl ComplaintMutation {
         )]
         severity: Option<Severity>,
         #[graphql(
-            desc = "Whether the customer also complained to a regulator or the 12315 hotline (MAJOR, R-CLS-4); unchanged when omitted."
+            desc = "Facts that set the lowest severity (R-CLS-3/4); unchanged when omitted."
         )]
-        regulator_complaint: Option<bool>,
-        #[graphql(
-            desc = "Whether the matter was exposed in the media (MAJOR, R-CLS-3); unchanged when omitted."
-        )]
-        media_exposure: Option<bool>,
-        #[graphql(
-            desc = "Whether a government body penalised the company for it (MAJOR, R-CLS-3); unchanged when omitted."
-        )]
-        government_penalty: Option<bool>,
+        facts: Option<ComplaintFactsInput>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
         let id = key(&id, NodeType::Complaint)?;
-        let facts = service::FactChanges {
-            regulator_complaint,
-            media_exposure,
-            government_penalty,
-        };
+        let facts = facts
+            .map(|f| service::FactChanges {
+                regulator_complaint: f.regulator_complaint,
+                media_exposure: f.media_exposure,
+                government_penalty: f.government_penalty,
+            })
+            .unwrap_or_default();
         Ok(Complaint(
             service::reclassify(&env, id, version, category, severity, facts).await?,
         ))

@@ -34,7 +34,7 @@ pub struct Env<'a> {
 pub struct RuleSettings {
     /// Highest compensation an agent may approve alone (R-ESC-5).
     pub compensation_agent_limit: rust_decimal::Decimal,
-    /// An overall survey score at or below this opens a follow-up complaint (R-CMP-6).
+    /// A repair survey's overall score at or below this opens a follow-up complaint (R-CMP-6).
     pub survey_low_score: i16,
     /// How long a customer has to answer a survey.
     pub survey_expiry: chrono::Duration,
