@@ -17,6 +17,7 @@ db_tests!(
     r_esc_5_solution_is_approved_by_the_top_level_before_the_customer_is_told,
     r_esc_7_goodwill_for_a_major_client_is_the_top_levels_and_recorded_apart,
     complaint_outcome_mutations_for_every_role,
+    migrations_000030_to_000032_round_trip_keep_complaints,
 );
 
 const FIELDS: &str = "id number version status severity escalationLevel repeatOfId
@@ -998,4 +999,32 @@ async fn complaint_outcome_mutations_for_every_role(app: TestApp) {
             .await
             .expect_code(F);
     }
+}
+
+/// The migrations of this issue go down and up again on a database with complaints in it;
+/// the complaints stay and take the new fields' defaults.
+async fn migrations_000030_to_000032_round_trip_keep_complaints(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = filed(
+        &app,
+        &w.agent.auth,
+        by_phone(&w, json!({ "anonymous": true })),
+    )
+    .await;
+    app.migrate_round_trip_from("m20261209_000030").await;
+    let seen = staff_view(
+        &app,
+        &w.supervisor.auth,
+        &complaint,
+        "number anonymous regulatorComplaint solutionApproved",
+    )
+    .await;
+    assert_eq!(seen["number"], complaint["number"]);
+    assert_eq!(
+        seen["anonymous"], false,
+        "down dropped the column; up adds it with its default"
+    );
+    assert_eq!(seen["regulatorComplaint"], false);
+    assert_eq!(seen["solutionApproved"], false);
+    assert!(alerts(&app, &w.supervisor.auth).await.is_empty());
 }
