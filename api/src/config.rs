@@ -266,13 +266,24 @@ pub struct Config {
     #[arg(long, env = "COMPENSATION_AGENT_LIMIT", default_value = "500.00")]
     pub compensation_agent_limit: rust_decimal::Decimal,
 
-    /// A survey's overall score at or below this opens a follow-up complaint (R-CMP-6).
+    /// A repair survey's overall score at or below this opens a follow-up complaint (R-CMP-6).
     #[arg(long, env = "SURVEY_LOW_SCORE", default_value_t = 2)]
     pub survey_low_score: i16,
 
     /// Days a customer has to answer a survey.
     #[arg(long, env = "SURVEY_EXPIRY_DAYS", default_value_t = 14)]
     pub survey_expiry_days: u16,
+
+    /// Valid, service-caused complaints about one staff member in a calendar month that alert
+    /// the centre's supervisors (R-CMP-9); at least 1.
+    #[arg(long, env = "STAFF_COMPLAINT_ALERT", default_value_t = 3,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub staff_complaint_alert: u16,
+
+    /// Let any supervisor approve the solution of a GENERAL complaint; off, the top level
+    /// (general manager) approves every solution, as the regulation says (R-ESC-5).
+    #[arg(long, env = "SOLUTION_APPROVAL_DELEGATED", default_value_t = false, action = clap::ArgAction::Set)]
+    pub solution_approval_delegated: bool,
 
     /// Seconds between webhook passes (new events to messages, due messages sent); 0 disables
     /// delivery on this instance.
@@ -541,6 +552,8 @@ impl Config {
             compensation_agent_limit: self.compensation_agent_limit,
             survey_low_score: self.survey_low_score,
             survey_expiry: chrono::Duration::days(i64::from(self.survey_expiry_days)),
+            staff_complaint_alert: i64::from(self.staff_complaint_alert),
+            solution_approval_delegated: self.solution_approval_delegated,
             allow_private_webhook_targets: self.webhook_allow_private_targets,
             phone_region: self.phone_default_region,
         }

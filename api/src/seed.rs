@@ -366,6 +366,7 @@ async fn seed_repair_orders(
             severity: None,
             description: description.into(),
             external_reference: None,
+            details: Default::default(),
         };
         complaints::file(&env(&agent), complaint).await?;
     }

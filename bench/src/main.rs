@@ -306,6 +306,8 @@ pub(crate) fn bench_config(database_url: String) -> Config {
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
         survey_low_score: 2,
         survey_expiry_days: 14,
+        staff_complaint_alert: 3,
+        solution_approval_delegated: false,
         webhook_interval_seconds: 0,
         webhook_connect_timeout_seconds: 5,
         webhook_timeout_seconds: 15,

@@ -125,6 +125,44 @@ pub enum ComplaintStatus {
     /// solution clocks pause, the 24 h update clock keeps running.
     #[sea_orm(string_value = "EXTERNAL_CASE")]
     ExternalCase,
+    /// Not upheld: the investigation found it not justified, and the customer was told why in
+    /// writing (R-CMP-11). Final, like CLOSED.
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+}
+
+/// How satisfied the customer is with the result of a resolved complaint, on five points
+/// (R-CMP-13): the upper three let it close, the lower two reopen it one level up.
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum ResultRating {
+    /// Very dissatisfied: reopened and escalated one level.
+    #[sea_orm(string_value = "VERY_DISSATISFIED")]
+    VeryDissatisfied,
+    /// Dissatisfied: reopened and escalated one level.
+    #[sea_orm(string_value = "DISSATISFIED")]
+    Dissatisfied,
+    /// Neither: the complaint may close.
+    #[sea_orm(string_value = "NEUTRAL")]
+    Neutral,
+    /// Satisfied: the complaint may close.
+    #[sea_orm(string_value = "SATISFIED")]
+    Satisfied,
+    /// Very satisfied: the complaint may close.
+    #[sea_orm(string_value = "VERY_SATISFIED")]
+    VerySatisfied,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -176,6 +214,40 @@ pub struct Model {
     pub external_reference: Option<String>,
     /// `org:<id>` for a partner organization, `user:<id>` for a user.
     pub reference_owner: Option<String>,
+    /// Why it was not upheld, as the customer was told (R-CMP-11).
+    pub rejection_reason: Option<String>,
+    pub rejected_at: Option<DateTimeUtc>,
+    /// The customer's rating of the current resolution; cleared when it is reopened (R-CMP-13).
+    pub result_rating: Option<ResultRating>,
+    pub result_rated_at: Option<DateTimeUtc>,
+    /// The earlier complaint about the same event (same order or same complaint): this one is
+    /// at least SERIOUS (R-CLS-4).
+    pub repeat_of_id: Option<i64>,
+    /// The customer also complained to a regulator or consumer hotline (12315): MAJOR (R-CLS-4).
+    pub regulator_complaint: bool,
+    /// The matter was exposed in the media: MAJOR (R-CLS-3).
+    pub media_exposure: bool,
+    /// A government body penalised the company for it: MAJOR (R-CLS-3).
+    pub government_penalty: bool,
+    /// The staff member the complaint is about, not who received it (R-CMP-12).
+    pub staff_member_id: Option<i64>,
+    /// Verification: the complaint is valid (R-CMP-9); null before it is verified.
+    pub valid: Option<bool>,
+    /// Verification: the service (not the product or the customer) caused it (R-CMP-9).
+    pub service_caused: Option<bool>,
+    pub verified_at: Option<DateTimeUtc>,
+    /// The complainant asked for anonymity (R-PRV-10).
+    pub anonymous: bool,
+    /// The solution proposed, approved before the customer is told (R-ESC-5).
+    pub proposed_solution: Option<String>,
+    pub solution_proposed_by: Option<i64>,
+    /// Who approved the proposed solution: the top level, or a supervisor where delegated.
+    pub solution_approved_by: Option<i64>,
+    /// Goodwill compensation for a major client, authorised by the top level before liability
+    /// is settled and kept apart from the resolution's compensation (R-ESC-7).
+    pub goodwill_amount: Option<Decimal>,
+    pub goodwill_approved_by: Option<i64>,
+    pub goodwill_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@ pub mod return_visits;
 pub mod service_centres;
 pub mod sla_clocks;
 pub mod sla_policies;
+pub mod staff_complaint_alerts;
 pub mod staff_penalties;
 pub mod surveys;
 pub mod ticket_events;

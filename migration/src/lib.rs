@@ -26,6 +26,9 @@ mod m20261208_000020_accounts;
 mod m20261208_000021_technician_skills;
 mod m20261208_000022_satisfaction_answers;
 mod m20261208_000023_diagnosis;
+mod m20261209_000030_complaint_outcomes;
+mod m20261209_000031_staff_complaint_alerts;
+mod m20261209_000032_solution_approval;
 
 pub struct Migrator;
 
@@ -56,6 +59,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000021_technician_skills::Migration),
             Box::new(m20261208_000022_satisfaction_answers::Migration),
             Box::new(m20261208_000023_diagnosis::Migration),
+            Box::new(m20261209_000030_complaint_outcomes::Migration),
+            Box::new(m20261209_000031_staff_complaint_alerts::Migration),
+            Box::new(m20261209_000032_solution_approval::Migration),
         ]
     }
 }

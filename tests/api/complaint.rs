@@ -28,6 +28,9 @@ db_tests!(
     reclassification_recomputes_deadlines_and_level,
     r_cls_2_serious_complaint_reaches_the_supervisors_at_once,
     staff_list_the_centres_complaints_by_page_and_filter,
+    r_esc_2_each_missed_complaint_clock_escalates_on_its_own,
+    r_cmp_3_investigation_records_cause_responsible_party_and_justified,
+    r_sla_4_r_sla_6_general_complaint_is_answered_and_resolved_within_24h,
 );
 
 const FIELDS: &str = "id number status version severity channel escalationLevel
@@ -461,6 +464,9 @@ async fn investigated(app: &TestApp, w: &RepairWorld) -> Value {
 async fn r_cmp_4_resolution_asks_the_customer_about_satisfaction(app: TestApp) {
     let w = app.repair_world().await;
     let complaint = investigated(&app, &w).await;
+    let complaint = app
+        .approved_solution(&w, &complaint, "We apologise and retrain", None)
+        .await;
     let resolved = ok(
         &app,
         &w.agent.auth,
@@ -748,4 +754,149 @@ async fn r_cls_1_general_complaints_reach_the_manager_in_a_daily_digest(app: Tes
         .gql(&w.supervisor.auth, query, json!({ "days": 0 }))
         .await;
     assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "days");
+}
+
+/// R-ESC-2 for each complaint clock alone: only `metric` runs out (the others get a week), so
+/// an escalation that a missed clock of this kind does not raise is caught.
+async fn r_esc_2_each_missed_complaint_clock_escalates_on_its_own(app: TestApp) {
+    let w = app.repair_world().await;
+    let fields = "escalationLevel escalations { automatic deadlineKind fromLevel toLevel }";
+    for metric in ["FIRST_RESPONSE", "PROGRESS_UPDATE", "RESOLUTION"] {
+        app.only_complaint_clock(&w.admin.auth, "GENERAL", metric)
+            .await;
+        let complaint = by_phone(&app, &w).await;
+        app.clock
+            .advance(Duration::hours(24) - Duration::minutes(1));
+        sweep_once(&app.db, app.clock_now()).await.unwrap();
+        let before = staff_view(&app, &w.supervisor.auth, &complaint, fields).await;
+        assert_eq!(
+            before["escalationLevel"], 1,
+            "{metric}: not before it runs out"
+        );
+        app.clock.advance(Duration::minutes(2));
+        sweep_once(&app.db, app.clock_now()).await.unwrap();
+        let seen = staff_view(&app, &w.supervisor.auth, &complaint, fields).await;
+        assert_eq!(seen["escalationLevel"], 2, "{metric}");
+        assert_eq!(
+            seen["escalations"],
+            json!([{ "automatic": true, "deadlineKind": metric, "fromLevel": 1, "toLevel": 2 }]),
+            "{metric}"
+        );
+    }
+}
+
+/// R-CMP-3: the investigation records the cause, who was responsible and whether the
+/// complaint is justified; each is required.
+async fn r_cmp_3_investigation_records_cause_responsible_party_and_justified(app: TestApp) {
+    let w = app.repair_world().await;
+    let complaint = by_phone(&app, &w).await;
+    let complaint = ok(
+        &app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &acknowledge_args(app.clock_now()),
+    )
+    .await;
+    let blank = op(
+        &app,
+        &w.agent.auth,
+        "recordInvestigation",
+        &complaint,
+        ", cause: \"Rushed\", responsibleParty: \" \", justified: false",
+    )
+    .await;
+    assert_eq!(
+        blank.expect_code("BAD_USER_INPUT")["field"],
+        "responsibleParty"
+    );
+    let missing = op(
+        &app,
+        &w.agent.auth,
+        "recordInvestigation",
+        &complaint,
+        ", cause: \"Rushed\", responsibleParty: \"Hotline\"",
+    )
+    .await;
+    missing.expect_code("GRAPHQL_VALIDATION_FAILED");
+    let recorded = ok(
+        &app,
+        &w.agent.auth,
+        "recordInvestigation",
+        &complaint,
+        ", cause: \"Rushed call\", responsibleParty: \"Hotline team B\", justified: false",
+    )
+    .await;
+    assert_eq!(recorded["status"], "INVESTIGATING");
+    let fields = "cause responsibleParty justified";
+    let seen = staff_view(&app, &w.supervisor.auth, &recorded, fields).await;
+    assert_eq!(
+        seen,
+        json!({ "cause": "Rushed call", "responsibleParty": "Hotline team B", "justified": false })
+    );
+    // Recorded again, the findings are replaced.
+    let again = ok(
+        &app,
+        &w.agent.auth,
+        "recordInvestigation",
+        &recorded,
+        ", cause: \"Rude technician\", responsibleParty: \"Field team\", justified: true",
+    )
+    .await;
+    let seen = staff_view(&app, &w.agent.auth, &again, fields).await;
+    assert_eq!(
+        seen,
+        json!({ "cause": "Rude technician", "responsibleParty": "Field team", "justified": true })
+    );
+}
+
+/// R-SLA-6 (first reply) and R-SLA-4 (a GENERAL complaint resolved) are due 24 h after filing
+/// by default; a SERIOUS complaint has 72 h to be resolved (R-SLA-12). Answering in time meets
+/// the reply clock; the unresolved complaint's resolution clock is breached a minute past 24 h.
+async fn r_sla_4_r_sla_6_general_complaint_is_answered_and_resolved_within_24h(app: TestApp) {
+    let w = app.repair_world().await;
+    let filed_at = app.clock_now();
+    let complaint = by_phone(&app, &w).await;
+    let clocks = "slaClocks { metric state dueAt }";
+    let due = |seen: &Value, metric: &str| {
+        seen["slaClocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["metric"] == metric)
+            .unwrap_or_else(|| panic!("no {metric} clock in {seen}"))
+            .clone()
+    };
+    let seen = staff_view(&app, &w.agent.auth, &complaint, clocks).await;
+    assert_eq!(
+        time(&due(&seen, "FIRST_RESPONSE")["dueAt"]),
+        filed_at + Duration::hours(24)
+    );
+    assert_eq!(
+        time(&due(&seen, "RESOLUTION")["dueAt"]),
+        filed_at + Duration::hours(24)
+    );
+    let input = json!({ "customerId": w.customer.gid(), "channel": "PHONE",
+                        "category": "PROPERTY_DAMAGE", "description": "Flooded kitchen" });
+    let serious = file(&app, &w.agent.auth, input).await.data()["fileComplaint"].clone();
+    let seen = staff_view(&app, &w.agent.auth, &serious, clocks).await;
+    assert_eq!(
+        time(&due(&seen, "RESOLUTION")["dueAt"]),
+        filed_at + Duration::hours(72)
+    );
+
+    app.clock.advance(Duration::hours(23));
+    let answered = ok(
+        &app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &acknowledge_args(app.clock_now()),
+    )
+    .await;
+    app.clock.advance(Duration::hours(1) + Duration::minutes(1));
+    sweep_once(&app.db, app.clock_now()).await.unwrap();
+    let seen = staff_view(&app, &w.agent.auth, &answered, clocks).await;
+    assert_eq!(due(&seen, "FIRST_RESPONSE")["state"], "MET");
+    assert_eq!(due(&seen, "RESOLUTION")["state"], "BREACHED");
 }

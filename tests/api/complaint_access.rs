@@ -137,13 +137,31 @@ async fn r_esc_5_compensation_limit_for_every_role(app: TestApp) {
     let w = app.repair_world().await;
     let complaint = investigating(&app, &w, &w.partner_customer, "PRODUCT_QUALITY").await;
     assert_eq!(complaint["compensationApproved"], false);
-
-    // Up to the limit (500.00 in tests) the agent approves alone.
-    let at_limit = ok(
+    // Only the compensation of a proposed solution is approved.
+    let unproposed = op(
         &app,
         &w.agent.auth,
         "approveCompensation",
         &complaint,
+        ", amount: \"100.00\"",
+    )
+    .await;
+    assert_eq!(unproposed.expect_code("BAD_USER_INPUT")["field"], "amount");
+
+    // Up to the limit (500.00 in tests) the agent approves alone what someone else proposed.
+    let proposed = ok(
+        &app,
+        &w.supervisor.auth,
+        "proposeSolution",
+        &complaint,
+        ", solution: \"We replace the shelf\", compensation: \"500.00\"",
+    )
+    .await;
+    let at_limit = ok(
+        &app,
+        &w.agent.auth,
+        "approveCompensation",
+        &proposed,
         ", amount: \"500.00\"",
     )
     .await;
@@ -151,34 +169,51 @@ async fn r_esc_5_compensation_limit_for_every_role(app: TestApp) {
     assert_eq!(at_limit["compensationApproved"], true);
     assert_eq!(
         at_limit["version"],
-        complaint["version"].as_i64().unwrap() + 1
+        proposed["version"].as_i64().unwrap() + 1
     );
 
-    // One cent above it is the supervisor's, and the refusal writes nothing.
+    // Above it is a supervisor's, and the refusal writes nothing.
+    let proposed = ok(
+        &app,
+        &w.agent.auth,
+        "proposeSolution",
+        &at_limit,
+        ", solution: \"We replace the fridge\", compensation: \"5000\"",
+    )
+    .await;
+    assert_eq!(
+        proposed["compensationApproved"], false,
+        "a new proposal withdraws the approval"
+    );
+    let other_agent = app.user(Role::Agent, Some(w.centre), None).await;
     let before = by_id(&app, &w.supervisor.auth, &complaint["id"], SNAPSHOT).await;
+    op(
+        &app,
+        &other_agent.auth,
+        "approveCompensation",
+        &proposed,
+        ", amount: \"5000\"",
+    )
+    .await
+    .expect_code("FORBIDDEN");
+    // Nobody approves their own proposal (R-ESC-5).
     op(
         &app,
         &w.agent.auth,
         "approveCompensation",
-        &at_limit,
-        ", amount: \"500.01\"",
+        &proposed,
+        ", amount: \"5000\"",
     )
     .await
     .expect_code("FORBIDDEN");
-    assert_eq!(
-        by_id(&app, &w.supervisor.auth, &complaint["id"], SNAPSHOT).await,
-        before,
-        "an agent's approval above the limit changed the complaint"
-    );
-
     // Nobody else may approve any amount; those who cannot see the complaint learn nothing.
     for (who, auth, code) in outsiders(&app, &w).await {
         let response = op(
             &app,
             &auth,
             "approveCompensation",
-            &at_limit,
-            ", amount: \"100.00\"",
+            &proposed,
+            ", amount: \"5000\"",
         )
         .await;
         assert_eq!(response.code(), code, "{who}: {}", response.body);
@@ -188,28 +223,52 @@ async fn r_esc_5_compensation_limit_for_every_role(app: TestApp) {
         before,
         "a refused approval changed the complaint"
     );
-
-    // Above the limit: the supervisor.
+    // Not another amount than proposed.
+    let other_amount = op(
+        &app,
+        &w.supervisor.auth,
+        "approveCompensation",
+        &proposed,
+        ", amount: \"4000\"",
+    )
+    .await;
+    assert_eq!(
+        other_amount.expect_code("BAD_USER_INPUT")["field"],
+        "amount"
+    );
     let by_supervisor = ok(
         &app,
         &w.supervisor.auth,
         "approveCompensation",
-        &at_limit,
+        &proposed,
         ", amount: \"5000\"",
     )
     .await;
     assert_eq!(by_supervisor["compensationAmount"], "5000.00");
     assert_eq!(by_supervisor["compensationApproved"], true);
 
-    // The customer is told only an amount approved as such: not the earlier, superseded one,
-    // not one cent less, not more.
+    // The customer is told nothing before the solution is approved (the top level, R-ESC-5).
+    let early = op(
+        &app,
+        &w.agent.auth,
+        "resolveComplaint",
+        &by_supervisor,
+        ", resolution: \"We replace the fridge\", compensation: \"5000.00\"",
+    )
+    .await;
+    assert_eq!(early.expect_code("BAD_USER_INPUT")["field"], "id");
+    let manager = app.general_manager(&w).await;
+    let approved = ok(&app, &manager.auth, "approveSolution", &by_supervisor, "").await;
+
+    // Then only an amount approved as such: not the earlier, superseded one, not one cent
+    // less, not more.
     for amount in ["500.00", "4999.99", "5000.01", "0", "-5000"] {
         let response = op(
             &app,
             &w.agent.auth,
             "resolveComplaint",
-            &by_supervisor,
-            &format!(", resolution: \"We replace the floor\", compensation: \"{amount}\""),
+            &approved,
+            &format!(", resolution: \"We replace the fridge\", compensation: \"{amount}\""),
         )
         .await;
         let extensions = response.expect_code("BAD_USER_INPUT");
@@ -219,8 +278,8 @@ async fn r_esc_5_compensation_limit_for_every_role(app: TestApp) {
         &app,
         &w.agent.auth,
         "resolveComplaint",
-        &by_supervisor,
-        ", resolution: \"We replace the floor\", compensation: \"5000.00\"",
+        &approved,
+        ", resolution: \"We replace the fridge\", compensation: \"5000.00\"",
     )
     .await;
     assert_eq!(resolved["status"], "RESOLVED");
@@ -231,7 +290,7 @@ async fn r_esc_5_compensation_limit_for_every_role(app: TestApp) {
         &w.supervisor.auth,
         "approveCompensation",
         &resolved,
-        ", amount: \"6000.00\"",
+        ", amount: \"5000.00\"",
     )
     .await
     .expect_code("INVALID_TRANSITION");
@@ -255,6 +314,9 @@ async fn r_esc_4_closure_approvals_for_every_role(app: TestApp) {
     // GENERAL: the manager's approval, then closing.
     let general = investigating(&app, &w, &w.partner_customer, "SERVICE_ATTITUDE").await;
     assert_eq!(general["severity"], "GENERAL");
+    let general = app
+        .approved_solution(&w, &general, "We apologise", None)
+        .await;
     let general = ok(
         &app,
         &w.agent.auth,
@@ -296,6 +358,9 @@ async fn r_esc_4_closure_approvals_for_every_role(app: TestApp) {
     // SERIOUS: the manager's approval is not enough; the top level's too.
     let serious = investigating(&app, &w, &w.partner_customer, "PROPERTY_DAMAGE").await;
     assert_eq!(serious["severity"], "SERIOUS");
+    let serious = app
+        .approved_solution(&w, &serious, "We pay for the floor", None)
+        .await;
     let serious = ok(
         &app,
         &w.agent.auth,
@@ -409,6 +474,7 @@ async fn two_sweepers_escalate_each_overdue_complaint_exactly_once(app: TestApp)
                 severity: None,
                 description: format!("Rude on the phone, call {i}"),
                 external_reference: None,
+                details: Default::default(),
             },
         )
         .await

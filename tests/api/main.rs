@@ -6,6 +6,7 @@ mod attachments;
 mod browser;
 mod complaint;
 mod complaint_access;
+mod complaint_outcomes;
 mod ergonomics;
 mod faults;
 mod feed;

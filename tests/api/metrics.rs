@@ -58,6 +58,7 @@ async fn handle(app: &TestApp, w: &RepairWorld, complaint: &Value) {
     let c = acknowledge(app, w, complaint).await;
     let args = ", cause: \"Late dispatch\", responsibleParty: \"Dispatch\", justified: true";
     let c = step(app, &w.agent.auth, "recordInvestigation", &c, args).await;
+    let c = app.approved_solution(w, &c, "Apologise", None).await;
     step(
         app,
         &w.agent.auth,

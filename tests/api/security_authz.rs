@@ -282,6 +282,9 @@ async fn r_esc_4_closure_follows_the_highest_severity_ever(app: TestApp) {
     assert_eq!(lowered["severity"], "GENERAL");
     assert_eq!(lowered["highestSeverity"], "SERIOUS");
     let investigated = investigated(&app, &w, &lowered, "hose not fastened").await;
+    let investigated = app
+        .approved_solution(&w, &investigated, "We replace the parquet", None)
+        .await;
     let resolved = ok(
         &app,
         &w.agent.auth,

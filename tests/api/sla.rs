@@ -1063,6 +1063,7 @@ async fn two_sweepers_escalate_a_thousand_mixed_clocks_exactly_once(app: TestApp
                 severity: None,
                 description: format!("complaint {i}"),
                 external_reference: None,
+                details: Default::default(),
             },
         )
         .await

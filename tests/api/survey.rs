@@ -294,6 +294,11 @@ async fn r_cmp_4_resolved_complaint_asks_for_satisfaction_with_a_survey(app: Tes
         ("resolveComplaint", ", resolution: \"We apologised\"".into()),
     ] {
         assert!(my_surveys(&app, &w.customer).await.is_empty());
+        if name == "resolveComplaint" {
+            complaint = app
+                .approved_solution(&w, &complaint, "We apologise", None)
+                .await;
+        }
         let query = format!(
             "mutation($id: ID!, $version: Int!) {{ {name}(id: $id, version: $version{args}) {{ {fields} }} }}"
         );

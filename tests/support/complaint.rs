@@ -40,7 +40,8 @@ impl TestApp {
     }
 
     /// A GENERAL complaint the world's agent takes by phone from `customer`, driven to `status`
-    /// the normal way; CLOSED includes the supervisor's approval (R-ESC-4).
+    /// the normal way: the agent's solution approved by a new top-level supervisor (R-ESC-5)
+    /// before RESOLVED; CLOSED includes the supervisor's approval (R-ESC-4).
     pub async fn complaint_in(
         &self,
         world: &RepairWorld,
@@ -62,6 +63,7 @@ impl TestApp {
             (now + Duration::hours(8)).to_rfc3339(),
             (now + Duration::hours(2)).to_rfc3339()
         );
+        let top_level = self.general_manager(world).await;
         let steps: &[(&Auth, &str, &str)] = &[
             (&world.agent.auth, "acknowledgeComplaint", &acknowledge),
             (
@@ -69,6 +71,12 @@ impl TestApp {
                 "recordInvestigation",
                 ", cause: \"Rushed call\", responsibleParty: \"Hotline\", justified: true",
             ),
+            (
+                &world.agent.auth,
+                "proposeSolution",
+                ", solution: \"We apologise\"",
+            ),
+            (&top_level.auth, "approveSolution", ""),
             (
                 &world.agent.auth,
                 "resolveComplaint",
@@ -85,5 +93,36 @@ impl TestApp {
         }
         assert_eq!(complaint["status"], status, "could not reach {status}");
         complaint
+    }
+
+    /// A new top-level supervisor (general manager) of the world's centre, who approves
+    /// solutions (R-ESC-5).
+    pub async fn general_manager(&self, world: &RepairWorld) -> TestUser {
+        let manager = self
+            .user(entity::users::Role::Supervisor, Some(world.centre), None)
+            .await;
+        self.make_top_level(&manager).await;
+        manager
+    }
+
+    /// Proposes `solution` as the world's agent and has a new general manager approve it
+    /// (R-ESC-5): the complaint, INVESTIGATING, may then be resolved.
+    pub async fn approved_solution(
+        &self,
+        world: &RepairWorld,
+        complaint: &Value,
+        solution: &str,
+        compensation: Option<&str>,
+    ) -> Value {
+        let mut args = format!(", solution: {}", serde_json::to_string(solution).unwrap());
+        if let Some(amount) = compensation {
+            args.push_str(&format!(", compensation: \"{amount}\""));
+        }
+        let proposed = self
+            .complaint_ok(&world.agent.auth, "proposeSolution", complaint, &args)
+            .await;
+        let manager = self.general_manager(world).await;
+        self.complaint_ok(&manager.auth, "approveSolution", &proposed, "")
+            .await
     }
 }

@@ -341,6 +341,8 @@ pub fn test_config() -> Config {
         compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
         survey_low_score: 2,
         survey_expiry_days: 14,
+        staff_complaint_alert: 3,
+        solution_approval_delegated: false,
         // Tests drive webhook passes themselves, to receivers on loopback.
         webhook_interval_seconds: 0,
         webhook_connect_timeout_seconds: 5,

@@ -254,11 +254,34 @@ pub fn local_day(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     )
 }
 
+/// The local calendar month of `at` in `tz`: `YYYY-MM` and the instants it begins and ends at
+/// (R-CMP-9 counts per centre month).
+pub fn local_month(tz: Tz, at: DateTime<Utc>) -> (String, DateTime<Utc>, DateTime<Utc>) {
+    use chrono::{Datelike, Months};
+    let local = at.with_timezone(&tz).date_naive();
+    let first = local.with_day(1).unwrap_or(local);
+    let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    (
+        first.format("%Y-%m").to_string(),
+        local_instant(tz, first.and_time(NaiveTime::MIN)),
+        local_instant(tz, next.and_time(NaiveTime::MIN)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const BERLIN: Tz = chrono_tz::Europe::Berlin;
+
+    #[test]
+    fn r_cmp_9_local_month_follows_the_centre_time_zone() {
+        // 23:30 UTC on 31 January is already February in Berlin.
+        let (month, start, end) = local_month(BERLIN, utc(2026, 1, 31, 23, 30));
+        assert_eq!(month, "2026-02");
+        assert_eq!(start, utc(2026, 1, 31, 23, 0));
+        assert_eq!(end, utc(2026, 2, 28, 23, 0));
+    }
 
     /// Berlin local time as an instant (2026-01: CET, UTC+1).
     fn local(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {

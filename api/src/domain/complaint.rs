@@ -1,9 +1,11 @@
-//! Complaint rules: who may act (R-PRV-1/7), the state machine, classification (R-CLS-1..3),
-//! starting level (R-ESC-1), external cases (R-CMP-8), compensation limit (R-ESC-5) and
-//! closure approvals (R-ESC-4). Its clocks are `domain::sla`'s.
+//! Complaint rules: who may act (R-PRV-1/7), the state machine, classification (R-CLS-1..4),
+//! starting level (R-ESC-1), external cases (R-CMP-8), compensation limit (R-ESC-5), closure
+//! approvals (R-ESC-4), rejection (R-CMP-11), the result rating (R-CMP-13), verification and
+//! the staff member's monthly count (R-CMP-9/12) and the complainant's anonymity (R-PRV-10).
+//! Its clocks are `domain::sla`'s.
 
 use chrono::{DateTime, Utc};
-use entity::complaints::{self, ComplaintCategory, ComplaintStatus, Severity};
+use entity::complaints::{self, ComplaintCategory, ComplaintStatus, ResultRating, Severity};
 use entity::users::Role;
 use rust_decimal::Decimal;
 
@@ -44,6 +46,18 @@ pub enum ComplaintAction {
     CloseExternalCase,
     /// Photos or videos added to the complaint (attachments).
     Attach,
+    /// R-CMP-11: not upheld, with a written reason for the customer.
+    Reject,
+    /// R-CMP-13: the customer rates the result of the resolution.
+    RateResult,
+    /// R-CMP-9: a supervisor records whether the complaint is valid and service-caused.
+    Verify,
+    /// R-ESC-5: a handler proposes the solution (and its compensation).
+    ProposeSolution,
+    /// R-ESC-5: the top level (or a supervisor, where delegated) approves it.
+    ApproveSolution,
+    /// R-ESC-7: the top level authorises goodwill compensation for a major client.
+    ApproveGoodwill,
 }
 
 impl ComplaintAction {
@@ -63,6 +77,12 @@ impl ComplaintAction {
             Self::OpenExternalCase => "open an external case",
             Self::CloseExternalCase => "close the external case",
             Self::Attach => "attach files",
+            Self::Reject => "reject the complaint",
+            Self::RateResult => "rate the result",
+            Self::Verify => "verify the complaint",
+            Self::ProposeSolution => "propose a solution",
+            Self::ApproveSolution => "approve the solution",
+            Self::ApproveGoodwill => "approve goodwill compensation",
         }
     }
 
@@ -82,13 +102,24 @@ impl ComplaintAction {
             Self::OpenExternalCase => "EXTERNAL_CASE_OPENED",
             Self::CloseExternalCase => "EXTERNAL_CASE_CLOSED",
             Self::Attach => "ATTACHMENTS_ADDED",
+            Self::Reject => "NOT_UPHELD",
+            Self::RateResult => "RESULT_RATED",
+            Self::Verify => "VERIFIED",
+            Self::ProposeSolution => "SOLUTION_PROPOSED",
+            Self::ApproveSolution => "SOLUTION_APPROVED",
+            Self::ApproveGoodwill => "GOODWILL_APPROVED",
         }
     }
 
     fn roles(self) -> &'static [Role] {
         use Role::*;
         match self {
-            Self::ApproveClosure | Self::Reassign => &[Supervisor],
+            Self::ApproveClosure
+            | Self::Reassign
+            | Self::Verify
+            | Self::ApproveSolution
+            | Self::ApproveGoodwill => &[Supervisor],
+            Self::RateResult => &[Customer],
             Self::Reopen => &[Customer, Agent, Supervisor],
             // The evidence comes from whoever sees the complaint: its customer, a partner
             // filing for them, the staff handling it.
@@ -156,10 +187,14 @@ pub fn next_status(
 ) -> ApiResult<ComplaintStatus> {
     use ComplaintAction as A;
     use ComplaintStatus::*;
-    let open = !matches!(current, Resolved | Closed);
+    let open = !matches!(current, Resolved | Closed | Rejected);
     let next = match (action, current) {
         (A::Acknowledge, Received) => Some(Acknowledged),
-        (A::PostUpdate | A::Reclassify | A::Escalate | A::Reassign, status) if open => Some(status),
+        (
+            A::PostUpdate | A::Reclassify | A::Escalate | A::Reassign | A::ApproveGoodwill,
+            status,
+        ) if open => Some(status),
+        (A::ProposeSolution | A::ApproveSolution, Investigating) => Some(Investigating),
         (A::Investigate, Acknowledged | Investigating | Reopened) => Some(Investigating),
         (A::Investigate, ExternalCase) => Some(ExternalCase),
         (A::OpenExternalCase, Acknowledged | Investigating | Reopened) => Some(ExternalCase),
@@ -169,7 +204,11 @@ pub fn next_status(
         (A::Reopen, Resolved) => Some(Reopened),
         (A::ApproveClosure, Resolved) => Some(Resolved),
         (A::Close, Resolved) => Some(Closed),
-        (A::Attach, status) if status != Closed => Some(status),
+        (A::Attach, status) if !matches!(status, Closed | Rejected) => Some(status),
+        (A::Reject, Investigating) => Some(Rejected),
+        // The rating decides: `after_rating` may reopen instead.
+        (A::RateResult, Resolved) => Some(Resolved),
+        (A::Verify, status) if status != Received => Some(status),
         _ => None,
     };
     next.ok_or_else(|| ApiError::InvalidTransition {
@@ -191,6 +230,43 @@ pub fn classify(category: ComplaintCategory, requested: Option<Severity>) -> Sev
             requested.max(Severity::Serious)
         }
         _ => requested,
+    }
+}
+
+/// The recorded facts that set a complaint's lowest severity (R-CLS-3/4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// An earlier complaint about the same event exists.
+    pub repeat: bool,
+    /// The customer also complained to a regulator or the 12315 consumer hotline.
+    pub regulator_complaint: bool,
+    /// The matter was exposed in the media.
+    pub media_exposure: bool,
+    /// A government body penalised the company for it.
+    pub government_penalty: bool,
+}
+
+impl From<&complaints::Model> for Facts {
+    fn from(c: &complaints::Model) -> Self {
+        Self {
+            repeat: c.repeat_of_id.is_some(),
+            regulator_complaint: c.regulator_complaint,
+            media_exposure: c.media_exposure,
+            government_penalty: c.government_penalty,
+        }
+    }
+}
+
+/// R-CLS-3/4: a regulator or 12315 complaint, media exposure or a government penalty make a
+/// complaint MAJOR; a second complaint about the same event is at least SERIOUS. Whoever
+/// files or classifies, the severity never goes below this.
+pub fn facts_minimum(facts: Facts) -> Severity {
+    if facts.regulator_complaint || facts.media_exposure || facts.government_penalty {
+        Severity::Major
+    } else if facts.repeat {
+        Severity::Serious
+    } else {
+        Severity::General
     }
 }
 
@@ -265,25 +341,28 @@ pub fn check_external_case(severity: Severity) -> ApiResult<()> {
     }
 }
 
+/// A compensation amount: positive, at most 2 decimals, within the money range.
+pub fn check_amount(field: &'static str, amount: Decimal) -> ApiResult<Decimal> {
+    if amount <= Decimal::ZERO {
+        return Err(ApiError::bad_input(field, "compensation must be positive"));
+    }
+    super::money::amount(field, amount)?;
+    if amount.scale() > 2 {
+        return Err(ApiError::bad_input(
+            field,
+            "compensation has at most 2 decimals",
+        ));
+    }
+    Ok(amount)
+}
+
 /// R-ESC-5: agents approve compensation up to their limit; above it only a supervisor may.
 pub fn check_compensation_approval(
     role: Role,
     amount: Decimal,
     agent_limit: Decimal,
 ) -> ApiResult<()> {
-    if amount <= Decimal::ZERO {
-        return Err(ApiError::bad_input(
-            "amount",
-            "compensation must be positive",
-        ));
-    }
-    super::money::amount("amount", amount)?;
-    if amount.scale() > 2 {
-        return Err(ApiError::bad_input(
-            "amount",
-            "compensation has at most 2 decimals",
-        ));
-    }
+    check_amount("amount", amount)?;
     match role {
         Role::Supervisor => Ok(()),
         Role::Agent if amount <= agent_limit => Ok(()),
@@ -291,8 +370,63 @@ pub fn check_compensation_approval(
     }
 }
 
-/// R-ESC-5: a resolution with compensation needs an approval of exactly that amount first.
+/// R-ESC-5: nobody approves a solution or compensation they proposed themselves.
+pub fn check_not_proposer(c: &complaints::Model, approver_id: i64) -> ApiResult<()> {
+    if c.solution_proposed_by == Some(approver_id) {
+        Err(ApiError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+/// R-ESC-5: the top level (總經理) approves a proposed solution; where the policy delegates it
+/// (`SOLUTION_APPROVAL_DELEGATED`), any supervisor for a complaint that was never more than
+/// GENERAL. Never the one who proposed it.
+pub fn check_solution_approval(
+    c: &complaints::Model,
+    approver_id: i64,
+    approver_top_level: bool,
+    delegated: bool,
+) -> ApiResult<()> {
+    if c.proposed_solution.is_none() {
+        return Err(ApiError::bad_input("id", "no solution has been proposed"));
+    }
+    check_not_proposer(c, approver_id)?;
+    if approver_top_level || (delegated && c.max_severity == Severity::General) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// R-ESC-7: goodwill compensation is for a major client (a PREMIUM service contract) and only
+/// the top level authorises it.
+pub fn check_goodwill(
+    approver_top_level: bool,
+    customer_tier: Option<&str>,
+    amount: Decimal,
+) -> ApiResult<Decimal> {
+    if !approver_top_level {
+        return Err(ApiError::Forbidden);
+    }
+    if customer_tier != Some("PREMIUM") {
+        return Err(ApiError::bad_input(
+            "id",
+            "goodwill compensation is for major clients (a PREMIUM contract)",
+        ));
+    }
+    check_amount("amount", amount)
+}
+
+/// R-ESC-5: the customer is told only an approved solution, and compensation only as approved
+/// at exactly that amount.
 pub fn check_resolution(c: &complaints::Model, compensation: Option<Decimal>) -> ApiResult<()> {
+    if c.solution_approved_by.is_none() {
+        return Err(ApiError::bad_input(
+            "id",
+            "the solution must be approved before the customer is told",
+        ));
+    }
     match compensation {
         Some(amount) if amount > Decimal::ZERO => {
             if c.compensation_approved_by.is_some() && c.compensation_amount == Some(amount) {
@@ -358,6 +492,104 @@ pub fn check_closure(c: &complaints::Model) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+/// R-CMP-11: only a complaint the investigation found not justified is rejected, and only
+/// with a written reason.
+pub fn check_rejection(c: &complaints::Model) -> ApiResult<()> {
+    if c.justified == Some(false) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_input(
+            "id",
+            "only a complaint the investigation found not justified can be rejected",
+        ))
+    }
+}
+
+/// What the customer's rating of a resolution does (R-CMP-13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RatingOutcome {
+    /// The upper three: the complaint may close.
+    MayClose,
+    /// The lower two below the top: reopened and escalated to this level.
+    Escalate(i16),
+    /// The lower two at the top level: reopened, and the top level reviews it.
+    TopLevelReview,
+}
+
+/// R-CMP-13: very satisfied, satisfied and neutral let the complaint close; dissatisfied and
+/// very dissatisfied reopen it one level up, or, at the top, for a top-level review.
+pub fn after_rating(rating: ResultRating, level: i16) -> RatingOutcome {
+    match rating {
+        ResultRating::Neutral | ResultRating::Satisfied | ResultRating::VerySatisfied => {
+            RatingOutcome::MayClose
+        }
+        ResultRating::Dissatisfied | ResultRating::VeryDissatisfied if level < TOP_LEVEL => {
+            RatingOutcome::Escalate(level + 1)
+        }
+        ResultRating::Dissatisfied | ResultRating::VeryDissatisfied => {
+            RatingOutcome::TopLevelReview
+        }
+    }
+}
+
+/// A survey score of the result (1–5, 5 best) as the five-point rating (R-CMP-13).
+pub fn rating_of_score(score: i16) -> ResultRating {
+    match score {
+        ..=1 => ResultRating::VeryDissatisfied,
+        2 => ResultRating::Dissatisfied,
+        3 => ResultRating::Neutral,
+        4 => ResultRating::Satisfied,
+        _ => ResultRating::VerySatisfied,
+    }
+}
+
+/// R-CMP-13: a complaint whose current resolution the customer rated in the lower two is not
+/// closed (it was reopened); one unrated or rated in the upper three may be.
+pub fn check_rating_allows_closure(c: &complaints::Model) -> ApiResult<()> {
+    match c.result_rating {
+        Some(rating) if after_rating(rating, c.escalation_level) != RatingOutcome::MayClose => Err(
+            ApiError::bad_input("id", "the customer is not satisfied with the result"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// R-CMP-9: nobody verifies a complaint about themselves.
+pub fn check_verifier(c: &complaints::Model, verifier_id: i64) -> ApiResult<()> {
+    if c.staff_member_id == Some(verifier_id) {
+        Err(ApiError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+/// R-CMP-9: the verified complaint that counts against its named staff member.
+pub fn counts_against_staff(c: &complaints::Model) -> bool {
+    c.staff_member_id.is_some() && c.valid == Some(true) && c.service_caused == Some(true)
+}
+
+/// R-CMP-9: the count that alerts the supervisors is reached now (once a month: the alert is
+/// written for the count reaching the limit, not again for later ones).
+pub fn alert_due(count_this_month: i64, limit: i64) -> bool {
+    count_this_month >= limit
+}
+
+/// R-PRV-10: who may see who complained. Without anonymity everyone who sees the complaint;
+/// with it only supervisors who are not the staff member complained about.
+pub fn sees_complainant(principal: &Principal, c: &complaints::Model) -> bool {
+    if !c.anonymous {
+        return true;
+    }
+    match principal {
+        Principal::User(user) => match user.role {
+            Role::Customer => user.id == c.customer_id,
+            Role::Supervisor => c.staff_member_id != Some(user.id),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// `CP-20261122-000042`.
@@ -524,7 +756,157 @@ mod tests {
             claimed_severity: None,
             external_reference: None,
             reference_owner: None,
+            rejection_reason: None,
+            rejected_at: None,
+            result_rating: None,
+            result_rated_at: None,
+            repeat_of_id: None,
+            regulator_complaint: false,
+            media_exposure: false,
+            government_penalty: false,
+            staff_member_id: None,
+            valid: None,
+            service_caused: None,
+            verified_at: None,
+            anonymous: false,
+            proposed_solution: None,
+            solution_proposed_by: None,
+            solution_approved_by: None,
+            goodwill_amount: None,
+            goodwill_approved_by: None,
+            goodwill_at: None,
         }
+    }
+
+    #[test]
+    fn r_esc_5_top_level_approves_solutions_not_their_own() {
+        let mut c = sample(Severity::General);
+        c.status = ComplaintStatus::Investigating;
+        assert!(
+            check_solution_approval(&c, 7, true, false).is_err(),
+            "nothing proposed"
+        );
+        c.proposed_solution = Some("apologise".into());
+        c.solution_proposed_by = Some(5);
+        assert!(check_solution_approval(&c, 7, true, false).is_ok());
+        assert!(matches!(
+            check_solution_approval(&c, 8, false, false),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(
+            check_solution_approval(&c, 8, false, true).is_ok(),
+            "delegated"
+        );
+        assert!(matches!(
+            check_solution_approval(&c, 5, true, true),
+            Err(ApiError::Forbidden)
+        ));
+        c.max_severity = Severity::Serious;
+        assert!(matches!(
+            check_solution_approval(&c, 8, false, true),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(check_resolution(&c, None).is_err());
+        c.solution_approved_by = Some(7);
+        assert!(check_resolution(&c, None).is_ok());
+    }
+
+    #[test]
+    fn r_esc_7_goodwill_is_the_top_levels_for_major_clients() {
+        assert!(check_goodwill(true, Some("PREMIUM"), dec!(200)).is_ok());
+        assert!(matches!(
+            check_goodwill(false, Some("PREMIUM"), dec!(200)),
+            Err(ApiError::Forbidden)
+        ));
+        assert!(check_goodwill(true, None, dec!(200)).is_err());
+        assert!(check_goodwill(true, Some("PREMIUM"), dec!(0)).is_err());
+    }
+
+    #[test]
+    fn r_cls_4_facts_set_the_lowest_severity() {
+        assert_eq!(facts_minimum(Facts::default()), Severity::General);
+        let repeat = Facts {
+            repeat: true,
+            ..Facts::default()
+        };
+        assert_eq!(facts_minimum(repeat), Severity::Serious);
+        for facts in [
+            Facts {
+                regulator_complaint: true,
+                ..repeat
+            },
+            Facts {
+                media_exposure: true,
+                ..Facts::default()
+            },
+            Facts {
+                government_penalty: true,
+                ..Facts::default()
+            },
+        ] {
+            assert_eq!(facts_minimum(facts), Severity::Major, "{facts:?}");
+        }
+    }
+
+    #[test]
+    fn r_cmp_13_lower_two_reopen_one_level_up_or_for_review_at_the_top() {
+        use ResultRating::*;
+        for rating in [Neutral, Satisfied, VerySatisfied] {
+            assert_eq!(after_rating(rating, 1), RatingOutcome::MayClose);
+            assert_eq!(after_rating(rating, 3), RatingOutcome::MayClose);
+        }
+        assert_eq!(after_rating(Dissatisfied, 1), RatingOutcome::Escalate(2));
+        assert_eq!(
+            after_rating(VeryDissatisfied, 2),
+            RatingOutcome::Escalate(3)
+        );
+        assert_eq!(after_rating(Dissatisfied, 3), RatingOutcome::TopLevelReview);
+        assert_eq!(
+            [1, 2, 3, 4, 5].map(rating_of_score),
+            [
+                VeryDissatisfied,
+                Dissatisfied,
+                Neutral,
+                Satisfied,
+                VerySatisfied
+            ]
+        );
+    }
+
+    #[test]
+    fn r_cmp_11_only_an_unjustified_complaint_is_rejected() {
+        let mut c = sample(Severity::General);
+        assert!(check_rejection(&c).is_err());
+        c.justified = Some(true);
+        assert!(check_rejection(&c).is_err());
+        c.justified = Some(false);
+        assert!(check_rejection(&c).is_ok());
+        assert_eq!(
+            next_status(ComplaintAction::Reject, ComplaintStatus::Investigating).unwrap(),
+            ComplaintStatus::Rejected
+        );
+        assert!(next_status(ComplaintAction::PostUpdate, ComplaintStatus::Rejected).is_err());
+    }
+
+    #[test]
+    fn r_prv_10_anonymous_complainant_is_hidden_from_all_but_other_supervisors() {
+        let user = |id, role| {
+            Principal::User(super::super::identity::UserPrincipal {
+                id,
+                role,
+                service_centre_id: Some(1),
+                organization_id: None,
+                sla_tier: None,
+            })
+        };
+        let mut c = sample(Severity::General);
+        c.staff_member_id = Some(9);
+        assert!(sees_complainant(&user(2, Role::Agent), &c));
+        c.anonymous = true;
+        assert!(!sees_complainant(&user(2, Role::Agent), &c));
+        assert!(!sees_complainant(&user(9, Role::Supervisor), &c));
+        assert!(sees_complainant(&user(8, Role::Supervisor), &c));
+        assert!(sees_complainant(&user(1, Role::Customer), &c));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::complaints::{self, ComplaintCategory, ComplaintChannel, ComplaintStatus, Severity};
+use entity::complaints::{
+    self, ComplaintCategory, ComplaintChannel, ComplaintStatus, ResultRating, Severity,
+};
 use entity::escalation_routes::EscalationTarget;
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
@@ -15,7 +17,9 @@ use super::repair::TimelineEvent;
 use super::scalars::{NodeType, id, key};
 use super::sla;
 use super::{ClientIp, RoleGuard, env};
-use crate::domain::complaint::{INTERNAL_READERS, level_words, sees_internals, severity_words};
+use crate::domain::complaint::{
+    INTERNAL_READERS, level_words, sees_complainant, sees_internals, severity_words,
+};
 use crate::domain::identity::Principal;
 use crate::domain::masking::mask_phone;
 use crate::domain::money::money;
@@ -86,6 +90,41 @@ impl From<entity::escalations::Model> for Escalation {
             target: e.target,
             created_at: e.created_at,
             acknowledged_at: e.acknowledged_at,
+        }
+    }
+}
+
+/// A staff member got `STAFF_COMPLAINT_ALERT` (3) valid, service-caused complaints in one
+/// calendar month of the centre (R-CMP-9): in the centre supervisors' inbox until one of them
+/// acknowledges it.
+#[derive(SimpleObject)]
+pub struct StaffComplaintAlert {
+    /// The alert's id, for `acknowledgeStaffComplaintAlert`.
+    id: ID,
+    /// The staff member the complaints are about (R-CMP-12).
+    staff_member_id: ID,
+    /// The centre's local month, `YYYY-MM`.
+    month: String,
+    /// Valid, service-caused complaints of that month when the alert was raised.
+    complaint_count: i32,
+    /// The complaint whose verification raised it.
+    complaint_id: ID,
+    /// When it was raised (RFC 3339, UTC).
+    created_at: DateTime<Utc>,
+    /// When a supervisor acknowledged it; null while it waits.
+    acknowledged_at: Option<DateTime<Utc>>,
+}
+
+impl From<entity::staff_complaint_alerts::Model> for StaffComplaintAlert {
+    fn from(a: entity::staff_complaint_alerts::Model) -> Self {
+        Self {
+            id: id(NodeType::StaffComplaintAlert, a.id),
+            staff_member_id: id(NodeType::User, a.staff_member_id),
+            month: a.month,
+            complaint_count: a.complaint_count,
+            complaint_id: id(NodeType::Complaint, a.complaint_id),
+            created_at: a.created_at,
+            acknowledged_at: a.acknowledged_at,
         }
     }
 }
@@ -168,13 +207,79 @@ impl Complaint {
     async fn description(&self) -> &str {
         &self.0.description
     }
-    /// The complaining customer.
-    async fn customer_id(&self) -> ID {
-        id(NodeType::User, self.0.customer_id)
+    /// The complaining customer; null when they asked for anonymity and the caller is not a
+    /// supervisor other than the staff member complained about (R-PRV-10).
+    async fn customer_id(&self, ctx: &Context<'_>) -> Option<ID> {
+        sees_complainant(super::principal(ctx), &self.0)
+            .then(|| id(NodeType::User, self.0.customer_id))
     }
-    /// The repair order it is about; null when none.
-    async fn repair_order_id(&self) -> Option<ID> {
+    /// The repair order it is about; null when none, or when it would name an anonymous
+    /// complainant to the caller (R-PRV-10).
+    async fn repair_order_id(&self, ctx: &Context<'_>) -> Option<ID> {
+        if !sees_complainant(super::principal(ctx), &self.0) {
+            return None;
+        }
         self.0.repair_order_id.map(|k| id(NodeType::RepairOrder, k))
+    }
+    /// The complainant asked that their identity be kept from the staff member complained
+    /// about and from everyone who is not a supervisor (R-PRV-10).
+    async fn anonymous(&self) -> bool {
+        self.0.anonymous
+    }
+    /// The earlier complaint about the same event (same order or same complaint); such a
+    /// complaint is at least SERIOUS (R-CLS-4). Null when none.
+    async fn repeat_of_id(&self) -> Option<ID> {
+        self.0.repeat_of_id.map(|k| id(NodeType::Complaint, k))
+    }
+    /// The customer also complained to a regulator or the 12315 consumer hotline: MAJOR
+    /// (R-CLS-4).
+    async fn regulator_complaint(&self) -> bool {
+        self.0.regulator_complaint
+    }
+    /// The matter was exposed in the media: MAJOR (R-CLS-3).
+    async fn media_exposure(&self) -> bool {
+        self.0.media_exposure
+    }
+    /// A government body penalised the company for it: MAJOR (R-CLS-3).
+    async fn government_penalty(&self) -> bool {
+        self.0.government_penalty
+    }
+    /// The staff member the complaint is about, not who received it (R-CMP-12); null when
+    /// none was named. Staff only (`FORBIDDEN` for customers and partners).
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
+    async fn staff_member_id(&self) -> Option<ID> {
+        self.0.staff_member_id.map(|k| id(NodeType::User, k))
+    }
+    /// The verification found it valid (R-CMP-9); null before `verifyComplaint`. Staff only
+    /// (`FORBIDDEN` for customers and partners).
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
+    async fn valid(&self) -> Option<bool> {
+        self.0.valid
+    }
+    /// The verification found the service caused it (R-CMP-9); null before. Staff only
+    /// (`FORBIDDEN` for customers and partners).
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
+    async fn service_caused(&self) -> Option<bool> {
+        self.0.service_caused
+    }
+    /// When it was verified (R-CMP-9); null before. Staff only (`FORBIDDEN` for customers and
+    /// partners).
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
+    async fn verified_at(&self) -> Option<DateTime<Utc>> {
+        self.0.verified_at
+    }
+    /// Why it was not upheld, as the customer was told (R-CMP-11); null unless REJECTED.
+    async fn rejection_reason(&self) -> Option<&str> {
+        self.0.rejection_reason.as_deref()
+    }
+    /// When it was rejected (R-CMP-11); null unless REJECTED.
+    async fn rejected_at(&self) -> Option<DateTime<Utc>> {
+        self.0.rejected_at
+    }
+    /// The customer's rating of the latest resolution (R-CMP-13); null before they rated it,
+    /// and again after a new resolution.
+    async fn result_rating(&self) -> Option<ResultRating> {
+        self.0.result_rating
     }
     /// The centre that handles it.
     async fn service_centre_id(&self) -> ID {
@@ -272,6 +377,22 @@ impl Complaint {
     /// Whether the compensation amount was approved (R-ESC-5).
     async fn compensation_approved(&self) -> bool {
         self.0.compensation_approved_by.is_some()
+    }
+    /// The solution proposed for approval (`proposeSolution`, R-ESC-5); null before. Staff only
+    /// (`FORBIDDEN` for customers and partners): the customer is told the approved result.
+    #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
+    async fn proposed_solution(&self) -> Option<&str> {
+        self.0.proposed_solution.as_deref()
+    }
+    /// Whether the proposed solution was approved, by the top level or a delegated supervisor
+    /// (R-ESC-5).
+    async fn solution_approved(&self) -> bool {
+        self.0.solution_approved_by.is_some()
+    }
+    /// Goodwill compensation for a major client, authorised by the top level (R-ESC-7), as a
+    /// decimal string with 2 decimals; null when none.
+    async fn goodwill_amount(&self) -> Option<Decimal> {
+        self.0.goodwill_amount.map(money)
     }
     /// Whether a supervisor approved the closure (R-ESC-4).
     async fn supervisor_approved(&self) -> bool {
@@ -403,6 +524,14 @@ impl ComplaintTracking {
     async fn resolution(&self) -> Option<&str> {
         self.0.resolution.as_deref()
     }
+    /// Why the complaint was not upheld (R-CMP-11); null unless REJECTED.
+    async fn rejection_reason(&self) -> Option<&str> {
+        self.0.rejection_reason.as_deref()
+    }
+    /// Your rating of the latest resolution (`rateComplaintResult`, R-CMP-13); null before.
+    async fn result_rating(&self) -> Option<ResultRating> {
+        self.0.result_rating
+    }
     /// e.g. "handled by the customer-service manager".
     async fn handled_at(&self) -> &'static str {
         level_words(self.0.escalation_level)
@@ -485,6 +614,37 @@ pub struct FileComplaintInput {
     /// Your own id for the complaint (1–100 characters), unique for you (a partner: for the
     /// organization): filing again with it returns the first complaint instead of a second.
     external_reference: Option<String>,
+    /// An earlier complaint of the same customer about the same event: this one is at least
+    /// SERIOUS (R-CLS-4). Without it, an earlier complaint about the same `repairOrderId` counts.
+    repeat_of: Option<ID>,
+    /// The customer also complained to a regulator or the 12315 hotline: MAJOR (R-CLS-4). Staff
+    /// only (`BAD_USER_INPUT` from others).
+    #[graphql(default)]
+    regulator_complaint: bool,
+    /// The matter was exposed in the media: MAJOR (R-CLS-3). Staff only.
+    #[graphql(default)]
+    media_exposure: bool,
+    /// A government body penalised the company for it: MAJOR (R-CLS-3). Staff only.
+    #[graphql(default)]
+    government_penalty: bool,
+    /// The technician, agent or supervisor of the centre the complaint is about (R-CMP-12).
+    staff_member_id: Option<ID>,
+    /// Keep the complainant's identity from the staff member complained about and from
+    /// everyone who is not a supervisor (R-PRV-10).
+    #[graphql(default)]
+    anonymous: bool,
+}
+
+/// Facts recorded on a complaint that set its lowest severity (R-CLS-3/4); each unchanged when
+/// omitted.
+#[derive(InputObject)]
+pub struct ComplaintFactsInput {
+    /// The customer also complained to a regulator or the 12315 hotline: MAJOR (R-CLS-4).
+    regulator_complaint: Option<bool>,
+    /// The matter was exposed in the media: MAJOR (R-CLS-3).
+    media_exposure: Option<bool>,
+    /// A government body penalised the company for it: MAJOR (R-CLS-3).
+    government_penalty: Option<bool>,
 }
 
 /// Narrows a complaint list; all given conditions must hold.
@@ -630,6 +790,15 @@ impl ComplaintQuery {
         Ok(rows.into_iter().map(ManagerDigest::from).collect())
     }
 
+    /// The staff complaint alerts of the supervisor's centre nobody has acknowledged yet,
+    /// oldest first (R-CMP-9). Supervisors only (`FORBIDDEN` otherwise).
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn staff_complaint_alerts(&self, ctx: &Context<'_>) -> Result<Vec<StaffComplaintAlert>> {
+        let env = env(ctx)?;
+        let rows = crate::store::staff_alerts::inbox(env.db, env.actor.centre()?).await?;
+        Ok(rows.into_iter().map(StaffComplaintAlert::from).collect())
+    }
+
     /// The customer's own complaints, newest first, a page at a time (`first` 1–100, default
     /// 20; `after` an `endCursor`). Customers only (`FORBIDDEN` otherwise).
     #[graphql(
@@ -747,6 +916,20 @@ impl ComplaintMutation {
                 severity: input.severity,
                 external_reference: input.external_reference,
                 description: input.description,
+                details: service::ComplaintDetails {
+                    repeat_of_id: input
+                        .repeat_of
+                        .map(|c| key(&c, NodeType::Complaint))
+                        .transpose()?,
+                    regulator_complaint: input.regulator_complaint,
+                    media_exposure: input.media_exposure,
+                    government_penalty: input.government_penalty,
+                    staff_member_id: input
+                        .staff_member_id
+                        .map(|u| key(&u, NodeType::User))
+                        .transpose()?,
+                    anonymous: input.anonymous,
+                },
             },
         )
         .await?;
@@ -836,7 +1019,9 @@ impl ComplaintMutation {
     }
 
     /// Raising the severity is any handler's call; lowering it needs a supervisor, and from
-    /// MAJOR a top-level one (R-CLS-2/3). Closure still needs the approvals of the highest
+    /// MAJOR a top-level one (R-CLS-2/3). The recorded facts (regulator or 12315 complaint,
+    /// media exposure, government penalty: MAJOR; a repeat: SERIOUS) set the lowest severity
+    /// (R-CLS-3/4). Closure still needs the approvals of the highest
     /// severity the complaint had (R-ESC-4).
     /// A higher severity raises the escalation level at once (R-ESC-1) and the running clocks take
     /// its limits. Agents and supervisors of its centre, on an open complaint. Errors: `NOT_FOUND`,
@@ -854,19 +1039,32 @@ impl ComplaintMutation {
             desc = "The new severity; unchanged when omitted. PROPERTY_DAMAGE and INJURY stay at least SERIOUS."
         )]
         severity: Option<Severity>,
+        #[graphql(
+            desc = "Facts that set the lowest severity (R-CLS-3/4); unchanged when omitted."
+        )]
+        facts: Option<ComplaintFactsInput>,
     ) -> Result<Complaint> {
         let env = env(ctx)?;
         let id = key(&id, NodeType::Complaint)?;
+        let facts = facts
+            .map(|f| service::FactChanges {
+                regulator_complaint: f.regulator_complaint,
+                media_exposure: f.media_exposure,
+                government_penalty: f.government_penalty,
+            })
+            .unwrap_or_default();
         Ok(Complaint(
-            service::reclassify(&env, id, version, category, severity).await?,
+            service::reclassify(&env, id, version, category, severity, facts).await?,
         ))
     }
 
-    /// Approves the compensation before the customer is told (R-ESC-5): agents up to the configured
-    /// limit, supervisors above it. The limit is `COMPENSATION_AGENT_LIMIT` (500.00 by default). On
-    /// an INVESTIGATING complaint of the caller's centre. Errors: `NOT_FOUND`, `FORBIDDEN` (other
-    /// roles, or an agent above the limit), `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (not
-    /// positive, more than 2 decimals, too large).
+    /// Approves the compensation of the proposed solution at exactly its amount (R-ESC-5): agents up
+    /// to the configured limit, supervisors above it, never whoever proposed it. The limit is
+    /// `COMPENSATION_AGENT_LIMIT` (500.00 by default). `approveSolution` approves the compensation
+    /// with the solution. On an INVESTIGATING complaint of the caller's centre. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN` (other roles, an agent above the limit, the proposer), `CONFLICT`,
+    /// `INVALID_TRANSITION`, `BAD_USER_INPUT` (not positive, more than 2 decimals, too large, not
+    /// the proposed amount).
     async fn approve_compensation(
         &self,
         ctx: &Context<'_>,
@@ -882,11 +1080,12 @@ impl ComplaintMutation {
         ))
     }
 
-    /// Compensation, if any, must have been approved at exactly this amount.
-    /// Tells the customer the result and asks how satisfied they are: a survey is issued
-    /// (R-CMP-4); the resolution clocks are met. Agents and supervisors of its centre, on an
-    /// INVESTIGATING complaint. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`,
-    /// `INVALID_TRANSITION`, `BAD_USER_INPUT` (compensation not approved at this amount; R-ESC-5).
+    /// Tells the customer the result once the solution is approved (`approveSolution`, R-ESC-5);
+    /// compensation, if any, must have been approved at exactly this amount. Asks how satisfied
+    /// they are: a survey is issued (R-CMP-4); the resolution clocks are met. Agents and
+    /// supervisors of its centre, on an INVESTIGATING complaint. Errors: `NOT_FOUND`, `FORBIDDEN`,
+    /// `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (`id`: no approved solution;
+    /// `compensation`: not approved at this amount).
     async fn resolve_complaint(
         &self,
         ctx: &Context<'_>,
@@ -905,7 +1104,7 @@ impl ComplaintMutation {
     }
 
     /// The customer is not satisfied with the resolution: back to investigation, the approvals
-    /// given so far are withdrawn. The customer, or agents and supervisors of its centre, on a
+    /// given so far (closure and solution) are withdrawn. The customer, or agents and supervisors of its centre, on a
     /// RESOLVED complaint. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
     /// `BAD_USER_INPUT`.
     async fn reopen_complaint(
@@ -918,6 +1117,167 @@ impl ComplaintMutation {
         let env = env(ctx)?;
         let id = key(&id, NodeType::Complaint)?;
         Ok(Complaint(service::reopen(&env, id, version, reason).await?))
+    }
+
+    /// The complaint is not upheld (R-CMP-11): it ends as REJECTED with the written reason,
+    /// public on the timeline and in `rejectionReason`, so the customer reads why at once; its
+    /// clocks stop. Only after the investigation found it not justified (R-CMP-3). Agents and
+    /// supervisors of its centre, on an INVESTIGATING complaint. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (no reason, or not found
+    /// unjustified).
+    async fn reject_complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "Why it is not upheld, for the customer (1–4,000 characters).")]
+        reason: String,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, NodeType::Complaint)?;
+        Ok(Complaint(service::reject(&env, id, version, reason).await?))
+    }
+
+    /// The customer rates the result of a resolved complaint on five points (R-CMP-13), once
+    /// per resolution. VERY_SATISFIED, SATISFIED and NEUTRAL let it close; DISSATISFIED and
+    /// VERY_DISSATISFIED reopen it and escalate it one level at once, or at the top level put
+    /// it in the top level's escalation inbox for review. The complaint's survey answers it
+    /// too (its `result` score). The complaint's customer only. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN` (other roles), `CONFLICT` (stale `version`, or already rated),
+    /// `INVALID_TRANSITION` (not RESOLVED).
+    async fn rate_complaint_result(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "How satisfied you are with the result.")] rating: ResultRating,
+    ) -> Result<ComplaintTracking> {
+        let env = env(ctx)?;
+        let id = key(&id, NodeType::Complaint)?;
+        Ok(ComplaintTracking(
+            service::rate_result(&env, id, version, rating).await?,
+        ))
+    }
+
+    /// Records the verification of a complaint (R-CMP-9): valid or not, caused by the service
+    /// or not, optionally naming the staff member it is about (R-CMP-12). A valid,
+    /// service-caused complaint counts against its staff member in the centre's calendar month
+    /// of receipt; the `STAFF_COMPLAINT_ALERT`th (3rd) of a month puts an alert in
+    /// `staffComplaintAlerts` and a `STAFF_COMPLAINT_ALERT` timeline entry. Supervisors of its
+    /// centre, not about themselves, on a complaint past RECEIVED. Errors: `NOT_FOUND`,
+    /// `FORBIDDEN` (role, or the complaint is about the caller), `CONFLICT`,
+    /// `INVALID_TRANSITION`, `BAD_USER_INPUT` (no such staff member in the centre).
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn verify_complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "Whether the complaint is valid.")] valid: bool,
+        #[graphql(desc = "Whether the service (not the product or the customer) caused it.")]
+        service_caused: bool,
+        #[graphql(
+            desc = "The staff member it is about; unchanged when omitted. A technician, agent or supervisor of the centre."
+        )]
+        staff_member_id: Option<ID>,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, NodeType::Complaint)?;
+        let staff = staff_member_id
+            .map(|u| key(&u, NodeType::User))
+            .transpose()?;
+        Ok(Complaint(
+            service::verify(&env, id, version, valid, service_caused, staff).await?,
+        ))
+    }
+
+    /// A supervisor takes a staff complaint alert out of the centre's inbox (R-CMP-9).
+    /// Supervisors of the alert's centre. Errors: `NOT_FOUND` (another centre's), `FORBIDDEN`
+    /// (other roles).
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn acknowledge_staff_complaint_alert(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The alert's id (from `staffComplaintAlerts`).")] id: ID,
+    ) -> Result<StaffComplaintAlert> {
+        let env = env(ctx)?;
+        let centre = env.actor.centre()?;
+        let alert =
+            crate::store::staff_alerts::find(env.db, key(&id, NodeType::StaffComplaintAlert)?)
+                .await?
+                .filter(|a| a.service_centre_id == centre)
+                .ok_or(ApiError::NotFound("alert"))?;
+        let done =
+            crate::store::staff_alerts::acknowledge(env.db, alert, env.actor.user()?.id, env.now)
+                .await?;
+        Ok(done.into())
+    }
+
+    /// Proposes the solution the customer is to be told, with its compensation if any (R-ESC-5);
+    /// a new proposal withdraws the approvals of the one before. Agents and supervisors of its
+    /// centre, on an INVESTIGATING complaint. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`,
+    /// `INVALID_TRANSITION`, `BAD_USER_INPUT` (no solution; compensation not positive, more than
+    /// 2 decimals, too large).
+    async fn propose_solution(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "The solution (1–4,000 characters).")] solution: String,
+        #[graphql(
+            desc = "Compensation it includes, a positive decimal string with at most 2 decimals."
+        )]
+        compensation: Option<Decimal>,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, NodeType::Complaint)?;
+        Ok(Complaint(
+            service::propose_solution(&env, id, version, solution, compensation).await?,
+        ))
+    }
+
+    /// Approves the proposed solution with its compensation before the customer is told
+    /// (R-ESC-5): the top level (a top-level supervisor, the general manager); with
+    /// `SOLUTION_APPROVAL_DELEGATED`, any supervisor for a complaint that was never more than
+    /// GENERAL. Never the one who proposed it. On an INVESTIGATING complaint of the caller's
+    /// centre. Errors: `NOT_FOUND`, `FORBIDDEN` (other roles, not the top level where needed, the
+    /// proposer), `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (nothing proposed).
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn approve_solution(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, NodeType::Complaint)?;
+        Ok(Complaint(
+            service::approve_solution(&env, id, version).await?,
+        ))
+    }
+
+    /// Authorises goodwill compensation for a major client (a customer with a PREMIUM contract)
+    /// (R-ESC-7): the top level only, on any open complaint, before liability is settled;
+    /// recorded as `goodwillAmount`, apart from the resolution's compensation. Errors:
+    /// `NOT_FOUND`, `FORBIDDEN` (not a top-level supervisor), `CONFLICT`, `INVALID_TRANSITION`,
+    /// `BAD_USER_INPUT` (`id`: not a major client; `amount`; `reason`).
+    #[graphql(guard = "RoleGuard(&[Role::Supervisor])")]
+    async fn approve_goodwill_compensation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(
+            desc = "The goodwill compensation, a positive decimal string with at most 2 decimals."
+        )]
+        amount: Decimal,
+        #[graphql(desc = "Why (1–2,000 characters); internal.")] reason: String,
+    ) -> Result<Complaint> {
+        let env = env(ctx)?;
+        let id = key(&id, NodeType::Complaint)?;
+        Ok(Complaint(
+            service::approve_goodwill(&env, id, version, amount, reason).await?,
+        ))
     }
 
     /// Signs a resolved complaint off for closure (R-ESC-4): every complaint needs a
@@ -940,7 +1300,8 @@ impl ComplaintMutation {
 
     /// Closes a RESOLVED complaint once its approvals are given (R-ESC-4) and schedules the return
     /// visit after closure (R-SLA-7). Agents and supervisors of its centre. Errors: `NOT_FOUND`,
-    /// `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (an approval missing).
+    /// `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT` (an approval missing, or
+    /// the customer rated the result in the lower two, R-CMP-13).
     async fn close_complaint(
         &self,
         ctx: &Context<'_>,

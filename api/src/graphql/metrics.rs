@@ -152,6 +152,11 @@ impl ServiceMetrics {
     async fn major_complaints(&self, ctx: &Context<'_>) -> Result<i64> {
         Ok(metrics::major_complaints(db(ctx)?, &self.period).await?)
     }
+    /// Complaints received in the period that were not upheld (REJECTED, R-CMP-11), counted
+    /// apart from the handled ones.
+    async fn rejected_complaints(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(metrics::rejected_complaints(db(ctx)?, &self.period).await?)
+    }
     /// Escalations are complaint internals: not for partners.
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     async fn escalations_by_level(&self, ctx: &Context<'_>) -> Result<Vec<LevelCount>> {
@@ -202,6 +207,8 @@ pub struct MonthlyComplaintReport {
     /// Deadlines missed and escalated automatically: escalations are complaint internals.
     #[graphql(guard = "RoleGuard(INTERNAL_READERS)")]
     breaches: i64,
+    /// Complaints of the month not upheld (REJECTED, R-CMP-11), counted apart from the others.
+    rejected: i64,
 }
 
 /// Supervisors see their centre, admins any centre or all, partners their organization.
@@ -286,6 +293,7 @@ impl MetricsQuery {
             by_outcome: groups(report.by_outcome),
             top_causes: groups(report.top_causes),
             breaches: report.breaches,
+            rejected: report.rejected,
         })
     }
 }

@@ -270,6 +270,8 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
                 .await?
                 .map(|k| ApiKey::from(k).into())
         }
+        // An inbox entry, read through `staffComplaintAlerts` by the supervisor it alerts.
+        NodeType::StaffComplaintAlert => None,
     };
     found.ok_or(not_found)
 }

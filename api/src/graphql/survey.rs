@@ -157,9 +157,11 @@ pub struct SurveyAnswersInput {
     attitude: i32,
     /// Professionalism, 1–5.
     professionalism: i32,
-    /// The result, 1–5.
+    /// The result, 1–5; for a complaint it rates the resolution if not rated yet: 1–2 reopen
+    /// it one level up (R-CMP-13).
     result: i32,
-    /// Overall, 1–5; at or below `SURVEY_LOW_SCORE` (2) opens a SURVEY complaint (R-CMP-6).
+    /// Overall, 1–5; for a repair order, at or below `SURVEY_LOW_SCORE` (2) opens a SURVEY
+    /// complaint (R-CMP-6).
     overall: i32,
     /// At most 2,000 characters.
     comment: Option<String>,
@@ -404,8 +406,9 @@ impl SurveyMutation {
     /// The ticket's customer answers, once, before expiry.
     /// Customers only (`FORBIDDEN` otherwise); `NOT_FOUND` for another customer's survey,
     /// `INVALID_TRANSITION` when already answered or expired, `BAD_USER_INPUT` for scores out of
-    /// range. An overall score at or below `SURVEY_LOW_SCORE` (2) opens a SURVEY complaint in the
-    /// ticket's centre (R-CMP-6).
+    /// range. For a repair order, an overall score at or below `SURVEY_LOW_SCORE` (2) opens a
+    /// SURVEY complaint in the ticket's centre (R-CMP-6); for a complaint, the result score rates
+    /// its resolution (R-CMP-13: 1–2 reopen it one level up).
     #[graphql(guard = "RoleGuard(&[Role::Customer])")]
     async fn submit_survey(
         &self,

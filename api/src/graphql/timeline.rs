@@ -66,6 +66,12 @@ pub enum TimelineAction {
     Reclassified,
     /// A compensation was approved (R-ESC-5).
     CompensationApproved,
+    /// A solution was proposed for approval (R-ESC-5); internal.
+    SolutionProposed,
+    /// The proposed solution was approved (R-ESC-5); internal.
+    SolutionApproved,
+    /// The top level authorised goodwill compensation for a major client (R-ESC-7); internal.
+    GoodwillApproved,
     /// The complaint was resolved.
     Resolved,
     /// The complaint was reopened (the customer was not satisfied).
@@ -80,6 +86,16 @@ pub enum TimelineAction {
     ExternalCaseOpened,
     /// The external case ended.
     ExternalCaseClosed,
+    /// The complaint was not upheld; the note is the reason told to the customer (R-CMP-11).
+    NotUpheld,
+    /// The customer rated the result of the resolution (R-CMP-13).
+    ResultRated,
+    /// A supervisor verified the complaint: valid or not, service-caused or not (R-CMP-9);
+    /// internal.
+    Verified,
+    /// The staff member the complaint is about reached the monthly count of valid complaints
+    /// that alerts the supervisors (R-CMP-9); internal.
+    StaffComplaintAlert,
     /// The satisfaction survey was sent (R-SUR-1).
     SurveyIssued,
     /// The customer answered the survey.

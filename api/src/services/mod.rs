@@ -34,10 +34,16 @@ pub struct Env<'a> {
 pub struct RuleSettings {
     /// Highest compensation an agent may approve alone (R-ESC-5).
     pub compensation_agent_limit: rust_decimal::Decimal,
-    /// An overall survey score at or below this opens a follow-up complaint (R-CMP-6).
+    /// A repair survey's overall score at or below this opens a follow-up complaint (R-CMP-6).
     pub survey_low_score: i16,
     /// How long a customer has to answer a survey.
     pub survey_expiry: chrono::Duration,
+    /// Valid, service-caused complaints about one staff member in a month that alert the
+    /// supervisors (R-CMP-9).
+    pub staff_complaint_alert: i64,
+    /// Supervisors approve the solutions of GENERAL complaints, not only the top level
+    /// (R-ESC-5).
+    pub solution_approval_delegated: bool,
     /// Webhook URLs may point at private, loopback and link-local addresses.
     pub allow_private_webhook_targets: bool,
     /// Region of phone numbers written without a country code (`PHONE_DEFAULT_REGION`).
@@ -45,13 +51,15 @@ pub struct RuleSettings {
 }
 
 /// The defaults of the settings (`COMPENSATION_AGENT_LIMIT`, `SURVEY_LOW_SCORE`,
-/// `SURVEY_EXPIRY_DAYS`, `WEBHOOK_ALLOW_PRIVATE_TARGETS`, `PHONE_DEFAULT_REGION`), for work run outside a configured server (`sweep_once`).
+/// `SURVEY_EXPIRY_DAYS`, `STAFF_COMPLAINT_ALERT`, `SOLUTION_APPROVAL_DELEGATED`, `WEBHOOK_ALLOW_PRIVATE_TARGETS`, `PHONE_DEFAULT_REGION`), for work run outside a configured server (`sweep_once`).
 impl Default for RuleSettings {
     fn default() -> Self {
         Self {
             compensation_agent_limit: rust_decimal::Decimal::new(50000, 2),
             survey_low_score: 2,
             survey_expiry: chrono::Duration::days(14),
+            staff_complaint_alert: 3,
+            solution_approval_delegated: false,
             allow_private_webhook_targets: false,
             phone_region: crate::domain::phone::Region::CN,
         }

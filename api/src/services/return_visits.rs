@@ -220,6 +220,11 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
                     severity: raised.severity,
                     description: required_text("complaint.description", &raised.description, 4000)?,
                     reference: None,
+                    // R-CLS-4: raised on a complaint's visit, it is about the same event.
+                    details: super::complaints::ComplaintDetails {
+                        repeat_of_id: (ticket.kind == TicketKind::Complaint).then_some(ticket.id),
+                        ..Default::default()
+                    },
                 },
             )
             .await?,

@@ -1,5 +1,6 @@
 //! Satisfaction surveys: issued when a ticket is done (R-SUR-1, R-CMP-4), answered by its
-//! customer, a low score opening a follow-up complaint (R-CMP-6).
+//! customer; a low score of a repair opens a follow-up complaint (R-CMP-6), the result score
+//! of a complaint rates its resolution (R-CMP-13).
 
 use entity::complaints::{self, ComplaintCategory, ComplaintChannel};
 use entity::surveys;
@@ -102,16 +103,18 @@ pub(super) async fn append_note(
 }
 
 /// The customer answers their survey, once and before it expires, themselves or by phone
-/// through an agent (`AnsweredBy::OnBehalf`, R-SUR-5, checked by `on_behalf_of`). An overall
-/// score at or below the configured threshold files a SURVEY complaint about the ticket in its
-/// service centre (R-CMP-6), in the same transaction as the answers.
+/// through an agent (`AnsweredBy::OnBehalf`, R-SUR-5, checked by `on_behalf_of`), in one
+/// transaction with what the answers cause. For a repair, an overall score at or below the
+/// configured threshold files a SURVEY complaint about it in its service centre (R-CMP-6). For
+/// a complaint, the result score rates its resolution if not rated yet (R-CMP-13): a low one
+/// reopens and escalates that complaint instead of opening another.
 pub async fn submit(
     env: &Env<'_>,
     id: i64,
     answers: Answers,
     by: AnsweredBy,
 ) -> ApiResult<surveys::Model> {
-    let txn = store::begin_write(env.db).await?;
+    let mut txn = store::begin_write(env.db).await?;
     let found = store::surveys::find(&txn, id)
         .await?
         .ok_or(ApiError::NotFound("survey"))?;
@@ -122,12 +125,14 @@ pub async fn submit(
     survey::check_submittable(&found, customer_id, env.now)?;
     let answers = survey::validate(answers)?;
     let ticket = Ticket::from(&found);
-    let follow_up = if survey::needs_follow_up(answers.overall, env.settings.survey_low_score) {
-        Some(follow_up(&txn, env, &ticket, &answers).await?.id)
-    } else {
-        None
-    };
-    let overall = answers.overall;
+    let complaint = ticket.kind == TicketKind::Complaint;
+    let follow_up =
+        if !complaint && survey::needs_follow_up(answers.overall, env.settings.survey_low_score) {
+            Some(follow_up(&txn, env, &ticket, &answers).await?.id)
+        } else {
+            None
+        };
+    let (overall, result) = (answers.overall, answers.result);
     let submitted =
         store::surveys::submit(&txn, id, answers, follow_up, entered_by, env.now).await?;
     let mut note = format!("survey answered: overall {overall}/5");
@@ -143,6 +148,9 @@ pub async fn submit(
         false,
     )
     .await?;
+    if complaint {
+        txn = super::complaints::rate_from_survey(txn, env, ticket.id, result).await?;
+    }
     txn.commit().await?;
     Ok(submitted)
 }
@@ -215,6 +223,7 @@ async fn follow_up(
             severity: None,
             description,
             reference: None,
+            details: Default::default(),
         },
     )
     .await

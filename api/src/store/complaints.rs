@@ -193,3 +193,40 @@ pub async fn of_customer(
         .all(db)
         .await?)
 }
+
+/// R-CLS-4: the customer's latest earlier complaint about this repair order, if any.
+pub async fn earlier_about_order(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+    repair_order_id: i64,
+) -> ApiResult<Option<i64>> {
+    Ok(complaints::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::CustomerId.eq(customer_id))
+        .filter(Column::RepairOrderId.eq(repair_order_id))
+        .order_by_desc(Column::Id)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?)
+}
+
+/// R-CMP-9: valid, service-caused complaints naming `staff_member_id` received in
+/// `[from, to)`.
+pub async fn valid_against_staff(
+    db: &impl ConnectionTrait,
+    staff_member_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ApiResult<i64> {
+    use sea_orm::PaginatorTrait;
+    let count = complaints::Entity::find()
+        .filter(Column::StaffMemberId.eq(staff_member_id))
+        .filter(Column::Valid.eq(true))
+        .filter(Column::ServiceCaused.eq(true))
+        .filter(Column::CreatedAt.gte(from))
+        .filter(Column::CreatedAt.lt(to))
+        .count(db)
+        .await?;
+    Ok(i64::try_from(count).unwrap_or(i64::MAX))
+}

@@ -350,6 +350,22 @@ pub async fn major_complaints(db: &impl ConnectionTrait, period: &Period) -> Api
     .await
 }
 
+/// R-CMP-11: complaints received in the period that were not upheld (REJECTED), counted apart
+/// from the handled ones.
+pub async fn rejected_complaints(db: &impl ConnectionTrait, period: &Period) -> ApiResult<i64> {
+    let q = period.query(db);
+    count(
+        db,
+        &q,
+        format!(
+            "SELECT COUNT(*) AS count FROM complaints c \
+             WHERE c.status = 'REJECTED' AND c.created_at >= $1 AND c.created_at < $2{}",
+            q.scope("c")
+        ),
+    )
+    .await
+}
+
 /// R-ESC-2: escalations in the period by the level they reached.
 pub async fn escalations_by_level(
     db: &impl ConnectionTrait,
@@ -389,6 +405,8 @@ pub struct MonthlyReport {
     pub top_causes: Vec<Group>,
     /// Complaint clocks missed during the month, each clock once (R-SLA-3..6).
     pub breaches: i64,
+    /// Complaints of the month not upheld (R-CMP-11).
+    pub rejected: i64,
 }
 
 pub async fn monthly_report(
@@ -436,11 +454,22 @@ pub async fn monthly_report(
         ),
     )
     .await?;
+    let rejected = count(
+        db,
+        &q,
+        format!(
+            "SELECT COUNT(*) AS count FROM complaints c WHERE c.status = 'REJECTED' \
+             AND c.created_at >= $1 AND c.created_at < $2{}",
+            q.scope("c")
+        ),
+    )
+    .await?;
     Ok(MonthlyReport {
         by_category,
         by_severity,
         by_outcome,
         top_causes,
         breaches,
+        rejected,
     })
 }

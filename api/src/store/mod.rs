@@ -22,6 +22,7 @@ pub mod repair_orders;
 pub mod return_visits;
 pub mod sla_clocks;
 pub mod sla_policies;
+pub mod staff_alerts;
 pub mod surveys;
 pub mod tickets;
 pub mod users;

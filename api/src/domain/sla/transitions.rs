@@ -133,11 +133,16 @@ pub fn complaint(action: ComplaintAction) -> ClockOps {
             start: &[ProgressUpdate, Resolution],
             ..NONE
         },
-        A::Close => ClockOps {
+        A::Close | A::Reject => ClockOps {
             stop_all: true,
             ..NONE
         },
         A::Reclassify
+        | A::RateResult
+        | A::Verify
+        | A::ProposeSolution
+        | A::ApproveSolution
+        | A::ApproveGoodwill
         | A::ApproveCompensation
         | A::ApproveClosure
         | A::Escalate
