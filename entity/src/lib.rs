@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod attachments;
 pub mod audit_log;
+pub mod audit_log_users;
 pub mod business_hours;
 pub mod complaints;
 pub mod escalation_routes;

@@ -24,6 +24,7 @@ mod m20261207_000018_updated_at_indexes;
 mod m20261208_000019_attachments;
 mod m20261208_000020_accounts;
 mod m20261208_000021_technician_skills;
+mod m20261210_000040_access_audit;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000019_attachments::Migration),
             Box::new(m20261208_000020_accounts::Migration),
             Box::new(m20261208_000021_technician_skills::Migration),
+            Box::new(m20261210_000040_access_audit::Migration),
         ]
     }
 }

@@ -375,6 +375,7 @@ pub fn test_config() -> Config {
             attachment_url_ttl_seconds: 300,
             attachment_cleanup_interval_seconds: 0,
         },
+        privacy: Default::default(),
     }
 }
 

@@ -28,10 +28,11 @@ pub enum NodeType {
     SlaClock,
     Escalation,
     Attachment,
+    AuditEntry,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 17] = [
+    pub const ALL: [NodeType; 18] = [
         Self::RepairOrder,
         Self::Complaint,
         Self::Asset,
@@ -49,6 +50,7 @@ impl NodeType {
         Self::SlaClock,
         Self::Escalation,
         Self::Attachment,
+        Self::AuditEntry,
     ];
 
     /// The tag inside the id: the GraphQL type name.
@@ -71,6 +73,7 @@ impl NodeType {
             Self::SlaClock => "SlaClock",
             Self::Escalation => "Escalation",
             Self::Attachment => "Attachment",
+            Self::AuditEntry => "AuditEntry",
         }
     }
 
@@ -94,6 +97,7 @@ impl NodeType {
             Self::SlaClock => "SLA clock",
             Self::Escalation => "escalation",
             Self::Attachment => "attachment",
+            Self::AuditEntry => "audit entry",
         }
     }
 

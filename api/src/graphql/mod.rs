@@ -2,6 +2,7 @@
 
 mod accounts;
 mod attachments;
+mod audit;
 mod complaint;
 mod directory;
 pub mod document_limits;
@@ -66,6 +67,7 @@ pub struct QueryRoot(
     sla::SlaQuery,
     feed::FeedQuery,
     webhooks::WebhookQuery,
+    audit::AuditQuery,
 );
 
 /// Changes. Each runs in one transaction with its timeline entry; on an error nothing is
@@ -179,6 +181,8 @@ pub struct Services {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Where attachments are stored, and their limits.
     pub attachments: Arc<crate::attachments::Storage>,
+    /// Queues reads of personal data for the audit log (R-PRV-3).
+    pub audit: crate::jobs::audit_writer::AuditWriter,
 }
 
 /// Ends the WebSocket connection a subscription runs on, with a close code and reason (a

@@ -176,7 +176,8 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
         | NodeType::ApiKey
         | NodeType::WebhookMessage
         | NodeType::SlaClock
-        | NodeType::Escalation => None,
+        | NodeType::Escalation
+        | NodeType::AuditEntry => None,
     };
     found.ok_or(not_found)
 }

@@ -1,6 +1,7 @@
 //! Background work.
 
 pub mod attachments;
+pub mod audit_writer;
 pub mod digest;
 pub mod sla_sweeper;
 pub mod webhooks;

@@ -1,0 +1,145 @@
+//! Privacy rules that are not masking: whose reads are audited (R-PRV-3), who may reveal a
+//! masked value (R-PRV-2/8), when a ticket is sealed (R-PRV-9) and when its personal data has
+//! outlived its retention period (R-PRV-6).
+
+use chrono::{DateTime, Duration, Utc};
+use entity::users::Role;
+
+use crate::domain::identity::Principal;
+use crate::error::{ApiError, ApiResult};
+
+/// Reads of personal data by anyone but the person themselves are recorded: staff and
+/// partners (a customer reading their own orders is not an access to someone's data).
+pub fn audits_reads_of(principal: &Principal) -> bool {
+    !matches!(principal.role(), None | Some(Role::Customer))
+}
+
+/// Agents and supervisors of the ticket's centre reveal a masked contact while the ticket is
+/// being worked on; once it is finished only a supervisor may (a complaint about it, say).
+/// Everyone else sees what their role shows.
+pub fn may_reveal(principal: &Principal, sees_ticket: bool, finished: bool) -> bool {
+    sees_ticket
+        && match principal.role() {
+            Some(Role::Supervisor) => true,
+            Some(Role::Agent) => !finished,
+            _ => false,
+        }
+}
+
+/// R-PRV-9: a ticket closed `seal_after` ago or longer is read-only.
+pub fn is_sealed(
+    closed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    seal_after: Duration,
+) -> bool {
+    closed_at.is_some_and(|closed| now - closed >= seal_after)
+}
+
+/// `SEALED` for a change to a sealed ticket.
+pub fn ensure_unsealed(
+    what: &'static str,
+    closed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    seal_after: Duration,
+) -> ApiResult<()> {
+    if is_sealed(closed_at, now, seal_after) {
+        return Err(ApiError::Sealed(what));
+    }
+    Ok(())
+}
+
+/// R-PRV-6: the personal data of a ticket closed before `now - retention` is due for
+/// destruction, unless a legal hold keeps it.
+pub fn retention_expired(
+    closed_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    retention: Duration,
+    on_hold: bool,
+) -> bool {
+    !on_hold && now - closed_at >= retention
+}
+
+/// R-PRV-6: a retention period is at least as long as the seal (a record is never destroyed
+/// while it may still change) and at most 30 years.
+pub fn check_retention_days(days: i32, seal_after: Duration) -> ApiResult<()> {
+    let min = seal_after.num_days();
+    if i64::from(days) < min || days > 30 * 366 {
+        return Err(ApiError::bad_input(
+            "days",
+            format!("a retention period is {min}..={} days", 30 * 366),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::identity::UserPrincipal;
+
+    fn user(role: Role) -> Principal {
+        Principal::User(UserPrincipal {
+            id: 1,
+            role,
+            service_centre_id: Some(1),
+            organization_id: None,
+            sla_tier: None,
+        })
+    }
+
+    #[test]
+    fn r_prv_3_reads_by_staff_and_partners_are_audited_not_a_customers_own() {
+        assert!(audits_reads_of(&user(Role::Agent)));
+        assert!(audits_reads_of(&user(Role::Technician)));
+        assert!(audits_reads_of(&Principal::Partner {
+            organization_id: 1,
+            api_key_id: 1
+        }));
+        assert!(!audits_reads_of(&user(Role::Customer)));
+        assert!(!audits_reads_of(&Principal::Anonymous));
+    }
+
+    #[test]
+    fn r_prv_2_reveal_is_for_the_centres_staff_while_the_ticket_is_worked_on() {
+        assert!(may_reveal(&user(Role::Agent), true, false));
+        assert!(!may_reveal(&user(Role::Agent), true, true));
+        assert!(may_reveal(&user(Role::Supervisor), true, true));
+        assert!(!may_reveal(&user(Role::Agent), false, false));
+        assert!(!may_reveal(&user(Role::Technician), true, false));
+        assert!(!may_reveal(&user(Role::Admin), true, false));
+    }
+
+    #[test]
+    fn r_prv_9_sealed_one_year_after_closing() {
+        let closed = DateTime::parse_from_rfc3339("2025-11-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let year = Duration::days(365);
+        assert!(!is_sealed(None, closed + year, year));
+        assert!(!is_sealed(
+            Some(closed),
+            closed + year - Duration::seconds(1),
+            year
+        ));
+        assert!(is_sealed(Some(closed), closed + year, year));
+        assert!(ensure_unsealed("repair order", Some(closed), closed + year, year).is_err());
+    }
+
+    #[test]
+    fn r_prv_6_retention_expires_unless_on_hold() {
+        let closed = DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let period = Duration::days(1000);
+        assert!(retention_expired(closed, closed + period, period, false));
+        assert!(!retention_expired(closed, closed + period, period, true));
+        assert!(!retention_expired(
+            closed,
+            closed + period - Duration::days(1),
+            period,
+            false
+        ));
+        assert!(check_retention_days(364, Duration::days(365)).is_err());
+        assert!(check_retention_days(365, Duration::days(365)).is_ok());
+    }
+}
