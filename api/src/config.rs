@@ -554,6 +554,7 @@ impl Config {
             survey_expiry: chrono::Duration::days(i64::from(self.survey_expiry_days)),
             allow_private_webhook_targets: self.webhook_allow_private_targets,
             phone_region: self.phone_default_region,
+            seal_after: chrono::Duration::days(i64::from(self.privacy.seal_after_days)),
         }
     }
 

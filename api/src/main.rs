@@ -143,6 +143,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let interval = std::time::Duration::from_secs(config.webhook_interval_seconds);
         jobs::webhooks::spawn(db.clone(), sender, state.clock.clone(), interval);
     }
+    if config.privacy.retention_interval_seconds > 0 {
+        let interval = std::time::Duration::from_secs(config.privacy.retention_interval_seconds);
+        jobs::retention::spawn(db.clone(), state.clock.clone(), interval);
+    }
     if config.attachments.attachment_cleanup_interval_seconds > 0 {
         let interval =
             std::time::Duration::from_secs(config.attachments.attachment_cleanup_interval_seconds);

@@ -25,6 +25,8 @@ mod m20261208_000019_attachments;
 mod m20261208_000020_accounts;
 mod m20261208_000021_technician_skills;
 mod m20261210_000040_access_audit;
+mod m20261210_000041_retention;
+mod m20261210_000042_append_only;
 
 pub struct Migrator;
 
@@ -54,6 +56,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000020_accounts::Migration),
             Box::new(m20261208_000021_technician_skills::Migration),
             Box::new(m20261210_000040_access_audit::Migration),
+            Box::new(m20261210_000041_retention::Migration),
+            Box::new(m20261210_000042_append_only::Migration),
         ]
     }
 }

@@ -14,16 +14,15 @@ pub fn audits_reads_of(principal: &Principal) -> bool {
     !matches!(principal.role(), None | Some(Role::Customer))
 }
 
-/// Agents and supervisors of the ticket's centre reveal a masked contact while the ticket is
-/// being worked on; once it is finished only a supervisor may (a complaint about it, say).
-/// Everyone else sees what their role shows.
-pub fn may_reveal(principal: &Principal, sees_ticket: bool, finished: bool) -> bool {
-    sees_ticket
-        && match principal.role() {
-            Some(Role::Supervisor) => true,
-            Some(Role::Agent) => !finished,
-            _ => false,
-        }
+/// Agents and supervisors (of the ticket's centre: the caller checks it sees the ticket)
+/// reveal a masked contact while the ticket is being worked on; once it is finished only a
+/// supervisor may (a complaint about it, say). Everyone else sees what their role shows.
+pub fn may_reveal(principal: &Principal, finished: bool) -> bool {
+    match principal.role() {
+        Some(Role::Supervisor) => true,
+        Some(Role::Agent) => !finished,
+        _ => false,
+    }
 }
 
 /// R-PRV-9: a ticket closed `seal_after` ago or longer is read-only.
@@ -48,15 +47,10 @@ pub fn ensure_unsealed(
     Ok(())
 }
 
-/// R-PRV-6: the personal data of a ticket closed before `now - retention` is due for
-/// destruction, unless a legal hold keeps it.
-pub fn retention_expired(
-    closed_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-    retention: Duration,
-    on_hold: bool,
-) -> bool {
-    !on_hold && now - closed_at >= retention
+/// R-PRV-6: tickets closed before this instant have outlived a retention period of `days`
+/// (the job leaves those on legal hold alone).
+pub fn retention_cutoff(now: DateTime<Utc>, days: i32) -> DateTime<Utc> {
+    now - Duration::days(i64::from(days))
 }
 
 /// R-PRV-6: a retention period is at least as long as the seal (a record is never destroyed
@@ -101,12 +95,12 @@ mod tests {
 
     #[test]
     fn r_prv_2_reveal_is_for_the_centres_staff_while_the_ticket_is_worked_on() {
-        assert!(may_reveal(&user(Role::Agent), true, false));
-        assert!(!may_reveal(&user(Role::Agent), true, true));
-        assert!(may_reveal(&user(Role::Supervisor), true, true));
-        assert!(!may_reveal(&user(Role::Agent), false, false));
-        assert!(!may_reveal(&user(Role::Technician), true, false));
-        assert!(!may_reveal(&user(Role::Admin), true, false));
+        assert!(may_reveal(&user(Role::Agent), false));
+        assert!(!may_reveal(&user(Role::Agent), true));
+        assert!(may_reveal(&user(Role::Supervisor), true));
+        assert!(!may_reveal(&user(Role::Technician), false));
+        assert!(!may_reveal(&user(Role::Admin), false));
+        assert!(!may_reveal(&user(Role::Customer), false));
     }
 
     #[test]

@@ -2,7 +2,6 @@
 
 mod accounts;
 mod attachments;
-mod audit;
 mod complaint;
 mod directory;
 pub mod document_limits;
@@ -16,6 +15,7 @@ mod metrics;
 mod node;
 pub mod pagination;
 mod policy;
+mod privacy;
 mod repair;
 mod scalars;
 mod single_login;
@@ -67,7 +67,7 @@ pub struct QueryRoot(
     sla::SlaQuery,
     feed::FeedQuery,
     webhooks::WebhookQuery,
-    audit::AuditQuery,
+    privacy::PrivacyQuery,
 );
 
 /// Changes. Each runs in one transaction with its timeline entry; on an error nothing is
@@ -86,6 +86,7 @@ pub struct MutationRoot(
     webhooks::WebhookMutation,
     directory::DirectoryMutation,
     attachments::AttachmentMutation,
+    privacy::PrivacyMutation,
 );
 
 /// Live changes over WebSocket at `/graphql/ws` (`graphql-transport-ws` or `graphql-ws`),

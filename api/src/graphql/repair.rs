@@ -560,9 +560,9 @@ async fn page(
     let nodes: Vec<_> = connection.edges.iter().map(|edge| &edge.node.0).collect();
     prefetch(ctx, &nodes).await?;
     let people: Vec<i64> = nodes.iter().map(|order| order.customer_id).collect();
-    super::audit::record_page(
+    super::privacy::record_page(
         ctx,
-        super::audit::PageRead {
+        super::privacy::PageRead {
             subject_kind: "REPAIR_ORDER",
             fields: personal_fields(ctx),
             people: &people,

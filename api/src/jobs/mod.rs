@@ -3,5 +3,6 @@
 pub mod attachments;
 pub mod audit_writer;
 pub mod digest;
+pub mod retention;
 pub mod sla_sweeper;
 pub mod webhooks;

@@ -267,6 +267,7 @@ impl Step {
             .await?
             .ok_or(ApiError::NotFound("complaint"))?;
         complaint::authorize(env.actor, action, &ComplaintParties::from(&complaint))?;
+        super::ensure_unsealed(env, "complaint", complaint.closed_at)?;
         if complaint.version != version {
             return Err(store::complaints::stale(complaint.version));
         }

@@ -96,7 +96,7 @@ pub async fn record(
         ("USER", Some(id)) => vec![id],
         _ => Vec::new(),
     };
-    insert(
+    write(
         db,
         &Access {
             occurred_at: now,
@@ -133,7 +133,8 @@ pub async fn insert_batch(db: &impl ConnectionTrait, entries: &[Access]) -> ApiR
     Ok(())
 }
 
-async fn insert(db: &impl ConnectionTrait, entry: &Access) -> ApiResult<()> {
+/// Writes one entry (the caller commits it).
+pub async fn write(db: &impl ConnectionTrait, entry: &Access) -> ApiResult<()> {
     insert_batch(db, std::slice::from_ref(entry)).await
 }
 

@@ -19,6 +19,7 @@ pub mod references;
 pub mod refresh_tokens;
 pub mod repair_lines;
 pub mod repair_orders;
+pub mod retention;
 pub mod return_visits;
 pub mod sla_clocks;
 pub mod sla_policies;

@@ -1,10 +1,11 @@
-//! The access audit over GraphQL (R-PRV-3, R-PRV-12): list resolvers record what a page of
-//! personal data returned (`record_page`), admins read the log (`auditLog`), customers see who
-//! read their data (`myDataAccess`).
+//! Privacy over GraphQL: list resolvers record what a page of personal data returned
+//! (`record_page`, R-PRV-3), admins read the audit log (`auditLog`), customers see who read
+//! their data (`myDataAccess`), staff reveal one masked value (`revealContact`, R-PRV-2).
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::audit_log;
+use entity::ticket_events::TicketKind;
 use entity::users::Role;
 
 use super::loaders::{UserKey, loaders};
@@ -13,6 +14,7 @@ use super::scalars::{NodeType, id, key};
 use super::{RoleGuard, client_ip, env, principal, services};
 use crate::domain::privacy;
 use crate::error::ApiResult;
+use crate::services::privacy::{self as service, ContactField};
 use crate::store::audit::{Access, Actor, Filter};
 
 /// What one list page returned, for `record_page`.
@@ -147,10 +149,10 @@ pub struct AuditLogFilter {
 }
 
 #[derive(Default)]
-pub struct AuditQuery;
+pub struct PrivacyQuery;
 
 #[Object]
-impl AuditQuery {
+impl PrivacyQuery {
     /// The audit log, newest first: every read of personal data by staff and partners, every
     /// reveal, lookup, export and admin change (R-PRV-3). Admins only (`FORBIDDEN` otherwise);
     /// `BAD_USER_INPUT` for a bad `first` or `after`.
@@ -184,6 +186,39 @@ impl AuditQuery {
         };
         let (page, rows) = rows(ctx, &filter, first, after).await?;
         Ok(page.connection(rows, |row| (row.occurred_at, row.id), AuditEntry))
+    }
+
+    /// How long each kind of ticket keeps its personal data after closing (R-PRV-6). Admins
+    /// only (`FORBIDDEN` otherwise).
+    #[graphql(guard = "RoleGuard(&[Role::Admin])")]
+    async fn retention_policies(&self, ctx: &Context<'_>) -> Result<Vec<RetentionPolicy>> {
+        let env = env(ctx)?;
+        let policies = crate::store::retention::policies(env.db).await?;
+        Ok(policies.into_iter().map(RetentionPolicy::from).collect())
+    }
+
+    /// What the retention job destroyed, newest first (R-PRV-6). Admins only (`FORBIDDEN`
+    /// otherwise); `BAD_USER_INPUT` for a bad `first` or `after`.
+    #[graphql(
+        guard = "RoleGuard(&[Role::Admin])",
+        complexity = "crate::graphql::pagination::page_cost(first, child_complexity)"
+    )]
+    async fn destruction_records(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1–100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; omit for the first page.")]
+        after: Option<String>,
+    ) -> Result<KeysetConnection<DestructionRecord>> {
+        let env = env(ctx)?;
+        let page = PageRequest::parse(first, after)?;
+        let rows =
+            crate::store::retention::destruction_records(env.db, page.after, page.limit()).await?;
+        Ok(page.connection(
+            rows,
+            |row| (row.destroyed_at, row.id),
+            DestructionRecord::from,
+        ))
     }
 
     /// Who read or changed your personal data, newest first (R-PRV-3): staff and partners'
@@ -259,5 +294,168 @@ fn node_of(subject_kind: &str) -> Option<NodeType> {
         "COMPLAINT" => Some(NodeType::Complaint),
         "RETURN_VISIT" => Some(NodeType::ReturnVisit),
         _ => None,
+    }
+}
+
+/// A contact field that staff lists mask.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(name = "ContactField")]
+pub enum RevealedField {
+    /// The order's `serviceAddress`.
+    ServiceAddress,
+    /// The order's `contactPhone`.
+    ContactPhone,
+    /// The customer's own phone (`customer.phone`).
+    CustomerPhone,
+}
+
+impl From<RevealedField> for ContactField {
+    fn from(field: RevealedField) -> Self {
+        match field {
+            RevealedField::ServiceAddress => Self::ServiceAddress,
+            RevealedField::ContactPhone => Self::ContactPhone,
+            RevealedField::CustomerPhone => Self::CustomerPhone,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct PrivacyMutation;
+
+#[Object]
+impl PrivacyMutation {
+    /// One masked contact value of one repair order, in full, for the call or visit that needs
+    /// it now (R-PRV-2): agents of the order's centre while it is worked on, supervisors also
+    /// after. Every reveal is in the audit log (and the customer's `myDataAccess`) before the
+    /// value is returned. `NOT_FOUND` for an order the caller cannot see, `FORBIDDEN` for
+    /// other roles and for agents on a finished order. Null when the customer has no phone.
+    async fn reveal_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The repair order.")] repair_order_id: ID,
+        #[graphql(desc = "Which value to reveal.")] field: RevealedField,
+    ) -> Result<Option<String>> {
+        let env = env(ctx)?;
+        let order = key(&repair_order_id, NodeType::RepairOrder)?;
+        Ok(service::reveal_contact(&env, order, field.into(), client_ip(ctx)).await?)
+    }
+
+    /// Sets how many days after closing a kind of ticket keeps its personal data before the
+    /// retention job anonymizes it (R-PRV-6): at least the seal period (`SEAL_AFTER_DAYS`),
+    /// at most 30 years. Admins only (`FORBIDDEN` otherwise); `BAD_USER_INPUT` (`days`, or
+    /// `kind` RETURN_VISIT). Audited with the old and new period.
+    async fn set_retention_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "REPAIR_ORDER or COMPLAINT.")] kind: TicketKind,
+        #[graphql(desc = "Days after closing.")] days: i32,
+    ) -> Result<RetentionPolicy> {
+        let env = env(ctx)?;
+        let policy = service::set_retention_policy(&env, kind, days, client_ip(ctx)).await?;
+        Ok(policy.into())
+    }
+
+    /// Puts a repair order or complaint under legal hold: its personal data is kept past the
+    /// retention period until the hold is released (R-PRV-6). Supervisors of its centre;
+    /// `NOT_FOUND` for a ticket they cannot see, `FORBIDDEN` for other roles,
+    /// `BAD_USER_INPUT` for an empty reason. Audited.
+    async fn place_legal_hold(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A repair order's or complaint's id.")] ticket_id: ID,
+        #[graphql(desc = "Why (a dispute, a police case; 1–2,000 characters).")] reason: String,
+    ) -> Result<LegalHold> {
+        let env = env(ctx)?;
+        let (kind, id) = ticket_key(&ticket_id)?;
+        let hold = service::place_legal_hold(&env, kind, id, &reason, client_ip(ctx)).await?;
+        Ok(LegalHold {
+            ticket_id,
+            reason: hold.reason,
+            placed_at: hold.placed_at,
+        })
+    }
+
+    /// Releases a ticket's legal holds; the number released. Supervisors of its centre;
+    /// `NOT_FOUND` for a ticket they cannot see or one without a hold. Audited.
+    async fn release_legal_hold(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A repair order's or complaint's id.")] ticket_id: ID,
+    ) -> Result<i32> {
+        let env = env(ctx)?;
+        let (kind, id) = ticket_key(&ticket_id)?;
+        let released = service::release_legal_hold(&env, kind, id, client_ip(ctx)).await?;
+        Ok(i32::try_from(released).unwrap_or(i32::MAX))
+    }
+}
+
+/// The kind and key of a repair order's or complaint's id; `NOT_FOUND` for anything else.
+fn ticket_key(ticket_id: &ID) -> ApiResult<(TicketKind, i64)> {
+    match crate::domain::global_id::decode(ticket_id) {
+        Some((NodeType::RepairOrder, key)) => Ok((TicketKind::RepairOrder, key)),
+        Some((NodeType::Complaint, key)) => Ok((TicketKind::Complaint, key)),
+        _ => Err(crate::error::ApiError::NotFound("ticket")),
+    }
+}
+
+/// How long a kind of ticket keeps its personal data after closing (R-PRV-6).
+#[derive(SimpleObject)]
+pub struct RetentionPolicy {
+    /// The kind of ticket.
+    kind: TicketKind,
+    /// Days after closing until the personal data is anonymized.
+    days: i32,
+    /// When the period was last set.
+    updated_at: DateTime<Utc>,
+}
+
+impl From<entity::retention_policies::Model> for RetentionPolicy {
+    fn from(policy: entity::retention_policies::Model) -> Self {
+        Self {
+            kind: policy.ticket_kind,
+            days: policy.retention_days,
+            updated_at: policy.updated_at,
+        }
+    }
+}
+
+/// A legal hold in force on a ticket.
+#[derive(SimpleObject)]
+pub struct LegalHold {
+    /// The held ticket.
+    ticket_id: ID,
+    /// Why it is held.
+    reason: String,
+    /// Since when.
+    placed_at: DateTime<Utc>,
+}
+
+/// A ticket whose personal data the retention job destroyed (anonymized in place, R-PRV-6).
+#[derive(SimpleObject)]
+pub struct DestructionRecord {
+    /// The kind of ticket.
+    ticket_kind: TicketKind,
+    /// The ticket, which stays for statistics.
+    ticket_id: ID,
+    /// When the ticket was closed.
+    closed_at: DateTime<Utc>,
+    /// The retention period applied, in days.
+    retention_days: i32,
+    /// The fields anonymized.
+    fields: Vec<String>,
+    /// When.
+    destroyed_at: DateTime<Utc>,
+}
+
+impl From<entity::destruction_records::Model> for DestructionRecord {
+    fn from(record: entity::destruction_records::Model) -> Self {
+        Self {
+            ticket_kind: record.ticket_kind,
+            ticket_id: id(NodeType::of_ticket(record.ticket_kind), record.ticket_id),
+            closed_at: record.closed_at,
+            retention_days: record.retention_days,
+            fields: record.fields.split(',').map(str::to_owned).collect(),
+            destroyed_at: record.destroyed_at,
+        }
     }
 }
