@@ -120,19 +120,11 @@ mod tests {
     }
 
     #[test]
-    fn r_prv_6_retention_expires_unless_on_hold() {
-        let closed = DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
+    fn r_prv_6_retention_counts_whole_days_back_and_is_never_shorter_than_the_seal() {
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .unwrap()
             .to_utc();
-        let period = Duration::days(1000);
-        assert!(retention_expired(closed, closed + period, period, false));
-        assert!(!retention_expired(closed, closed + period, period, true));
-        assert!(!retention_expired(
-            closed,
-            closed + period - Duration::days(1),
-            period,
-            false
-        ));
+        assert_eq!(retention_cutoff(now, 1000), now - Duration::days(1000));
         assert!(check_retention_days(364, Duration::days(365)).is_err());
         assert!(check_retention_days(365, Duration::days(365)).is_ok());
     }
