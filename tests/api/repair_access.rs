@@ -351,6 +351,7 @@ async fn role_matrix_every_mutation_every_role(app: TestApp) {
     let w = app.repair_world().await;
     let mut failures = report_fault_matrix(&app, &w).await;
     failures.extend(accounts_matrix(&app, &w).await);
+    failures.extend(privacy_matrix(&app, &w).await);
     for &(mutation, from, to, expected) in MATRIX {
         for owner in [Owner::PartnerCustomer, Owner::AppCustomer] {
             // A call that succeeds uses the order up; the next caller gets a fresh one.
@@ -441,6 +442,42 @@ const ACCOUNTS_MATRIX: &[(&str, [Outcome; 11])] = &[
     ("mutation { refreshToken(refreshToken: \"sdr_unknown\") { accessToken } }",            [UA, UA, UA, UA, UA, UA, UA, UA, UA, UA, UA]),
     ("mutation { logout(refreshToken: \"sdr_unknown\") }",                                   [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
 ];
+
+/// Privacy operations (issue 17) on one SUBMITTED order of the app customer (`@ID`), in this
+/// order: the supervisor's hold is what the supervisor's release releases.
+#[rustfmt::skip]
+const PRIVACY_MATRIX: &[(&str, [Outcome; 11])] = &[
+    // operation                                                                          own cus asg tec agt ag2 sup adm prt pr2 ano
+    ("mutation { revealContact(repairOrderId: \"@ID\", field: CONTACT_PHONE) }",          [FB, NF, NF, NF, OK, NF, OK, NF, NF, NF, UA]),
+    ("mutation { placeLegalHold(ticketId: \"@ID\", reason: \"dispute\") { reason } }",  [FB, FB, FB, FB, FB, FB, OK, FB, FB, FB, UA]),
+    ("mutation { releaseLegalHold(ticketId: \"@ID\") }",                                 [FB, FB, FB, FB, FB, FB, OK, FB, FB, FB, UA]),
+    ("mutation { setRetentionPolicy(kind: REPAIR_ORDER, days: 1095) { days } }",             [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
+    ("query { auditLog(first: 1) { edges { node { action } } } }",                            [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
+    ("query { myDataAccess(first: 1) { edges { node { action } } } }",                        [OK, OK, FB, FB, FB, FB, FB, FB, FB, FB, UA]),
+    ("query { retentionPolicies { days } }",                                                  [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
+    ("query { destructionRecords(first: 1) { edges { node { fields } } } }",                  [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
+];
+
+async fn privacy_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
+    let order = app.report(&w.customer, w.asset).await;
+    let order = order["id"].as_str().expect("order id");
+    let mut failures = Vec::new();
+    for &(operation, expected) in PRIVACY_MATRIX {
+        for (caller, expected) in CALLERS.into_iter().zip(expected) {
+            let document = operation.replace("@ID", order);
+            let auth = auth_of(w, Owner::AppCustomer, caller);
+            let response = app.gql(&auth, &document, json!({})).await;
+            let got = has_errors(&response).then(|| response.code().to_owned());
+            if got.as_deref() != expected.code() {
+                failures.push(format!(
+                    "{operation} as {caller:?}: expected {expected:?}, got {}",
+                    response.body
+                ));
+            }
+        }
+    }
+    failures
+}
 
 async fn accounts_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
     let mut failures = Vec::new();
