@@ -53,9 +53,10 @@ pub(super) async fn record_page(ctx: &Context<'_>, read: PageRead<'_>) -> ApiRes
         .await
 }
 
-/// One entry of the audit log: an access to or a change of personal data.
+/// A row of `audit_log`.
 pub struct AuditEntry(audit_log::Model);
 
+/// One entry of the audit log: an access to or a change of personal data.
 #[Object]
 impl AuditEntry {
     /// The entry's id.
