@@ -72,7 +72,8 @@ pub struct QueryRoot(
 
 /// Changes. Each runs in one transaction with its timeline entry; on an error nothing is
 /// changed. Changes to a ticket name the `version` they read: a stale one is `CONFLICT`, a step
-/// the ticket's status does not allow is `INVALID_TRANSITION`. Send `Idempotency-Key` to retry
+/// the ticket's status does not allow is `INVALID_TRANSITION`, a change to a ticket closed over
+/// a year ago (sealed) is `SEALED`. Send `Idempotency-Key` to retry
 /// safely.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
