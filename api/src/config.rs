@@ -333,7 +333,7 @@ pub struct Config {
     pub privacy: PrivacyConfig,
 }
 
-/// Privacy settings (`AUDIT_*`, `SEAL_AFTER_DAYS`, `RETENTION_*`). Retention periods per ticket
+/// Privacy settings (`AUDIT_*`, `SEAL_AFTER_DAYS`, `RETENTION_*`, `EXPORT_*`). Retention periods per ticket
 /// kind are policy rows (`setRetentionPolicy`), not settings.
 #[derive(Args, Debug, Clone)]
 pub struct PrivacyConfig {
@@ -354,6 +354,15 @@ pub struct PrivacyConfig {
     /// anonymized, R-PRV-6); 0 disables it on this instance.
     #[arg(long, env = "RETENTION_INTERVAL_SECONDS", default_value_t = 3600)]
     pub retention_interval_seconds: u64,
+
+    /// Seconds between passes producing approved exports (R-PRV-12); 0 disables them on this
+    /// instance.
+    #[arg(long, env = "EXPORT_INTERVAL_SECONDS", default_value_t = 10)]
+    pub export_interval_seconds: u64,
+
+    /// Seconds a produced export waits for its one download before the file is dropped.
+    #[arg(long, env = "EXPORT_TTL_SECONDS", default_value_t = 86_400)]
+    pub export_ttl_seconds: u32,
 }
 
 impl Default for PrivacyConfig {
@@ -363,6 +372,8 @@ impl Default for PrivacyConfig {
             audit_batch: 500,
             seal_after_days: 365,
             retention_interval_seconds: 3600,
+            export_interval_seconds: 10,
+            export_ttl_seconds: 86_400,
         }
     }
 }

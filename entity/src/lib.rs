@@ -13,6 +13,7 @@ pub mod complaints;
 pub mod destruction_records;
 pub mod escalation_routes;
 pub mod escalations;
+pub mod exports;
 pub mod holidays;
 pub mod idempotency_keys;
 pub mod legal_holds;

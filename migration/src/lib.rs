@@ -27,6 +27,7 @@ mod m20261208_000021_technician_skills;
 mod m20261210_000040_access_audit;
 mod m20261210_000041_retention;
 mod m20261210_000042_append_only;
+mod m20261210_000043_exports;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000040_access_audit::Migration),
             Box::new(m20261210_000041_retention::Migration),
             Box::new(m20261210_000042_append_only::Migration),
+            Box::new(m20261210_000043_exports::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ db_tests!(
     r_prv_6_a_legal_hold_stops_the_destruction,
     r_prv_11_admin_changes_are_audited_with_old_and_new_values,
     r_prv_11_no_mutation_deletes_a_complaint_visit_or_event,
+    r_prv_12_an_export_needs_a_second_supervisor_and_is_downloaded_once,
 );
 
 const PAGE: &str =
@@ -637,4 +638,108 @@ async fn r_prv_11_no_mutation_deletes_a_complaint_visit_or_event(app: TestApp) {
     }
     assert!(count(&app, "SELECT count(*) AS n FROM complaints").await > 0);
     assert!(count(&app, "SELECT count(*) AS n FROM audit_log").await > 0);
+}
+
+async fn r_prv_12_an_export_needs_a_second_supervisor_and_is_downloaded_once(app: TestApp) {
+    let w = app.repair_world().await;
+    let second = app
+        .user(entity::users::Role::Supervisor, Some(w.centre), None)
+        .await;
+    app.report(&w.customer, w.asset).await;
+    let request = "mutation { requestExport(kind: REPAIR_ORDERS) { id status requestedBy } }";
+    let approve = "mutation($id: ID!) { approveExport(id: $id) { status approvedBy } }";
+    let download = "mutation($id: ID!) { downloadExport(id: $id) }";
+    let asked = app.gql(&w.agent.auth, request, json!({})).await;
+    let export = asked.data()["requestExport"].clone();
+    assert_eq!(export["status"], "REQUESTED");
+    let id = json!({ "id": export["id"] });
+    app.gql(&w.agent.auth, approve, id.clone())
+        .await
+        .expect_code("FORBIDDEN");
+    app.gql(&w.other_agent.auth, approve, id.clone())
+        .await
+        .expect_code("NOT_FOUND");
+    app.gql(&w.customer.auth, request, json!({}))
+        .await
+        .expect_code("FORBIDDEN");
+    // A supervisor's own request needs another supervisor.
+    let own = app.gql(&w.supervisor.auth, request, json!({})).await;
+    let own = json!({ "id": own.data()["requestExport"]["id"] });
+    app.gql(&w.supervisor.auth, approve, own.clone())
+        .await
+        .expect_code("FORBIDDEN");
+    app.gql(&second.auth, approve, own).await.data();
+
+    let approved = app.gql(&w.supervisor.auth, approve, id.clone()).await;
+    assert_eq!(approved.data()["approveExport"]["status"], "APPROVED");
+    app.gql(&second.auth, approve, id.clone())
+        .await
+        .expect_code("INVALID_TRANSITION");
+    app.gql(&w.agent.auth, download, id.clone())
+        .await
+        .expect_code("INVALID_TRANSITION");
+    let produced =
+        servicedesk::jobs::exports::run(&app.db, app.clock_now(), chrono::Duration::hours(1))
+            .await
+            .expect("exports pass");
+    assert_eq!(produced, 2);
+    app.gql(&w.supervisor.auth, download, id.clone())
+        .await
+        .expect_code("NOT_FOUND");
+    let file = app.gql(&w.agent.auth, download, id.clone()).await;
+    let csv = file.data()["downloadExport"].as_str().unwrap().to_owned();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].starts_with("number,status,reported_at,customer_name"));
+    assert!(
+        lines[1].contains("\"Room 1201, 88 Century Avenue, Pudong\""),
+        "{csv}"
+    );
+    assert!(lines[1].contains("Test Customer"), "{csv}");
+    app.gql(&w.agent.auth, download, id.clone())
+        .await
+        .expect_code("INVALID_TRANSITION");
+
+    let actions: Vec<String> = audit_log(&app, &w.admin.auth, json!({ "subjectKind": "EXPORT" }))
+        .await
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    for action in [
+        "export.requested",
+        "export.approved",
+        "export.produced",
+        "export.downloaded",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+    let mine = app
+        .gql(
+            &w.customer.auth,
+            "{ myDataAccess { edges { node { action operation } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        mine.body.to_string().contains("export.produced"),
+        "{}",
+        mine.body
+    );
+
+    // Not downloaded in time: gone.
+    let late = app.gql(&w.agent.auth, request, json!({})).await;
+    let late = json!({ "id": late.data()["requestExport"]["id"] });
+    app.gql(&w.supervisor.auth, approve, late.clone())
+        .await
+        .data();
+    servicedesk::jobs::exports::run(&app.db, app.clock_now(), chrono::Duration::hours(1))
+        .await
+        .expect("exports pass");
+    app.clock.advance(chrono::Duration::hours(2));
+    app.gql(&w.agent.auth, download, late)
+        .await
+        .expect_code("INVALID_TRANSITION");
 }

@@ -29,10 +29,11 @@ pub enum NodeType {
     Escalation,
     Attachment,
     AuditEntry,
+    Export,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 18] = [
+    pub const ALL: [NodeType; 19] = [
         Self::RepairOrder,
         Self::Complaint,
         Self::Asset,
@@ -51,6 +52,7 @@ impl NodeType {
         Self::Escalation,
         Self::Attachment,
         Self::AuditEntry,
+        Self::Export,
     ];
 
     /// The tag inside the id: the GraphQL type name.
@@ -74,6 +76,7 @@ impl NodeType {
             Self::Escalation => "Escalation",
             Self::Attachment => "Attachment",
             Self::AuditEntry => "AuditEntry",
+            Self::Export => "Export",
         }
     }
 
@@ -98,6 +101,7 @@ impl NodeType {
             Self::Escalation => "escalation",
             Self::Attachment => "attachment",
             Self::AuditEntry => "audit entry",
+            Self::Export => "export",
         }
     }
 

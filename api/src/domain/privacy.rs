@@ -1,6 +1,7 @@
 //! Privacy rules that are not masking: whose reads are audited (R-PRV-3), who may reveal a
-//! masked value (R-PRV-2/8), when a ticket is sealed (R-PRV-9) and when its personal data has
-//! outlived its retention period (R-PRV-6).
+//! masked value (R-PRV-2/8), when a ticket is sealed (R-PRV-9), when its personal data has
+//! outlived its retention period (R-PRV-6), and how an export is approved and handed out
+//! (R-PRV-12).
 
 use chrono::{DateTime, Duration, Utc};
 use entity::users::Role;
@@ -66,6 +67,45 @@ pub fn check_retention_days(days: i32, seal_after: Duration) -> ApiResult<()> {
     Ok(())
 }
 
+/// Where a bulk export stands (R-PRV-12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum ExportStatus {
+    /// Waits for a second person's approval.
+    Requested,
+    /// Approved; the file is being produced.
+    Approved,
+    /// The file waits for its one download.
+    Ready,
+    /// Downloaded; the file is gone.
+    Downloaded,
+    /// Not downloaded in time; the file is gone.
+    Expired,
+}
+
+/// The status of an export from its times.
+pub fn export_status(
+    approved: bool,
+    expires_at: Option<DateTime<Utc>>,
+    downloaded: bool,
+    now: DateTime<Utc>,
+) -> ExportStatus {
+    match (approved, expires_at, downloaded) {
+        (_, _, true) => ExportStatus::Downloaded,
+        (false, _, _) => ExportStatus::Requested,
+        (true, None, _) => ExportStatus::Approved,
+        (true, Some(expires), _) if now >= expires => ExportStatus::Expired,
+        (true, Some(_), _) => ExportStatus::Ready,
+    }
+}
+
+/// Separation of duties: whoever asked for an export cannot approve it.
+pub fn check_approver(requested_by: i64, approver: i64) -> ApiResult<()> {
+    if requested_by == approver {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +141,33 @@ mod tests {
         assert!(!may_reveal(&user(Role::Technician), false));
         assert!(!may_reveal(&user(Role::Admin), false));
         assert!(!may_reveal(&user(Role::Customer), false));
+    }
+
+    #[test]
+    fn r_prv_12_an_export_needs_another_person_and_is_downloaded_once_in_time() {
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert!(check_approver(7, 7).is_err());
+        assert!(check_approver(7, 8).is_ok());
+        let later = Some(now + Duration::hours(1));
+        assert_eq!(
+            export_status(false, None, false, now),
+            ExportStatus::Requested
+        );
+        assert_eq!(
+            export_status(true, None, false, now),
+            ExportStatus::Approved
+        );
+        assert_eq!(export_status(true, later, false, now), ExportStatus::Ready);
+        assert_eq!(
+            export_status(true, Some(now), false, now),
+            ExportStatus::Expired
+        );
+        assert_eq!(
+            export_status(true, later, true, now),
+            ExportStatus::Downloaded
+        );
     }
 
     #[test]

@@ -177,7 +177,8 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
         | NodeType::WebhookMessage
         | NodeType::SlaClock
         | NodeType::Escalation
-        | NodeType::AuditEntry => None,
+        | NodeType::AuditEntry
+        | NodeType::Export => None,
     };
     found.ok_or(not_found)
 }

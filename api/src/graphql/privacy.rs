@@ -1,6 +1,7 @@
 //! Privacy over GraphQL: list resolvers record what a page of personal data returned
 //! (`record_page`, R-PRV-3), admins read the audit log (`auditLog`), customers see who read
-//! their data (`myDataAccess`), staff reveal one masked value (`revealContact`, R-PRV-2).
+//! their data (`myDataAccess`), staff reveal one masked value (`revealContact`, R-PRV-2),
+//! retention and legal holds (R-PRV-6), approved exports (R-PRV-12).
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -376,6 +377,55 @@ impl PrivacyMutation {
         })
     }
 
+    /// Asks for a bulk export of personal data of your centre (R-PRV-12). Agents and
+    /// supervisors; another supervisor must approve it (`approveExport`) before it is produced.
+    /// `BAD_USER_INPUT` for an empty range. Audited.
+    async fn request_export(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to export.")] kind: ExportKind,
+        #[graphql(desc = "Which rows.")] filter: Option<ExportFilter>,
+    ) -> Result<Export> {
+        let env = env(ctx)?;
+        let ExportKind::RepairOrders = kind;
+        let filter = filter.unwrap_or_default();
+        let export = crate::services::exports::request(
+            &env,
+            filter.reported_from,
+            filter.reported_to,
+            client_ip(ctx),
+        )
+        .await?;
+        Ok(Export::of(export, env.now))
+    }
+
+    /// Approves an export: a supervisor of its centre who did not ask for it (`FORBIDDEN` for
+    /// the requester and for other roles; `NOT_FOUND` for another centre's;
+    /// `INVALID_TRANSITION` when approved already). Audited.
+    async fn approve_export(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The export.")] id: ID,
+    ) -> Result<Export> {
+        let env = env(ctx)?;
+        let key = key(&id, NodeType::Export)?;
+        let export = crate::services::exports::approve(&env, key, client_ip(ctx)).await?;
+        Ok(Export::of(export, env.now))
+    }
+
+    /// The export's CSV, once, for the person who asked for it, until `expiresAt`; the file is
+    /// dropped after. `NOT_FOUND` for anyone else; `INVALID_TRANSITION` (`extensions.status`)
+    /// before it is produced, after the download or once expired. Audited.
+    async fn download_export(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The export.")] id: ID,
+    ) -> Result<String> {
+        let env = env(ctx)?;
+        let key = key(&id, NodeType::Export)?;
+        Ok(crate::services::exports::download(&env, key, client_ip(ctx)).await?)
+    }
+
     /// Releases a ticket's legal holds; the number released. Supervisors of its centre;
     /// `NOT_FOUND` for a ticket they cannot see or one without a hold. Audited.
     async fn release_legal_hold(
@@ -387,6 +437,64 @@ impl PrivacyMutation {
         let (kind, id) = ticket_key(&ticket_id)?;
         let released = service::release_legal_hold(&env, kind, id, client_ip(ctx)).await?;
         Ok(i32::try_from(released).unwrap_or(i32::MAX))
+    }
+}
+
+/// What an export holds.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// The centre's repair orders with their customers' names, phones and addresses (CSV).
+    RepairOrders,
+}
+
+/// Which rows an export holds; all given conditions hold.
+#[derive(InputObject, Default)]
+pub struct ExportFilter {
+    /// Orders reported at or after.
+    reported_from: Option<DateTime<Utc>>,
+    /// Orders reported before.
+    reported_to: Option<DateTime<Utc>>,
+}
+
+/// A bulk export of personal data (R-PRV-12): approved by a second supervisor, produced in the
+/// background, downloaded once by the requester before `expiresAt`.
+#[derive(SimpleObject)]
+pub struct Export {
+    /// The export's id.
+    id: ID,
+    /// What it holds.
+    kind: ExportKind,
+    /// Where it stands.
+    status: crate::domain::privacy::ExportStatus,
+    /// Who asked for it.
+    requested_by: ID,
+    /// When.
+    requested_at: DateTime<Utc>,
+    /// Who approved it; null before approval.
+    approved_by: Option<ID>,
+    /// Rows in the file; null before it is produced.
+    row_count: Option<i32>,
+    /// Until when the file can be downloaded; null before it is produced.
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl Export {
+    fn of(export: entity::exports::Model, now: DateTime<Utc>) -> Self {
+        Self {
+            id: id(NodeType::Export, export.id),
+            kind: ExportKind::RepairOrders,
+            status: crate::domain::privacy::export_status(
+                export.approved_at.is_some(),
+                export.expires_at,
+                export.downloaded_at.is_some(),
+                now,
+            ),
+            requested_by: id(NodeType::User, export.requested_by),
+            requested_at: export.requested_at,
+            approved_by: export.approved_by.map(|user| id(NodeType::User, user)),
+            row_count: export.row_count,
+            expires_at: export.expires_at,
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod assets;
 pub mod attachments;
 pub mod complaints;
+pub mod exports;
 pub mod feed;
 pub mod privacy;
 pub mod repair_orders;

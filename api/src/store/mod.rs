@@ -11,6 +11,7 @@ pub mod digests;
 pub mod directory;
 pub mod escalations;
 pub mod events;
+pub mod exports;
 pub mod metrics;
 pub mod operations;
 pub mod penalties;
