@@ -451,6 +451,7 @@ const PRIVACY_MATRIX: &[(&str, [Outcome; 11])] = &[
     ("mutation { revealContact(repairOrderId: \"@ID\", field: CONTACT_PHONE) }",          [FB, NF, NF, NF, OK, NF, OK, NF, NF, NF, UA]),
     ("mutation { placeLegalHold(ticketId: \"@ID\", reason: \"dispute\") { reason } }",  [FB, FB, FB, FB, FB, FB, OK, FB, FB, FB, UA]),
     ("mutation { releaseLegalHold(ticketId: \"@ID\") }",                                 [FB, FB, FB, FB, FB, FB, OK, FB, FB, FB, UA]),
+    ("mutation { requestExport(kind: REPAIR_ORDERS) { status } }",                           [FB, FB, FB, FB, OK, OK, OK, FB, FB, FB, UA]),
     ("mutation { setRetentionPolicy(kind: REPAIR_ORDER, days: 1095) { days } }",             [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
     ("query { auditLog(first: 1) { edges { node { action } } } }",                            [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
     ("query { myDataAccess(first: 1) { edges { node { action } } } }",                        [OK, OK, FB, FB, FB, FB, FB, FB, FB, FB, UA]),
