@@ -147,7 +147,7 @@ pub async fn run(
 
 pub fn report(cell: &Cell) -> String {
     let mut text = format!(
-        "{HEADING}\n\n{} · 2 cores shared with the load generator and PostgreSQL · release build · scale {} · \
+        "{HEADING}\n\n{} · 2 cores shared with the load generator and PostgreSQL · {} build · scale {} · \
          `repairOrders(first: 50)` as the agent (workload 2), {} clients, {} s per run; \"off\" runs the same \
          server with a writer that drops its entries (`AuditWriter::discarding`, the bench's only use of it). \
          Each run is a fresh server process; the sides alternate.\n\n\
