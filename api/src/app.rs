@@ -16,6 +16,7 @@ use crate::domain::clock::Clock;
 use crate::events::{EventHub, HubSettings};
 use crate::graphql::{self, AppSchema, DocumentCache, DocumentLimits};
 use crate::http::Transport;
+use crate::jobs::audit_writer::AuditWriter;
 use crate::metrics::Metrics;
 use crate::notifications;
 
@@ -46,15 +47,33 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Attachment storage and its download links.
     pub attachments: Arc<Storage>,
+    /// Queues reads of personal data for the audit log (R-PRV-3).
+    pub audit: AuditWriter,
 }
 
 impl AppState {
     /// Builds the state; statements are counted on `db` from here on.
     pub fn new(
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        config: &Config,
+        jwt_secret: &str,
+    ) -> Self {
+        let audit = AuditWriter::start(
+            db.clone(),
+            config.privacy.audit_queue,
+            config.privacy.audit_batch,
+        );
+        Self::with_audit(db, clock, config, jwt_secret, audit)
+    }
+
+    /// `new` with an audit writer of the caller's (the bench measures reads without one).
+    pub fn with_audit(
         mut db: DatabaseConnection,
         clock: Arc<dyn Clock>,
         config: &Config,
         jwt_secret: &str,
+        audit: AuditWriter,
     ) -> Self {
         // A connection without the statement counter: the fan-out's polling is background work.
         let events = EventHub::start(
@@ -119,6 +138,7 @@ impl AppState {
                 )),
                 metrics: metrics.clone(),
                 attachments: attachments.clone(),
+                audit: audit.clone(),
             },
             graphql::Limits {
                 depth: config.graphql_depth_limit,
@@ -152,6 +172,7 @@ impl AppState {
             background_db,
             metrics,
             attachments,
+            audit,
         }
     }
 }

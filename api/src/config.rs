@@ -338,6 +338,55 @@ pub struct Config {
     /// Photo and video attachments: limits and where they are stored.
     #[command(flatten)]
     pub attachments: AttachmentConfig,
+
+    /// Access audit, sealing and retention (R-PRV-3, R-PRV-6, R-PRV-9).
+    #[command(flatten)]
+    pub privacy: PrivacyConfig,
+}
+
+/// Privacy settings (`AUDIT_*`, `SEAL_AFTER_DAYS`, `RETENTION_*`, `EXPORT_*`). Retention periods per ticket
+/// kind are policy rows (`setRetentionPolicy`), not settings.
+#[derive(Args, Debug, Clone)]
+pub struct PrivacyConfig {
+    /// Audit entries that may wait for the writer; when full, reads wait for it rather than
+    /// lose entries.
+    #[arg(long, env = "AUDIT_QUEUE", default_value_t = 10_000)]
+    pub audit_queue: usize,
+
+    /// Most audit entries committed in one transaction.
+    #[arg(long, env = "AUDIT_BATCH", default_value_t = 500)]
+    pub audit_batch: usize,
+
+    /// Days after closing when a ticket is sealed: read-only for everyone (R-PRV-9).
+    #[arg(long, env = "SEAL_AFTER_DAYS", default_value_t = 365)]
+    pub seal_after_days: u32,
+
+    /// Seconds between passes of the retention job (personal data of expired tickets
+    /// anonymized, R-PRV-6); 0 disables it on this instance.
+    #[arg(long, env = "RETENTION_INTERVAL_SECONDS", default_value_t = 3600)]
+    pub retention_interval_seconds: u64,
+
+    /// Seconds between passes producing approved exports (R-PRV-12); 0 disables them on this
+    /// instance.
+    #[arg(long, env = "EXPORT_INTERVAL_SECONDS", default_value_t = 10)]
+    pub export_interval_seconds: u64,
+
+    /// Seconds a produced export waits for its one download before the file is dropped.
+    #[arg(long, env = "EXPORT_TTL_SECONDS", default_value_t = 86_400)]
+    pub export_ttl_seconds: u32,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        Self {
+            audit_queue: 10_000,
+            audit_batch: 500,
+            seal_after_days: 365,
+            retention_interval_seconds: 3600,
+            export_interval_seconds: 10,
+            export_ttl_seconds: 86_400,
+        }
+    }
 }
 
 /// Where one-time codes go (`NOTIFIER`).
@@ -556,6 +605,7 @@ impl Config {
             solution_approval_delegated: self.solution_approval_delegated,
             allow_private_webhook_targets: self.webhook_allow_private_targets,
             phone_region: self.phone_default_region,
+            seal_after: chrono::Duration::days(i64::from(self.privacy.seal_after_days)),
         }
     }
 

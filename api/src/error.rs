@@ -28,6 +28,8 @@ pub enum ApiError {
     /// Several fields of one input are wrong: one `BAD_USER_INPUT` error per field in the
     /// response (`graphql::field_errors` splits it), so a form shows every problem at once.
     InvalidFields(Vec<(&'static str, String)>),
+    /// The record is sealed: closed long enough ago to be read-only for everyone (R-PRV-9).
+    Sealed(&'static str),
     /// Duplicate key, or a state that changed under the caller.
     Conflict(String),
     /// The caller's `version` of a record is not the one in the database: `CONFLICT` with
@@ -77,6 +79,7 @@ impl ApiError {
                 "UNAUTHENTICATED"
             }
             Self::Forbidden => "FORBIDDEN",
+            Self::Sealed(_) => "SEALED",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput { .. } | Self::InvalidFields(_) => "BAD_USER_INPUT",
             Self::Conflict(_) | Self::StaleVersion { .. } => "CONFLICT",
@@ -95,6 +98,7 @@ impl ApiError {
                 "this refresh token was used before: the session is revoked, log in again".into()
             }
             Self::Forbidden => "your role may not do this".into(),
+            Self::Sealed(what) => format!("this {what} is sealed: closed records are read-only"),
             Self::NotFound(what) => format!("{what} not found"),
             Self::BadUserInput { message, .. } => message.clone(),
             Self::InvalidFields(errors) => errors

@@ -11,6 +11,7 @@
 //! The webhook cell alone (deliveries per second to a local receiver), its section put into
 //! RESULTS.md: `cargo run -p bench --release -- webhooks [--events 5000]`
 
+mod audit;
 mod explain;
 mod keyset;
 mod live;
@@ -105,12 +106,31 @@ enum Command {
         #[arg(long, default_value = "bench/RESULTS.md")]
         out: PathBuf,
     },
-    /// (internal) Run the server on `DATABASE_URL` at `SERVICEDESK_BIND`.
+    /// Only the access-audit cell: the agent's page with auditing on and off, alternating, on
+    /// a database of its own; its section replaces an earlier one in `out`, or is appended.
+    Audit {
+        /// Fraction of the data set.
+        #[arg(long, default_value_t = 0.02)]
+        scale: f64,
+        /// Seconds per run.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Runs of each side.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long, default_value = "bench/RESULTS.md")]
+        out: PathBuf,
+    },
+    /// (internal) Run the server on `DATABASE_URL` at `SERVICEDESK_BIND`; `BENCH_AUDIT=off`
+    /// drops audit entries instead of writing them (the audit cell's baseline).
     ServeChild,
 }
 
 pub(crate) const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
-const BIND: &str = "127.0.0.1:18080";
+pub(crate) const BIND: &str = "127.0.0.1:18080";
 /// `/metrics` is behind a token in production.
 pub(crate) const METRICS_TOKEN: &str = "bench-metrics-token";
 const DATABASE: &str = "servicedesk_bench";
@@ -156,6 +176,22 @@ async fn main() -> anyhow::Result<()> {
             write_section(&out, &sweep::heading(&cell), &sweep::report(&cell))?;
             check_sweep(&cell)
         }
+        Command::Audit {
+            scale,
+            seconds,
+            clients,
+            rounds,
+            out,
+        } => {
+            let cell = audit::run(&cli.admin_url, scale, seconds, clients, rounds).await?;
+            write_section(&out, audit::HEADING, &audit::report(&cell))?;
+            anyhow::ensure!(
+                cell.ratio() >= 0.9,
+                "auditing costs more than 10 %: on/off = {:.3}",
+                cell.ratio()
+            );
+            Ok(())
+        }
         Command::Live {
             rates,
             seconds,
@@ -180,7 +216,7 @@ fn write_section(out: &std::path::Path, heading: &str, section: &str) -> anyhow:
 }
 
 /// A new, empty database `name` on the bench's server (dropped first if it exists); its URL.
-async fn fresh_database(
+pub(crate) async fn fresh_database(
     admin: &sea_orm::DatabaseConnection,
     admin_url: &str,
     name: &str,
@@ -226,7 +262,7 @@ fn check_sweep(cell: &sweep::Cell) -> anyhow::Result<()> {
 }
 
 /// `admin_url` naming database `name` instead, with the same connection parameters.
-fn database_url(admin_url: &str, name: &str) -> String {
+pub(crate) fn database_url(admin_url: &str, name: &str) -> String {
     let (base, params) = admin_url
         .split_once('?')
         .map_or((admin_url, ""), |(base, params)| (base, params));
@@ -244,7 +280,12 @@ async fn serve_child() -> anyhow::Result<()> {
         config.bind = bind.parse()?;
     }
     let db = servicedesk::db::connect(&config.database_url, &config).await?;
-    let state = AppState::new(db, Arc::new(SystemClock), &config, SECRET);
+    let state = if std::env::var("BENCH_AUDIT").as_deref() == Ok("off") {
+        let audit = servicedesk::jobs::audit_writer::AuditWriter::discarding(db.clone());
+        AppState::with_audit(db, Arc::new(SystemClock), &config, SECRET, audit)
+    } else {
+        AppState::new(db, Arc::new(SystemClock), &config, SECRET)
+    };
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     // The parent kills this process when the run is over.
     servicedesk::http::serve(listener, state, std::future::pending()).await?;
@@ -324,6 +365,7 @@ pub(crate) fn bench_config(database_url: String) -> Config {
             attachment_cleanup_interval_seconds: 0,
             ..Default::default()
         },
+        privacy: Default::default(),
     }
 }
 

@@ -21,6 +21,12 @@ pub struct Model {
     pub subject_id: Option<i64>,
     /// JSON: how the subject was named (`{"by": "phone"}`), what was found.
     pub detail: Option<String>,
+    /// The query or export that read the data (`repairOrders`, …); none for changes.
+    pub operation: Option<String>,
+    /// The personal fields a read returned, comma-separated (`customer.name,contactPhone`).
+    pub fields: Option<String>,
+    /// Rows a read returned: one entry per list page, not one per row.
+    pub row_count: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -434,16 +434,17 @@ async fn role_matrix_every_mutation_every_role(app: TestApp) {
 
 /// The operations that change no order (issue 14): accounts, with arguments that change
 /// nothing when refused (a wrong code, a wrong current password, an unknown token); the
-/// directories; reads by global id or number of an unassigned order of `world.customer`.
+/// directories; reads by global id or number of an unassigned order of `world.customer`
+/// (`@ID`), and the privacy operations on it (issue 17).
 /// `NL`: answered, but the entry for the order is null (`nodes` hides what `node` refuses).
 #[rustfmt::skip]
 const ORDERLESS_MATRIX: &[(&str, [Outcome; 11])] = &[
     // operation                                                                          own cus asg tec agt ag2 sup adm prt pr2 ano
-    ("mutation { createCustomer(input: { name: \"New\", phone: \"PHONE\" }) { id } }",     [FB, FB, FB, FB, OK, OK, OK, FB, OK, OK, UA]),
-    ("query { findCustomer(phone: \"CUSTOMER\") { id } }",                                   [FB, FB, FB, FB, OK, OK, OK, FB, OK, OK, UA]),
+    ("mutation { createCustomer(input: { name: \"New\", phone: \"@PHONE\" }) { id } }",     [FB, FB, FB, FB, OK, OK, OK, FB, OK, OK, UA]),
+    ("query { findCustomer(phone: \"@CUSTOMER\") { id } }",                                   [FB, FB, FB, FB, OK, OK, OK, FB, OK, OK, UA]),
     ("mutation { changePassword(oldPassword: \"not the password\", newPassword: \"amber lantern drifts east\") { accessToken } }",
                                                                                               [BI, BI, BI, BI, BI, BI, BI, BI, FB, FB, UA]),
-    ("mutation { requestVerificationCode(purpose: PASSWORD_RESET, phone: \"PHONE\") }", [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
+    ("mutation { requestVerificationCode(purpose: PASSWORD_RESET, phone: \"@PHONE\") }", [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
     ("mutation { resetPassword(phone: \"13600000099\", code: \"000000\", newPassword: \"amber lantern drifts east\") }",
                                                                                               [BI, BI, BI, BI, BI, BI, BI, BI, BI, BI, BI]),
     ("mutation { registerCustomer(input: { phone: \"13600000099\", code: \"000000\", password: \"amber lantern drifts east\", name: \"N\" }) { accessToken } }",
@@ -452,12 +453,22 @@ const ORDERLESS_MATRIX: &[(&str, [Outcome; 11])] = &[
     ("mutation { logout(refreshToken: \"sdr_unknown\") }",                                   [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
     ("query { serviceCentres { id } }",                                                       [OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK]),
     ("query { technicians { id } }",                                                          [FB, FB, FB, FB, OK, OK, OK, FB, FB, FB, UA]),
-    ("mutation { setTechnicianProfile(userId: \"TECHNICIAN\", skills: [\"COOLING\"]) { id } }",
+    ("mutation { setTechnicianProfile(userId: \"@TECHNICIAN\", skills: [\"COOLING\"]) { id } }",
                                                                                               [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
-    ("query { node(id: \"ORDER\") { id } }",                                                 [OK, NF, NF, NF, OK, NF, OK, NF, NF, NF, NF]),
-    ("query { nodes(ids: [\"ORDER\"]) { id } }",                                             [OK, NL, NL, NL, OK, NL, OK, NL, NL, NL, NL]),
-    ("query { repairOrder(number: \"NUMBER\") { id } }",                                     [OK, NF, NF, NF, OK, NF, OK, NF, NF, NF, UA]),
+    ("query { node(id: \"@ID\") { id } }",                                                 [OK, NF, NF, NF, OK, NF, OK, NF, NF, NF, NF]),
+    ("query { nodes(ids: [\"@ID\"]) { id } }",                                             [OK, NL, NL, NL, OK, NL, OK, NL, NL, NL, NL]),
+    ("query { repairOrder(number: \"@NUMBER\") { id } }",                                     [OK, NF, NF, NF, OK, NF, OK, NF, NF, NF, UA]),
     ("query { myComplaints { edges { node { id } } } }",                                      [OK, OK, FB, FB, FB, FB, FB, FB, FB, FB, UA]),
+    // privacy (issue 17); the supervisor's hold is what the supervisor's release releases
+    ("mutation { revealContact(repairOrderId: \"@ID\", field: CONTACT_PHONE) }",          [FB, NF, NF, NF, OK, NF, OK, NF, NF, NF, UA]),
+    ("mutation { placeLegalHold(ticketId: \"@ID\", reason: \"dispute\") { reason } }",  [FB, FB, FB, FB, FB, FB, OK, FB, FB, FB, UA]),
+    ("mutation { releaseLegalHold(ticketId: \"@ID\") }",                                 [FB, FB, FB, FB, FB, FB, OK, FB, FB, FB, UA]),
+    ("mutation { requestExport(kind: REPAIR_ORDERS) { status } }",                           [FB, FB, FB, FB, OK, OK, OK, FB, FB, FB, UA]),
+    ("mutation { setRetentionPolicy(kind: REPAIR_ORDER, days: 1095) { days } }",             [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
+    ("query { auditLog(first: 1) { edges { node { action } } } }",                            [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
+    ("query { myDataAccess(first: 1) { edges { node { action } } } }",                        [OK, OK, FB, FB, FB, FB, FB, FB, FB, FB, UA]),
+    ("query { retentionPolicies { days } }",                                                  [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
+    ("query { destructionRecords(first: 1) { edges { node { fields } } } }",                  [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
 ];
 
 async fn orderless_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
@@ -466,11 +477,11 @@ async fn orderless_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
     for (row, &(operation, expected)) in ORDERLESS_MATRIX.iter().enumerate() {
         for (column, (caller, expected)) in CALLERS.into_iter().zip(expected).enumerate() {
             let document = operation
-                .replace("PHONE", &format!("1360000{row:02}{column:02}"))
-                .replace("CUSTOMER", &w.customer.phone)
-                .replace("TECHNICIAN", &w.technician.gid())
-                .replace("ORDER", order["id"].as_str().expect("id"))
-                .replace("NUMBER", order["number"].as_str().expect("number"));
+                .replace("@PHONE", &format!("1360000{row:02}{column:02}"))
+                .replace("@CUSTOMER", &w.customer.phone)
+                .replace("@TECHNICIAN", &w.technician.gid())
+                .replace("@ID", order["id"].as_str().expect("id"))
+                .replace("@NUMBER", order["number"].as_str().expect("number"));
             let auth = auth_of(w, Owner::AppCustomer, caller);
             let response = app.gql(&auth, &document, json!({})).await;
             let got = has_errors(&response).then(|| response.code().to_owned());

@@ -362,6 +362,7 @@ pub fn test_config() -> Config {
             attachment_cleanup_interval_seconds: 0,
             ..Default::default()
         },
+        privacy: Default::default(),
     }
 }
 

@@ -29,10 +29,12 @@ pub enum NodeType {
     Escalation,
     Attachment,
     StaffComplaintAlert,
+    AuditEntry,
+    Export,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 18] = [
+    pub const ALL: [NodeType; 20] = [
         Self::RepairOrder,
         Self::Complaint,
         Self::Asset,
@@ -51,6 +53,8 @@ impl NodeType {
         Self::Escalation,
         Self::Attachment,
         Self::StaffComplaintAlert,
+        Self::AuditEntry,
+        Self::Export,
     ];
 
     /// The tag inside the id: the GraphQL type name.
@@ -74,6 +78,8 @@ impl NodeType {
             Self::Escalation => "Escalation",
             Self::Attachment => "Attachment",
             Self::StaffComplaintAlert => "StaffComplaintAlert",
+            Self::AuditEntry => "AuditEntry",
+            Self::Export => "Export",
         }
     }
 
@@ -98,6 +104,8 @@ impl NodeType {
             Self::Escalation => "escalation",
             Self::Attachment => "attachment",
             Self::StaffComplaintAlert => "staff complaint alert",
+            Self::AuditEntry => "audit entry",
+            Self::Export => "export",
         }
     }
 

@@ -1,5 +1,16 @@
 //! Masking of personal data for roles and moments that do not need it (R-PRV-2).
 
+use entity::users::Role;
+
+use crate::domain::identity::Principal;
+
+/// Agents and supervisors work through lists of many customers' tickets: there, phones and
+/// addresses are masked (names stay, to greet the caller) and one value at a time is revealed,
+/// with an audit entry, when a call or visit needs it. A ticket opened by itself shows them.
+pub fn masked_in_lists(principal: &Principal) -> bool {
+    matches!(principal.role(), Some(Role::Agent | Role::Supervisor))
+}
+
 /// `13812345678` → `138****5678`: enough to recognise a number, not to call it.
 pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.chars().collect();

@@ -10,6 +10,7 @@ pub mod masking;
 pub mod metrics;
 pub mod money;
 pub mod phone;
+pub mod privacy;
 pub mod reference;
 pub mod repair;
 pub mod return_visit;

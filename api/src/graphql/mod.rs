@@ -15,6 +15,7 @@ mod metrics;
 mod node;
 pub mod pagination;
 mod policy;
+mod privacy;
 mod repair;
 mod scalars;
 mod single_login;
@@ -66,11 +67,13 @@ pub struct QueryRoot(
     sla::SlaQuery,
     feed::FeedQuery,
     webhooks::WebhookQuery,
+    privacy::PrivacyQuery,
 );
 
 /// Changes. Each runs in one transaction with its timeline entry; on an error nothing is
 /// changed. Changes to a ticket name the `version` they read: a stale one is `CONFLICT`, a step
-/// the ticket's status does not allow is `INVALID_TRANSITION`. Send `Idempotency-Key` to retry
+/// the ticket's status does not allow is `INVALID_TRANSITION`, a change to a ticket closed over
+/// a year ago (sealed) is `SEALED`. Send `Idempotency-Key` to retry
 /// safely.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
@@ -84,6 +87,7 @@ pub struct MutationRoot(
     webhooks::WebhookMutation,
     directory::DirectoryMutation,
     attachments::AttachmentMutation,
+    privacy::PrivacyMutation,
 );
 
 /// Live changes over WebSocket at `/graphql/ws` (`graphql-transport-ws` or `graphql-ws`),
@@ -179,6 +183,8 @@ pub struct Services {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Where attachments are stored, and their limits.
     pub attachments: Arc<crate::attachments::Storage>,
+    /// Queues reads of personal data for the audit log (R-PRV-3).
+    pub audit: crate::jobs::audit_writer::AuditWriter,
 }
 
 /// Ends the WebSocket connection a subscription runs on, with a close code and reason (a

@@ -270,8 +270,9 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
                 .await?
                 .map(|k| ApiKey::from(k).into())
         }
-        // An inbox entry, read through `staffComplaintAlerts` by the supervisor it alerts.
-        NodeType::StaffComplaintAlert => None,
+        // Read through their own lists: an alert in `staffComplaintAlerts` by the supervisor it
+        // alerts, audit entries in `auditLog`, exports in the requester's list.
+        NodeType::StaffComplaintAlert | NodeType::AuditEntry | NodeType::Export => None,
     };
     found.ok_or(not_found)
 }

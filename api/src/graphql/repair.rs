@@ -19,7 +19,7 @@ use super::pagination::{KeysetConnection, PageRequest, TicketOrder};
 use super::scalars::{NodeType, id, key};
 use super::timeline::{ActorRole, TimelineAction};
 use super::{RoleGuard, env, principal};
-use crate::domain::masking::{mask_address, mask_name, mask_phone};
+use crate::domain::masking::{self, mask_address, mask_name, mask_phone};
 use crate::domain::money::money;
 use crate::domain::repair::{self, OrderParties, RepairAction};
 use crate::domain::sla::transitions;
@@ -47,8 +47,10 @@ pub struct CustomerContact {
     name: String,
     /// The customer's phone; masked when `masked`; null when none.
     phone: Option<String>,
-    /// True when name and phone are masked for this viewer: a technician sees them in full only
-    /// while the order is theirs and not finished (R-PRV-2).
+    /// True when the phone (and, for a technician, the name) is masked for this viewer: a
+    /// technician sees them in full only while the order is theirs and not finished; agents
+    /// and supervisors see phones masked in lists and reveal them with `revealContact`
+    /// (R-PRV-2).
     masked: bool,
 }
 
@@ -264,10 +266,10 @@ impl RepairOrder {
         id(NodeType::ServiceCentre, self.0.service_centre_id)
     }
     /// Where the technician goes. Shown in full to the customer, agents, supervisors and
-    /// partners, and to the assigned technician while the order is open; masked for others
-    /// (R-PRV-2).
+    /// partners, and to the assigned technician while the order is open; masked for others,
+    /// and for agents and supervisors in lists (`revealContact` shows it, R-PRV-2).
     async fn service_address(&self, ctx: &Context<'_>) -> String {
-        if self.shows_contact(ctx) {
+        if self.shows_contact_here(ctx) {
             self.0.service_address.clone()
         } else {
             mask_address(&self.0.service_address)
@@ -276,7 +278,7 @@ impl RepairOrder {
     /// The phone to reach the customer on for this order; shown in full or masked as
     /// `serviceAddress` (R-PRV-2).
     async fn contact_phone(&self, ctx: &Context<'_>) -> String {
-        if self.shows_contact(ctx) {
+        if self.shows_contact_here(ctx) {
             self.0.contact_phone.clone()
         } else {
             mask_phone(&self.0.contact_phone)
@@ -379,10 +381,11 @@ impl RepairOrder {
     /// The customer, masked unless the viewer needs the contact (R-PRV-2).
     async fn customer(&self, ctx: &Context<'_>) -> Result<CustomerContact> {
         let customer = load_user(ctx, self.0.customer_id).await?;
-        let shown = self.shows_contact(ctx);
+        let named = self.shows_contact(ctx);
+        let shown = self.shows_contact_here(ctx);
         Ok(CustomerContact {
             id: id(NodeType::User, customer.id),
-            name: if shown {
+            name: if named {
                 customer.name.clone()
             } else {
                 mask_name(&customer.name)
@@ -486,6 +489,25 @@ impl RepairOrder {
     fn shows_contact(&self, ctx: &Context<'_>) -> bool {
         repair::sees_customer_contact(principal(ctx), &OrderParties::from(&self.0), self.0.status)
     }
+
+    /// `shows_contact`, except that phones and addresses in a list are masked for the roles
+    /// that reveal them one at a time (R-PRV-2).
+    fn shows_contact_here(&self, ctx: &Context<'_>) -> bool {
+        self.shows_contact(ctx) && !(in_list(ctx) && masking::masked_in_lists(principal(ctx)))
+    }
+}
+
+/// The field is resolved for an element of a list (a page, `nodes(ids:)`), not for one record
+/// asked for by itself.
+fn in_list(ctx: &Context<'_>) -> bool {
+    let mut at = ctx.path_node.as_ref();
+    while let Some(node) = at {
+        if matches!(node.segment, async_graphql::QueryPathSegment::Index(_)) {
+            return true;
+        }
+        at = node.parent;
+    }
+    false
 }
 
 async fn load_user(ctx: &Context<'_>, user_id: i64) -> Result<Arc<entity::users::Model>> {
@@ -558,7 +580,44 @@ async fn page(
     );
     let nodes: Vec<_> = connection.edges.iter().map(|edge| &edge.node.0).collect();
     prefetch(ctx, &nodes).await?;
+    let people: Vec<i64> = nodes.iter().map(|order| order.customer_id).collect();
+    super::privacy::record_page(
+        ctx,
+        super::privacy::PageRead {
+            subject_kind: "REPAIR_ORDER",
+            fields: personal_fields(ctx),
+            people: &people,
+        },
+    )
+    .await?;
     Ok(connection)
+}
+
+/// The customer's personal fields a page's query selects, through `edges` or `nodes`, and
+/// the viewer gets unmasked (R-PRV-3).
+fn personal_fields(ctx: &Context<'_>) -> Vec<&'static str> {
+    let masked = masking::masked_in_lists(principal(ctx));
+    let page = ctx.look_ahead();
+    let nodes = [page.field("edges").field("node"), page.field("nodes")];
+    let selected = |path: &[&str]| {
+        nodes.iter().any(|node| {
+            let mut at = node.field(path[0]);
+            for name in &path[1..] {
+                at = at.field(name);
+            }
+            at.exists()
+        })
+    };
+    [
+        ("customer.name", &["customer", "name"][..]),
+        ("customer.phone", &["customer", "phone"][..]),
+        ("serviceAddress", &["serviceAddress"][..]),
+        ("contactPhone", &["contactPhone"][..]),
+    ]
+    .into_iter()
+    .filter(|(name, path)| selected(path) && !(masked && *name != "customer.name"))
+    .map(|(name, _)| name)
+    .collect()
 }
 
 /// Loads, one statement per kind, the nested data the query selects for a page, so the cost

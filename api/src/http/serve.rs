@@ -32,6 +32,7 @@ pub async fn serve(
     let header_read_timeout = state.transport.header_read_timeout;
     let shutdown_timeout = state.transport.shutdown_timeout;
     let closing = state.transport.closing.clone();
+    let audit = state.audit.clone();
     let router = super::router(state);
     let mut connections = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -92,6 +93,8 @@ pub async fn serve(
         );
     }
     connections.shutdown().await;
+    // Reads served until now are in the audit log before the process ends (R-PRV-3).
+    audit.close().await;
     Ok(())
 }
 

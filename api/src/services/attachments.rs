@@ -140,6 +140,7 @@ async fn lock_for_change(
                 .ok_or(ApiError::NotFound("repair order"))?;
             let action = RepairAction::Attach;
             repair::authorize(env.actor, action, &OrderParties::from(&order))?;
+            super::ensure_unsealed(env, "repair order", order.closed_at)?;
             repair::next_status(action, order.status, None)?;
             Ok(Target {
                 timeline: (kind, id),
@@ -152,6 +153,7 @@ async fn lock_for_change(
                 .ok_or(ApiError::NotFound("complaint"))?;
             let action = ComplaintAction::Attach;
             complaint::authorize(env.actor, action, &ComplaintParties::from(&found))?;
+            super::ensure_unsealed(env, "complaint", found.closed_at)?;
             complaint::next_status(action, found.status)?;
             Ok(Target {
                 timeline: (kind, id),

@@ -390,6 +390,7 @@ impl Step {
             .await?
             .ok_or(ApiError::NotFound("complaint"))?;
         complaint::authorize(env.actor, action, &ComplaintParties::from(&complaint))?;
+        super::ensure_unsealed(env, "complaint", complaint.closed_at)?;
         if version.is_some_and(|v| v != complaint.version) {
             return Err(store::complaints::stale(complaint.version));
         }

@@ -6,7 +6,9 @@ pub mod accounts;
 pub mod assets;
 pub mod attachments;
 pub mod complaints;
+pub mod exports;
 pub mod feed;
+pub mod privacy;
 pub mod repair_orders;
 pub mod return_visits;
 pub mod sla;
@@ -48,10 +50,14 @@ pub struct RuleSettings {
     pub allow_private_webhook_targets: bool,
     /// Region of phone numbers written without a country code (`PHONE_DEFAULT_REGION`).
     pub phone_region: crate::domain::phone::Region,
+    /// How long after closing a ticket is sealed (`SEAL_AFTER_DAYS`, R-PRV-9).
+    pub seal_after: chrono::Duration,
 }
 
 /// The defaults of the settings (`COMPENSATION_AGENT_LIMIT`, `SURVEY_LOW_SCORE`,
-/// `SURVEY_EXPIRY_DAYS`, `STAFF_COMPLAINT_ALERT`, `SOLUTION_APPROVAL_DELEGATED`, `WEBHOOK_ALLOW_PRIVATE_TARGETS`, `PHONE_DEFAULT_REGION`), for work run outside a configured server (`sweep_once`).
+/// `SURVEY_EXPIRY_DAYS`, `STAFF_COMPLAINT_ALERT`, `SOLUTION_APPROVAL_DELEGATED`,
+/// `WEBHOOK_ALLOW_PRIVATE_TARGETS`, `PHONE_DEFAULT_REGION`, `SEAL_AFTER_DAYS`), for work run
+/// outside a configured server (`sweep_once`).
 impl Default for RuleSettings {
     fn default() -> Self {
         Self {
@@ -62,6 +68,7 @@ impl Default for RuleSettings {
             solution_approval_delegated: false,
             allow_private_webhook_targets: false,
             phone_region: crate::domain::phone::Region::CN,
+            seal_after: chrono::Duration::days(365),
         }
     }
 }
@@ -136,6 +143,16 @@ async fn created_before(
         Some(reference) => store::references::find(db, of, reference).await,
         None => Ok(None),
     }
+}
+
+/// `SEALED` when a ticket closed at `closed_at` is sealed by now (R-PRV-9): every change to a
+/// ticket calls this after checking the caller may see it.
+pub fn ensure_unsealed(
+    env: &Env<'_>,
+    what: &'static str,
+    closed_at: Option<DateTime<Utc>>,
+) -> ApiResult<()> {
+    crate::domain::privacy::ensure_unsealed(what, closed_at, env.now, env.settings.seal_after)
 }
 
 /// Trimmed text that must not be empty nor longer than `max` characters.

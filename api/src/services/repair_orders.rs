@@ -254,6 +254,7 @@ impl Step {
             .await?
             .ok_or(ApiError::NotFound("repair order"))?;
         repair::authorize(env.actor, action, &OrderParties::from(&order))?;
+        super::ensure_unsealed(env, "repair order", order.closed_at)?;
         if order.version != version {
             return Err(store::repair_orders::stale(order.version));
         }
@@ -668,6 +669,7 @@ pub async fn add_note(
         RepairAction::AddNote,
         &OrderParties::from(&order),
     )?;
+    super::ensure_unsealed(env, "repair order", order.closed_at)?;
     repair::next_status(RepairAction::AddNote, order.status, None)?;
     let note = required_text("note", &note, 4000)?;
     append(
@@ -707,6 +709,7 @@ pub async fn add_customer_note(
         .ok_or(ApiError::NotFound("repair order"))?;
     let action = RepairAction::CustomerNote;
     repair::authorize(env.actor, action, &OrderParties::from(&order))?;
+    super::ensure_unsealed(env, "repair order", order.closed_at)?;
     if version.is_some_and(|v| v != order.version) {
         return Err(store::repair_orders::stale(order.version));
     }

@@ -1,54 +1,224 @@
-//! The audit log (R-PRV-3): one append-only row per access to or change of personal data. The
-//! only writer of `audit_log`; the privacy issue adds exports and deletions through it.
+//! The audit log (R-PRV-3, R-PRV-11, R-PRV-12): one append-only row per access to or change of
+//! personal data, with the people it touched in `audit_log_users`. The only writer of both
+//! tables. Changes are recorded in the transaction of the change (`record`); reads go through
+//! the batched writer (`jobs::audit_writer`), which calls `insert_batch`.
 
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use entity::audit_log;
 use entity::users::Role;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ConnectionTrait, Set};
+use entity::{audit_log, audit_log_users};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 
+use super::Cursor;
 use crate::domain::identity::Principal;
 use crate::error::ApiResult;
 
-/// What happened to whom.
+/// A change recorded in the transaction that makes it.
 pub struct Entry<'a> {
     /// `customer.lookup`, `customer.created`, …
     pub action: &'static str,
     pub subject_kind: &'static str,
     pub subject_id: Option<i64>,
-    /// JSON details (how the subject was named, what was found); never secrets.
+    /// JSON details (how the subject was named, what was found, old and new values); never
+    /// secrets.
     pub detail: serde_json::Value,
     pub actor: &'a Principal,
     pub client_address: IpAddr,
 }
 
+/// Who acted, owned, so that an access can wait in the writer's queue.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub role: String,
+    pub user_id: Option<i64>,
+    pub api_key_id: Option<i64>,
+    pub client_address: String,
+}
+
+impl Actor {
+    pub fn of(principal: &Principal, client_address: IpAddr) -> Self {
+        let (user_id, api_key_id) = match principal {
+            Principal::User(user) => (Some(user.id), None),
+            Principal::Partner { api_key_id, .. } => (None, Some(*api_key_id)),
+            Principal::Anonymous => (None, None),
+        };
+        Self {
+            role: principal
+                .role()
+                .map_or_else(|| "ANONYMOUS".to_owned(), |role: Role| role.to_value()),
+            user_id,
+            api_key_id,
+            client_address: client_address.to_string(),
+        }
+    }
+
+    /// Work of the server itself (the retention job).
+    pub fn system() -> Self {
+        Self {
+            role: "SYSTEM".to_owned(),
+            user_id: None,
+            api_key_id: None,
+            client_address: String::new(),
+        }
+    }
+}
+
+/// One audit row as written: a read (with operation, fields and row count) or a change.
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Actor,
+    /// `repairOrders.read`, `contact.reveal`, `customer.lookup`, …
+    pub action: &'static str,
+    pub subject_kind: &'static str,
+    pub subject_id: Option<i64>,
+    pub operation: Option<String>,
+    /// Personal fields returned, e.g. `customer.name`.
+    pub fields: Vec<&'static str>,
+    pub row_count: Option<i32>,
+    /// The people whose data this touched.
+    pub users: Vec<i64>,
+    pub detail: Option<serde_json::Value>,
+}
+
+/// Records a change in the transaction `db` that makes it (its subject, when a user, is
+/// linked as touched).
 pub async fn record(
     db: &impl ConnectionTrait,
     entry: Entry<'_>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let (user, key) = match entry.actor {
-        Principal::User(user) => (Some(user.id), None),
-        Principal::Partner { api_key_id, .. } => (None, Some(*api_key_id)),
-        Principal::Anonymous => (None, None),
+    let users = match (entry.subject_kind, entry.subject_id) {
+        ("USER", Some(id)) => vec![id],
+        _ => Vec::new(),
     };
-    audit_log::ActiveModel {
-        occurred_at: Set(now),
-        actor_role: Set(entry
-            .actor
-            .role()
-            .map_or_else(|| "ANONYMOUS".to_owned(), |role: Role| role.to_value())),
-        actor_user_id: Set(user),
-        actor_api_key_id: Set(key),
-        client_address: Set(Some(entry.client_address.to_string())),
+    write(
+        db,
+        &Access {
+            occurred_at: now,
+            actor: Actor::of(entry.actor, entry.client_address),
+            action: entry.action,
+            subject_kind: entry.subject_kind,
+            subject_id: entry.subject_id,
+            operation: None,
+            fields: Vec::new(),
+            row_count: None,
+            users,
+            detail: Some(entry.detail),
+        },
+    )
+    .await
+}
+
+/// Writes `entries` (the caller commits them together).
+pub async fn insert_batch(db: &impl ConnectionTrait, entries: &[Access]) -> ApiResult<()> {
+    let mut links = Vec::new();
+    for entry in entries {
+        let id = insert_row(db, entry).await?;
+        let mut users = entry.users.clone();
+        users.sort_unstable();
+        users.dedup();
+        links.extend(users.into_iter().map(|user| audit_log_users::ActiveModel {
+            audit_id: Set(id),
+            user_id: Set(user),
+        }));
+    }
+    if !links.is_empty() {
+        audit_log_users::Entity::insert_many(links).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// Writes one entry (the caller commits it).
+pub async fn write(db: &impl ConnectionTrait, entry: &Access) -> ApiResult<()> {
+    insert_batch(db, std::slice::from_ref(entry)).await
+}
+
+async fn insert_row(db: &impl ConnectionTrait, entry: &Access) -> ApiResult<i64> {
+    let row = audit_log::ActiveModel {
+        occurred_at: Set(entry.occurred_at),
+        actor_role: Set(entry.actor.role.clone()),
+        actor_user_id: Set(entry.actor.user_id),
+        actor_api_key_id: Set(entry.actor.api_key_id),
+        client_address: Set(
+            Some(entry.actor.client_address.clone()).filter(|address| !address.is_empty())
+        ),
         action: Set(entry.action.to_owned()),
         subject_kind: Set(entry.subject_kind.to_owned()),
         subject_id: Set(entry.subject_id),
-        detail: Set(Some(entry.detail.to_string())),
+        detail: Set(entry.detail.as_ref().map(ToString::to_string)),
+        operation: Set(entry.operation.clone()),
+        fields: Set(Some(entry.fields.join(",")).filter(|fields| !fields.is_empty())),
+        row_count: Set(entry.row_count),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    Ok(())
+    Ok(row.id)
+}
+
+/// Narrows `auditLog`; all given conditions hold.
+#[derive(Default)]
+pub struct Filter {
+    pub actor_user_id: Option<i64>,
+    pub action: Option<String>,
+    pub subject_kind: Option<String>,
+    pub subject_id: Option<i64>,
+    /// Entries that touched this person's data.
+    pub touched_user_id: Option<i64>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// A page of entries, newest first, by keyset on `(occurred_at, id)`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &Filter,
+    after: Option<Cursor>,
+    limit: u64,
+) -> ApiResult<Vec<audit_log::Model>> {
+    use audit_log::Column;
+    let mut query = audit_log::Entity::find();
+    if let Some(actor) = filter.actor_user_id {
+        query = query.filter(Column::ActorUserId.eq(actor));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(Column::Action.eq(action.as_str()));
+    }
+    if let Some(kind) = &filter.subject_kind {
+        query = query.filter(Column::SubjectKind.eq(kind.as_str()));
+    }
+    if let Some(subject) = filter.subject_id {
+        query = query.filter(Column::SubjectId.eq(subject));
+    }
+    if let Some(user) = filter.touched_user_id {
+        query = query.filter(
+            Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(audit_log_users::Column::AuditId)
+                    .from(audit_log_users::Entity)
+                    .and_where(audit_log_users::Column::UserId.eq(user))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(Column::OccurredAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(Column::OccurredAt.lt(to));
+    }
+    if let Some(cursor) = after {
+        query = query.filter(super::after(Column::OccurredAt, Column::Id, cursor));
+    }
+    Ok(query
+        .order_by_desc(Column::OccurredAt)
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
 }

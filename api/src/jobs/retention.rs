@@ -1,0 +1,138 @@
+//! The retention job (R-PRV-6): personal data of tickets closed longer ago than their kind's
+//! retention period is destroyed by anonymizing it in place — the ticket stays for statistics
+//! and nothing is deleted (R-PRV-11) — with a destruction record and an audit entry in the same
+//! transaction. A ticket under a legal hold is left alone. Each batch is one transaction; a
+//! second instance racing on the same ticket fails on the destruction record's unique key and
+//! rolls back, so nothing is recorded twice.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use entity::ticket_events::TicketKind;
+use sea_orm::DatabaseConnection;
+
+use crate::domain::clock::Clock;
+use crate::domain::privacy;
+use crate::error::ApiResult;
+use crate::store;
+use crate::store::audit::{Access, Actor};
+use crate::store::retention::Destruction;
+
+/// Tickets anonymized per transaction.
+const BATCH: u64 = 100;
+
+/// One ticket due for destruction.
+struct Expired {
+    id: i64,
+    customer_id: i64,
+    closed_at: DateTime<Utc>,
+}
+
+/// Anonymizes every expired ticket not on hold; the number anonymized.
+pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> {
+    let mut destroyed = 0;
+    for policy in store::retention::policies(db).await? {
+        let cutoff = privacy::retention_cutoff(now, policy.retention_days);
+        loop {
+            let txn = store::begin_write(db).await?;
+            let due: Vec<Expired> = match policy.ticket_kind {
+                TicketKind::RepairOrder => {
+                    store::retention::expired_repair_orders(&txn, cutoff, BATCH)
+                        .await?
+                        .into_iter()
+                        .filter_map(|o| expired(o.id, o.customer_id, o.closed_at))
+                        .collect()
+                }
+                TicketKind::Complaint => store::retention::expired_complaints(&txn, cutoff, BATCH)
+                    .await?
+                    .into_iter()
+                    .filter_map(|c| expired(c.id, c.customer_id, c.closed_at))
+                    .collect(),
+                // Return visits hold no personal data of their own.
+                TicketKind::ReturnVisit => Vec::new(),
+            };
+            for ticket in &due {
+                let fields = match policy.ticket_kind {
+                    TicketKind::Complaint => {
+                        store::retention::anonymize_complaint(&txn, ticket.id, now).await?
+                    }
+                    _ => store::retention::anonymize_repair_order(&txn, ticket.id, now).await?,
+                };
+                store::retention::record_destruction(
+                    &txn,
+                    Destruction {
+                        kind: policy.ticket_kind,
+                        ticket_id: ticket.id,
+                        closed_at: ticket.closed_at,
+                        retention_days: policy.retention_days,
+                        fields,
+                    },
+                    now,
+                )
+                .await?;
+                store::audit::write(
+                    &txn,
+                    &Access {
+                        occurred_at: now,
+                        actor: Actor::system(),
+                        action: "personal_data.destroyed",
+                        subject_kind: subject_kind(policy.ticket_kind),
+                        subject_id: Some(ticket.id),
+                        operation: Some("retention".to_owned()),
+                        fields: fields.to_vec(),
+                        row_count: Some(1),
+                        users: vec![ticket.customer_id],
+                        detail: Some(serde_json::json!({ "retentionDays": policy.retention_days })),
+                    },
+                )
+                .await?;
+            }
+            txn.commit().await?;
+            destroyed += due.len() as u64;
+            if (due.len() as u64) < BATCH {
+                break;
+            }
+        }
+    }
+    Ok(destroyed)
+}
+
+fn expired(id: i64, customer_id: i64, closed_at: Option<DateTime<Utc>>) -> Option<Expired> {
+    Some(Expired {
+        id,
+        customer_id,
+        closed_at: closed_at?,
+    })
+}
+
+/// The audit log's name for a ticket kind.
+pub fn subject_kind(kind: TicketKind) -> &'static str {
+    match kind {
+        TicketKind::RepairOrder => "REPAIR_ORDER",
+        TicketKind::Complaint => "COMPLAINT",
+        TicketKind::ReturnVisit => "RETURN_VISIT",
+    }
+}
+
+/// Runs `run` every `interval` until the process ends.
+pub fn spawn(
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    interval: StdDuration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match run(&db, clock.now()).await {
+                Ok(0) => {}
+                Ok(destroyed) => {
+                    tracing::info!(destroyed, "personal data past retention anonymized")
+                }
+                Err(err) => tracing::error!(error = ?err, "retention pass failed"),
+            }
+        }
+    })
+}

@@ -1,0 +1,745 @@
+//! Privacy and data governance (issue 17): the access audit (R-PRV-3/12), masking in lists and
+//! reveals (R-PRV-2/8), sealing (R-PRV-9), retention (R-PRV-6), nothing deleted (R-PRV-11).
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+use servicedesk_tests::{Auth, NodeType, RepairWorld, TestApp, db_tests, gid, key_of};
+
+db_tests!(
+    r_prv_3_an_agents_list_page_writes_one_entry_not_one_per_row,
+    r_prv_3_reads_without_personal_data_and_a_customers_own_are_not_recorded,
+    r_prv_3_audit_log_is_for_admins_and_customers_see_who_read_their_data,
+    r_prv_3_queued_entries_are_written_when_the_server_stops,
+    r_prv_2_staff_lists_mask_contacts_and_a_reveal_is_audited,
+    r_prv_9_a_sealed_ticket_refuses_every_change,
+    r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets,
+    r_prv_6_a_legal_hold_stops_the_destruction,
+    r_prv_11_admin_changes_are_audited_with_old_and_new_values,
+    r_prv_11_no_mutation_deletes_a_complaint_visit_or_event,
+    r_prv_12_an_export_needs_a_second_supervisor_and_is_downloaded_once,
+);
+
+const PAGE: &str =
+    "{ repairOrders(first: 50) { edges { node { number customer { name phone } } } } }";
+
+const LOG: &str = "query($filter: AuditLogFilter) { auditLog(filter: $filter, first: 50) {
+    edges { node { actorRole actorId clientAddress action subjectKind operation fields rowCount } } } }";
+
+/// The audit log's entries as an admin reads them.
+async fn audit_log(app: &TestApp, admin: &Auth, filter: Value) -> Vec<Value> {
+    let response = app.gql(admin, LOG, json!({ "filter": filter })).await;
+    response.data()["auditLog"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect()
+}
+
+/// An order the world's partner reports for its customer.
+async fn partner_order(app: &TestApp, w: &RepairWorld) -> Value {
+    let input = json!({ "customerId": w.partner_customer.gid(), "assetId": gid(NodeType::Asset, w.partner_asset),
+                        "serviceCentreId": gid(NodeType::ServiceCentre, w.centre),
+                        "faultDescription": "Noisy", "serviceAddress": "12 Dealer Road, Minhang",
+                        "contactPhone": "13711112222" });
+    let response = app
+        .gql(
+            &w.partner,
+            "mutation($input: ReportFaultInput!) { reportFault(input: $input) { id version } }",
+            json!({ "input": input }),
+        )
+        .await;
+    response.data()["reportFault"].clone()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let backend = app.db.get_database_backend();
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(backend, sql.to_owned()))
+        .await
+        .expect("count")
+        .expect("row");
+    row.try_get::<i64>("", "n").expect("n")
+}
+
+async fn r_prv_3_an_agents_list_page_writes_one_entry_not_one_per_row(app: TestApp) {
+    let w = app.repair_world().await;
+    for _ in 0..3 {
+        app.report(&w.customer, w.asset).await;
+    }
+    let theirs = app
+        .asset(
+            w.other_customer.id,
+            app.clock_now().date_naive() + chrono::Duration::days(90),
+        )
+        .await;
+    app.report(&w.other_customer, theirs).await;
+    let page = app.gql(&w.agent.auth, PAGE, json!({})).await;
+    assert_eq!(
+        page.data()["repairOrders"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    let reads = audit_log(
+        &app,
+        &w.admin.auth,
+        json!({ "action": "personal_data.read" }),
+    )
+    .await;
+    assert_eq!(reads.len(), 1, "one entry for the page: {reads:?}");
+    let entry = &reads[0];
+    assert_eq!(entry["actorRole"], "AGENT");
+    assert_eq!(entry["actorId"], w.agent.gid());
+    assert_eq!(entry["clientAddress"], "127.0.0.1");
+    assert_eq!(entry["subjectKind"], "REPAIR_ORDER");
+    assert_eq!(entry["operation"], "repairOrders");
+    assert_eq!(entry["rowCount"], 4);
+    // Phones in lists are masked for agents: not personal data any more.
+    assert_eq!(entry["fields"], json!(["customer.name"]));
+    // Both customers are linked to the one entry, once each.
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM audit_log_users").await,
+        2
+    );
+    let of_customer = audit_log(
+        &app,
+        &w.admin.auth,
+        json!({ "customerId": w.other_customer.gid() }),
+    )
+    .await;
+    assert_eq!(of_customer.len(), 1);
+}
+
+async fn r_prv_3_reads_without_personal_data_and_a_customers_own_are_not_recorded(app: TestApp) {
+    let w = app.repair_world().await;
+    app.report(&w.customer, w.asset).await;
+    app.gql(
+        &w.agent.auth,
+        "{ repairOrders(first: 50) { edges { node { number status } } } }",
+        json!({}),
+    )
+    .await
+    .data();
+    app.gql(
+        &w.customer.auth,
+        "{ myRepairOrders(first: 50) { edges { node { number contactPhone customer { name } } } } }",
+        json!({}),
+    )
+    .await
+    .data();
+    assert!(
+        audit_log(
+            &app,
+            &w.admin.auth,
+            json!({ "action": "personal_data.read" })
+        )
+        .await
+        .is_empty()
+    );
+    // Addresses in an agent's list are masked: nothing personal was shown.
+    app.gql(
+        &w.supervisor.auth,
+        "{ repairOrders(first: 5) { nodes { serviceAddress contactPhone } } }",
+        json!({}),
+    )
+    .await
+    .data();
+    assert!(
+        audit_log(
+            &app,
+            &w.admin.auth,
+            json!({ "action": "personal_data.read" })
+        )
+        .await
+        .is_empty()
+    );
+    // A partner sees the addresses it entered in full, through `nodes` too: recorded.
+    partner_order(&app, &w).await;
+    app.gql(
+        &w.partner,
+        "{ repairOrders(first: 5) { nodes { serviceAddress } } }",
+        json!({}),
+    )
+    .await
+    .data();
+    let reads = audit_log(
+        &app,
+        &w.admin.auth,
+        json!({ "action": "personal_data.read" }),
+    )
+    .await;
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0]["fields"], json!(["serviceAddress"]));
+    assert_eq!(reads[0]["actorRole"], "PARTNER");
+}
+
+async fn r_prv_3_audit_log_is_for_admins_and_customers_see_who_read_their_data(app: TestApp) {
+    let w = app.repair_world().await;
+    app.report(&w.customer, w.asset).await;
+    app.gql(&w.agent.auth, PAGE, json!({})).await.data();
+    for auth in [
+        &w.agent.auth,
+        &w.supervisor.auth,
+        &w.customer.auth,
+        &w.partner,
+    ] {
+        app.gql(auth, LOG, json!({})).await.expect_code("FORBIDDEN");
+    }
+    let mine = "{ myDataAccess(first: 10) { edges { node { actorRole actorName action operation fields } } } }";
+    let seen = app.gql(&w.customer.auth, mine, json!({})).await;
+    let edges = seen.data()["myDataAccess"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    let access = &edges[0]["node"];
+    assert_eq!(access["actorRole"], "AGENT");
+    assert_eq!(access["actorName"], "Test Agent");
+    assert_eq!(access["operation"], "repairOrders");
+    assert_eq!(access["fields"], json!(["customer.name"]));
+    // Nobody read the other customer's data.
+    let theirs = app.gql(&w.other_customer.auth, mine, json!({})).await;
+    assert_eq!(theirs.data()["myDataAccess"]["edges"], json!([]));
+    app.gql(&w.agent.auth, mine, json!({}))
+        .await
+        .expect_code("FORBIDDEN");
+}
+
+async fn r_prv_3_queued_entries_are_written_when_the_server_stops(mut app: TestApp) {
+    let w = app.repair_world().await;
+    app.report(&w.customer, w.asset).await;
+    for _ in 0..20 {
+        app.gql(&w.agent.auth, PAGE, json!({})).await.data();
+    }
+    app.shut_down().await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'personal_data.read'"
+        )
+        .await,
+        20
+    );
+}
+
+/// Moves the ticket's closing `days` into the past, as if that long had gone by.
+async fn closed_days_ago(app: &TestApp, table: &str, ticket: &Value, days: i64) {
+    let at = app.clock_now() - chrono::Duration::days(days);
+    let backend = app.db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => format!("UPDATE {table} SET closed_at = $1 WHERE id = $2"),
+        _ => format!("UPDATE {table} SET closed_at = ? WHERE id = ?"),
+    };
+    app.db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [at.into(), key_of(&ticket["id"]).into()],
+        ))
+        .await
+        .expect("move closing");
+}
+
+const CONTACT: &str = "contactPhone serviceAddress customer { name phone masked }";
+
+async fn r_prv_2_staff_lists_mask_contacts_and_a_reveal_is_audited(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = app.report(&w.customer, w.asset).await;
+    let list = app
+        .gql(
+            &w.agent.auth,
+            &format!("{{ repairOrders(first: 10) {{ edges {{ node {{ {CONTACT} }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let row = list.data()["repairOrders"]["edges"][0]["node"].clone();
+    assert_eq!(row["contactPhone"], "+86****5678");
+    assert_eq!(row["serviceAddress"], "Room 1****");
+    assert_eq!(
+        row["customer"]["name"], "Test Customer",
+        "names stay, to greet the caller"
+    );
+    assert_eq!(row["customer"]["masked"], true);
+    let customer_phone = row["customer"]["phone"].as_str().unwrap();
+    assert!(customer_phone.contains("****"), "{customer_phone}");
+    // The order opened by itself shows them: the agent is working on it.
+    let one = app
+        .gql(
+            &w.agent.auth,
+            &format!("query($id: ID!) {{ repairOrder(id: $id) {{ {CONTACT} }} }}"),
+            json!({ "id": order["id"] }),
+        )
+        .await;
+    assert_eq!(one.data()["repairOrder"]["contactPhone"], "+8613812345678");
+
+    let reveal =
+        "mutation($id: ID!, $f: ContactField!) { revealContact(repairOrderId: $id, field: $f) }";
+    let revealed = app
+        .gql(
+            &w.agent.auth,
+            reveal,
+            json!({ "id": order["id"], "f": "CONTACT_PHONE" }),
+        )
+        .await;
+    assert_eq!(revealed.data()["revealContact"], "+8613812345678");
+    let revealed = app
+        .gql(
+            &w.supervisor.auth,
+            reveal,
+            json!({ "id": order["id"], "f": "CUSTOMER_PHONE" }),
+        )
+        .await;
+    assert_eq!(revealed.data()["revealContact"], w.customer.phone.as_str());
+    app.gql(
+        &w.customer.auth,
+        reveal,
+        json!({ "id": order["id"], "f": "SERVICE_ADDRESS" }),
+    )
+    .await
+    .expect_code("FORBIDDEN");
+    app.gql(
+        &w.other_agent.auth,
+        reveal,
+        json!({ "id": order["id"], "f": "SERVICE_ADDRESS" }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
+
+    let reveals = audit_log(&app, &w.admin.auth, json!({ "action": "contact.reveal" })).await;
+    assert_eq!(reveals.len(), 2, "{reveals:?}");
+    assert_eq!(reveals[1]["actorRole"], "AGENT");
+    assert_eq!(reveals[1]["fields"], json!(["contactPhone"]));
+    assert_eq!(reveals[0]["fields"], json!(["customer.phone"]));
+    let mine = app
+        .gql(
+            &w.customer.auth,
+            "{ myDataAccess { edges { node { action actorRole } } } }",
+            json!({}),
+        )
+        .await;
+    let actions: Vec<&str> = mine.data()["myDataAccess"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.iter().filter(|a| **a == "contact.reveal").count() == 2,
+        "{actions:?}"
+    );
+
+    // Once the order is finished, only a supervisor reveals.
+    let closed = app.order_in(&w, "CLOSED").await;
+    app.gql(
+        &w.agent.auth,
+        reveal,
+        json!({ "id": closed["id"], "f": "CONTACT_PHONE" }),
+    )
+    .await
+    .expect_code("FORBIDDEN");
+    app.gql(
+        &w.supervisor.auth,
+        reveal,
+        json!({ "id": closed["id"], "f": "CONTACT_PHONE" }),
+    )
+    .await
+    .data();
+}
+
+async fn r_prv_9_a_sealed_ticket_refuses_every_change(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = app.order_in(&w, "CLOSED").await;
+    let note =
+        "mutation($id: ID!) { addRepairNote(id: $id, note: \"late\", public: false) { id } }";
+    let customer_note = "mutation($id: ID!) { addCustomerNote(id: $id, note: \"late\") { id } }";
+    // Closed, not yet sealed: the state machine answers.
+    closed_days_ago(&app, "repair_orders", &order, 364).await;
+    app.gql(&w.agent.auth, note, json!({ "id": order["id"] }))
+        .await
+        .expect_code("INVALID_TRANSITION");
+    closed_days_ago(&app, "repair_orders", &order, 365).await;
+    app.gql(&w.agent.auth, note, json!({ "id": order["id"] }))
+        .await
+        .expect_code("SEALED");
+    app.gql(
+        &w.customer.auth,
+        customer_note,
+        json!({ "id": order["id"] }),
+    )
+    .await
+    .expect_code("SEALED");
+    for (auth, name, args) in [
+        (&w.agent.auth, "closeRepair", ""),
+        (&w.agent.auth, "cancelRepair", ", reason: \"late\""),
+        (&w.customer.auth, "rejectRepair", ", reason: \"late\""),
+    ] {
+        app.repair_op(auth, name, &order, args)
+            .await
+            .expect_code("SEALED");
+    }
+    // Still readable; invisible tickets stay NOT_FOUND.
+    app.gql(
+        &w.agent.auth,
+        "query($id: ID!) { repairOrder(id: $id) { status } }",
+        json!({ "id": order["id"] }),
+    )
+    .await
+    .data();
+    app.gql(&w.other_agent.auth, note, json!({ "id": order["id"] }))
+        .await
+        .expect_code("NOT_FOUND");
+
+    let complaint = app.complaint_in(&w, &w.customer, "CLOSED").await;
+    closed_days_ago(&app, "complaints", &complaint, 400).await;
+    for (auth, name, args) in [
+        (&w.agent.auth, "escalateComplaint", ", reason: \"again\""),
+        (&w.agent.auth, "reopenComplaint", ", reason: \"again\""),
+        (&w.supervisor.auth, "closeComplaint", ""),
+    ] {
+        app.complaint_op(auth, name, &complaint, args)
+            .await
+            .expect_code("SEALED");
+    }
+}
+
+const DESTROYED: &str = "{ destructionRecords(first: 10) { edges { node { ticketKind ticketId retentionDays fields } } } }";
+
+async fn read_order(app: &TestApp, auth: &Auth, order: &Value) -> Value {
+    app.gql(
+        auth,
+        "query($id: ID!) { repairOrder(id: $id) { status serviceAddress contactPhone faultDescription } }",
+        json!({ "id": order["id"] }),
+    )
+    .await
+    .data()["repairOrder"]
+        .clone()
+}
+
+async fn r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets(app: TestApp) {
+    let w = app.repair_world().await;
+    let expired = app.order_in(&w, "CLOSED").await;
+    let kept = app.order_in(&w, "CLOSED").await;
+    let open = app.report(&w.customer, w.asset).await;
+    let complaint = app.complaint_in(&w, &w.customer, "CLOSED").await;
+    closed_days_ago(&app, "repair_orders", &expired, 1096).await;
+    closed_days_ago(&app, "repair_orders", &kept, 1094).await;
+    closed_days_ago(&app, "complaints", &complaint, 2000).await;
+    let orders = count(&app, "SELECT count(*) AS n FROM repair_orders").await;
+
+    let destroyed = servicedesk::jobs::retention::run(&app.db, app.clock_now())
+        .await
+        .expect("retention pass");
+    assert_eq!(destroyed, 2);
+    let gone = read_order(&app, &w.agent.auth, &expired).await;
+    assert_eq!(gone["serviceAddress"], "[removed]");
+    assert_eq!(gone["contactPhone"], "[removed]");
+    assert_eq!(gone["status"], "CLOSED", "the ticket stays for statistics");
+    for order in [&kept, &open] {
+        let here = read_order(&app, &w.agent.auth, order).await;
+        assert_eq!(here["contactPhone"], "+8613812345678");
+    }
+    let description = app
+        .gql(
+            &w.agent.auth,
+            "query($id: ID!) { complaintById(id: $id) { description } }",
+            json!({ "id": complaint["id"] }),
+        )
+        .await;
+    assert_eq!(
+        description.data()["complaintById"]["description"],
+        "[removed]"
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM repair_orders").await,
+        orders,
+        "nothing is deleted (R-PRV-11)"
+    );
+
+    let records = app.gql(&w.admin.auth, DESTROYED, json!({})).await;
+    let records = records.data()["destructionRecords"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(records.len(), 2);
+    let order_record = records
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["ticketKind"] == "REPAIR_ORDER")
+        .expect("the order's record");
+    assert_eq!(order_record["ticketId"], expired["id"]);
+    assert_eq!(order_record["retentionDays"], 1095);
+    assert_eq!(
+        order_record["fields"],
+        json!(["serviceAddress", "contactPhone"])
+    );
+    let logged = audit_log(
+        &app,
+        &w.admin.auth,
+        json!({ "action": "personal_data.destroyed" }),
+    )
+    .await;
+    assert_eq!(logged.len(), 2);
+    assert_eq!(logged[0]["actorRole"], "SYSTEM");
+    app.gql(&w.supervisor.auth, DESTROYED, json!({}))
+        .await
+        .expect_code("FORBIDDEN");
+    // Once only.
+    let again = servicedesk::jobs::retention::run(&app.db, app.clock_now())
+        .await
+        .expect("second pass");
+    assert_eq!(again, 0);
+}
+
+async fn r_prv_6_a_legal_hold_stops_the_destruction(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = app.order_in(&w, "CLOSED").await;
+    closed_days_ago(&app, "repair_orders", &order, 1200).await;
+    let hold = "mutation($id: ID!) { placeLegalHold(ticketId: $id, reason: \"Police case 42\") { ticketId reason } }";
+    let release = "mutation($id: ID!) { releaseLegalHold(ticketId: $id) }";
+    app.gql(&w.agent.auth, hold, json!({ "id": order["id"] }))
+        .await
+        .expect_code("FORBIDDEN");
+    let placed = app
+        .gql(&w.supervisor.auth, hold, json!({ "id": order["id"] }))
+        .await;
+    assert_eq!(placed.data()["placeLegalHold"]["ticketId"], order["id"]);
+
+    let destroyed = servicedesk::jobs::retention::run(&app.db, app.clock_now())
+        .await
+        .expect("retention pass");
+    assert_eq!(destroyed, 0, "held");
+    assert_eq!(
+        read_order(&app, &w.agent.auth, &order).await["contactPhone"],
+        "+8613812345678"
+    );
+
+    let released = app
+        .gql(&w.supervisor.auth, release, json!({ "id": order["id"] }))
+        .await;
+    assert_eq!(released.data()["releaseLegalHold"], 1);
+    app.gql(&w.supervisor.auth, release, json!({ "id": order["id"] }))
+        .await
+        .expect_code("NOT_FOUND");
+    let destroyed = servicedesk::jobs::retention::run(&app.db, app.clock_now())
+        .await
+        .expect("retention pass");
+    assert_eq!(destroyed, 1);
+    let actions: Vec<String> = audit_log(
+        &app,
+        &w.admin.auth,
+        json!({ "subjectKind": "REPAIR_ORDER" }),
+    )
+    .await
+    .iter()
+    .map(|e| e["action"].as_str().unwrap().to_owned())
+    .collect();
+    assert_eq!(
+        actions,
+        [
+            "personal_data.destroyed",
+            "legal_hold.released",
+            "legal_hold.placed"
+        ]
+    );
+}
+
+async fn r_prv_11_admin_changes_are_audited_with_old_and_new_values(app: TestApp) {
+    let w = app.repair_world().await;
+    let set = "mutation($d: Int!) { setRetentionPolicy(kind: COMPLAINT, days: $d) { kind days } }";
+    let short = app.gql(&w.admin.auth, set, json!({ "d": 100 })).await;
+    assert_eq!(short.expect_code("BAD_USER_INPUT")["field"], "days");
+    app.gql(&w.supervisor.auth, set, json!({ "d": 2000 }))
+        .await
+        .expect_code("FORBIDDEN");
+    let changed = app.gql(&w.admin.auth, set, json!({ "d": 2000 })).await;
+    assert_eq!(changed.data()["setRetentionPolicy"]["days"], 2000);
+    let entries = app
+        .gql(
+            &w.admin.auth,
+            "{ auditLog(filter: { action: \"retention_policy.changed\" }) { edges { node { actorId detail } } } }",
+            json!({}),
+        )
+        .await;
+    let entries = entries.data()["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(entries.len(), 1, "the refused changes left no entry");
+    assert_eq!(entries[0]["node"]["actorId"], w.admin.gid());
+    let detail: Value =
+        serde_json::from_str(entries[0]["node"]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        detail,
+        json!({ "kind": "COMPLAINT", "old": { "retentionDays": 1095 }, "new": { "retentionDays": 2000 } })
+    );
+    let policies = app
+        .gql(
+            &w.admin.auth,
+            "{ retentionPolicies { kind days } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        policies.data()["retentionPolicies"],
+        json!([{ "kind": "COMPLAINT", "days": 2000 }, { "kind": "REPAIR_ORDER", "days": 1095 }])
+    );
+}
+
+async fn r_prv_11_no_mutation_deletes_a_complaint_visit_or_event(app: TestApp) {
+    let w = app.repair_world().await;
+    let mutations = app
+        .gql(
+            &w.admin.auth,
+            "{ __schema { mutationType { fields { name } } } }",
+            json!({}),
+        )
+        .await;
+    let removing: Vec<String> = mutations.data()["__schema"]["mutationType"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_owned())
+        .filter(|name| {
+            let lower = name.to_lowercase();
+            ["delete", "remove", "destroy", "purge", "erase"]
+                .iter()
+                .any(|verb| lower.contains(verb))
+        })
+        .collect();
+    assert_eq!(
+        removing,
+        ["deleteWebhookEndpoint"],
+        "only configuration is deleted"
+    );
+
+    // The database refuses too, whoever asks.
+    app.complaint_in(&w, &w.customer, "CLOSED").await;
+    app.report(&w.customer, w.asset).await;
+    app.gql(&w.agent.auth, PAGE, json!({})).await.data();
+    audit_log(&app, &w.admin.auth, json!({})).await;
+    for (sql, table) in [
+        ("DELETE FROM complaints", "complaints"),
+        ("DELETE FROM ticket_events", "ticket_events"),
+        ("DELETE FROM return_visits", "return_visits"),
+        ("DELETE FROM audit_log", "audit_log"),
+        ("UPDATE audit_log SET action = 'nothing'", "audit_log"),
+    ] {
+        let before = count(&app, &format!("SELECT count(*) AS n FROM {table}")).await;
+        let refused = app.db.execute_unprepared(sql).await;
+        assert!(refused.is_err(), "{sql} must be refused");
+        assert_eq!(
+            count(&app, &format!("SELECT count(*) AS n FROM {table}")).await,
+            before
+        );
+    }
+    assert!(count(&app, "SELECT count(*) AS n FROM complaints").await > 0);
+    assert!(count(&app, "SELECT count(*) AS n FROM audit_log").await > 0);
+}
+
+async fn r_prv_12_an_export_needs_a_second_supervisor_and_is_downloaded_once(app: TestApp) {
+    let w = app.repair_world().await;
+    let second = app
+        .user(entity::users::Role::Supervisor, Some(w.centre), None)
+        .await;
+    app.report(&w.customer, w.asset).await;
+    let request = "mutation { requestExport(kind: REPAIR_ORDERS) { id status requestedBy } }";
+    let approve = "mutation($id: ID!) { approveExport(id: $id) { status approvedBy } }";
+    let download = "mutation($id: ID!) { downloadExport(id: $id) }";
+    let asked = app.gql(&w.agent.auth, request, json!({})).await;
+    let export = asked.data()["requestExport"].clone();
+    assert_eq!(export["status"], "REQUESTED");
+    let id = json!({ "id": export["id"] });
+    app.gql(&w.agent.auth, approve, id.clone())
+        .await
+        .expect_code("FORBIDDEN");
+    app.gql(&w.other_agent.auth, approve, id.clone())
+        .await
+        .expect_code("NOT_FOUND");
+    app.gql(&w.customer.auth, request, json!({}))
+        .await
+        .expect_code("FORBIDDEN");
+    // A supervisor's own request needs another supervisor.
+    let own = app.gql(&w.supervisor.auth, request, json!({})).await;
+    let own = json!({ "id": own.data()["requestExport"]["id"] });
+    app.gql(&w.supervisor.auth, approve, own.clone())
+        .await
+        .expect_code("FORBIDDEN");
+    app.gql(&second.auth, approve, own).await.data();
+
+    let approved = app.gql(&w.supervisor.auth, approve, id.clone()).await;
+    assert_eq!(approved.data()["approveExport"]["status"], "APPROVED");
+    app.gql(&second.auth, approve, id.clone())
+        .await
+        .expect_code("INVALID_TRANSITION");
+    app.gql(&w.agent.auth, download, id.clone())
+        .await
+        .expect_code("INVALID_TRANSITION");
+    let produced =
+        servicedesk::jobs::exports::run(&app.db, app.clock_now(), chrono::Duration::hours(1))
+            .await
+            .expect("exports pass");
+    assert_eq!(produced, 2);
+    app.gql(&w.supervisor.auth, download, id.clone())
+        .await
+        .expect_code("NOT_FOUND");
+    let file = app.gql(&w.agent.auth, download, id.clone()).await;
+    let csv = file.data()["downloadExport"].as_str().unwrap().to_owned();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].starts_with("number,status,reported_at,customer_name"));
+    assert!(
+        lines[1].contains("\"Room 1201, 88 Century Avenue, Pudong\""),
+        "{csv}"
+    );
+    assert!(lines[1].contains("Test Customer"), "{csv}");
+    app.gql(&w.agent.auth, download, id.clone())
+        .await
+        .expect_code("INVALID_TRANSITION");
+
+    let actions: Vec<String> = audit_log(&app, &w.admin.auth, json!({ "subjectKind": "EXPORT" }))
+        .await
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    for action in [
+        "export.requested",
+        "export.approved",
+        "export.produced",
+        "export.downloaded",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+    let mine = app
+        .gql(
+            &w.customer.auth,
+            "{ myDataAccess { edges { node { action operation } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        mine.body.to_string().contains("export.produced"),
+        "{}",
+        mine.body
+    );
+
+    // Not downloaded in time: gone.
+    let late = app.gql(&w.agent.auth, request, json!({})).await;
+    let late = json!({ "id": late.data()["requestExport"]["id"] });
+    app.gql(&w.supervisor.auth, approve, late.clone())
+        .await
+        .data();
+    servicedesk::jobs::exports::run(&app.db, app.clock_now(), chrono::Duration::hours(1))
+        .await
+        .expect("exports pass");
+    app.clock.advance(chrono::Duration::hours(2));
+    app.gql(&w.agent.auth, download, late)
+        .await
+        .expect_code("INVALID_TRANSITION");
+}
