@@ -27,6 +27,7 @@ mod m20261208_000021_technician_skills;
 mod m20261209_000030_complaint_outcomes;
 mod m20261209_000031_staff_complaint_alerts;
 mod m20261209_000032_solution_approval;
+mod m20261209_000033_case_details;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000030_complaint_outcomes::Migration),
             Box::new(m20261209_000031_staff_complaint_alerts::Migration),
             Box::new(m20261209_000032_solution_approval::Migration),
+            Box::new(m20261209_000033_case_details::Migration),
         ]
     }
 }
