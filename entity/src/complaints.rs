@@ -248,6 +248,13 @@ pub struct Model {
     pub goodwill_amount: Option<Decimal>,
     pub goodwill_approved_by: Option<i64>,
     pub goodwill_at: Option<DateTimeUtc>,
+    /// The order the case is about, as the customer names it (or the repair order's number)
+    /// (R-CMP-10).
+    pub order_number: Option<String>,
+    /// When the product was bought (or the repair order's product's purchase date) (R-CMP-10).
+    pub purchase_date: Option<Date>,
+    /// What the customer asks for (R-CMP-10).
+    pub customer_request: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,7 @@ mod m20261208_000023_diagnosis;
 mod m20261209_000030_complaint_outcomes;
 mod m20261209_000031_staff_complaint_alerts;
 mod m20261209_000032_solution_approval;
+mod m20261209_000033_case_details;
 mod m20261210_000040_access_audit;
 mod m20261210_000041_retention;
 mod m20261210_000042_append_only;
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000030_complaint_outcomes::Migration),
             Box::new(m20261209_000031_staff_complaint_alerts::Migration),
             Box::new(m20261209_000032_solution_approval::Migration),
+            Box::new(m20261209_000033_case_details::Migration),
             Box::new(m20261210_000040_access_audit::Migration),
             Box::new(m20261210_000041_retention::Migration),
             Box::new(m20261210_000042_append_only::Migration),

@@ -17,7 +17,8 @@ db_tests!(
     r_esc_5_solution_is_approved_by_the_top_level_before_the_customer_is_told,
     r_esc_7_goodwill_for_a_major_client_is_the_top_levels_and_recorded_apart,
     complaint_outcome_mutations_for_every_role,
-    migrations_000030_to_000032_round_trip_keep_complaints,
+    migrations_000030_to_000033_round_trip_keep_complaints,
+    r_cmp_10_a_case_records_order_purchase_date_and_request_and_the_customer_hears_the_result,
 );
 
 const FIELDS: &str = "id number version status severity escalationLevel repeatOfId
@@ -649,16 +650,18 @@ async fn r_prv_10_anonymous_complainant_is_hidden_from_the_staff_member_and_agen
                                       "repairOrderId": order["id"] }),
     );
     let complaint = filed(&app, &w.agent.auth, input).await;
-    let fields = "anonymous customerId repairOrderId description";
+    let fields = "anonymous customerId repairOrderId orderNumber description";
     for viewer in [&named_agent.auth, &w.agent.auth] {
         let seen = staff_view(&app, viewer, &complaint, fields).await;
         assert_eq!(seen["anonymous"], true);
         assert!(seen["customerId"].is_null(), "{seen:?}");
         assert!(seen["repairOrderId"].is_null(), "{seen:?}");
+        assert!(seen["orderNumber"].is_null(), "{seen:?}");
     }
     let supervisor = staff_view(&app, &w.supervisor.auth, &complaint, fields).await;
     assert_eq!(supervisor["customerId"], w.customer.gid());
     assert_eq!(supervisor["repairOrderId"], order["id"]);
+    assert_eq!(supervisor["orderNumber"], order["number"]);
     // A supervisor complained about is not told who complained either.
     let about_supervisor = by_phone(
         &w,
@@ -1003,7 +1006,7 @@ async fn complaint_outcome_mutations_for_every_role(app: TestApp) {
 
 /// The migrations of this issue go down and up again on a database with complaints in it;
 /// the complaints stay and take the new fields' defaults.
-async fn migrations_000030_to_000032_round_trip_keep_complaints(app: TestApp) {
+async fn migrations_000030_to_000033_round_trip_keep_complaints(app: TestApp) {
     let w = app.repair_world().await;
     let complaint = filed(
         &app,
@@ -1027,4 +1030,98 @@ async fn migrations_000030_to_000032_round_trip_keep_complaints(app: TestApp) {
     assert_eq!(seen["regulatorComplaint"], false);
     assert_eq!(seen["solutionApproved"], false);
     assert!(alerts(&app, &w.supervisor.auth).await.is_empty());
+}
+
+/// R-CMP-10: a case not settled on the spot records the order number, the purchase date, the
+/// problem and what the customer asks for (the repair order supplies the first two); once it
+/// is handled the customer reads the result.
+async fn r_cmp_10_a_case_records_order_purchase_date_and_request_and_the_customer_hears_the_result(
+    app: TestApp,
+) {
+    let w = app.repair_world().await;
+    let fields = "orderNumber purchaseDate customerRequest description";
+    // Named by the customer over the phone, without a repair order.
+    let input = by_phone(
+        &w,
+        json!({ "orderNumber": "JD-2026-0042", "purchaseDate": "2026-05-01",
+                                      "customerRequest": "Replace the unit" }),
+    );
+    let named = filed(&app, &w.agent.auth, input).await;
+    let seen = staff_view(&app, &w.agent.auth, &named, fields).await;
+    assert_eq!(
+        seen,
+        json!({ "orderNumber": "JD-2026-0042", "purchaseDate": "2026-05-01",
+                "customerRequest": "Replace the unit", "description": "Rude on the phone" })
+    );
+    let blank = file(
+        &app,
+        &w.agent.auth,
+        by_phone(&w, json!({ "customerRequest": " " })),
+    )
+    .await;
+    assert_eq!(
+        blank.expect_code("BAD_USER_INPUT")["field"],
+        "customerRequest"
+    );
+    let long = file(
+        &app,
+        &w.agent.auth,
+        by_phone(&w, json!({ "orderNumber": "x".repeat(65) })),
+    )
+    .await;
+    assert_eq!(long.expect_code("BAD_USER_INPUT")["field"], "orderNumber");
+
+    // From the repair order: its number and its product's purchase date.
+    let order = app.report(&w.customer, w.asset).await;
+    let input = by_phone(
+        &w,
+        json!({ "repairOrderId": order["id"], "customerRequest": "A refund" }),
+    );
+    let complaint = filed(&app, &w.agent.auth, input).await;
+    let seen = staff_view(&app, &w.agent.auth, &complaint, fields).await;
+    assert_eq!(seen["orderNumber"], order["number"]);
+    let purchased = app.clock_now().date_naive() + Duration::days(200) - Duration::days(365);
+    assert_eq!(seen["purchaseDate"], purchased.to_string());
+    assert_eq!(seen["customerRequest"], "A refund");
+
+    // Handled: the customer reads the result on their own complaint.
+    let complaint = ok(
+        &app,
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &complaint,
+        &acknowledge_args(&app),
+    )
+    .await;
+    let complaint = ok(
+        &app,
+        &w.agent.auth,
+        "recordInvestigation",
+        &complaint,
+        &investigation(true),
+    )
+    .await;
+    let complaint = app.approved_solution(&w, &complaint, "Refund", None).await;
+    ok(
+        &app,
+        &w.agent.auth,
+        "resolveComplaint",
+        &complaint,
+        ", resolution: \"We refund the repair\"",
+    )
+    .await;
+    let query = "query($n: String!) { complaint(number: $n) { orderNumber customerRequest timeline { action note } } }";
+    let mine = app
+        .gql(&w.customer.auth, query, json!({ "n": complaint["number"] }))
+        .await;
+    let mine = &mine.data()["complaint"];
+    assert_eq!(mine["orderNumber"], order["number"]);
+    assert_eq!(mine["customerRequest"], "A refund");
+    assert!(mine["timeline"].as_array().unwrap().iter().any(|e| {
+        e["action"] == "RESOLVED"
+            && e["note"]
+                .as_str()
+                .unwrap()
+                .starts_with("We refund the repair")
+    }));
 }

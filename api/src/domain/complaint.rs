@@ -775,6 +775,9 @@ mod tests {
             goodwill_amount: None,
             goodwill_approved_by: None,
             goodwill_at: None,
+            order_number: None,
+            purchase_date: None,
+            customer_request: None,
         }
     }
 

@@ -226,6 +226,22 @@ impl Complaint {
     async fn anonymous(&self) -> bool {
         self.0.anonymous
     }
+    /// The order the case is about (R-CMP-10); null when none was given, or when it would name
+    /// an anonymous complainant to the caller (R-PRV-10).
+    async fn order_number(&self, ctx: &Context<'_>) -> Option<&str> {
+        if !sees_complainant(super::principal(ctx), &self.0) {
+            return None;
+        }
+        self.0.order_number.as_deref()
+    }
+    /// When the product was bought (R-CMP-10); null when unknown.
+    async fn purchase_date(&self) -> Option<chrono::NaiveDate> {
+        self.0.purchase_date
+    }
+    /// What the customer asks for (R-CMP-10); null when not recorded.
+    async fn customer_request(&self) -> Option<&str> {
+        self.0.customer_request.as_deref()
+    }
     /// The earlier complaint about the same event (same order or same complaint); such a
     /// complaint is at least SERIOUS (R-CLS-4). Null when none.
     async fn repeat_of_id(&self) -> Option<ID> {
@@ -528,6 +544,14 @@ impl ComplaintTracking {
     async fn rejection_reason(&self) -> Option<&str> {
         self.0.rejection_reason.as_deref()
     }
+    /// The order it is about, as recorded (R-CMP-10).
+    async fn order_number(&self) -> Option<&str> {
+        self.0.order_number.as_deref()
+    }
+    /// What you asked for, as recorded (R-CMP-10).
+    async fn customer_request(&self) -> Option<&str> {
+        self.0.customer_request.as_deref()
+    }
     /// Your rating of the latest resolution (`rateComplaintResult`, R-CMP-13); null before.
     async fn result_rating(&self) -> Option<ResultRating> {
         self.0.result_rating
@@ -633,6 +657,14 @@ pub struct FileComplaintInput {
     /// everyone who is not a supervisor (R-PRV-10).
     #[graphql(default)]
     anonymous: bool,
+    /// The order the complaint is about as the customer names it (1–64 characters); defaults to
+    /// the `repairOrderId`'s number (R-CMP-10).
+    order_number: Option<String>,
+    /// When the product was bought; defaults to the purchase date of the `repairOrderId`'s
+    /// product (R-CMP-10).
+    purchase_date: Option<chrono::NaiveDate>,
+    /// What the customer asks for (1–2,000 characters) (R-CMP-10).
+    customer_request: Option<String>,
 }
 
 /// Facts recorded on a complaint that set its lowest severity (R-CLS-3/4); each unchanged when
@@ -929,6 +961,9 @@ impl ComplaintMutation {
                         .map(|u| key(&u, NodeType::User))
                         .transpose()?,
                     anonymous: input.anonymous,
+                    order_number: input.order_number,
+                    purchase_date: input.purchase_date,
+                    customer_request: input.customer_request,
                 },
             },
         )

@@ -51,6 +51,11 @@ pub struct ComplaintDetails {
     pub government_penalty: bool,
     pub staff_member_id: Option<i64>,
     pub anonymous: bool,
+    /// R-CMP-10: the order number and purchase date (from the repair order when omitted) and
+    /// what the customer asks for.
+    pub order_number: Option<String>,
+    pub purchase_date: Option<chrono::NaiveDate>,
+    pub customer_request: Option<String>,
 }
 
 /// R-CMP-1: records time, content, complainant, channel and related order (one the caller can
@@ -79,7 +84,7 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
     let description = errors.check(required_text("description", &input.description, 4000))?;
     // Every field error of the input at once.
     let (channel, description) = errors.values(channel.zip(description))?;
-    let repair_order = match input.repair_order_id {
+    let repair_order: Option<entity::repair_orders::Model> = match input.repair_order_id {
         Some(id) => Some(
             store::repair_orders::find(env.db, id)
                 .await?
@@ -105,7 +110,18 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
     store::directory::get_service_centre(env.db, centre_id)
         .await
         .map_err(|err| err.missing_as_bad_input("serviceCentreId", "no such service centre"))?;
-    let details = checked_details(env, input.details, customer.id, centre_id).await?;
+    let mut details = checked_details(env, input.details, customer.id, centre_id).await?;
+    // R-CMP-10: the repair order names the order and, through its product, the purchase date.
+    if let Some(order) = &repair_order {
+        details
+            .order_number
+            .get_or_insert_with(|| order.number.clone());
+        if details.purchase_date.is_none() {
+            details.purchase_date = store::assets::find(env.db, order.asset_id)
+                .await?
+                .map(|asset| asset.purchase_date);
+        }
+    }
     let txn = store::begin_write(env.db).await?;
     let created = insert(
         &txn,
@@ -160,7 +176,14 @@ async fn checked_details(
     if let Some(id) = details.staff_member_id {
         check_staff_member(env.db, id, centre_id).await?;
     }
-    Ok(details)
+    let text = |field, value: Option<String>, max| {
+        value.map(|v| required_text(field, &v, max)).transpose()
+    };
+    Ok(ComplaintDetails {
+        order_number: text("orderNumber", details.order_number, 64)?,
+        customer_request: text("customerRequest", details.customer_request, 2000)?,
+        ..details
+    })
 }
 
 /// R-CMP-12: a complaint names an active technician, agent or supervisor of its centre.
@@ -284,6 +307,9 @@ pub async fn insert(
         goodwill_amount: None,
         goodwill_approved_by: None,
         goodwill_at: None,
+        order_number: details.order_number,
+        purchase_date: details.purchase_date,
+        customer_request: details.customer_request,
     };
     let mut active: complaints::ActiveModel = model.into();
     active.id = sea_orm::ActiveValue::NotSet;
