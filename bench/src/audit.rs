@@ -153,7 +153,11 @@ pub fn report(cell: &Cell) -> String {
          Each run is a fresh server process; the sides alternate.\n\n\
          | round | side | req/s | p50 ms | errors |\n|---|---|---:|---:|---:|\n",
         chrono::Utc::now().format("%Y-%m-%d"),
-        if cfg!(debug_assertions) { "debug" } else { "release" },
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
         cell.scale,
         cell.clients,
         cell.seconds
