@@ -236,11 +236,12 @@ fn merge(text: &str, heading: &str, section: &str) -> String {
         Some(start) => {
             let rest = &text[start + 1..];
             let end = rest.find("\n## ").map_or(text.len(), |i| start + 1 + i);
-            format!("{}{}{}", &text[..start], section, &text[end..])
+            // Up to and with the newline before the heading: the line above keeps its end.
+            format!("{}{}{}", &text[..=start], section, &text[end..])
         }
         None => format!(
             "{}{}",
-            text.trim_end_matches('\n').to_owned() + "\n",
+            text.trim_end_matches('\n').to_owned() + "\n\n",
             section
         ),
     }
@@ -481,4 +482,21 @@ async fn all(admin_url: &str, plan: &Plan, out: PathBuf) -> anyhow::Result<()> {
         missing.join("\n")
     );
     sweep.as_ref().map_or(Ok(()), check_sweep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge;
+
+    #[test]
+    fn a_section_replaced_or_appended_keeps_the_lines_around_it() {
+        let text = "# Results\n\n| a |\n\n## Cell\n\nold\n\n## Next\n\nkept\n";
+        let replaced = merge(text, "## Cell", "## Cell\n\nnew\n");
+        assert_eq!(
+            replaced,
+            "# Results\n\n| a |\n\n## Cell\n\nnew\n\n## Next\n\nkept\n"
+        );
+        let appended = merge("# Results\n\n| a |\n", "## Cell", "## Cell\n\nnew\n");
+        assert_eq!(appended, "# Results\n\n| a |\n\n## Cell\n\nnew\n");
+    }
 }
