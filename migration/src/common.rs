@@ -35,3 +35,45 @@ pub fn timestamp_type(manager: &SchemaManager<'_>) -> &'static str {
         _ => "timestamp_with_timezone_text",
     }
 }
+
+/// Makes the database itself refuse `events` ("DELETE" or "UPDATE OR DELETE") on `table`'s rows
+/// (R-PRV-11); PostgreSQL's triggers call `refuse_removal()`, which must exist.
+pub async fn refuse_row_changes(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    events: &str,
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    if manager.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(&format!(
+            "CREATE TRIGGER {table}_kept BEFORE {events} ON {table} \
+             FOR EACH ROW EXECUTE FUNCTION refuse_removal()"
+        ))
+        .await?;
+    } else {
+        for event in events.split(" OR ") {
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER {table}_kept_{} BEFORE {event} ON {table} \
+                 BEGIN SELECT RAISE(ABORT, '{table} rows are never deleted or rewritten (R-PRV-11)'); END",
+                event.to_lowercase()
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Drops what `refuse_row_changes` created on `table`.
+pub async fn allow_row_changes(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    if manager.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {table}_kept ON {table}"))
+            .await?;
+    } else {
+        for event in ["delete", "update"] {
+            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {table}_kept_{event}"))
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -34,6 +34,8 @@ mod m20261210_000040_access_audit;
 mod m20261210_000041_retention;
 mod m20261210_000042_append_only;
 mod m20261210_000043_exports;
+mod m20261211_000044_lean_audit_links;
+mod m20261211_000045_disclosure_consents;
 
 pub struct Migrator;
 

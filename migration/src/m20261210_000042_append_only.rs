@@ -32,22 +32,7 @@ impl MigrationTrait for Migration {
             .map(|t| (*t, "DELETE"))
             .chain(APPEND_ONLY.iter().map(|t| (*t, "UPDATE OR DELETE")));
         for (table, events) in tables {
-            if postgres {
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER {table}_kept BEFORE {events} ON {table} \
-                     FOR EACH ROW EXECUTE FUNCTION refuse_removal()"
-                ))
-                .await?;
-            } else {
-                for event in events.split(" OR ") {
-                    db.execute_unprepared(&format!(
-                        "CREATE TRIGGER {table}_kept_{} BEFORE {event} ON {table} \
-                         BEGIN SELECT RAISE(ABORT, '{table} rows are never deleted or rewritten (R-PRV-11)'); END",
-                        event.to_lowercase()
-                    ))
-                    .await?;
-                }
-            }
+            crate::common::refuse_row_changes(manager, table, events).await?;
         }
         Ok(())
     }
@@ -56,15 +41,7 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         let postgres = manager.get_database_backend() == DbBackend::Postgres;
         for table in KEPT.iter().chain(APPEND_ONLY.iter()) {
-            if postgres {
-                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {table}_kept ON {table}"))
-                    .await?;
-            } else {
-                for event in ["delete", "update"] {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {table}_kept_{event}"))
-                        .await?;
-                }
-            }
+            crate::common::allow_row_changes(manager, table).await?;
         }
         if postgres {
             db.execute_unprepared("DROP FUNCTION refuse_removal()")

@@ -114,6 +114,9 @@ pub async fn record(
     .await
 }
 
+/// People linked per statement (two parameters each).
+const LINKS_PER_STATEMENT: usize = 5_000;
+
 /// Writes `entries` (the caller commits them together).
 pub async fn insert_batch(db: &impl ConnectionTrait, entries: &[Access]) -> ApiResult<()> {
     let mut links = Vec::new();
@@ -127,8 +130,12 @@ pub async fn insert_batch(db: &impl ConnectionTrait, entries: &[Access]) -> ApiR
             user_id: Set(user),
         }));
     }
-    if !links.is_empty() {
-        audit_log_users::Entity::insert_many(links).exec(db).await?;
+    // Bounded statements: a group of full pages would pass PostgreSQL's 65,535 parameters.
+    let mut links = links.into_iter().peekable();
+    while links.peek().is_some() {
+        audit_log_users::Entity::insert_many(links.by_ref().take(LINKS_PER_STATEMENT))
+            .exec(db)
+            .await?;
     }
     Ok(())
 }
