@@ -11,6 +11,7 @@ pub mod audit_log_users;
 pub mod business_hours;
 pub mod complaints;
 pub mod destruction_records;
+pub mod disclosure_consents;
 pub mod escalation_routes;
 pub mod escalations;
 pub mod exports;

@@ -74,6 +74,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000041_retention::Migration),
             Box::new(m20261210_000042_append_only::Migration),
             Box::new(m20261210_000043_exports::Migration),
+            Box::new(m20261211_000044_lean_audit_links::Migration),
+            Box::new(m20261211_000045_disclosure_consents::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ db_tests!(
     r_prv_3_reads_without_personal_data_and_a_customers_own_are_not_recorded,
     r_prv_3_audit_log_is_for_admins_and_customers_see_who_read_their_data,
     r_prv_3_queued_entries_are_written_when_the_server_stops,
+    r_prv_3_a_full_group_of_full_pages_is_written,
     r_prv_2_staff_lists_mask_contacts_and_a_reveal_is_audited,
     r_prv_9_a_sealed_ticket_refuses_every_change,
     r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets,
@@ -17,7 +18,31 @@ db_tests!(
     r_prv_11_admin_changes_are_audited_with_old_and_new_values,
     r_prv_11_no_mutation_deletes_a_complaint_visit_or_event,
     r_prv_12_an_export_needs_a_second_supervisor_and_is_downloaded_once,
+    r_prv_12_a_partner_gets_personal_data_it_filed_or_with_consent,
+    r_prv_12_consent_is_written_by_the_customer_or_staff_never_by_the_partner,
 );
+
+const CONSENT: &str = "mutation($input: RecordDisclosureConsentInput!) {
+    recordDisclosureConsent(input: $input) { id customerId organizationId basis channel reference inForce } }";
+
+/// What the partner reads of an order: contact values and the customer's name.
+async fn partner_view(app: &TestApp, w: &RepairWorld, order: &Value) -> (String, String, String) {
+    let response = app
+        .gql(
+            &w.partner,
+            "query($id: ID!) { node(id: $id) { ... on RepairOrder {
+                contactPhone serviceAddress customer { name } } } }",
+            json!({ "id": order["id"] }),
+        )
+        .await;
+    let node = &response.data()["node"];
+    let text = |value: &Value| value.as_str().expect("text").to_owned();
+    (
+        text(&node["contactPhone"]),
+        text(&node["serviceAddress"]),
+        text(&node["customer"]["name"]),
+    )
+}
 
 const PAGE: &str =
     "{ repairOrders(first: 50) { edges { node { number customer { name phone } } } } }";
@@ -207,6 +232,37 @@ async fn r_prv_3_audit_log_is_for_admins_and_customers_see_who_read_their_data(a
     app.gql(&w.agent.auth, mine, json!({}))
         .await
         .expect_code("FORBIDDEN");
+}
+
+/// The writer commits up to `AUDIT_BATCH` (500) entries at once; 500 pages of 100 people are
+/// 50,000 links, 100,000 parameters in one statement, past PostgreSQL's limit of 65,535.
+async fn r_prv_3_a_full_group_of_full_pages_is_written(app: TestApp) {
+    use servicedesk::store::audit::{Access, Actor, insert_batch};
+    let entries: Vec<Access> = (0..500)
+        .map(|page| Access {
+            occurred_at: app.clock_now(),
+            actor: Actor::system(),
+            action: "personal_data.read",
+            subject_kind: "REPAIR_ORDER",
+            subject_id: None,
+            operation: Some("repairOrders".to_owned()),
+            fields: vec!["customer.name"],
+            row_count: Some(100),
+            users: (0..100).map(|person| page * 100 + person).collect(),
+            detail: None,
+        })
+        .collect();
+    let txn = servicedesk::store::begin_write(&app.db)
+        .await
+        .expect("begin");
+    insert_batch(&txn, &entries)
+        .await
+        .expect("a full group is written");
+    txn.commit().await.expect("commit");
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM audit_log_users").await,
+        50_000
+    );
 }
 
 async fn r_prv_3_queued_entries_are_written_when_the_server_stops(mut app: TestApp) {
@@ -742,4 +798,190 @@ async fn r_prv_12_an_export_needs_a_second_supervisor_and_is_downloaded_once(app
     app.gql(&w.agent.auth, download, late)
         .await
         .expect_code("INVALID_TRANSITION");
+}
+
+async fn r_prv_12_a_partner_gets_personal_data_it_filed_or_with_consent(app: TestApp) {
+    let w = app.repair_world().await;
+    // The dealer's customer reports in the app: the phone and address went to the company.
+    let from_app = app.report(&w.partner_customer, w.partner_asset).await;
+    let filed = partner_order(&app, &w).await;
+    let (phone, address, name) = partner_view(&app, &w, &filed).await;
+    assert_eq!(phone, "+8613711112222", "the partner supplied these itself");
+    assert_eq!(address, "12 Dealer Road, Minhang");
+    assert!(!name.contains('*'), "{name}");
+    let masked = ("+86****5678".to_owned(), "Room 1****".to_owned());
+    let (phone, address, name) = partner_view(&app, &w, &from_app).await;
+    assert_eq!((phone, address), masked, "no consent: masked");
+    assert!(name.ends_with('*'), "{name}");
+
+    let consent = app
+        .gql(
+            &w.partner_customer.auth,
+            CONSENT,
+            json!({ "input": { "channel": "APP" } }),
+        )
+        .await;
+    let consent = consent.data()["recordDisclosureConsent"].clone();
+    assert_eq!(
+        consent["organizationId"],
+        gid(NodeType::Organization, w.org)
+    );
+    assert_eq!(consent["basis"], "CONSENT");
+    assert_eq!(consent["inForce"], true);
+    let (phone, address, _) = partner_view(&app, &w, &from_app).await;
+    assert_eq!(phone, "+8613812345678");
+    assert_eq!(address, "Room 1201, 88 Century Avenue, Pudong");
+    // The consent names one organization: another partner still does not see the order.
+    app.gql(
+        &w.other_partner,
+        "query($id: ID!) { node(id: $id) { id } }",
+        json!({ "id": from_app["id"] }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
+
+    let withdrawn = app
+        .gql(
+            &w.partner_customer.auth,
+            "mutation($id: ID!) { withdrawDisclosureConsent(id: $id) { inForce withdrawnAt } }",
+            json!({ "id": consent["id"] }),
+        )
+        .await;
+    assert_eq!(
+        withdrawn.data()["withdrawDisclosureConsent"]["inForce"],
+        false
+    );
+    let (phone, address, _) = partner_view(&app, &w, &from_app).await;
+    assert_eq!((phone, address), masked, "withdrawn: masked again");
+    app.gql(
+        &w.partner_customer.auth,
+        "mutation($id: ID!) { withdrawDisclosureConsent(id: $id) { inForce } }",
+        json!({ "id": consent["id"] }),
+    )
+    .await
+    .expect_code("INVALID_TRANSITION");
+
+    let trail = audit_log(&app, &w.admin.auth, json!({ "subjectKind": "USER" })).await;
+    let actions: Vec<&str> = trail.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"consent.recorded"), "{actions:?}");
+    assert!(actions.contains(&"consent.withdrawn"), "{actions:?}");
+}
+
+async fn r_prv_12_consent_is_written_by_the_customer_or_staff_never_by_the_partner(app: TestApp) {
+    let w = app.repair_world().await;
+    let for_customer = |extra: Value| {
+        let mut input = json!({ "customerId": w.partner_customer.gid(), "channel": "WRITTEN",
+                                "reference": "Form 2026-118" });
+        for (key, value) in extra.as_object().expect("object") {
+            input[key] = value.clone();
+        }
+        json!({ "input": input })
+    };
+    for auth in [&w.partner, &w.admin.auth, &w.technician.auth] {
+        app.gql(auth, CONSENT, for_customer(json!({})))
+            .await
+            .expect_code("FORBIDDEN");
+    }
+    let bad = [
+        (&w.agent.auth, json!({ "reference": null }), "reference"),
+        (&w.agent.auth, json!({ "channel": "APP" }), "channel"),
+        (&w.agent.auth, json!({ "basis": "LEGAL_BASIS" }), "basis"),
+        (&w.agent.auth, json!({ "reference": " " }), "reference"),
+        (
+            &w.agent.auth,
+            json!({ "organizationId": gid(NodeType::Organization, 999_999) }),
+            "organizationId",
+        ),
+        (
+            &w.agent.auth,
+            json!({ "customerId": w.customer.gid() }),
+            "organizationId",
+        ),
+    ];
+    for (auth, extra, field) in bad {
+        let response = app.gql(auth, CONSENT, for_customer(extra.clone())).await;
+        assert_eq!(
+            response.expect_code("BAD_USER_INPUT")["field"],
+            field,
+            "{extra}"
+        );
+    }
+    app.gql(
+        &w.partner_customer.auth,
+        CONSENT,
+        json!({ "input": { "channel": "WRITTEN", "reference": "mine" } }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    app.gql(&w.other_agent.auth, CONSENT, for_customer(json!({})))
+        .await
+        .expect_code("NOT_FOUND");
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM disclosure_consents").await,
+        0,
+        "nothing recorded by refused calls"
+    );
+
+    let recorded = app
+        .gql(&w.agent.auth, CONSENT, for_customer(json!({})))
+        .await;
+    let recorded = &recorded.data()["recordDisclosureConsent"];
+    assert_eq!(recorded["channel"], "WRITTEN");
+    assert_eq!(recorded["reference"], "Form 2026-118");
+    app.gql(&w.supervisor.auth, CONSENT, for_customer(json!({})))
+        .await
+        .expect_code("CONFLICT");
+    // A supervisor may rely on a legal basis instead (here for another organization).
+    let other_org = app.organization("Installers Ltd").await;
+    let legal = app
+        .gql(
+            &w.supervisor.auth,
+            CONSENT,
+            for_customer(
+                json!({ "basis": "LEGAL_BASIS", "reference": "Installation contract 7",
+                                 "organizationId": gid(NodeType::Organization, other_org) }),
+            ),
+        )
+        .await;
+    assert_eq!(
+        legal.data()["recordDisclosureConsent"]["basis"],
+        "LEGAL_BASIS"
+    );
+
+    let list = "query($c: ID) { disclosureConsents(customerId: $c) { basis inForce } }";
+    let own = app
+        .gql(&w.partner_customer.auth, list, json!({ "c": null }))
+        .await;
+    assert_eq!(
+        own.data()["disclosureConsents"].as_array().unwrap().len(),
+        2
+    );
+    let staff = app
+        .gql(
+            &w.agent.auth,
+            list,
+            json!({ "c": w.partner_customer.gid() }),
+        )
+        .await;
+    assert_eq!(
+        staff.data()["disclosureConsents"].as_array().unwrap().len(),
+        2
+    );
+    app.gql(
+        &w.other_agent.auth,
+        list,
+        json!({ "c": w.partner_customer.gid() }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
+    app.gql(&w.partner, list, json!({ "c": w.partner_customer.gid() }))
+        .await
+        .expect_code("FORBIDDEN");
+    app.gql(
+        &w.customer.auth,
+        list,
+        json!({ "c": w.partner_customer.gid() }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
 }

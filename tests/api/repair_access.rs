@@ -112,6 +112,8 @@ enum Outcome {
     BadInput,
     /// Answered without an error, the requested entry null.
     Null,
+    /// Allowed, but the record's state refuses it.
+    InvalidTransition,
 }
 
 /// Done.
@@ -126,6 +128,8 @@ const UA: Outcome = Outcome::Unauthenticated;
 const BI: Outcome = Outcome::BadInput;
 /// No error; the entry is null.
 const NL: Outcome = Outcome::Null;
+/// `INVALID_TRANSITION`: allowed to ask, refused by the record's state.
+const IT: Outcome = Outcome::InvalidTransition;
 
 impl Outcome {
     fn code(self) -> Option<&'static str> {
@@ -135,6 +139,7 @@ impl Outcome {
             Self::NotFound => Some("NOT_FOUND"),
             Self::Unauthenticated => Some("UNAUTHENTICATED"),
             Self::BadInput => Some("BAD_USER_INPUT"),
+            Self::InvalidTransition => Some("INVALID_TRANSITION"),
         }
     }
 }
@@ -464,6 +469,14 @@ const ORDERLESS_MATRIX: &[(&str, [Outcome; 11])] = &[
     ("mutation { placeLegalHold(ticketId: \"@ID\", reason: \"dispute\") { reason } }",  [FB, FB, FB, FB, FB, FB, OK, FB, FB, FB, UA]),
     ("mutation { releaseLegalHold(ticketId: \"@ID\") }",                                 [FB, FB, FB, FB, FB, FB, OK, FB, FB, FB, UA]),
     ("mutation { requestExport(kind: REPAIR_ORDERS) { status } }",                           [FB, FB, FB, FB, OK, OK, OK, FB, FB, FB, UA]),
+    // @EXPORT and @EXPORT2 were asked for by the agent; neither is approved before its row
+    ("mutation { approveExport(id: \"@EXPORT\") { status } }",                              [FB, FB, FB, FB, FB, NF, OK, FB, FB, FB, UA]),
+    ("mutation { downloadExport(id: \"@EXPORT2\") }",                                       [FB, FB, FB, FB, IT, NF, NF, FB, FB, FB, UA]),
+    // consents (R-PRV-12): only the customer consents in the app; @CONSENT is withdrawn already
+    ("mutation { recordDisclosureConsent(input: { customerId: \"@OWNERID\", organizationId: \"@ORG\", channel: APP }) { id } }",
+                                                                                              [OK, NF, FB, FB, BI, BI, BI, FB, FB, FB, UA]),
+    ("mutation { withdrawDisclosureConsent(id: \"@CONSENT\") { inForce } }",                [IT, NF, FB, FB, IT, NF, IT, FB, FB, FB, UA]),
+    ("query { disclosureConsents(customerId: \"@OWNERID\") { inForce } }",               [OK, NF, FB, FB, OK, NF, OK, FB, FB, FB, UA]),
     ("mutation { setRetentionPolicy(kind: REPAIR_ORDER, days: 1095) { days } }",             [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
     ("query { auditLog(first: 1) { edges { node { action } } } }",                            [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
     ("query { myDataAccess(first: 1) { edges { node { action } } } }",                        [OK, OK, FB, FB, FB, FB, FB, FB, FB, FB, UA]),
@@ -473,6 +486,37 @@ const ORDERLESS_MATRIX: &[(&str, [Outcome; 11])] = &[
 
 async fn orderless_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
     let order = app.report(&w.customer, w.asset).await;
+    let export = || async {
+        let asked = app
+            .gql(
+                &w.agent.auth,
+                "mutation { requestExport(kind: REPAIR_ORDERS) { id } }",
+                json!({}),
+            )
+            .await;
+        asked.data()["requestExport"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let (first_export, second_export) = (export().await, export().await);
+    let org = gid(NodeType::Organization, w.org);
+    let consent = app
+        .gql(
+            &w.supervisor.auth,
+            "mutation($input: RecordDisclosureConsentInput!) { recordDisclosureConsent(input: $input) { id } }",
+            json!({ "input": { "customerId": w.customer.gid(), "organizationId": org,
+                               "basis": "LEGAL_BASIS", "channel": "WRITTEN", "reference": "contract 1" } }),
+        )
+        .await;
+    let consent = consent.data()["recordDisclosureConsent"]["id"].clone();
+    app.gql(
+        &w.supervisor.auth,
+        "mutation($id: ID!) { withdrawDisclosureConsent(id: $id) { inForce } }",
+        json!({ "id": consent }),
+    )
+    .await
+    .data();
     let mut failures = Vec::new();
     for (row, &(operation, expected)) in ORDERLESS_MATRIX.iter().enumerate() {
         for (column, (caller, expected)) in CALLERS.into_iter().zip(expected).enumerate() {
@@ -481,7 +525,12 @@ async fn orderless_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
                 .replace("@CUSTOMER", &w.customer.phone)
                 .replace("@TECHNICIAN", &w.technician.gid())
                 .replace("@ID", order["id"].as_str().expect("id"))
-                .replace("@NUMBER", order["number"].as_str().expect("number"));
+                .replace("@NUMBER", order["number"].as_str().expect("number"))
+                .replace("@EXPORT2", &second_export)
+                .replace("@EXPORT", &first_export)
+                .replace("@OWNERID", &w.customer.gid())
+                .replace("@ORG", &org)
+                .replace("@CONSENT", consent.as_str().expect("consent id"));
             let auth = auth_of(w, Owner::AppCustomer, caller);
             let response = app.gql(&auth, &document, json!({})).await;
             let got = has_errors(&response).then(|| response.code().to_owned());

@@ -1,9 +1,11 @@
 //! Privacy rules that are not masking: whose reads are audited (R-PRV-3), who may reveal a
 //! masked value (R-PRV-2/8), when a ticket is sealed (R-PRV-9), when its personal data has
 //! outlived its retention period (R-PRV-6), and how an export is approved and handed out
-//! (R-PRV-12).
+//! (R-PRV-12), who may record a consent to disclosure and when a partner receives personal
+//! data (R-PRV-12).
 
 use chrono::{DateTime, Duration, Utc};
+use entity::disclosure_consents::{ConsentChannel, DisclosureBasis};
 use entity::users::Role;
 
 use crate::domain::identity::Principal;
@@ -106,6 +108,53 @@ pub fn check_approver(requested_by: i64, approver: i64) -> ApiResult<()> {
     Ok(())
 }
 
+/// R-PRV-12: how a disclosure basis is recorded. Consent is written: the customer gives it in
+/// the app, or staff enter a signed form by its number (`reference`). A legal basis other than
+/// consent is a supervisor's decision and names the law or contract. A partner never records
+/// a basis for data to go to itself, and nobody else records one.
+pub fn check_disclosure_record(
+    role: Role,
+    basis: DisclosureBasis,
+    channel: ConsentChannel,
+    reference: Option<&str>,
+) -> ApiResult<()> {
+    match role {
+        Role::Customer | Role::Agent | Role::Supervisor => {}
+        _ => return Err(ApiError::Forbidden),
+    }
+    let by_customer = role == Role::Customer;
+    if basis == DisclosureBasis::LegalBasis && role != Role::Supervisor {
+        return Err(ApiError::bad_input(
+            "basis",
+            "a legal basis is recorded by a supervisor",
+        ));
+    }
+    if by_customer != (channel == ConsentChannel::App) {
+        return Err(ApiError::bad_input(
+            "channel",
+            if by_customer {
+                "customers consent in the app (APP)"
+            } else {
+                "staff enter a signed form (WRITTEN)"
+            },
+        ));
+    }
+    if !by_customer && reference.is_none() {
+        return Err(ApiError::bad_input(
+            "reference",
+            "name the signed form, or the law or contract relied on",
+        ));
+    }
+    Ok(())
+}
+
+/// R-PRV-12: a partner receives a customer's personal data on a ticket it filed itself (it
+/// supplied that data, to have the service done) or when a consent or legal basis for its
+/// organization is in force; otherwise it sees the ticket with the data masked.
+pub fn partner_receives(filed_by_partner: bool, basis_in_force: bool) -> bool {
+    filed_by_partner || basis_in_force
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +190,30 @@ mod tests {
         assert!(!may_reveal(&user(Role::Technician), false));
         assert!(!may_reveal(&user(Role::Admin), false));
         assert!(!may_reveal(&user(Role::Customer), false));
+    }
+
+    #[test]
+    fn r_prv_12_consent_is_written_and_a_legal_basis_is_a_supervisors_call() {
+        use ConsentChannel::{App, Written};
+        use DisclosureBasis::{Consent, LegalBasis};
+        let check = check_disclosure_record;
+        assert!(check(Role::Customer, Consent, App, None).is_ok());
+        assert!(check(Role::Customer, Consent, Written, Some("F-1")).is_err());
+        assert!(check(Role::Customer, LegalBasis, App, None).is_err());
+        assert!(check(Role::Agent, Consent, Written, Some("F-1")).is_ok());
+        assert!(check(Role::Agent, Consent, Written, None).is_err());
+        assert!(check(Role::Agent, Consent, App, Some("F-1")).is_err());
+        assert!(check(Role::Agent, LegalBasis, Written, Some("contract 7")).is_err());
+        assert!(check(Role::Supervisor, LegalBasis, Written, Some("contract 7")).is_ok());
+        for role in [Role::Partner, Role::Admin, Role::Technician] {
+            assert!(matches!(
+                check(role, Consent, Written, Some("F-1")),
+                Err(ApiError::Forbidden)
+            ));
+        }
+        assert!(partner_receives(true, false));
+        assert!(partner_receives(false, true));
+        assert!(!partner_receives(false, false));
     }
 
     #[test]

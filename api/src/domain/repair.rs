@@ -226,7 +226,9 @@ pub fn is_finished(status: RepairStatus) -> bool {
 }
 
 /// R-PRV-2: the customer's full phone and address go to the customer, the centre's staff and
-/// the partner that entered them; to the technician only while the order is theirs and open.
+/// the partner (which also needs the order filed by itself or the customer's consent,
+/// `privacy::partner_receives`, R-PRV-12); to the technician only while the order is theirs and
+/// open.
 pub fn sees_customer_contact(
     principal: &Principal,
     order: &OrderParties,

@@ -76,6 +76,14 @@ pub struct RepairLinesKey(pub i64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AttachmentsKey(pub TicketKind, pub i64);
 
+/// A customer and a partner organization: whether a consent or legal basis for the
+/// organization to receive the customer's data is in force (R-PRV-12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DisclosureKey {
+    pub customer_id: i64,
+    pub organization_id: i64,
+}
+
 fn keys<K: Copy>(keys: &[K], key: impl Fn(K) -> i64) -> Vec<i64> {
     keys.iter().map(|&k| key(k)).collect()
 }
@@ -289,4 +297,31 @@ fn group<K: std::hash::Hash + Eq + Copy, V>(
         grouped.entry(key(&row)).or_default().push(row);
     }
     grouped.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
+}
+
+impl Loader<DisclosureKey> for DbLoader {
+    type Value = ();
+    type Error = ApiError;
+
+    /// Only the pairs in force are in the answer.
+    async fn load(
+        &self,
+        pairs: &[DisclosureKey],
+    ) -> Result<HashMap<DisclosureKey, Self::Value>, ApiError> {
+        let asked: Vec<(i64, i64)> = pairs
+            .iter()
+            .map(|pair| (pair.customer_id, pair.organization_id))
+            .collect();
+        let in_force = store::consents::in_force(&self.db, &asked).await?;
+        Ok(in_force
+            .into_iter()
+            .map(|(customer_id, organization_id)| {
+                let key = DisclosureKey {
+                    customer_id,
+                    organization_id,
+                };
+                (key, ())
+            })
+            .collect())
+    }
 }

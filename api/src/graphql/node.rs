@@ -271,8 +271,12 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
                 .map(|k| ApiKey::from(k).into())
         }
         // Read through their own lists: an alert in `staffComplaintAlerts` by the supervisor it
-        // alerts, audit entries in `auditLog`, exports in the requester's list.
-        NodeType::StaffComplaintAlert | NodeType::AuditEntry | NodeType::Export => None,
+        // alerts, audit entries in `auditLog`, exports in the requester's list, consents in
+        // `disclosureConsents`.
+        NodeType::StaffComplaintAlert
+        | NodeType::AuditEntry
+        | NodeType::Export
+        | NodeType::DisclosureConsent => None,
     };
     found.ok_or(not_found)
 }

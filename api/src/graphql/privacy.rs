@@ -1,11 +1,12 @@
 //! Privacy over GraphQL: list resolvers record what a page of personal data returned
 //! (`record_page`, R-PRV-3), admins read the audit log (`auditLog`), customers see who read
 //! their data (`myDataAccess`), staff reveal one masked value (`revealContact`, R-PRV-2),
-//! retention and legal holds (R-PRV-6), approved exports (R-PRV-12).
+//! retention and legal holds (R-PRV-6), approved exports and consents to disclosure (R-PRV-12).
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::audit_log;
+use entity::disclosure_consents::{ConsentChannel, DisclosureBasis};
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 
@@ -223,6 +224,21 @@ impl PrivacyQuery {
         ))
     }
 
+    /// A customer's consents to disclosure to partner organizations, newest first, withdrawn
+    /// ones included (R-PRV-12): customers their own (omit `customerId`), agents and
+    /// supervisors a customer of their centre. `NOT_FOUND` for a customer out of scope,
+    /// `FORBIDDEN` for other roles.
+    async fn disclosure_consents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer (staff); omit for your own.")] customer_id: Option<ID>,
+    ) -> Result<Vec<DisclosureConsent>> {
+        let env = env(ctx)?;
+        let customer = customer_id.map(|c| key(&c, NodeType::User)).transpose()?;
+        let rows = service::consents(&env, customer).await?;
+        Ok(rows.into_iter().map(DisclosureConsent::from).collect())
+    }
+
     /// Who read or changed your personal data, newest first (R-PRV-3): staff and partners'
     /// reads, reveals, lookups and exports that included you. Customers only (`FORBIDDEN`
     /// otherwise).
@@ -426,6 +442,53 @@ impl PrivacyMutation {
         Ok(crate::services::exports::download(&env, key, client_ip(ctx)).await?)
     }
 
+    /// Records a customer's consent for their personal data to go to a partner organization
+    /// (R-PRV-12); until then a partner sees the data masked on tickets it did not file.
+    /// Consent is written: customers give it in the app (`channel: APP`, their own); agents
+    /// and supervisors of the customer's centre enter a signed form (`WRITTEN`, with its
+    /// number in `reference`); a legal basis other than consent (`basis: LEGAL_BASIS`, naming
+    /// the law or contract) is for supervisors. `FORBIDDEN` for partners (never for themselves)
+    /// and other roles; `NOT_FOUND` for a customer out of scope; `BAD_USER_INPUT` (`basis`,
+    /// `channel`, `reference`, `organizationId`); `CONFLICT` when one is in force already.
+    /// Audited.
+    async fn record_disclosure_consent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to record.")] input: RecordDisclosureConsentInput,
+    ) -> Result<DisclosureConsent> {
+        let env = env(ctx)?;
+        let request = service::ConsentRequest {
+            customer_id: input
+                .customer_id
+                .map(|c| key(&c, NodeType::User))
+                .transpose()?,
+            organization_id: input
+                .organization_id
+                .map(|o| key(&o, NodeType::Organization))
+                .transpose()?,
+            basis: input.basis,
+            channel: input.channel,
+            reference: input.reference,
+        };
+        let consent = service::record_consent(&env, request, client_ip(ctx)).await?;
+        Ok(consent.into())
+    }
+
+    /// Withdraws a consent (R-PRV-12): from now on the partner sees the customer's data
+    /// masked. The customer their own; agents and supervisors of the customer's centre.
+    /// `NOT_FOUND` otherwise; `INVALID_TRANSITION` when withdrawn already. Audited.
+    async fn withdraw_disclosure_consent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The consent.")] id: ID,
+    ) -> Result<DisclosureConsent> {
+        let env = env(ctx)?;
+        let key = key(&id, NodeType::DisclosureConsent)?;
+        Ok(service::withdraw_consent(&env, key, client_ip(ctx))
+            .await?
+            .into())
+    }
+
     /// Releases a ticket's legal holds; the number released. Supervisors of its centre;
     /// `NOT_FOUND` for a ticket they cannot see or one without a hold. Audited.
     async fn release_legal_hold(
@@ -565,6 +628,66 @@ impl From<entity::destruction_records::Model> for DestructionRecord {
             retention_days: record.retention_days,
             fields: record.fields.split(',').map(str::to_owned).collect(),
             destroyed_at: record.destroyed_at,
+        }
+    }
+}
+
+/// What `recordDisclosureConsent` records.
+#[derive(InputObject)]
+pub struct RecordDisclosureConsentInput {
+    /// The customer (staff); omit for your own consent.
+    customer_id: Option<ID>,
+    /// The partner organization; by default the customer's own.
+    organization_id: Option<ID>,
+    /// Consent (default) or, for supervisors, another legal basis.
+    #[graphql(default_with = "DisclosureBasis::Consent")]
+    basis: DisclosureBasis,
+    /// How it was given: `APP` (the customer) or `WRITTEN` (a signed form, entered by staff).
+    channel: ConsentChannel,
+    /// The signed form's number, or the law or contract relied on (1–200 characters);
+    /// required from staff.
+    reference: Option<String>,
+}
+
+/// A customer's consent, or a legal basis, for their personal data to go to one partner
+/// organization (R-PRV-12).
+#[derive(SimpleObject)]
+pub struct DisclosureConsent {
+    /// The record's id.
+    id: ID,
+    /// Whose data.
+    customer_id: ID,
+    /// To which partner organization.
+    organization_id: ID,
+    /// Consent or another legal basis.
+    basis: DisclosureBasis,
+    /// How it was given.
+    channel: ConsentChannel,
+    /// The signed form's number, or the law or contract relied on.
+    reference: Option<String>,
+    /// Who recorded it (the customer, or staff).
+    recorded_by: ID,
+    /// When.
+    recorded_at: DateTime<Utc>,
+    /// When it was withdrawn; null while in force.
+    withdrawn_at: Option<DateTime<Utc>>,
+    /// Not withdrawn.
+    in_force: bool,
+}
+
+impl From<entity::disclosure_consents::Model> for DisclosureConsent {
+    fn from(row: entity::disclosure_consents::Model) -> Self {
+        Self {
+            id: id(NodeType::DisclosureConsent, row.id),
+            customer_id: id(NodeType::User, row.customer_id),
+            organization_id: id(NodeType::Organization, row.organization_id),
+            basis: row.basis,
+            channel: row.channel,
+            reference: row.reference,
+            recorded_by: id(NodeType::User, row.recorded_by),
+            recorded_at: row.recorded_at,
+            in_force: row.withdrawn_at.is_none(),
+            withdrawn_at: row.withdrawn_at,
         }
     }
 }

@@ -14,13 +14,17 @@ use entity::users::Role;
 use entity::{assets, product_models, ticket_events};
 use rust_decimal::Decimal;
 
-use super::loaders::{AssetKey, ClocksKey, RepairEventsKey, RepairLinesKey, UserKey, loaders};
+use super::loaders::{
+    AssetKey, ClocksKey, DisclosureKey, RepairEventsKey, RepairLinesKey, UserKey, loaders,
+};
 use super::pagination::{KeysetConnection, PageRequest, TicketOrder};
 use super::scalars::{NodeType, id, key};
 use super::timeline::{ActorRole, TimelineAction};
 use super::{RoleGuard, env, principal};
+use crate::domain::identity::Principal;
 use crate::domain::masking::{self, mask_address, mask_name, mask_phone};
 use crate::domain::money::money;
+use crate::domain::privacy;
 use crate::domain::repair::{self, OrderParties, RepairAction};
 use crate::domain::sla::transitions;
 use crate::error::ApiError;
@@ -265,24 +269,25 @@ impl RepairOrder {
     async fn service_centre_id(&self) -> ID {
         id(NodeType::ServiceCentre, self.0.service_centre_id)
     }
-    /// Where the technician goes. Shown in full to the customer, agents, supervisors and
-    /// partners, and to the assigned technician while the order is open; masked for others,
-    /// and for agents and supervisors in lists (`revealContact` shows it, R-PRV-2).
-    async fn service_address(&self, ctx: &Context<'_>) -> String {
-        if self.shows_contact_here(ctx) {
+    /// Where the technician goes. Shown in full to the customer, agents and supervisors, to
+    /// the partner on orders it filed or with the customer's consent (R-PRV-12), and to the
+    /// assigned technician while the order is open; masked for others, and for agents and
+    /// supervisors in lists (`revealContact` shows it, R-PRV-2).
+    async fn service_address(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(if self.shows_contact_here(ctx).await? {
             self.0.service_address.clone()
         } else {
             mask_address(&self.0.service_address)
-        }
+        })
     }
     /// The phone to reach the customer on for this order; shown in full or masked as
     /// `serviceAddress` (R-PRV-2).
-    async fn contact_phone(&self, ctx: &Context<'_>) -> String {
-        if self.shows_contact_here(ctx) {
+    async fn contact_phone(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(if self.shows_contact_here(ctx).await? {
             self.0.contact_phone.clone()
         } else {
             mask_phone(&self.0.contact_phone)
-        }
+        })
     }
     /// The asset's verified warranty covered the day of the report: the repair is free
     /// (R-REP-1). An unverified warranty never counts here.
@@ -381,8 +386,8 @@ impl RepairOrder {
     /// The customer, masked unless the viewer needs the contact (R-PRV-2).
     async fn customer(&self, ctx: &Context<'_>) -> Result<CustomerContact> {
         let customer = load_user(ctx, self.0.customer_id).await?;
-        let named = self.shows_contact(ctx);
-        let shown = self.shows_contact_here(ctx);
+        let named = self.shows_contact(ctx).await?;
+        let shown = self.shows_contact_here(ctx).await?;
         Ok(CustomerContact {
             id: id(NodeType::User, customer.id),
             name: if named {
@@ -486,14 +491,34 @@ impl RepairOrder {
 }
 
 impl RepairOrder {
-    fn shows_contact(&self, ctx: &Context<'_>) -> bool {
-        repair::sees_customer_contact(principal(ctx), &OrderParties::from(&self.0), self.0.status)
+    async fn shows_contact(&self, ctx: &Context<'_>) -> Result<bool> {
+        let viewer = principal(ctx);
+        if !repair::sees_customer_contact(viewer, &OrderParties::from(&self.0), self.0.status) {
+            return Ok(false);
+        }
+        let Principal::Partner {
+            organization_id, ..
+        } = viewer
+        else {
+            return Ok(true);
+        };
+        let filed_by_partner = self.0.channel == RepairChannel::Partner;
+        let basis_in_force = !filed_by_partner
+            && loaders(ctx)?
+                .load_one(DisclosureKey {
+                    customer_id: self.0.customer_id,
+                    organization_id: *organization_id,
+                })
+                .await?
+                .is_some();
+        Ok(privacy::partner_receives(filed_by_partner, basis_in_force))
     }
 
     /// `shows_contact`, except that phones and addresses in a list are masked for the roles
     /// that reveal them one at a time (R-PRV-2).
-    fn shows_contact_here(&self, ctx: &Context<'_>) -> bool {
-        self.shows_contact(ctx) && !(in_list(ctx) && masking::masked_in_lists(principal(ctx)))
+    async fn shows_contact_here(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.shows_contact(ctx).await?
+            && !(in_list(ctx) && masking::masked_in_lists(principal(ctx))))
     }
 }
 

@@ -1,12 +1,14 @@
 //! Privacy use cases: revealing one masked value (R-PRV-2/8), with its audit entry committed
 //! before the value leaves; retention periods and legal holds (R-PRV-6), audited with their
-//! old and new values (R-PRV-11).
+//! old and new values (R-PRV-11); consents to disclosure to partners (R-PRV-12).
 
 use std::net::IpAddr;
 
+use entity::disclosure_consents::{self, ConsentChannel, DisclosureBasis};
 use entity::ticket_events::TicketKind;
-use entity::users::Role;
+use entity::users::{self, Role};
 use entity::{legal_holds, retention_policies};
+use sea_orm::ActiveEnum;
 
 use super::Env;
 use crate::domain::privacy;
@@ -188,4 +190,142 @@ pub async fn release_legal_hold(
     audit_change(&txn, env, address, "legal_hold.released", subject, detail).await?;
     txn.commit().await?;
     Ok(released)
+}
+
+/// What `record_consent` is asked to record.
+pub struct ConsentRequest {
+    /// Staff name the customer; a customer records their own (`None`).
+    pub customer_id: Option<i64>,
+    /// The partner organization; by default the customer's own.
+    pub organization_id: Option<i64>,
+    pub basis: DisclosureBasis,
+    pub channel: ConsentChannel,
+    pub reference: Option<String>,
+}
+
+/// The customer a consent is about: the caller, or one in the staff member's scope
+/// (`NOT_FOUND` otherwise).
+async fn consenting_customer(env: &Env<'_>, asked: Option<i64>) -> ApiResult<users::Model> {
+    let me = env.actor.user()?;
+    if me.role == Role::Customer {
+        if asked.is_some_and(|asked| asked != me.id) {
+            return Err(ApiError::NotFound("customer"));
+        }
+        return store::users::get(env.db, me.id).await;
+    }
+    let Some(id) = asked else {
+        return Err(ApiError::bad_input("customerId", "name the customer"));
+    };
+    let customer = store::users::get(env.db, id)
+        .await
+        .map_err(|_| ApiError::NotFound("customer"))?;
+    if !super::accounts::in_scope(env.actor, &customer) {
+        return Err(ApiError::NotFound("customer"));
+    }
+    Ok(customer)
+}
+
+/// R-PRV-12: records a customer's written consent (or a supervisor's legal basis) for their
+/// personal data to go to a partner organization (`domain::privacy::check_disclosure_record`
+/// says who and how). One record in force per customer and organization (`CONFLICT`).
+/// Audited.
+pub async fn record_consent(
+    env: &Env<'_>,
+    request: ConsentRequest,
+    address: IpAddr,
+) -> ApiResult<disclosure_consents::Model> {
+    let role = env
+        .actor
+        .require(&[Role::Customer, Role::Agent, Role::Supervisor])?;
+    let reference = request
+        .reference
+        .as_deref()
+        .map(|text| super::required_text("reference", text, 200))
+        .transpose()?;
+    privacy::check_disclosure_record(role, request.basis, request.channel, reference.as_deref())?;
+    let customer = consenting_customer(env, request.customer_id).await?;
+    let organization = request
+        .organization_id
+        .or(customer.organization_id)
+        .ok_or_else(|| {
+            ApiError::bad_input("organizationId", "the customer has no partner organization")
+        })?;
+    store::directory::get_organization(env.db, organization)
+        .await
+        .map_err(|err| err.missing_as_bad_input("organizationId", "no such organization"))?;
+    let txn = store::begin_write(env.db).await?;
+    if !store::consents::in_force(&txn, &[(customer.id, organization)])
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::Conflict(
+            "a consent for this organization is in force already".into(),
+        ));
+    }
+    let consent = store::consents::insert(
+        &txn,
+        store::consents::NewConsent {
+            customer_id: customer.id,
+            organization_id: organization,
+            basis: request.basis,
+            channel: request.channel,
+            reference,
+            recorded_by: env.actor.user()?.id,
+        },
+        env.now,
+    )
+    .await?;
+    let detail = serde_json::json!({
+        "new": { "organization": organization, "basis": request.basis.to_value(),
+                 "channel": request.channel.to_value(), "reference": consent.reference },
+    });
+    audit_change(
+        &txn,
+        env,
+        address,
+        "consent.recorded",
+        ("USER", Some(customer.id)),
+        detail,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(consent)
+}
+
+/// Withdraws a consent: the customer their own, staff one of a customer in their scope
+/// (`NOT_FOUND` otherwise); `INVALID_TRANSITION` when withdrawn already. From now on the
+/// partner sees that customer's data masked. Audited.
+pub async fn withdraw_consent(
+    env: &Env<'_>,
+    id: i64,
+    address: IpAddr,
+) -> ApiResult<disclosure_consents::Model> {
+    env.actor
+        .require(&[Role::Customer, Role::Agent, Role::Supervisor])?;
+    let consent = store::consents::get(env.db, id).await?;
+    consenting_customer(env, Some(consent.customer_id)).await?;
+    let txn = store::begin_write(env.db).await?;
+    if !store::consents::withdraw(&txn, id, env.actor.user()?.id, env.now).await? {
+        return Err(ApiError::InvalidTransition {
+            action: "withdraw",
+            current: "WITHDRAWN".into(),
+        });
+    }
+    let detail = serde_json::json!({ "organization": consent.organization_id, "consent": id });
+    let subject = ("USER", Some(consent.customer_id));
+    audit_change(&txn, env, address, "consent.withdrawn", subject, detail).await?;
+    let consent = store::consents::get(&txn, id).await?;
+    txn.commit().await?;
+    Ok(consent)
+}
+
+/// A customer's consents, newest first: the customer's own, or (staff) one in their scope.
+pub async fn consents(
+    env: &Env<'_>,
+    customer_id: Option<i64>,
+) -> ApiResult<Vec<disclosure_consents::Model>> {
+    env.actor
+        .require(&[Role::Customer, Role::Agent, Role::Supervisor])?;
+    let customer = consenting_customer(env, customer_id).await?;
+    store::consents::of_customer(env.db, customer.id).await
 }

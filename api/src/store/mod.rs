@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 pub mod codes;
 pub mod complaints;
+pub mod consents;
 pub mod digests;
 pub mod directory;
 pub mod escalations;
