@@ -11,6 +11,7 @@ db_tests!(
     r_prv_3_audit_log_is_for_admins_and_customers_see_who_read_their_data,
     r_prv_3_queued_entries_are_written_when_the_server_stops,
     r_prv_3_a_full_group_of_full_pages_is_written,
+    r_prv_3_one_order_read_by_id_or_number_is_recorded,
     r_prv_2_staff_lists_mask_contacts_and_a_reveal_is_audited,
     r_prv_9_a_sealed_ticket_refuses_every_change,
     r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets,
@@ -598,6 +599,8 @@ async fn r_prv_6_a_legal_hold_stops_the_destruction(app: TestApp) {
         [
             "personal_data.destroyed",
             "legal_hold.released",
+            // the agent opened the held order (R-PRV-3)
+            "personal_data.read",
             "legal_hold.placed"
         ]
     );
@@ -984,4 +987,93 @@ async fn r_prv_12_consent_is_written_by_the_customer_or_staff_never_by_the_partn
     )
     .await
     .expect_code("NOT_FOUND");
+}
+
+async fn r_prv_3_one_order_read_by_id_or_number_is_recorded(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = app.report(&w.customer, w.asset).await;
+    let filed = partner_order(&app, &w).await;
+    let read = |auth: &Auth, query: &str, id: &Value| {
+        let (auth, query, id) = (auth.clone(), query.to_owned(), id.clone());
+        let app = &app;
+        async move {
+            app.gql(&auth, &query, json!({ "id": id, "ids": [id] }))
+                .await
+                .data()
+                .clone()
+        }
+    };
+    read(
+        &w.agent.auth,
+        "query($id: ID!) { repairOrder(id: $id) { contactPhone customer { name } } }",
+        &order["id"],
+    )
+    .await;
+    read(
+        &w.agent.auth,
+        "query($id: ID!) { node(id: $id) { ... on RepairOrder { serviceAddress } } }",
+        &order["id"],
+    )
+    .await;
+    read(
+        &w.partner,
+        "query($ids: [ID!]!) { nodes(ids: $ids) { ... on RepairOrder { contactPhone } } }",
+        &filed["id"],
+    )
+    .await;
+    // Not recorded: no personal field selected, the customer's own order.
+    read(
+        &w.agent.auth,
+        "query($ids: [ID!]!) { nodes(ids: $ids) { ... on RepairOrder { status } } }",
+        &order["id"],
+    )
+    .await;
+    read(
+        &w.customer.auth,
+        "query($id: ID!) { repairOrder(id: $id) { contactPhone } }",
+        &order["id"],
+    )
+    .await;
+
+    let mut reads = audit_log(
+        &app,
+        &w.admin.auth,
+        json!({ "action": "personal_data.read" }),
+    )
+    .await;
+    reads.reverse();
+    let seen: Vec<(Value, Value, Value, Value)> = reads
+        .iter()
+        .map(|e| {
+            (
+                e["actorRole"].clone(),
+                e["operation"].clone(),
+                e["fields"].clone(),
+                e["rowCount"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                json!("AGENT"),
+                json!("repairOrder"),
+                json!(["customer.name", "contactPhone"]),
+                json!(1)
+            ),
+            (
+                json!("AGENT"),
+                json!("node"),
+                json!(["serviceAddress"]),
+                json!(1)
+            ),
+            (
+                json!("PARTNER"),
+                json!("nodes"),
+                json!(["contactPhone"]),
+                json!(1)
+            ),
+        ]
+    );
 }

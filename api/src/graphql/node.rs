@@ -84,7 +84,9 @@ impl NodeQuery {
         #[graphql(desc = "A global id as any `id` field returns it.")] id: ID,
     ) -> Result<Node> {
         let env = env(ctx)?;
-        Ok(resolve(ctx, &env, &id).await?)
+        let node = resolve(ctx, &env, &id).await?;
+        record_order_reads(ctx, [&node], false).await?;
+        Ok(node)
     }
 
     /// Several objects by global id, in the order asked; each entry is null when `node` would
@@ -105,15 +107,34 @@ impl NodeQuery {
         let env = env(ctx)?;
         let resolved =
             futures_util::future::join_all(ids.iter().map(|id| resolve(ctx, &env, id))).await;
-        resolved
+        let nodes = resolved
             .into_iter()
             .map(|node| match node {
                 Ok(node) => Ok(Some(node)),
                 Err(ApiError::NotFound(_)) => Ok(None),
-                Err(other) => Err(other.into()),
+                Err(other) => Err(other),
             })
-            .collect()
+            .collect::<ApiResult<Vec<_>>>()?;
+        record_order_reads(ctx, nodes.iter().flatten(), true).await?;
+        Ok(nodes)
     }
+}
+
+/// One audit entry for the repair orders among `nodes` (R-PRV-3): their customers' data is
+/// read by id as it is in a page.
+async fn record_order_reads<'a>(
+    ctx: &Context<'_>,
+    nodes: impl IntoIterator<Item = &'a Node>,
+    in_list: bool,
+) -> ApiResult<()> {
+    let people: Vec<i64> = nodes
+        .into_iter()
+        .filter_map(|node| match node {
+            Node::RepairOrder(order) => Some(order.0.customer_id),
+            _ => None,
+        })
+        .collect();
+    super::repair::record_read(ctx, &[ctx.look_ahead()], in_list, &people).await
 }
 
 /// The object `id` names, if the caller may see it. Every refusal reads `NOT_FOUND` (an id

@@ -606,24 +606,39 @@ async fn page(
     let nodes: Vec<_> = connection.edges.iter().map(|edge| &edge.node.0).collect();
     prefetch(ctx, &nodes).await?;
     let people: Vec<i64> = nodes.iter().map(|order| order.customer_id).collect();
+    let page = ctx.look_ahead();
+    let selected = [page.field("edges").field("node"), page.field("nodes")];
+    record_read(ctx, &selected, true, &people).await?;
+    Ok(connection)
+}
+
+/// Records a read of orders of `people` in the audit log (R-PRV-3): a page, `nodes`, or one
+/// order opened by itself (`in_list` false: unmasked for agents). `orders` are where the
+/// query selects the order's fields.
+pub(super) async fn record_read(
+    ctx: &Context<'_>,
+    orders: &[async_graphql::Lookahead<'_>],
+    in_list: bool,
+    people: &[i64],
+) -> Result<(), ApiError> {
     super::privacy::record_page(
         ctx,
         super::privacy::PageRead {
             subject_kind: "REPAIR_ORDER",
-            fields: personal_fields(ctx),
-            people: &people,
+            fields: personal_fields(ctx, orders, in_list),
+            people,
         },
     )
-    .await?;
-    Ok(connection)
+    .await
 }
 
-/// The customer's personal fields a page's query selects, through `edges` or `nodes`, and
-/// the viewer gets unmasked (R-PRV-3).
-fn personal_fields(ctx: &Context<'_>) -> Vec<&'static str> {
-    let masked = masking::masked_in_lists(principal(ctx));
-    let page = ctx.look_ahead();
-    let nodes = [page.field("edges").field("node"), page.field("nodes")];
+/// The customer's personal fields selected under `nodes` that the viewer gets unmasked.
+fn personal_fields(
+    ctx: &Context<'_>,
+    nodes: &[async_graphql::Lookahead<'_>],
+    in_list: bool,
+) -> Vec<&'static str> {
+    let masked = in_list && masking::masked_in_lists(principal(ctx));
     let selected = |path: &[&str]| {
         nodes.iter().any(|node| {
             let mut at = node.field(path[0]);
@@ -726,7 +741,9 @@ impl RepairQuery {
                 return Err(ApiError::bad_input("id", "give either id or number").into());
             }
         };
-        Ok(RepairOrder(service::get(&env, key).await?))
+        let order = service::get(&env, key).await?;
+        record_read(ctx, &[ctx.look_ahead()], false, &[order.customer_id]).await?;
+        Ok(RepairOrder(order))
     }
 
     /// The service centre's orders (agents, supervisors) or the organization's (partners),
