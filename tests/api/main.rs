@@ -10,6 +10,7 @@ mod complaint_outcomes;
 mod ergonomics;
 mod faults;
 mod feed;
+mod field_matrix;
 mod fuzz;
 mod http_spec;
 mod idempotency;

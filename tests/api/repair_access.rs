@@ -30,7 +30,7 @@ db_tests!(
 
 /// Everyone who may call, relative to one order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Caller {
+pub(crate) enum Caller {
     /// The customer the order belongs to.
     Owner,
     /// A customer of the same centre who does not own the order.
@@ -53,8 +53,8 @@ enum Caller {
     Anonymous,
 }
 
-/// The column order of the tables below.
-const CALLERS: [Caller; 11] = [
+/// The column order of the tables below (and of `field_matrix`'s).
+pub(crate) const CALLERS: [Caller; 11] = [
     Caller::Owner,
     Caller::OtherCustomer,
     Caller::Assignee,
@@ -70,7 +70,7 @@ const CALLERS: [Caller; 11] = [
 
 /// Whose order it is. Both kinds are handled by the centre North.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Owner {
+pub(crate) enum Owner {
     /// `world.customer`, reporting from the app; belongs to no partner organization, so no
     /// partner may see the order.
     AppCustomer,
@@ -87,7 +87,7 @@ impl Owner {
     }
 }
 
-fn auth_of(w: &RepairWorld, owner: Owner, caller: Caller) -> Auth {
+pub(crate) fn auth_of(w: &RepairWorld, owner: Owner, caller: Caller) -> Auth {
     match caller {
         Caller::Owner => owner.customer(w).auth.clone(),
         Caller::OtherCustomer => w.other_customer.auth.clone(),
