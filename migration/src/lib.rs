@@ -34,6 +34,7 @@ mod m20261210_000040_access_audit;
 mod m20261210_000041_retention;
 mod m20261210_000042_append_only;
 mod m20261210_000043_exports;
+mod m20261211_000050_inquiries;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000041_retention::Migration),
             Box::new(m20261210_000042_append_only::Migration),
             Box::new(m20261210_000043_exports::Migration),
+            Box::new(m20261211_000050_inquiries::Migration),
         ]
     }
 }

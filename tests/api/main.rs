@@ -13,6 +13,7 @@ mod feed;
 mod fuzz;
 mod http_spec;
 mod idempotency;
+mod inquiry;
 mod identity;
 mod live;
 mod metrics;

@@ -31,10 +31,11 @@ pub enum NodeType {
     StaffComplaintAlert,
     AuditEntry,
     Export,
+    Inquiry,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 20] = [
+    pub const ALL: [NodeType; 21] = [
         Self::RepairOrder,
         Self::Complaint,
         Self::Asset,
@@ -55,6 +56,7 @@ impl NodeType {
         Self::StaffComplaintAlert,
         Self::AuditEntry,
         Self::Export,
+        Self::Inquiry,
     ];
 
     /// The tag inside the id: the GraphQL type name.
@@ -80,6 +82,7 @@ impl NodeType {
             Self::StaffComplaintAlert => "StaffComplaintAlert",
             Self::AuditEntry => "AuditEntry",
             Self::Export => "Export",
+            Self::Inquiry => "Inquiry",
         }
     }
 
@@ -106,6 +109,7 @@ impl NodeType {
             Self::StaffComplaintAlert => "staff complaint alert",
             Self::AuditEntry => "audit entry",
             Self::Export => "export",
+            Self::Inquiry => "inquiry",
         }
     }
 
@@ -120,6 +124,7 @@ impl NodeType {
             TicketKind::RepairOrder => Self::RepairOrder,
             TicketKind::Complaint => Self::Complaint,
             TicketKind::ReturnVisit => Self::ReturnVisit,
+            TicketKind::Inquiry => Self::Inquiry,
         }
     }
 }

@@ -9,6 +9,7 @@ mod feed;
 mod field_errors;
 mod guard;
 mod identity;
+mod inquiry;
 mod input_guard;
 pub mod loaders;
 mod metrics;
@@ -61,6 +62,7 @@ pub struct QueryRoot(
     accounts::AccountsQuery,
     repair::RepairQuery,
     complaint::ComplaintQuery,
+    inquiry::InquiryQuery,
     policy::PolicyQuery,
     metrics::MetricsQuery,
     survey::SurveyQuery,
@@ -82,6 +84,7 @@ pub struct MutationRoot(
     repair::RepairMutation,
     repair::CustomerNoteMutation,
     complaint::ComplaintMutation,
+    inquiry::InquiryMutation,
     policy::PolicyMutation,
     survey::SurveyMutation,
     webhooks::WebhookMutation,
