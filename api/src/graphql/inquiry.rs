@@ -24,11 +24,12 @@ use crate::store::inquiries::{ListFilter, Scope};
 /// Staff who read an inquiry's internal fields.
 const STAFF: &[Role] = &[Role::Agent, Role::Supervisor, Role::Technician];
 
-/// A customer's question, not a fault or complaint (咨询, R-SLA-11). Customers see their own,
-/// agents and supervisors their centre's, partners their organization's customers', a
-/// technician those passed to them; admins none.
+/// An inquiry as its readers see it.
 pub struct Inquiry(pub inquiries::Model);
 
+/// A customer's question, not a fault or complaint (咨询, R-SLA-11). Customers see their own,
+/// agents and supervisors their centre's, partners their organization's customers', a
+/// technician those passed to them; admins none (`NOT_FOUND`).
 #[Object]
 impl Inquiry {
     /// The inquiry's id (opaque global id, `Node`).
@@ -238,6 +239,7 @@ pub struct ConvertedInquiry {
     ticket_id: i64,
 }
 
+/// An inquiry converted into a repair order or complaint (R-SLA-11), and what it became.
 #[Object]
 impl ConvertedInquiry {
     /// The inquiry, now CONVERTED.
