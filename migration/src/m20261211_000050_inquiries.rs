@@ -50,9 +50,15 @@ impl MigrationTrait for Migration {
                 "idx_inquiries_centre_created",
                 &[I::ServiceCentreId, I::CreatedAt][..],
             ),
-            ("idx_inquiries_customer_created", &[I::CustomerId, I::CreatedAt]),
+            (
+                "idx_inquiries_customer_created",
+                &[I::CustomerId, I::CreatedAt],
+            ),
             ("idx_inquiries_organization", &[I::OrganizationId]),
-            ("idx_inquiries_converted", &[I::ConvertedKind, I::ConvertedId]),
+            (
+                "idx_inquiries_converted",
+                &[I::ConvertedKind, I::ConvertedId],
+            ),
         ] {
             crate::common::index(manager, name, I::Table, columns).await?;
         }

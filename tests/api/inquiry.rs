@@ -9,7 +9,9 @@ use entity::{inquiries, ticket_events};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use servicedesk::jobs::sla_sweeper::sweep_once;
-use servicedesk_tests::{Auth, GqlResponse, NodeType, RepairWorld, TestApp, TestUser, db_tests, gid};
+use servicedesk_tests::{
+    Auth, GqlResponse, NodeType, RepairWorld, TestApp, TestUser, db_tests, gid,
+};
 
 db_tests!(
     r_sla_11_an_unanswered_inquiry_is_breached_after_30_minutes,
@@ -50,9 +52,13 @@ async fn ask_as(app: &TestApp, auth: &Auth, input: Value) -> GqlResponse {
 
 /// The customer asks in the app.
 async fn ask(app: &TestApp, customer: &TestUser) -> Value {
-    ask_as(app, &customer.auth, json!({ "question": "Does the warranty cover the door seal?" }))
-        .await
-        .data()["askInquiry"]
+    ask_as(
+        app,
+        &customer.auth,
+        json!({ "question": "Does the warranty cover the door seal?" }),
+    )
+    .await
+    .data()["askInquiry"]
         .clone()
 }
 
@@ -237,12 +243,24 @@ async fn r_sla_11_a_promised_reply_time_replaces_the_30_minutes(app: TestApp) {
     app.clock.set(asked_at + Duration::hours(1));
     let seen = read_staff(&app, &w.technician.auth, &later["id"]).await;
     assert_eq!(seen["handlerId"], w.technician.gid());
-    let answered = answer(&app, &w.technician.auth, &later["id"], "Use the descaler twice.").await;
+    let answered = answer(
+        &app,
+        &w.technician.auth,
+        &later["id"],
+        "Use the descaler twice.",
+    )
+    .await;
     let answered = &answered.data()["answerInquiry"];
     assert_eq!(answered["status"], "ANSWERED");
     assert_eq!(reply(answered)["state"], "MET");
     // The missed promise, answered late, stays breached.
-    let late = answer(&app, &w.supervisor.auth, &sooner["id"], "Soak it overnight.").await;
+    let late = answer(
+        &app,
+        &w.supervisor.auth,
+        &sooner["id"],
+        "Soak it overnight.",
+    )
+    .await;
     assert_eq!(reply(&late.data()["answerInquiry"])["state"], "BREACHED");
     app.clock.set(asked_at + Duration::hours(3));
     assert_eq!(sweep(&app).await, 0);
@@ -254,7 +272,10 @@ async fn r_sla_11_a_promised_reply_time_replaces_the_30_minutes(app: TestApp) {
             json!({}),
         )
         .await;
-    let nodes = mine.data()["myInquiries"]["edges"].as_array().unwrap().clone();
+    let nodes = mine.data()["myInquiries"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(nodes.len(), 2);
     let node = nodes
         .iter()
@@ -285,7 +306,10 @@ async fn r_sla_11_an_inquiry_answered_on_the_spot_runs_no_clock(app: TestApp) {
     let own = app
         .gql(&w.customer.auth, query, json!({ "id": inquiry["id"] }))
         .await;
-    assert_eq!(own.data()["inquiry"]["answer"], "9 to 6, Monday to Saturday.");
+    assert_eq!(
+        own.data()["inquiry"]["answer"],
+        "9 to 6, Monday to Saturday."
+    );
     assert_eq!(
         actions(&own.data()["inquiry"]["events"]),
         vec!["ASKED", "ANSWERED"]
@@ -320,7 +344,10 @@ async fn r_sla_11_an_inquiry_converted_into_a_complaint_is_linked_on_both(app: T
         .await;
     let complaint = &complaint.data()["complaintById"];
     assert_eq!(complaint["status"], "RECEIVED");
-    assert_eq!(complaint["description"], "Does the warranty cover the door seal?");
+    assert_eq!(
+        complaint["description"],
+        "Does the warranty cover the door seal?"
+    );
     assert_eq!(complaint["channel"], "PHONE");
     assert_eq!(complaint["inquiry"]["id"], inquiry["id"]);
     assert!(actions(&complaint["events"]).contains(&"CONVERTED_FROM_INQUIRY".to_owned()));
@@ -357,7 +384,14 @@ async fn r_sla_11_an_inquiry_converted_into_a_repair_order_is_linked_on_both(app
     let input = json!({ "assetId": gid(NodeType::Asset, w.asset),
                         "serviceAddress": "Room 1201, 88 Century Avenue, Pudong",
                         "contactPhone": "13812345678" });
-    let converted = convert(&app, &w.supervisor.auth, &inquiry["id"], "REPAIR_ORDER", input).await;
+    let converted = convert(
+        &app,
+        &w.supervisor.auth,
+        &inquiry["id"],
+        "REPAIR_ORDER",
+        input,
+    )
+    .await;
     let converted = &converted.data()["convertInquiry"];
     assert_eq!(converted["kind"], "REPAIR_ORDER");
     assert_eq!(converted["inquiry"]["status"], "CONVERTED");
@@ -372,11 +406,17 @@ async fn r_sla_11_an_inquiry_converted_into_a_repair_order_is_linked_on_both(app
         let order = &order.data()["repairOrder"];
         assert_eq!(order["status"], "SUBMITTED");
         assert_eq!(order["channel"], "PHONE");
-        assert_eq!(order["faultDescription"], "How do I descale the dishwasher?");
+        assert_eq!(
+            order["faultDescription"],
+            "How do I descale the dishwasher?"
+        );
         assert_eq!(order["inquiry"]["id"], inquiry["id"]);
         assert_eq!(order["inquiry"]["status"], "CONVERTED");
         let actions = actions(&order["events"]);
-        assert!(actions.contains(&"CONVERTED_FROM_INQUIRY".to_owned()), "{actions:?}");
+        assert!(
+            actions.contains(&"CONVERTED_FROM_INQUIRY".to_owned()),
+            "{actions:?}"
+        );
     }
     // A product of another customer is not theirs: nothing is written.
     let other = ask_by_phone(&app, &w).await;
@@ -444,14 +484,35 @@ async fn r_sla_11_bad_inputs_name_their_fields_and_write_nothing(app: TestApp) {
     )
     .await;
     assert_eq!(fields(&bad), vec!["promisedReplyAt"]);
-    let bad = pass(&app, &w.agent.auth, &inquiry["id"], &w.other_agent.gid(), None).await;
+    let bad = pass(
+        &app,
+        &w.agent.auth,
+        &inquiry["id"],
+        &w.other_agent.gid(),
+        None,
+    )
+    .await;
     assert_eq!(fields(&bad), vec!["handlerId"]);
     // Answering with nothing; converting without saying into what, or as the app.
     let bad = answer(&app, &w.agent.auth, &inquiry["id"], "   ").await;
     assert_eq!(fields(&bad), vec!["answer"]);
-    let bad = convert(&app, &w.agent.auth, &inquiry["id"], "COMPLAINT", Value::Null).await;
+    let bad = convert(
+        &app,
+        &w.agent.auth,
+        &inquiry["id"],
+        "COMPLAINT",
+        Value::Null,
+    )
+    .await;
     assert_eq!(fields(&bad), vec!["complaint"]);
-    let bad = convert(&app, &w.agent.auth, &inquiry["id"], "REPAIR_ORDER", Value::Null).await;
+    let bad = convert(
+        &app,
+        &w.agent.auth,
+        &inquiry["id"],
+        "REPAIR_ORDER",
+        Value::Null,
+    )
+    .await;
     assert_eq!(fields(&bad), vec!["repairOrder"]);
     let bad = convert(
         &app,
@@ -523,7 +584,10 @@ async fn r_sla_11_inquiries_are_seen_like_tickets(app: TestApp) {
                 !ok && response.code() == "NOT_FOUND"
             };
             if !right {
-                failures.push(format!("inquiry {} as {who}: {}", inquiry["number"], response.body));
+                failures.push(format!(
+                    "inquiry {} as {who}: {}",
+                    inquiry["number"], response.body
+                ));
             }
         }
     }
@@ -554,9 +618,15 @@ async fn r_sla_11_inquiries_are_seen_like_tickets(app: TestApp) {
         read(&app, &w.other_technician.auth, id).await.code(),
         "NOT_FOUND"
     );
-    pass(&app, &w.technician.auth, id, &w.other_technician.gid(), None)
-        .await
-        .expect_code("FORBIDDEN");
+    pass(
+        &app,
+        &w.technician.auth,
+        id,
+        &w.other_technician.gid(),
+        None,
+    )
+    .await
+    .expect_code("FORBIDDEN");
     let complaint = json!({ "category": "SERVICE_ATTITUDE", "channel": "PHONE" });
     convert(&app, &w.technician.auth, id, "COMPLAINT", complaint)
         .await
@@ -573,22 +643,39 @@ async fn r_sla_11_inquiries_are_seen_like_tickets(app: TestApp) {
             .collect()
     };
     let both = vec![partners["id"].clone(), own["id"].clone()];
-    assert_eq!(ids(app.gql(&w.agent.auth, list, json!({})).await, "inquiries"), both);
-    assert!(ids(app.gql(&w.other_agent.auth, list, json!({})).await, "inquiries").is_empty());
+    assert_eq!(
+        ids(app.gql(&w.agent.auth, list, json!({})).await, "inquiries"),
+        both
+    );
+    assert!(
+        ids(
+            app.gql(&w.other_agent.auth, list, json!({})).await,
+            "inquiries"
+        )
+        .is_empty()
+    );
     assert_eq!(
         ids(app.gql(&w.partner, list, json!({})).await, "inquiries"),
         vec![partners["id"].clone()]
     );
     assert_eq!(
-        ids(app.gql(&w.technician.auth, list, json!({})).await, "inquiries"),
+        ids(
+            app.gql(&w.technician.auth, list, json!({})).await,
+            "inquiries"
+        ),
         vec![own["id"].clone()]
     );
     for auth in [&w.customer.auth, &w.admin.auth] {
-        app.gql(auth, list, json!({})).await.expect_code("FORBIDDEN");
+        app.gql(auth, list, json!({}))
+            .await
+            .expect_code("FORBIDDEN");
     }
     let mine = "{ myInquiries { edges { node { id } } } }";
     assert_eq!(
-        ids(app.gql(&w.customer.auth, mine, json!({})).await, "myInquiries"),
+        ids(
+            app.gql(&w.customer.auth, mine, json!({})).await,
+            "myInquiries"
+        ),
         vec![own["id"].clone()]
     );
     app.gql(&w.agent.auth, mine, json!({}))
@@ -598,7 +685,9 @@ async fn r_sla_11_inquiries_are_seen_like_tickets(app: TestApp) {
     let node = "query($id: ID!) { node(id: $id) { id ... on Inquiry { status } } }";
     let seen = app.gql(&w.customer.auth, node, json!({ "id": id })).await;
     assert_eq!(seen.data()["node"]["status"], "PASSED");
-    let hidden = app.gql(&w.other_customer.auth, node, json!({ "id": id })).await;
+    let hidden = app
+        .gql(&w.other_customer.auth, node, json!({ "id": id }))
+        .await;
     hidden.expect_code("NOT_FOUND");
     // Customers and partners do not read who is in charge.
     let query = "query($id: ID!) { inquiry(id: $id) { handlerId } }";

@@ -282,7 +282,10 @@ mod tests {
             channel_for(Some(Role::Partner), None),
             Ok(InquiryChannel::Partner)
         );
-        assert_eq!(channel_for(Some(Role::Agent), None), Ok(InquiryChannel::Phone));
+        assert_eq!(
+            channel_for(Some(Role::Agent), None),
+            Ok(InquiryChannel::Phone)
+        );
         assert!(channel_for(Some(Role::Agent), Some(InquiryChannel::App)).is_err());
     }
 }

@@ -198,8 +198,8 @@ impl Loader<InquiryEventsKey> for DbLoader {
         &self,
         ids: &[InquiryEventsKey],
     ) -> Result<HashMap<InquiryEventsKey, Self::Value>, ApiError> {
-        let rows = store::events::for_tickets(&self.db, TicketKind::Inquiry, &keys(ids, |k| k.0))
-            .await?;
+        let rows =
+            store::events::for_tickets(&self.db, TicketKind::Inquiry, &keys(ids, |k| k.0)).await?;
         Ok(group(ids, rows, |row| InquiryEventsKey(row.ticket_id)))
     }
 }

@@ -56,9 +56,7 @@ fn filter(
         .filter(|kind| wanted.contains(kind))
         // Technicians work on repair orders and the inquiries passed to them; complaints are
         // not theirs to read.
-        .filter(|kind| {
-            !matches!(scope, Scope::Technician(_)) || *kind != TicketKind::Complaint
-        })
+        .filter(|kind| !matches!(scope, Scope::Technician(_)) || *kind != TicketKind::Complaint)
         .collect();
     Ok(FeedFilter {
         scope,

@@ -105,7 +105,16 @@ pub async fn ask(env: &Env<'_>, input: AskInquiry) -> ApiResult<inquiries::Model
     };
     let created = store::inquiries::insert(&txn, row, env.now).await?;
     let note = format!("asked via {}", channel.to_value());
-    append(&txn, env, created.id, "ASKED", None, Some(InquiryStatus::Open), note).await?;
+    append(
+        &txn,
+        env,
+        created.id,
+        "ASKED",
+        None,
+        Some(InquiryStatus::Open),
+        note,
+    )
+    .await?;
     if let Some(answer) = answer {
         // Answered on the spot: nothing is owed, so no clock runs.
         append(
@@ -251,9 +260,7 @@ pub async fn pass(
                     && matches!(u.role, Role::Agent | Role::Supervisor | Role::Technician)
                     && u.service_centre_id == Some(step.inquiry.service_centre_id)
             })
-            .ok_or_else(|| {
-                ApiError::bad_input("handlerId", "no such staff member in this centre")
-            }),
+            .ok_or_else(|| ApiError::bad_input("handlerId", "no such staff member in this centre")),
     )?;
     let promised = errors.check(
         promised_reply_at

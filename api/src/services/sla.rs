@@ -658,7 +658,10 @@ pub async fn promise(
     journal.note(
         "SLA_DUE_MOVED",
         &changed,
-        format!("due {} (promised to the customer)", changed.due_at.to_rfc3339()),
+        format!(
+            "due {} (promised to the customer)",
+            changed.due_at.to_rfc3339()
+        ),
     );
     let due = changed.due_at;
     save(txn, &clock, changed, now).await?;
@@ -830,10 +833,9 @@ async fn ticket_of_clock(txn: &DatabaseTransaction, clock: &Clock) -> ApiResult<
             .await?
             .ok_or_else(missing)?)
             .into(),
-        TicketKind::Inquiry => (&store::inquiries::find(txn, id)
-            .await?
-            .ok_or_else(missing)?)
-            .into(),
+        TicketKind::Inquiry => {
+            (&store::inquiries::find(txn, id).await?.ok_or_else(missing)?).into()
+        }
     })
 }
 

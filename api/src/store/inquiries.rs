@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use entity::inquiries::{self, Column, InquiryStatus};
 use entity::ticket_events::TicketKind;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::domain::inquiry::inquiry_number;
