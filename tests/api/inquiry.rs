@@ -694,4 +694,53 @@ async fn r_sla_11_inquiries_are_seen_like_tickets(app: TestApp) {
     app.gql(&w.customer.auth, query, json!({ "id": id }))
         .await
         .expect_code("FORBIDDEN");
+    // The change feed (which subscriptions and webhooks share) by the same rule.
+    app.log_caught_up().await;
+    let feed = "{ changes(first: 100, kinds: [INQUIRY]) { edges { node { ticketKind ticketId \
+                action } } } }";
+    let seen = |response: GqlResponse| -> (Vec<Value>, Vec<String>) {
+        let edges = response.data()["changes"]["edges"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let mut tickets: Vec<Value> = edges
+            .iter()
+            .map(|e| e["node"]["ticketId"].clone())
+            .collect();
+        tickets.sort_by_key(|t| t.as_str().unwrap_or_default().to_owned());
+        tickets.dedup();
+        assert!(edges.iter().all(|e| e["node"]["ticketKind"] == "INQUIRY"));
+        let actions = edges
+            .iter()
+            .map(|e| e["node"]["action"].as_str().unwrap().to_owned())
+            .collect();
+        (tickets, actions)
+    };
+    let mut both = both;
+    both.sort_by_key(|t| t.as_str().unwrap_or_default().to_owned());
+    assert_eq!(seen(app.gql(&w.agent.auth, feed, json!({})).await).0, both);
+    let (tickets, actions) = seen(app.gql(&w.partner, feed, json!({})).await);
+    assert_eq!(tickets, vec![partners["id"].clone()]);
+    assert_eq!(actions, vec!["ASKED"]);
+    let (tickets, actions) = seen(app.gql(&w.customer.auth, feed, json!({})).await);
+    assert_eq!(tickets, vec![own["id"].clone()]);
+    assert!(actions.contains(&"PASSED".to_owned()), "{actions:?}");
+    assert!(
+        !actions.iter().any(|a| a.starts_with("SLA_")),
+        "{actions:?}"
+    );
+    assert_eq!(
+        seen(app.gql(&w.technician.auth, feed, json!({})).await).0,
+        vec![own["id"].clone()]
+    );
+    assert!(
+        seen(app.gql(&w.other_technician.auth, feed, json!({})).await)
+            .0
+            .is_empty()
+    );
+    assert!(
+        seen(app.gql(&w.other_partner, feed, json!({})).await)
+            .0
+            .is_empty()
+    );
 }
