@@ -188,6 +188,18 @@ async fn r_sla_11_an_unanswered_inquiry_is_breached_after_30_minutes(app: TestAp
     assert_eq!(at(&clock["breachedAt"]), asked_at + Duration::minutes(30));
     // A missed reply climbs a level like any other missed clock (R-ESC-2).
     assert_eq!(seen["escalationLevel"], 2);
+    let inbox = app
+        .gql(
+            &w.supervisor.auth,
+            "{ escalationInbox { ticketKind ticketId toLevel reason } }",
+            json!({}),
+        )
+        .await;
+    let items = inbox.data()["escalationInbox"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["ticketKind"], "INQUIRY");
+    assert_eq!(items[0]["ticketId"], inquiry["id"]);
+    assert!(items[0]["reason"].as_str().unwrap().contains("REPLY"));
     // The customer sees the same breach on their own inquiry.
     let own = read(&app, &w.customer.auth, &inquiry["id"]).await;
     assert_eq!(reply(&own.data()["inquiry"])["state"], "BREACHED");
@@ -230,8 +242,33 @@ async fn r_sla_11_a_promised_reply_time_replaces_the_30_minutes(app: TestApp) {
     .await;
     assert_eq!(at(&reply(&passed.data()["passInquiry"])["dueAt"]), soon);
 
+    // A policy change moves unpromised clocks, not a promise.
+    app.set_policy(&w.admin.auth, "INQUIRY", "REPLY", "ANY", 45)
+        .await;
+    let plain = ask(&app, &w.customer).await;
+    assert_eq!(
+        at(&reply(&plain)["dueAt"]),
+        asked_at + Duration::minutes(45)
+    );
+    let seen = read(&app, &w.agent.auth, &later["id"]).await;
+    assert_eq!(at(&reply(&seen.data()["inquiry"])["dueAt"]), promised);
+    app.set_policy(&w.admin.auth, "INQUIRY", "REPLY", "ANY", 30)
+        .await;
+    answer(&app, &w.agent.auth, &plain["id"], "Yes.")
+        .await
+        .data();
+
     app.clock.set(asked_at + Duration::minutes(11));
     assert_eq!(sweep(&app).await, 1, "the sooner promise is missed");
+    // The miss is the person in charge's (R-ESC-6).
+    let penalties: Vec<(i64, String)> = entity::staff_penalties::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.user_id, p.deadline_kind))
+        .collect();
+    assert_eq!(penalties, vec![(w.supervisor.id, "REPLY".to_owned())]);
     app.clock.set(asked_at + Duration::minutes(31));
     let missed = sweep(&app).await;
     assert_eq!(missed, 0, "30 minutes mean nothing once promised");
@@ -276,7 +313,7 @@ async fn r_sla_11_a_promised_reply_time_replaces_the_30_minutes(app: TestApp) {
         .as_array()
         .unwrap()
         .clone();
-    assert_eq!(nodes.len(), 2);
+    assert_eq!(nodes.len(), 3);
     let node = nodes
         .iter()
         .map(|e| &e["node"])
