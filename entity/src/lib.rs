@@ -17,6 +17,7 @@ pub mod escalations;
 pub mod exports;
 pub mod holidays;
 pub mod idempotency_keys;
+pub mod inquiries;
 pub mod legal_holds;
 pub mod manager_digests;
 pub mod one_time_codes;

@@ -36,6 +36,9 @@ pub struct Model {
     pub due_at: DateTimeUtc,
     /// A later deadline the customer asked for (an appointment window's end).
     pub customer_due_at: Option<DateTimeUtc>,
+    /// A time the agent promised the customer (R-SLA-11): the clock is due then instead of
+    /// at the policy's limit, earlier or later.
+    pub promised_due_at: Option<DateTimeUtc>,
     pub paused_since: Option<DateTimeUtc>,
     /// Paused time so far: working seconds for business-time clocks, wall seconds otherwise.
     pub paused_seconds: i64,

@@ -48,6 +48,10 @@ pub enum SlaMetric {
     /// when this clock runs out.
     #[sea_orm(string_value = "CONFIRMATION")]
     Confirmation,
+    /// An inquiry's reply to the customer: 30 minutes, or the time the agent promised
+    /// (R-SLA-11).
+    #[sea_orm(string_value = "REPLY")]
+    Reply,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

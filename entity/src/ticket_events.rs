@@ -18,6 +18,9 @@ pub enum TicketKind {
     /// ticket it visits.
     #[sea_orm(string_value = "RETURN_VISIT")]
     ReturnVisit,
+    /// An inquiry (R-SLA-11): a question, with its own reply clock.
+    #[sea_orm(string_value = "INQUIRY")]
+    Inquiry,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -36,6 +36,7 @@ mod m20261210_000042_append_only;
 mod m20261210_000043_exports;
 mod m20261211_000044_lean_audit_links;
 mod m20261211_000045_disclosure_consents;
+mod m20261211_000050_inquiries;
 
 pub struct Migrator;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000043_exports::Migration),
             Box::new(m20261211_000044_lean_audit_links::Migration),
             Box::new(m20261211_000045_disclosure_consents::Migration),
+            Box::new(m20261211_000050_inquiries::Migration),
         ]
     }
 }

@@ -32,6 +32,7 @@ const TYPES: &[(&str, &str)] = &[
     ("Complaint", "its customer, the centre's agents and supervisors, its partner; the complainant hidden when anonymous (R-PRV-10)"),
     ("ComplaintDeadlines", "whoever sees the complaint"),
     ("ComplaintTracking", "the complainant by number and phone; no staff identities"),
+    ("ConvertedInquiry", "whoever converts the inquiry (staff who see it)"),
     ("CreatedApiKey", "the admin who creates the key, once"),
     ("CustomerContact", "whoever sees the order, masked per role (below)"),
     ("DataAccess", "the customer whose data was read (myDataAccess)"),
@@ -42,6 +43,7 @@ const TYPES: &[(&str, &str)] = &[
     ("Export", "the centre's agents and supervisors; the file only its requester"),
     ("GroupCount", "supervisors and admins (metrics)"),
     ("Handler", "the complainant: a name and a masked phone"),
+    ("Inquiry", "its customer, the centre's agents and supervisors, its partner, the technician it is passed to (R-SLA-11)"),
     ("LegalHold", "the centre's supervisors"),
     ("LevelCount", "supervisors and admins (metrics)"),
     ("LoginPayload", "the person who signed in"),
@@ -94,6 +96,7 @@ const PERSONAL: &[(&str, &str)] = &[
     ("ReturnVisit.answers", "the centre's agents and supervisors (R-PRV-8, return_visit tests)"),
     ("ReturnVisit.improvement", "as answers"),
     ("Survey.comment", "its customer and the centre's staff"),
+    ("Inquiry.question", "whoever sees the inquiry (inquiry tests: r_sla_11_inquiries_are_seen_like_tickets)"),
 ];
 
 /// Fields whose names look personal but are not (names of things, not of people).

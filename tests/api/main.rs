@@ -15,6 +15,7 @@ mod fuzz;
 mod http_spec;
 mod idempotency;
 mod identity;
+mod inquiry;
 mod live;
 mod metrics;
 mod observability;

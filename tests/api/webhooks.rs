@@ -15,6 +15,7 @@ use servicedesk_tests::{Auth, Backend, TestApp, db_tests, test_config};
 use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
+    r_sla_11_a_partner_endpoint_gets_its_inquiries_question_and_answer,
     a_receiver_verifies_the_signature_and_gets_the_third_attempt_with_the_same_webhook_id,
     a_partner_endpoint_gets_its_organizations_public_events_in_order_and_nothing_else,
     rotating_the_secret_signs_with_both_secrets_during_the_overlap_and_one_after,
@@ -964,4 +965,45 @@ async fn private_targets_are_refused_at_creation_postgres() {
     if let Some(backend) = Backend::postgres() {
         private_targets_are_refused_at_creation(backend).await;
     }
+}
+
+/// R-SLA-11: inquiries are sent like the other tickets: `inquiry.asked`, `inquiry.answered`
+/// to the partner of the customer's organization, nothing to another partner.
+async fn r_sla_11_a_partner_endpoint_gets_its_inquiries_question_and_answer(app: TestApp) {
+    let w = app.repair_world().await;
+    let (receiver, url) = Receiver::start().await;
+    let (other_receiver, other_url) = Receiver::start().await;
+    let (_, secret) = create(
+        &app,
+        &w.partner,
+        json!({ "url": url, "eventTypes": ["inquiry.*"] }),
+    )
+    .await;
+    create(&app, &w.other_partner, json!({ "url": other_url })).await;
+    let asked = app
+        .gql(
+            &w.partner,
+            "mutation($input: AskInquiryInput!) { askInquiry(input: $input) { id } }",
+            json!({ "input": { "customerId": w.partner_customer.gid(),
+                               "question": "Can I extend the warranty?" } }),
+        )
+        .await;
+    let id = asked.data()["askInquiry"]["id"].clone();
+    app.gql(
+        &w.agent.auth,
+        "mutation($id: ID!) { answerInquiry(id: $id, answer: \"Yes, by two years.\") { id } }",
+        json!({ "id": id }),
+    )
+    .await
+    .data();
+    let got = deliver_until(&app, &receiver, 2).await;
+    let types: Vec<&str> = got
+        .iter()
+        .map(|r| r.json["type"].as_str().expect("type"))
+        .collect();
+    assert_eq!(types, vec!["inquiry.asked", "inquiry.answered"]);
+    assert!(got.iter().all(|r| signed_with(r, &secret)));
+    assert!(got.iter().all(|r| r.json["data"]["ticketId"] == id));
+    assert_eq!(pass(&app).await.attempted, 0);
+    assert!(other_receiver.received().is_empty());
 }

@@ -32,10 +32,11 @@ pub enum NodeType {
     AuditEntry,
     Export,
     DisclosureConsent,
+    Inquiry,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 21] = [
+    pub const ALL: [NodeType; 22] = [
         Self::RepairOrder,
         Self::Complaint,
         Self::Asset,
@@ -57,6 +58,7 @@ impl NodeType {
         Self::AuditEntry,
         Self::Export,
         Self::DisclosureConsent,
+        Self::Inquiry,
     ];
 
     /// The tag inside the id: the GraphQL type name.
@@ -83,6 +85,7 @@ impl NodeType {
             Self::AuditEntry => "AuditEntry",
             Self::Export => "Export",
             Self::DisclosureConsent => "DisclosureConsent",
+            Self::Inquiry => "Inquiry",
         }
     }
 
@@ -110,6 +113,7 @@ impl NodeType {
             Self::AuditEntry => "audit entry",
             Self::Export => "export",
             Self::DisclosureConsent => "disclosure consent",
+            Self::Inquiry => "inquiry",
         }
     }
 
@@ -124,6 +128,7 @@ impl NodeType {
             TicketKind::RepairOrder => Self::RepairOrder,
             TicketKind::Complaint => Self::Complaint,
             TicketKind::ReturnVisit => Self::ReturnVisit,
+            TicketKind::Inquiry => Self::Inquiry,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod complaint;
 pub mod global_id;
 pub mod identity;
+pub mod inquiry;
 pub mod masking;
 pub mod metrics;
 pub mod money;

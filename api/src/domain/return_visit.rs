@@ -87,7 +87,8 @@ pub fn purposes(kind: TicketKind) -> &'static [VisitPurpose] {
     match kind {
         TicketKind::RepairOrder => &[VisitPurpose::AfterClosure, VisitPurpose::ThirtyDay],
         TicketKind::Complaint => &[VisitPurpose::AfterClosure],
-        TicketKind::ReturnVisit => &[],
+        // Return visits and inquiries are not visited.
+        TicketKind::ReturnVisit | TicketKind::Inquiry => &[],
     }
 }
 

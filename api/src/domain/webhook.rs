@@ -45,7 +45,11 @@ const MAX_EVENT_TYPE_LEN: usize = 100;
 pub const BODY_PREFIX_BYTES: usize = 1024;
 
 /// Ticket kinds whose events are sent (a return visit's go on the ticket it visits).
-const SENT_KINDS: [TicketKind; 2] = [TicketKind::RepairOrder, TicketKind::Complaint];
+const SENT_KINDS: [TicketKind; 3] = [
+    TicketKind::RepairOrder,
+    TicketKind::Complaint,
+    TicketKind::Inquiry,
+];
 
 const SECRET_PREFIX: &str = "whsec_";
 
@@ -343,6 +347,10 @@ mod tests {
         assert_eq!(
             event_type(TicketKind::Complaint, "SLA_BREACHED"),
             "complaint.sla_breached"
+        );
+        assert_eq!(
+            event_type(TicketKind::Inquiry, "ANSWERED"),
+            "inquiry.answered"
         );
     }
 

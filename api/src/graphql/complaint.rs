@@ -449,6 +449,15 @@ impl Complaint {
             .unwrap_or_default();
         Ok(rows.iter().cloned().map(Escalation::from).collect())
     }
+    /// The inquiry this complaint was raised from (`convertInquiry`, R-SLA-11), if the caller
+    /// sees it.
+    async fn inquiry(&self, ctx: &Context<'_>) -> Result<Option<super::inquiry::Inquiry>> {
+        let env = env(ctx)?;
+        let found =
+            crate::services::inquiries::converted_into(&env, TicketKind::Complaint, self.0.id)
+                .await?;
+        Ok(found.map(super::inquiry::Inquiry))
+    }
     /// The full timeline for staff; public entries only for partners. The clocks' own entries
     /// (`SLA_STARTED`, `SLA_WARNING`, …, staff only) only with `sla: true`.
     async fn events(
@@ -586,6 +595,15 @@ impl ComplaintTracking {
             name: user.name.clone(),
             phone: user.phone.as_deref().map(mask_phone),
         }))
+    }
+    /// The inquiry this complaint was raised from (`convertInquiry`, R-SLA-11), if the caller
+    /// sees it.
+    async fn inquiry(&self, ctx: &Context<'_>) -> Result<Option<super::inquiry::Inquiry>> {
+        let env = env(ctx)?;
+        let found =
+            crate::services::inquiries::converted_into(&env, TicketKind::Complaint, self.0.id)
+                .await?;
+        Ok(found.map(super::inquiry::Inquiry))
     }
     /// The public timeline entries, oldest first; actors are `CUSTOMER` or `SERVICE_TEAM`.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEvent>> {

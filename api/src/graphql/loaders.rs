@@ -60,6 +60,10 @@ pub struct RepairEventsKey(pub i64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ComplaintEventsKey(pub i64);
 
+/// The whole timeline of one inquiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InquiryEventsKey(pub i64);
+
 /// The escalations of one ticket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EscalationsKey(pub TicketKind, pub i64);
@@ -191,6 +195,20 @@ impl Loader<ComplaintEventsKey> for DbLoader {
         let rows = store::events::for_tickets(&self.db, TicketKind::Complaint, &keys(ids, |k| k.0))
             .await?;
         Ok(group(ids, rows, |row| ComplaintEventsKey(row.ticket_id)))
+    }
+}
+
+impl Loader<InquiryEventsKey> for DbLoader {
+    type Value = Arc<Vec<ticket_events::Model>>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        ids: &[InquiryEventsKey],
+    ) -> Result<HashMap<InquiryEventsKey, Self::Value>, ApiError> {
+        let rows =
+            store::events::for_tickets(&self.db, TicketKind::Inquiry, &keys(ids, |k| k.0)).await?;
+        Ok(group(ids, rows, |row| InquiryEventsKey(row.ticket_id)))
     }
 }
 

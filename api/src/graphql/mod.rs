@@ -10,6 +10,7 @@ mod field_errors;
 mod guard;
 mod identity;
 mod input_guard;
+mod inquiry;
 pub mod loaders;
 mod metrics;
 mod node;
@@ -61,6 +62,7 @@ pub struct QueryRoot(
     accounts::AccountsQuery,
     repair::RepairQuery,
     complaint::ComplaintQuery,
+    inquiry::InquiryQuery,
     policy::PolicyQuery,
     metrics::MetricsQuery,
     survey::SurveyQuery,
@@ -82,6 +84,7 @@ pub struct MutationRoot(
     repair::RepairMutation,
     repair::CustomerNoteMutation,
     complaint::ComplaintMutation,
+    inquiry::InquiryMutation,
     policy::PolicyMutation,
     survey::SurveyMutation,
     webhooks::WebhookMutation,

@@ -10,6 +10,7 @@ use entity::{api_keys, escalations, organizations, repair_lines, sla_clocks, tic
 use super::attachments::Attachment;
 use super::complaint::{Complaint, ComplaintTracking, Escalation};
 use super::identity::{ApiKey, Organization, ServiceCentre, User};
+use super::inquiry::Inquiry;
 use super::loaders::{AssetKey, ComplaintKey, RepairOrderKey, UserKey, loaders};
 use super::repair::{Asset, ProductModel, RepairLine, RepairOrder, TimelineEvent};
 use super::sla::{SlaClock, sees_all_clocks};
@@ -19,7 +20,7 @@ use super::{env, principal, services};
 use crate::domain::global_id::{NodeType, decode};
 use crate::domain::identity::Principal;
 use crate::domain::sla::transitions;
-use crate::domain::{complaint, repair, return_visit};
+use crate::domain::{complaint, inquiry, repair, return_visit};
 use crate::error::{ApiError, ApiResult};
 use crate::services::attachments::Viewed;
 use crate::services::{Env, assets as asset_service, surveys, webhooks};
@@ -63,6 +64,8 @@ pub enum Node {
     Organization(Organization),
     /// Admins.
     ApiKey(ApiKey),
+    /// Whoever sees the inquiry (R-SLA-11).
+    Inquiry(Inquiry),
 }
 
 /// Most ids one `nodes` call takes (`GRAPHQL_MAX_NODE_IDS`).
@@ -203,6 +206,10 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
             .await?
             .filter(|s| surveys::can_view(actor, s))
             .map(|s| Survey::new(s, env.now).into()),
+        NodeType::Inquiry => store::inquiries::find(env.db, key)
+            .await?
+            .filter(|i| inquiry::can_view(actor, &inquiry::InquiryParties::from(i)))
+            .map(|i| Inquiry(i).into()),
         NodeType::ReturnVisit => store::return_visits::find(env.db, key)
             .await?
             .filter(|v| return_visit::can_view(actor, v.service_centre_id))
@@ -323,6 +330,9 @@ async fn sees_ticket(
         TicketKind::ReturnVisit => store::return_visits::find(env.db, ticket_id)
             .await?
             .is_some_and(|v| return_visit::can_view(actor, v.service_centre_id)),
+        TicketKind::Inquiry => store::inquiries::find(env.db, ticket_id)
+            .await?
+            .is_some_and(|i| inquiry::can_view(actor, &inquiry::InquiryParties::from(&i))),
     })
 }
 
@@ -331,6 +341,7 @@ fn sees_internal_entries(actor: &Principal, kind: TicketKind) -> bool {
     match kind {
         TicketKind::Complaint => complaint::sees_internals(actor),
         TicketKind::RepairOrder | TicketKind::ReturnVisit => repair::sees_internal_events(actor),
+        TicketKind::Inquiry => inquiry::sees_internals(actor),
     }
 }
 

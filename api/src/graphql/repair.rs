@@ -456,6 +456,18 @@ impl RepairOrder {
         .await
     }
 
+    /// The inquiry this order was raised from (`convertInquiry`, R-SLA-11), if the caller
+    /// sees it.
+    async fn inquiry(&self, ctx: &Context<'_>) -> Result<Option<super::inquiry::Inquiry>> {
+        let env = super::env(ctx)?;
+        let found = crate::services::inquiries::converted_into(
+            &env,
+            entity::ticket_events::TicketKind::RepairOrder,
+            self.0.id,
+        )
+        .await?;
+        Ok(found.map(super::inquiry::Inquiry))
+    }
     /// The timeline, oldest first; `last` keeps only the newest entries. Internal entries are
     /// left out for customers and partners; the clocks' own entries (`SLA_STARTED`,
     /// `SLA_PAUSED`, `SLA_MET`, …, staff only) only with `sla: true`.

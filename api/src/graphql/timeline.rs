@@ -106,6 +106,17 @@ pub enum TimelineAction {
     ReturnVisitRecorded,
     /// A supervisor reviewed the return-visit report (R-SLA-9).
     ReturnVisitReviewed,
+    /// An inquiry was asked (R-SLA-11).
+    Asked,
+    /// The inquiry was passed to the person in charge (R-SLA-11).
+    Passed,
+    /// The inquiry was answered; the note is the answer (R-SLA-11).
+    Answered,
+    /// The inquiry turned out to be a fault or a complaint; the note names the repair order
+    /// or complaint it became (R-SLA-11).
+    Converted,
+    /// This repair order or complaint was raised from an inquiry; the note names it (R-SLA-11).
+    ConvertedFromInquiry,
     /// A clock started; staff only.
     SlaStarted,
     /// A clock was met in time; staff only.
@@ -248,5 +259,18 @@ mod tests {
                 "{action:?}"
             );
         }
+        use crate::domain::inquiry::InquiryAction as I;
+        for action in [I::Pass, I::Answer, I::Convert] {
+            assert_ne!(
+                TimelineAction::of(action.name()),
+                TimelineAction::Other,
+                "{action:?}"
+            );
+        }
+        assert_eq!(TimelineAction::of("ASKED"), TimelineAction::Asked);
+        assert_eq!(
+            TimelineAction::of("CONVERTED_FROM_INQUIRY"),
+            TimelineAction::ConvertedFromInquiry
+        );
     }
 }

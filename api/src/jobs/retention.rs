@@ -49,8 +49,9 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> 
                     .into_iter()
                     .filter_map(|c| expired(c.id, c.customer_id, c.closed_at))
                     .collect(),
-                // Return visits hold no personal data of their own.
-                TicketKind::ReturnVisit => Vec::new(),
+                // Return visits hold no personal data of their own; inquiries are not closed
+                // tickets (a retention period for them is refused).
+                TicketKind::ReturnVisit | TicketKind::Inquiry => Vec::new(),
             };
             for ticket in &due {
                 let fields = match policy.ticket_kind {
@@ -112,6 +113,7 @@ pub fn subject_kind(kind: TicketKind) -> &'static str {
         TicketKind::RepairOrder => "REPAIR_ORDER",
         TicketKind::Complaint => "COMPLAINT",
         TicketKind::ReturnVisit => "RETURN_VISIT",
+        TicketKind::Inquiry => "INQUIRY",
     }
 }
 

@@ -160,6 +160,8 @@ async fn lock_for_change(
                 public: true,
             })
         }
+        // Inquiries take no files (yet); `attachUploads` names no inquiry.
+        TicketKind::Inquiry => Err(ApiError::NotFound("ticket")),
         TicketKind::ReturnVisit => {
             let visit = super::return_visits::visit_of_centre(txn, env, id).await?;
             // Return visits are staff work: their entries on the visited ticket are internal.

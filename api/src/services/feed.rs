@@ -19,7 +19,11 @@ use crate::store::events::{FeedFilter, Position};
 use crate::store::{self, repair_orders::Scope};
 
 /// Kinds with a timeline (a return visit's rows go on the ticket it visits).
-const TIMELINE_KINDS: [TicketKind; 2] = [TicketKind::RepairOrder, TicketKind::Complaint];
+const TIMELINE_KINDS: [TicketKind; 3] = [
+    TicketKind::RepairOrder,
+    TicketKind::Complaint,
+    TicketKind::Inquiry,
+];
 
 /// Rows a live reader replays per read.
 const REPLAY_PAGE: u64 = 200;
@@ -50,8 +54,9 @@ fn filter(
     let kinds = TIMELINE_KINDS
         .into_iter()
         .filter(|kind| wanted.contains(kind))
-        // Technicians work on repair orders; complaints are not theirs to read.
-        .filter(|kind| !matches!(scope, Scope::Technician(_)) || *kind == TicketKind::RepairOrder)
+        // Technicians work on repair orders and the inquiries passed to them; complaints are
+        // not theirs to read.
+        .filter(|kind| !matches!(scope, Scope::Technician(_)) || *kind != TicketKind::Complaint)
         .collect();
     Ok(FeedFilter {
         scope,
@@ -102,6 +107,9 @@ pub async fn live(
                 }
                 TicketKind::Complaint => {
                     super::complaints::get(env, id).await?;
+                }
+                TicketKind::Inquiry => {
+                    super::inquiries::get(env, id).await?;
                 }
                 TicketKind::ReturnVisit => {
                     return Err(ApiError::bad_input(

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod complaints;
 pub mod exports;
 pub mod feed;
+pub mod inquiries;
 pub mod privacy;
 pub mod repair_orders;
 pub mod return_visits;
@@ -126,8 +127,8 @@ async fn number_and_order(
                 .ok_or(ApiError::NotFound("complaint"))?;
             Ok((complaint.number, complaint.repair_order_id))
         }
-        TicketKind::ReturnVisit => Err(ApiError::Internal(
-            "a return visit is not a visited ticket".into(),
+        TicketKind::ReturnVisit | TicketKind::Inquiry => Err(ApiError::Internal(
+            "only repair orders and complaints are visited".into(),
         )),
     }
 }

@@ -54,6 +54,23 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
             .await?
             .ok_or(ApiError::NotFound("repair order"));
     }
+    // One transaction, so the whole use case holds one pooled connection.
+    let txn = store::begin_write(env.db).await?;
+    let order = report_in(&txn, env, &customer, input, reference).await?;
+    txn.commit().await?;
+    Ok(order)
+}
+
+/// Writes a fault report for `customer` (whom the caller acts for) inside the caller's
+/// transaction, so a use case that raises one (an inquiry converted into a repair order,
+/// R-SLA-11) reports it the same way as `report_fault`: its checks, timeline entry and clocks.
+pub async fn report_in(
+    txn: &DatabaseTransaction,
+    env: &Env<'_>,
+    customer: &crate::domain::identity::UserPrincipal,
+    input: ReportFault,
+    reference: Option<crate::domain::reference::ClientReference>,
+) -> ApiResult<repair_orders::Model> {
     let mut errors = FieldErrors::default();
     let channel = errors.check(channel_for(env.actor, input.channel))?;
     let address = errors.check(required_text("serviceAddress", &input.service_address, 500))?;
@@ -65,9 +82,7 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         )
         .map(Phone::into_string),
     )?;
-    // One transaction, so the whole use case holds one pooled connection.
-    let txn = store::begin_write(env.db).await?;
-    let asset = store::assets::find(&txn, input.asset_id)
+    let asset = store::assets::find(txn, input.asset_id)
         .await?
         .filter(|asset| asset.customer_id == customer.id)
         .ok_or(ApiError::NotFound("asset"))?;
@@ -79,7 +94,7 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         )?,
     }
     .ok_or_else(|| ApiError::bad_input("serviceCentreId", "choose the service centre"))?;
-    let centre = store::directory::get_service_centre(&txn, centre_id)
+    let centre = store::directory::get_service_centre(txn, centre_id)
         .await
         .map_err(|err| err.missing_as_bad_input("serviceCentreId", "no such service centre"))?;
     let tz = store::directory::time_zone(&centre)?;
@@ -87,7 +102,7 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
     let verified = asset.warranty_verified_at.is_some();
     let claimed_in_warranty = repair::in_warranty(asset.warranty_ends_on, today);
     let free = repair::free_of_charge(verified, asset.warranty_ends_on, today);
-    let policies = store::sla_policies::of_kind(&txn, TicketKind::RepairOrder).await?;
+    let policies = store::sla_policies::of_kind(txn, TicketKind::RepairOrder).await?;
     let policy_minutes = |metric: SlaMetric, scope: &str| {
         policies
             .iter()
@@ -152,10 +167,10 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         reference_owner: Set(reference.map(|r| r.owner)),
         ..Default::default()
     };
-    let order = store::repair_orders::insert(&txn, order, env.now).await?;
+    let order = store::repair_orders::insert(txn, order, env.now).await?;
     let note = format!("reported via {}", repair_channel_name(channel));
     append(
-        &txn,
+        txn,
         env,
         order.id,
         "REPORTED",
@@ -170,7 +185,7 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         transitions::met_on_report(channel),
     );
     clocks::start_new(
-        &txn,
+        txn,
         env.actor,
         &ClockTicket::from(&order),
         policies,
@@ -178,7 +193,6 @@ pub async fn report_fault(env: &Env<'_>, input: ReportFault) -> ApiResult<repair
         env.now,
     )
     .await?;
-    txn.commit().await?;
     Ok(order)
 }
 

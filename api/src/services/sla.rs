@@ -237,6 +237,7 @@ fn new_clock(
         started_at: start,
         due_at: start,
         customer_due_at: None,
+        promised_due_at: None,
         paused_since: None,
         paused_seconds: 0,
         met_at: None,
@@ -499,6 +500,10 @@ fn follow_status(
 }
 
 fn recomputed_due(clock: &Clock, rule: &Rule, time: Timebase<'_>) -> DateTime<Utc> {
+    if let Some(promised) = clock.promised_due_at {
+        // R-SLA-11: the agent's promise replaces the limit, whatever the policy says later.
+        return promised;
+    }
     sla::due_at(
         rule,
         clock.started_at,
@@ -541,6 +546,7 @@ async fn save(
         day_end,
         due_at,
         customer_due_at,
+        promised_due_at,
         paused_since,
         paused_seconds,
         met_at,
@@ -615,6 +621,52 @@ pub async fn book_arrival(
     save(txn, &clock, changed, now).await?;
     journal.write(txn, now).await?;
     Ok(Some(moved))
+}
+
+/// R-SLA-11: the agent promised the customer a reply at `promised`: the open clock of `metric`
+/// is due then instead of at its policy's limit (earlier or later). Returns the new due time,
+/// `None` when no such clock runs.
+pub async fn promise(
+    txn: &DatabaseTransaction,
+    actor: &Principal,
+    ticket: &ClockTicket,
+    metric: SlaMetric,
+    promised: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<DateTime<Utc>>> {
+    let clocks = store::sla_clocks::of_ticket(txn, ticket.kind, ticket.id).await?;
+    let Some(clock) = clocks
+        .into_iter()
+        .filter(|c| c.metric == metric && is_open(c))
+        .max_by_key(|c| c.cycle)
+    else {
+        return Ok(None);
+    };
+    let mut calendar = Calendar::new(ticket.service_centre_id);
+    calendar.load(txn, clock.business_time).await?;
+    let time = calendar.time(clock.business_time);
+    let mut changed = clock.clone();
+    changed.promised_due_at = Some(promised);
+    if changed.breached_at.is_none() {
+        changed.due_at = recomputed_due(&changed, &rule_of(&changed), time);
+        changed.warnings_sent = 0;
+    }
+    if changed.paused_since.is_none() {
+        changed.next_check_at = next_look(&changed, ticket, now, time);
+    }
+    let mut journal = Journal::new(ticket, actor);
+    journal.note(
+        "SLA_DUE_MOVED",
+        &changed,
+        format!(
+            "due {} (promised to the customer)",
+            changed.due_at.to_rfc3339()
+        ),
+    );
+    let due = changed.due_at;
+    save(txn, &clock, changed, now).await?;
+    journal.write(txn, now).await?;
+    Ok(Some(due))
 }
 
 /// The ticket's scope changed (a complaint reclassified): open clocks that have not been
@@ -781,7 +833,28 @@ async fn ticket_of_clock(txn: &DatabaseTransaction, clock: &Clock) -> ApiResult<
             .await?
             .ok_or_else(missing)?)
             .into(),
+        TicketKind::Inquiry => {
+            (&store::inquiries::find(txn, id).await?.ok_or_else(missing)?).into()
+        }
     })
+}
+
+/// An inquiry's reply clock (R-SLA-11) runs by its kind's `ANY` policy; the person in charge
+/// holds it, so a late reply is theirs (R-ESC-6).
+impl From<&entity::inquiries::Model> for ClockTicket {
+    fn from(inquiry: &entity::inquiries::Model) -> Self {
+        Self {
+            kind: TicketKind::Inquiry,
+            id: inquiry.id,
+            service_centre_id: inquiry.service_centre_id,
+            organization_id: inquiry.organization_id,
+            scope: "ANY".into(),
+            status: crate::domain::inquiry::status_name(inquiry.status),
+            holder: inquiry.handler_id,
+            level: inquiry.escalation_level,
+            timeline: (TicketKind::Inquiry, inquiry.id),
+        }
+    }
 }
 
 impl From<&entity::complaints::Model> for ClockTicket {

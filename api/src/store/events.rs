@@ -164,9 +164,12 @@ impl FeedFilter {
             Scope::ServiceCentre(centre) => access.service_centre_id == Some(centre),
             Scope::Customer(customer) => access.customer_id == Some(customer),
             Scope::Organization(organization) => access.organization_id == Some(organization),
+            // The orders assigned to them and the inquiries passed to them (R-SLA-11).
             Scope::Technician(technician) => {
-                event.ticket_kind == TicketKind::RepairOrder
-                    && access.technician_id == Some(technician)
+                matches!(
+                    event.ticket_kind,
+                    TicketKind::RepairOrder | TicketKind::Inquiry
+                ) && access.technician_id == Some(technician)
             }
         };
         mine && (self.internal || event.public)
@@ -202,7 +205,7 @@ impl Params {
 }
 
 /// Rows after `after` in position order, at most `limit`, with the tickets they are on joined
-/// as `r` (repair orders) and `c` (complaints); `condition` narrows further (it adds its own
+/// as `r` (repair orders), `c` (complaints) and `q` (inquiries); `condition` narrows further (it adds its own
 /// values, after the position's: placeholders are numbered in the order they are written). On PostgreSQL only
 /// rows of transactions older than every one still in flight are read (`pg_snapshot_xmin`): a
 /// row committed later always sorts after what was returned, so a reader that goes on from its
@@ -232,6 +235,7 @@ fn positioned(
         "SELECT {columns} FROM ticket_events e \
          LEFT JOIN repair_orders r ON e.ticket_kind = 'REPAIR_ORDER' AND r.id = e.ticket_id \
          LEFT JOIN complaints c ON e.ticket_kind = 'COMPLAINT' AND c.id = e.ticket_id \
+         LEFT JOIN inquiries q ON e.ticket_kind = 'INQUIRY' AND q.id = e.ticket_id \
          WHERE {position}{stable} AND {condition} \
          ORDER BY e.commit_tx, e.id LIMIT {limit}"
     )
@@ -259,15 +263,19 @@ pub async fn feed(
     let mut params = Params::new(backend);
     let condition = |params: &mut Params| {
         let mut either = |column: &str, value: i64| {
-            let (orders, complaints) = (params.add(value), params.add(value));
-            format!("(r.{column} = {orders} OR c.{column} = {complaints})")
+            let (orders, complaints, inquiries) =
+                (params.add(value), params.add(value), params.add(value));
+            format!(
+                "(r.{column} = {orders} OR c.{column} = {complaints} OR q.{column} = {inquiries})"
+            )
         };
         let scope = match filter.scope {
             Scope::ServiceCentre(centre) => either("service_centre_id", centre),
             Scope::Customer(customer) => either("customer_id", customer),
             Scope::Organization(organization) => either("organization_id", organization),
             Scope::Technician(technician) => {
-                format!("r.technician_id = {}", params.add(technician))
+                let (order, inquiry) = (params.add(technician), params.add(technician));
+                format!("(r.technician_id = {order} OR q.handler_id = {inquiry})")
             }
         };
         let public = if filter.internal { "" } else { " AND e.public" };
@@ -302,10 +310,12 @@ pub async fn owned(
     let backend = db.get_database_backend();
     let mut params = Params::new(backend);
     let columns = "e.*, \
-        COALESCE(r.customer_id, c.customer_id) AS access_customer_id, \
-        COALESCE(r.service_centre_id, c.service_centre_id) AS access_service_centre_id, \
-        r.technician_id AS access_technician_id, \
-        COALESCE(r.organization_id, c.organization_id) AS access_organization_id";
+        COALESCE(r.customer_id, c.customer_id, q.customer_id) AS access_customer_id, \
+        COALESCE(r.service_centre_id, c.service_centre_id, q.service_centre_id) \
+            AS access_service_centre_id, \
+        COALESCE(r.technician_id, q.handler_id) AS access_technician_id, \
+        COALESCE(r.organization_id, c.organization_id, q.organization_id) \
+            AS access_organization_id";
     let sql = positioned(&mut params, columns, after, |_| "1 = 1".to_owned(), limit);
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, params.values))

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod escalations;
 pub mod events;
 pub mod exports;
+pub mod inquiries;
 pub mod metrics;
 pub mod operations;
 pub mod penalties;

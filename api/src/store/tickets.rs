@@ -11,6 +11,7 @@ fn table(kind: TicketKind) -> &'static str {
         TicketKind::RepairOrder => "repair_orders",
         TicketKind::Complaint => "complaints",
         TicketKind::ReturnVisit => "return_visits",
+        TicketKind::Inquiry => "inquiries",
     }
 }
 

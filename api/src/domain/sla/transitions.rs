@@ -37,6 +37,8 @@ pub fn on_creation(kind: TicketKind) -> &'static [SlaMetric] {
         // A visit's clocks count from instants of their own (the closure, the call, the
         // filing): `return_visits` starts each.
         TicketKind::ReturnVisit => &[],
+        // R-SLA-11: an inquiry not answered on the spot owes the customer a reply.
+        TicketKind::Inquiry => &[Reply],
     }
 }
 
@@ -177,6 +179,7 @@ pub fn customer_words(kind: TicketKind, metric: SlaMetric) -> Option<&'static st
         (TicketKind::Complaint, FirstResponse) => Some("we reply to your complaint"),
         (TicketKind::Complaint, ProgressUpdate) => Some("we tell you how your complaint is going"),
         (TicketKind::Complaint, Resolution) => Some("your complaint is resolved"),
+        (TicketKind::Inquiry, Reply) => Some("we answer your question"),
         _ => None,
     }
 }
@@ -192,6 +195,6 @@ pub fn pausing_statuses(kind: TicketKind) -> &'static [&'static str] {
     match kind {
         TicketKind::RepairOrder => &["WAITING_FOR_PARTS", "WAITING_FOR_CUSTOMER"],
         TicketKind::Complaint => &["EXTERNAL_CASE"],
-        TicketKind::ReturnVisit => &[],
+        TicketKind::ReturnVisit | TicketKind::Inquiry => &[],
     }
 }
