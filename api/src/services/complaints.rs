@@ -418,7 +418,9 @@ impl Step {
         complaint::authorize(env.actor, action, &ComplaintParties::from(&complaint))?;
         super::ensure_unsealed(env, "complaint", complaint.closed_at)?;
         if version.is_some_and(|v| v != complaint.version) {
-            return Err(store::complaints::stale(complaint.version));
+            return Err(store::versioned::stale::<complaints::Entity>(
+                complaint.version,
+            ));
         }
         let to = complaint::next_status(action, complaint.status)?;
         Ok(Self {
@@ -456,7 +458,7 @@ impl Step {
     ) -> ApiResult<complaints::Model> {
         let mut changes = changes;
         changes.status = Set(self.to);
-        let updated = store::complaints::update_versioned(
+        let updated = store::versioned::update::<complaints::Entity>(
             &self.txn,
             self.complaint.id,
             self.complaint.version,

@@ -217,7 +217,7 @@ impl Step {
         note: String,
     ) -> ApiResult<(DatabaseTransaction, inquiries::Model)> {
         changes.status = Set(self.to);
-        let updated = store::inquiries::update_versioned(
+        let updated = store::versioned::update::<inquiries::Entity>(
             &self.txn,
             self.inquiry.id,
             self.inquiry.version,

@@ -270,7 +270,9 @@ impl Step {
         repair::authorize(env.actor, action, &OrderParties::from(&order))?;
         super::ensure_unsealed(env, "repair order", order.closed_at)?;
         if order.version != version {
-            return Err(store::repair_orders::stale(order.version));
+            return Err(store::versioned::stale::<repair_orders::Entity>(
+                order.version,
+            ));
         }
         let to = repair::next_status(action, order.status, order.resume_status)?;
         Ok(Self {
@@ -291,7 +293,7 @@ impl Step {
         extra: Option<Extra>,
     ) -> ApiResult<repair_orders::Model> {
         changes.status = Set(self.to);
-        let updated = store::repair_orders::update_versioned(
+        let updated = store::versioned::update::<repair_orders::Entity>(
             &self.txn,
             self.order.id,
             self.order.version,
@@ -725,7 +727,9 @@ pub async fn add_customer_note(
     repair::authorize(env.actor, action, &OrderParties::from(&order))?;
     super::ensure_unsealed(env, "repair order", order.closed_at)?;
     if version.is_some_and(|v| v != order.version) {
-        return Err(store::repair_orders::stale(order.version));
+        return Err(store::versioned::stale::<repair_orders::Entity>(
+            order.version,
+        ));
     }
     repair::next_status(action, order.status, None)?;
     let note = required_text("note", &note, CUSTOMER_NOTE_CHARS)?;
@@ -836,8 +840,14 @@ pub async fn confirm_for_silent_customer(
         status: Set(RepairStatus::Confirmed),
         ..Default::default()
     };
-    let updated =
-        store::repair_orders::update_versioned(txn, order.id, order.version, changes, now).await?;
+    let updated = store::versioned::update::<repair_orders::Entity>(
+        txn,
+        order.id,
+        order.version,
+        changes,
+        now,
+    )
+    .await?;
     store::events::append(
         txn,
         NewEvent {

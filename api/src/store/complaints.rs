@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use crate::domain::complaint::complaint_number;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<complaints::Model>> {
     Ok(complaints::Entity::find_by_id(id).one(db).await?)
@@ -74,41 +74,6 @@ pub async fn insert(
     complaint.id = Set(id);
     complaint.number = Set(complaint_number(received_at, id));
     Ok(complaint.insert(txn).await?)
-}
-
-/// Applies `changes` if the complaint is still at `expected_version`; else `CONFLICT`.
-pub async fn update_versioned(
-    db: &impl ConnectionTrait,
-    id: i64,
-    expected_version: i32,
-    mut changes: complaints::ActiveModel,
-    now: DateTime<Utc>,
-) -> ApiResult<complaints::Model> {
-    changes.version = Set(expected_version + 1);
-    changes.updated_at = Set(now);
-    let updated = complaints::Entity::update_many()
-        .set(changes)
-        .filter(Column::Id.eq(id))
-        .filter(Column::Version.eq(expected_version))
-        .exec_with_returning(db)
-        .await?
-        .into_iter()
-        .next();
-    match updated {
-        Some(complaint) => Ok(complaint),
-        None => Err(match find(db, id).await? {
-            Some(now) => stale(now.version),
-            None => ApiError::NotFound("complaint"),
-        }),
-    }
-}
-
-/// `CONFLICT` for a caller whose version is not `current`.
-pub fn stale(current: i32) -> ApiError {
-    ApiError::StaleVersion {
-        what: "complaint",
-        current,
-    }
 }
 
 /// Whose complaints a listing covers.

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use crate::domain::inquiry::inquiry_number;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<inquiries::Model>> {
     Ok(inquiries::Entity::find_by_id(id).one(db).await?)
@@ -51,36 +51,6 @@ pub async fn insert(
     inquiry.id = Set(id);
     inquiry.number = Set(inquiry_number(asked_at, id));
     Ok(inquiry.insert(txn).await?)
-}
-
-/// Applies `changes` if the inquiry is still at `expected_version`; else `CONFLICT`.
-pub async fn update_versioned(
-    db: &impl ConnectionTrait,
-    id: i64,
-    expected_version: i32,
-    mut changes: inquiries::ActiveModel,
-    now: DateTime<Utc>,
-) -> ApiResult<inquiries::Model> {
-    changes.version = Set(expected_version + 1);
-    changes.updated_at = Set(now);
-    let updated = inquiries::Entity::update_many()
-        .set(changes)
-        .filter(Column::Id.eq(id))
-        .filter(Column::Version.eq(expected_version))
-        .exec_with_returning(db)
-        .await?
-        .into_iter()
-        .next();
-    match updated {
-        Some(inquiry) => Ok(inquiry),
-        None => Err(match find(db, id).await? {
-            Some(now) => ApiError::StaleVersion {
-                what: "inquiry",
-                current: now.version,
-            },
-            None => ApiError::NotFound("inquiry"),
-        }),
-    }
 }
 
 /// Whose inquiries a staff listing covers.

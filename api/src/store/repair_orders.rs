@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::Cursor;
 use crate::domain::repair::order_number;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<repair_orders::Model>> {
     Ok(repair_orders::Entity::find_by_id(id).one(db).await?)
@@ -59,42 +59,6 @@ pub async fn insert(
     order.id = Set(id);
     order.number = Set(order_number(reported_at, id));
     Ok(order.insert(txn).await?)
-}
-
-/// Applies `changes` if the order is still at `expected_version`, bumping the version; a
-/// concurrent change in between is a `CONFLICT` and nothing is written.
-pub async fn update_versioned(
-    db: &impl ConnectionTrait,
-    id: i64,
-    expected_version: i32,
-    mut changes: repair_orders::ActiveModel,
-    now: DateTime<Utc>,
-) -> ApiResult<repair_orders::Model> {
-    changes.version = Set(expected_version + 1);
-    changes.updated_at = Set(now);
-    let updated = repair_orders::Entity::update_many()
-        .set(changes)
-        .filter(Column::Id.eq(id))
-        .filter(Column::Version.eq(expected_version))
-        .exec_with_returning(db)
-        .await?
-        .into_iter()
-        .next();
-    match updated {
-        Some(order) => Ok(order),
-        None => Err(match find(db, id).await? {
-            Some(now) => stale(now.version),
-            None => ApiError::NotFound("repair order"),
-        }),
-    }
-}
-
-/// `CONFLICT` for a caller whose version is not `current`.
-pub fn stale(current: i32) -> ApiError {
-    ApiError::StaleVersion {
-        what: "repair order",
-        current,
-    }
 }
 
 /// Whose orders a listing covers.
