@@ -34,6 +34,9 @@ mod m20261210_000040_access_audit;
 mod m20261210_000041_retention;
 mod m20261210_000042_append_only;
 mod m20261210_000043_exports;
+mod m20261211_000060_parts_requests;
+mod m20261211_000061_return_outcomes;
+mod m20261211_000062_follow_up_cases;
 
 pub struct Migrator;
 
@@ -72,6 +75,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000041_retention::Migration),
             Box::new(m20261210_000042_append_only::Migration),
             Box::new(m20261210_000043_exports::Migration),
+            Box::new(m20261211_000060_parts_requests::Migration),
+            Box::new(m20261211_000061_return_outcomes::Migration),
+            Box::new(m20261211_000062_follow_up_cases::Migration),
         ]
     }
 }

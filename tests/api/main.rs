@@ -17,6 +17,7 @@ mod identity;
 mod live;
 mod metrics;
 mod observability;
+mod parts;
 mod privacy;
 mod repair;
 mod repair_access;

@@ -31,10 +31,11 @@ pub enum NodeType {
     StaffComplaintAlert,
     AuditEntry,
     Export,
+    PartsRequest,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 20] = [
+    pub const ALL: [NodeType; 21] = [
         Self::RepairOrder,
         Self::Complaint,
         Self::Asset,
@@ -55,6 +56,7 @@ impl NodeType {
         Self::StaffComplaintAlert,
         Self::AuditEntry,
         Self::Export,
+        Self::PartsRequest,
     ];
 
     /// The tag inside the id: the GraphQL type name.
@@ -80,6 +82,7 @@ impl NodeType {
             Self::StaffComplaintAlert => "StaffComplaintAlert",
             Self::AuditEntry => "AuditEntry",
             Self::Export => "Export",
+            Self::PartsRequest => "PartsRequest",
         }
     }
 
@@ -106,6 +109,7 @@ impl NodeType {
             Self::StaffComplaintAlert => "staff complaint alert",
             Self::AuditEntry => "audit entry",
             Self::Export => "export",
+            Self::PartsRequest => "parts request",
         }
     }
 

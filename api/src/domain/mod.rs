@@ -9,6 +9,7 @@ pub mod identity;
 pub mod masking;
 pub mod metrics;
 pub mod money;
+pub mod parts;
 pub mod phone;
 pub mod privacy;
 pub mod reference;

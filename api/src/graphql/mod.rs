@@ -7,6 +7,7 @@ mod directory;
 pub mod document_limits;
 mod feed;
 mod field_errors;
+mod follow_ups;
 mod guard;
 mod identity;
 mod input_guard;
@@ -14,6 +15,7 @@ pub mod loaders;
 mod metrics;
 mod node;
 pub mod pagination;
+mod parts;
 mod policy;
 mod privacy;
 mod repair;
@@ -81,6 +83,8 @@ pub struct MutationRoot(
     accounts::AccountsMutation,
     repair::RepairMutation,
     repair::CustomerNoteMutation,
+    parts::PartsMutation,
+    follow_ups::FollowUpMutation,
     complaint::ComplaintMutation,
     policy::PolicyMutation,
     survey::SurveyMutation,

@@ -11,6 +11,7 @@ use super::attachments::Attachment;
 use super::complaint::{Complaint, ComplaintTracking, Escalation};
 use super::identity::{ApiKey, Organization, ServiceCentre, User};
 use super::loaders::{AssetKey, ComplaintKey, RepairOrderKey, UserKey, loaders};
+use super::parts::PartsRequest;
 use super::repair::{Asset, ProductModel, RepairLine, RepairOrder, TimelineEvent};
 use super::sla::{SlaClock, sees_all_clocks};
 use super::survey::{ReturnVisit, Survey};
@@ -63,6 +64,8 @@ pub enum Node {
     Organization(Organization),
     /// Admins.
     ApiKey(ApiKey),
+    /// Readable by whoever sees its repair order (R-REP-5).
+    PartsRequest(PartsRequest),
 }
 
 /// Most ids one `nodes` call takes (`GRAPHQL_MAX_NODE_IDS`).
@@ -270,6 +273,10 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
                 .await?
                 .map(|k| ApiKey::from(k).into())
         }
+        NodeType::PartsRequest => match crate::services::parts_requests::get(env, key).await {
+            Ok(found) => Some(PartsRequest(found).into()),
+            Err(err) => return Err(hidden(err)),
+        },
         // Read through their own lists: an alert in `staffComplaintAlerts` by the supervisor it
         // alerts, audit entries in `auditLog`, exports in the requester's list.
         NodeType::StaffComplaintAlert | NodeType::AuditEntry | NodeType::Export => None,

@@ -8,6 +8,8 @@ pub mod attachments;
 pub mod complaints;
 pub mod exports;
 pub mod feed;
+pub mod follow_ups;
+pub mod parts_requests;
 pub mod privacy;
 pub mod repair_orders;
 pub mod return_visits;
