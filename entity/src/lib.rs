@@ -37,6 +37,7 @@ pub mod staff_penalties;
 pub mod surveys;
 pub mod ticket_events;
 pub mod users;
+pub mod warranty_visits;
 pub mod webhook_attempts;
 pub mod webhook_dispatch;
 pub mod webhook_endpoints;

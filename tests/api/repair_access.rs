@@ -469,6 +469,7 @@ const ORDERLESS_MATRIX: &[(&str, [Outcome; 11])] = &[
     ("mutation { setRetentionPolicy(kind: REPAIR_ORDER, days: 1095) { days } }",             [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
     ("query { auditLog(first: 1) { edges { node { action } } } }",                            [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
     ("query { myDataAccess(first: 1) { edges { node { action } } } }",                        [OK, OK, FB, FB, FB, FB, FB, FB, FB, FB, UA]),
+    ("query { warrantyVisitsDue { id } }",                                                  [FB, FB, FB, FB, OK, OK, OK, FB, FB, FB, UA]),
     ("query { retentionPolicies { days } }",                                                  [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
     ("query { destructionRecords(first: 1) { edges { node { fields } } } }",                  [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
 ];
@@ -643,6 +644,31 @@ async fn follow_up_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
     let query = "mutation($id: ID!) { openFollowUpCase(returnVisitId: $id, input: { \
                  kind: REPAIR_ORDER, description: \"The door squeaks\" }) { kind } }";
     let mut failures = Vec::new();
+    // R-SLA-13: a warranty-end visit of the partner's customer's product, recorded with a
+    // blank note, so that who may record it gets as far as the note.
+    #[rustfmt::skip]
+    //                                     own cus asg tec agt ag2 sup adm prt pr2 ano
+    const WARRANTY: [Outcome; 11] =       [FB, FB, FB, FB, BI, NF, BI, FB, FB, FB, UA];
+    servicedesk::jobs::warranty_visits::run(&app.db, app.clock_now())
+        .await
+        .expect("schedule");
+    let due = app
+        .gql(&w.agent.auth, "{ warrantyVisitsDue { id } }", json!({}))
+        .await;
+    let warranty = due.data()["warrantyVisitsDue"][0]["id"].clone();
+    let record = "mutation($id: ID!) { recordWarrantyVisit(id: $id, channel: PHONE, \
+                  reached: true, note: \" \") { id } }";
+    for (caller, expected) in CALLERS.into_iter().zip(WARRANTY) {
+        let auth = auth_of(w, Owner::AppCustomer, caller);
+        let response = app.gql(&auth, record, json!({ "id": warranty })).await;
+        let got = has_errors(&response).then(|| response.code().to_owned());
+        if got.as_deref() != expected.code() {
+            failures.push(format!(
+                "recordWarrantyVisit as {caller:?}: expected {expected:?}, got {}",
+                response.body
+            ));
+        }
+    }
     for (caller, expected) in CALLERS.into_iter().zip(EXPECTED) {
         let auth = auth_of(w, Owner::AppCustomer, caller);
         let response = app.gql(&auth, query, json!({ "id": visit })).await;

@@ -19,6 +19,7 @@ db_tests!(
     r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried,
     r_cmp_6_a_complaint_raised_on_a_return_visit,
     r_cmp_7_a_need_raised_on_a_return_visit_opens_a_linked_follow_up_case,
+    r_sla_13_a_return_visit_one_month_before_the_warranty_of_a_product_ends,
     r_sur_4_average_is_handled_like_dissatisfied,
     r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor,
     r_sla_9_a_report_filed_on_friday_is_reviewed_by_the_end_of_monday,
@@ -747,6 +748,87 @@ async fn r_cmp_7_a_need_raised_on_a_return_visit_opens_a_linked_follow_up_case(a
         listed.data()["complaintById"]["followUps"][0]["followUpId"],
         opened["followUpId"]
     );
+}
+
+async fn warranty_visits_due(app: &TestApp, auth: &Auth) -> GqlResponse {
+    app.gql(
+        auth,
+        "{ warrantyVisitsDue { id assetId customerId warrantyEndsOn dueOn visitedAt reached } }",
+        json!({}),
+    )
+    .await
+}
+
+async fn r_sla_13_a_return_visit_one_month_before_the_warranty_of_a_product_ends(app: TestApp) {
+    let w = app.repair_world().await;
+    let schedule = || servicedesk::jobs::warranty_visits::run(&app.db, app.clock_now());
+    // The partner's customer's product ends in 30 days: due now. The customer's ends in 200
+    // days, their old one has ended: neither. Two instances at once schedule it once.
+    let (first, second) = tokio::join!(schedule(), schedule());
+    assert_eq!(first.unwrap() + second.unwrap(), 1);
+    assert_eq!(schedule().await.unwrap(), 0, "once per product");
+    let due = warranty_visits_due(&app, &w.agent.auth).await;
+    let due = due.data()["warrantyVisitsDue"]
+        .as_array()
+        .expect("list")
+        .clone();
+    assert_eq!(due.len(), 1, "{due:?}");
+    let visit = due[0].clone();
+    assert_eq!(visit["assetId"], gid(NodeType::Asset, w.partner_asset));
+    assert_eq!(visit["customerId"], w.partner_customer.gid());
+    let today = app.clock_now().date_naive();
+    assert_eq!(
+        visit["warrantyEndsOn"],
+        (today + Duration::days(30)).to_string()
+    );
+    assert_eq!(visit["dueOn"], "2026-11-02", "one month before");
+    let other = warranty_visits_due(&app, &w.other_agent.auth).await;
+    assert_eq!(other.data()["warrantyVisitsDue"], json!([]));
+    warranty_visits_due(&app, &w.customer.auth)
+        .await
+        .expect_code("FORBIDDEN");
+
+    // 171 days on, the customer's product ends within the month too.
+    let later = app.clock_now() + Duration::days(171);
+    let scheduled = servicedesk::jobs::warranty_visits::run(&app.db, later).await;
+    assert_eq!(scheduled.unwrap(), 1);
+    let due = warranty_visits_due(&app, &w.agent.auth).await;
+    assert_eq!(due.data()["warrantyVisitsDue"].as_array().unwrap().len(), 2);
+
+    // Recorded by an agent of the centre, once.
+    async fn record(app: &TestApp, visit: &Value, auth: &Auth, note: &str) -> GqlResponse {
+        let query = "mutation($id: ID!, $note: String!) { recordWarrantyVisit(id: $id, \
+                     channel: PHONE, reached: true, note: $note) { visitedAt reached note } }";
+        app.gql(auth, query, json!({ "id": visit["id"], "note": note }))
+            .await
+    }
+    record(&app, &visit, &w.other_agent.auth, "Called")
+        .await
+        .expect_code("NOT_FOUND");
+    record(&app, &visit, &w.agent.auth, " ")
+        .await
+        .expect_code("BAD_USER_INPUT");
+    let done = record(
+        &app,
+        &visit,
+        &w.agent.auth,
+        "Reminded of the warranty end; offered a check-up",
+    )
+    .await;
+    assert_eq!(done.data()["recordWarrantyVisit"]["reached"], true);
+    record(&app, &visit, &w.agent.auth, "Again")
+        .await
+        .expect_code("INVALID_TRANSITION");
+    let due = warranty_visits_due(&app, &w.agent.auth).await;
+    assert_eq!(due.data()["warrantyVisitsDue"].as_array().unwrap().len(), 1);
+    let node = "query($id: ID!) { node(id: $id) { ... on WarrantyVisit { reached } } }";
+    let seen = app
+        .gql(&w.supervisor.auth, node, json!({ "id": visit["id"] }))
+        .await;
+    assert_eq!(seen.data()["node"]["reached"], true);
+    app.gql(&w.partner_customer.auth, node, json!({ "id": visit["id"] }))
+        .await
+        .expect_code("NOT_FOUND");
 }
 
 async fn r_sla_7_closing_a_complaint_schedules_one_visit_within_3_days(app: TestApp) {

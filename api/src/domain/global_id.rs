@@ -32,10 +32,11 @@ pub enum NodeType {
     AuditEntry,
     Export,
     PartsRequest,
+    WarrantyVisit,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 21] = [
+    pub const ALL: [NodeType; 22] = [
         Self::RepairOrder,
         Self::Complaint,
         Self::Asset,
@@ -57,6 +58,7 @@ impl NodeType {
         Self::AuditEntry,
         Self::Export,
         Self::PartsRequest,
+        Self::WarrantyVisit,
     ];
 
     /// The tag inside the id: the GraphQL type name.
@@ -83,6 +85,7 @@ impl NodeType {
             Self::AuditEntry => "AuditEntry",
             Self::Export => "Export",
             Self::PartsRequest => "PartsRequest",
+            Self::WarrantyVisit => "WarrantyVisit",
         }
     }
 
@@ -110,6 +113,7 @@ impl NodeType {
             Self::AuditEntry => "audit entry",
             Self::Export => "export",
             Self::PartsRequest => "parts request",
+            Self::WarrantyVisit => "warranty visit",
         }
     }
 

@@ -18,4 +18,5 @@ pub mod return_visit;
 pub mod sla;
 pub mod survey;
 pub mod technician;
+pub mod warranty_visit;
 pub mod webhook;

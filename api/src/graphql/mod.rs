@@ -24,6 +24,7 @@ mod single_login;
 mod sla;
 mod survey;
 mod timeline;
+mod warranty_visits;
 mod webhooks;
 
 use std::net::IpAddr;
@@ -70,6 +71,7 @@ pub struct QueryRoot(
     feed::FeedQuery,
     webhooks::WebhookQuery,
     privacy::PrivacyQuery,
+    warranty_visits::WarrantyVisitQuery,
 );
 
 /// Changes. Each runs in one transaction with its timeline entry; on an error nothing is
@@ -85,6 +87,7 @@ pub struct MutationRoot(
     repair::CustomerNoteMutation,
     parts::PartsMutation,
     follow_ups::FollowUpMutation,
+    warranty_visits::WarrantyVisitMutation,
     complaint::ComplaintMutation,
     policy::PolicyMutation,
     survey::SurveyMutation,

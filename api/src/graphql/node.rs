@@ -15,6 +15,7 @@ use super::parts::PartsRequest;
 use super::repair::{Asset, ProductModel, RepairLine, RepairOrder, TimelineEvent};
 use super::sla::{SlaClock, sees_all_clocks};
 use super::survey::{ReturnVisit, Survey};
+use super::warranty_visits::WarrantyVisit;
 use super::webhooks::{WebhookEndpoint, WebhookMessage};
 use super::{env, principal, services};
 use crate::domain::global_id::{NodeType, decode};
@@ -66,6 +67,8 @@ pub enum Node {
     ApiKey(ApiKey),
     /// Readable by whoever sees its repair order (R-REP-5).
     PartsRequest(PartsRequest),
+    /// Agents and supervisors of the customer's centre (R-SLA-13).
+    WarrantyVisit(WarrantyVisit),
 }
 
 /// Most ids one `nodes` call takes (`GRAPHQL_MAX_NODE_IDS`).
@@ -275,6 +278,10 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
         }
         NodeType::PartsRequest => match crate::services::parts_requests::get(env, key).await {
             Ok(found) => Some(PartsRequest(found).into()),
+            Err(err) => return Err(hidden(err)),
+        },
+        NodeType::WarrantyVisit => match crate::services::warranty_visits::get(env, key).await {
+            Ok(found) => Some(WarrantyVisit::from(found).into()),
             Err(err) => return Err(hidden(err)),
         },
         // Read through their own lists: an alert in `staffComplaintAlerts` by the supervisor it

@@ -15,6 +15,7 @@ pub mod repair_orders;
 pub mod return_visits;
 pub mod sla;
 pub mod surveys;
+pub mod warranty_visits;
 pub mod webhooks;
 
 use chrono::{DateTime, Utc};

@@ -30,6 +30,7 @@ pub mod staff_alerts;
 pub mod surveys;
 pub mod tickets;
 pub mod users;
+pub mod warranty_visits;
 pub mod webhooks;
 
 use chrono::{DateTime, Utc};
