@@ -20,6 +20,9 @@ use crate::services::follow_ups::{self as service, NewFollowUp};
 /// tickets (`followUps` on the original, `followUpOf` on the follow-up).
 pub struct FollowUpCase(pub follow_up_cases::Model);
 
+/// A follow-up case (R-CMP-7): a repair order or complaint opened for a new need the customer
+/// raised during a return visit, linked to the ticket the visit followed up; listed on both
+/// (`followUps` on the original, `followUpOf` on the follow-up) for whoever sees both.
 #[Object]
 impl FollowUpCase {
     /// The return visit the need was raised on.

@@ -32,6 +32,10 @@ pub struct RequestedPart {
     urgency: Priority,
 }
 
+/// A request for spare parts for a repair order (R-REP-5): REQUESTED by the technician on the
+/// order or an agent, APPROVED or REJECTED by a supervisor of the centre who did not ask,
+/// FILLED from stock or by purchase, ARRIVED; while an approved request's parts have not
+/// arrived the order waits in WAITING_FOR_PARTS. Readable by whoever sees its order.
 #[Object]
 impl PartsRequest {
     /// The request's id (opaque global id, `Node`).
