@@ -41,7 +41,8 @@ pub enum RepairStatus {
     /// The customer rejected the completed repair; waits for another `assignTechnician`.
     #[sea_orm(string_value = "REOPENED")]
     Reopened,
-    /// A parts request is open (R-REP-5); the arrival and resolution clocks pause.
+    /// An approved parts request waits for its parts (R-REP-5); the arrival and resolution
+    /// clocks pause.
     #[sea_orm(string_value = "WAITING_FOR_PARTS")]
     WaitingForParts,
     /// The customer cannot be reached; the contact and resolution clocks pause, the arrival
