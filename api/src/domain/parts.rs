@@ -130,8 +130,8 @@ fn text(field: &'static str, n: usize, value: &str, max: usize) -> ApiResult<Str
     Ok(value.to_owned())
 }
 
-/// The most urgent of the parts, which the request is handled by.
-pub fn urgency(parts: &[Part]) -> Priority {
+/// The most urgent of the parts' urgencies, which the request is handled by.
+pub fn urgency(urgencies: impl IntoIterator<Item = Priority>) -> Priority {
     use Priority::*;
     let rank = |p: Priority| match p {
         Low => 0,
@@ -139,9 +139,8 @@ pub fn urgency(parts: &[Part]) -> Priority {
         High => 2,
         Urgent => 3,
     };
-    parts
-        .iter()
-        .map(|p| p.urgency)
+    urgencies
+        .into_iter()
         .max_by_key(|p| rank(*p))
         .unwrap_or(Normal)
 }
@@ -218,8 +217,9 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            urgency(&[part("A", 1, Priority::Low), part("B", 1, Priority::Urgent)]),
+            urgency([Priority::Low, Priority::Urgent, Priority::High]),
             Priority::Urgent
         );
+        assert_eq!(urgency([]), Priority::Normal);
     }
 }

@@ -64,18 +64,7 @@ impl PartsRequest {
 
     /// The most urgent of the parts.
     async fn urgency(&self) -> Priority {
-        let parts: Vec<Part> = self
-            .0
-            .items
-            .iter()
-            .map(|item| Part {
-                code: String::new(),
-                name: String::new(),
-                quantity: item.quantity,
-                urgency: item.urgency,
-            })
-            .collect();
-        parts::urgency(&parts)
+        parts::urgency(self.0.items.iter().map(|item| item.urgency))
     }
 
     /// What the parts are for, in the requester's words.

@@ -13,7 +13,7 @@
 
 use entity::parts_request_items;
 use entity::parts_requests::{self, PartsSource};
-use entity::repair_orders::{self, RepairStatus};
+use entity::repair_orders::{self, Priority, RepairStatus};
 use sea_orm::{ActiveEnum, DatabaseTransaction, Set};
 
 use super::repair_orders::{Extra, Step, append};
@@ -310,32 +310,34 @@ async fn lock_request(
 }
 
 fn describe(parts: &[Part]) -> String {
-    parts
+    let listed: Vec<_> = parts
         .iter()
-        .map(|p| {
-            format!(
-                "{} {} × {} ({})",
-                p.code,
-                p.name,
-                p.quantity,
-                p.urgency.to_value()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+        .map(|p| (p.code.as_str(), p.name.as_str(), p.quantity, p.urgency))
+        .collect();
+    describe_parts(&listed)
 }
 
 fn describe_items(items: &[parts_request_items::Model]) -> String {
-    items
+    let listed: Vec<_> = items
         .iter()
         .map(|p| {
-            format!(
-                "{} {} × {} ({})",
-                p.part_code,
-                p.part_name,
+            (
+                p.part_code.as_str(),
+                p.part_name.as_str(),
                 p.quantity,
-                p.urgency.to_value()
+                p.urgency,
             )
+        })
+        .collect();
+    describe_parts(&listed)
+}
+
+/// `FAN-12 Condenser fan × 2 (HIGH); …`
+fn describe_parts(parts: &[(&str, &str, i32, Priority)]) -> String {
+    parts
+        .iter()
+        .map(|(code, name, quantity, urgency)| {
+            format!("{code} {name} × {quantity} ({})", urgency.to_value())
         })
         .collect::<Vec<_>>()
         .join("; ")
