@@ -51,6 +51,15 @@ pub async fn open(env: &Env<'_>, visit_id: i64, new: NewFollowUp) -> ApiResult<O
         Some(id) => store::repair_orders::find(&txn, id).await?,
         None => None,
     };
+    // R-PRV-9: a sealed ticket takes no new timeline entry, so no follow-up either.
+    let closed_at = match original.kind {
+        TicketKind::RepairOrder => original_order.as_ref().and_then(|o| o.closed_at),
+        TicketKind::Complaint => store::complaints::find(&txn, original.id)
+            .await?
+            .and_then(|c| c.closed_at),
+        TicketKind::ReturnVisit => None,
+    };
+    super::ensure_unsealed(env, "ticket", closed_at)?;
     let (repair_order, complaint, follow_up) = match new.kind {
         TicketKind::RepairOrder => {
             let order =
