@@ -94,6 +94,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|err| anyhow::anyhow!("digests failed: {err:?}"))?;
             println!("wrote {digests} daily digests");
+            let visits = jobs::warranty_visits::run(&db, SystemClock.now())
+                .await
+                .map_err(|err| anyhow::anyhow!("warranty visits failed: {err:?}"))?;
+            println!("scheduled {visits} warranty-end return visits");
             Ok(())
         }
         Command::ExportSchema { out } => {

@@ -41,7 +41,8 @@ pub enum RepairStatus {
     /// The customer rejected the completed repair; waits for another `assignTechnician`.
     #[sea_orm(string_value = "REOPENED")]
     Reopened,
-    /// A parts request is open (R-REP-5); the arrival and resolution clocks pause.
+    /// An approved parts request waits for its parts (R-REP-5); the arrival and resolution
+    /// clocks pause.
     #[sea_orm(string_value = "WAITING_FOR_PARTS")]
     WaitingForParts,
     /// The customer cannot be reached; the contact and resolution clocks pause, the arrival
@@ -148,6 +149,24 @@ pub enum RepairSolution {
     Refund,
 }
 
+/// How a return, exchange or refund ended (R-REP-2): the order closes with it, without a
+/// technician's completed repair.
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, async_graphql::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ReturnOutcome {
+    /// The product was taken back.
+    #[sea_orm(string_value = "RETURNED")]
+    Returned,
+    /// The product was exchanged for another.
+    #[sea_orm(string_value = "EXCHANGED")]
+    Exchanged,
+    /// The customer's money was refunded.
+    #[sea_orm(string_value = "REFUNDED")]
+    Refunded,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "repair_orders")]
 pub struct Model {
@@ -204,6 +223,8 @@ pub struct Model {
     /// Why the fault counts as the customer's (R-REP-1).
     pub fault_cause_reason: Option<String>,
     pub solution: Option<RepairSolution>,
+    /// How a return, exchange or refund ended (R-REP-2); `None` for repairs.
+    pub return_outcome: Option<ReturnOutcome>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

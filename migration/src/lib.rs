@@ -37,6 +37,10 @@ mod m20261210_000043_exports;
 mod m20261211_000044_lean_audit_links;
 mod m20261211_000045_disclosure_consents;
 mod m20261211_000050_inquiries;
+mod m20261211_000060_parts_requests;
+mod m20261211_000061_return_outcomes;
+mod m20261211_000062_follow_up_cases;
+mod m20261211_000063_warranty_visits;
 
 pub struct Migrator;
 
@@ -78,6 +82,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000044_lean_audit_links::Migration),
             Box::new(m20261211_000045_disclosure_consents::Migration),
             Box::new(m20261211_000050_inquiries::Migration),
+            Box::new(m20261211_000060_parts_requests::Migration),
+            Box::new(m20261211_000061_return_outcomes::Migration),
+            Box::new(m20261211_000062_follow_up_cases::Migration),
+            Box::new(m20261211_000063_warranty_visits::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ mod inquiry;
 mod live;
 mod metrics;
 mod observability;
+mod parts;
 mod privacy;
 mod repair;
 mod repair_access;

@@ -19,6 +19,7 @@ db_tests!(
     r_rep_1_out_of_warranty_parts_and_labour_are_charged_exactly,
     r_rep_1_a_fault_the_customer_caused_is_paid_even_in_warranty,
     r_rep_2_the_diagnosis_and_solution_are_recorded_steps,
+    r_rep_2_returns_exchanges_and_refunds_end_with_their_outcome_not_a_repair_visit,
     r_rep_3_repair_record_is_queryable,
     r_prv_2_technician_sees_contact_only_while_assigned_and_open,
     r_prv_2_customer_sees_masked_technician_phone,
@@ -442,6 +443,111 @@ async fn r_rep_2_the_diagnosis_and_solution_are_recorded_steps(app: TestApp) {
         .find(|e| e["action"] == "DIAGNOSED")
         .expect("on the timeline");
     assert!(diagnosed["note"].as_str().unwrap().contains("REPLACE"));
+}
+
+async fn r_rep_2_returns_exchanges_and_refunds_end_with_their_outcome_not_a_repair_visit(
+    app: TestApp,
+) {
+    let w = app.repair_world().await;
+    // On site the technician finds that the product is to be exchanged.
+    let order = app.order_in(&w, "ON_SITE").await;
+    let exchange =
+        ", input: { diagnosis: \"Compressor seized\", cause: QUALITY, solution: EXCHANGE }";
+    let order = app
+        .repair_ok(&w.technician.auth, "diagnoseRepair", &order, exchange)
+        .await;
+    // No repair visit ends it: no lines, no completion.
+    app.repair_op(
+        &w.technician.auth,
+        "completeRepair",
+        &order,
+        ", workDone: \"Done\"",
+    )
+    .await
+    .expect_code("INVALID_TRANSITION");
+    app.repair_op(&w.technician.auth, "addRepairLine", &order, PART)
+        .await
+        .expect_code("INVALID_TRANSITION");
+    let outcome = |outcome: &str| format!(", outcome: {outcome}, note: \"New unit handed over\"");
+    let wrong = app
+        .repair_op(
+            &w.technician.auth,
+            "recordReturnOutcome",
+            &order,
+            &outcome("REFUNDED"),
+        )
+        .await;
+    assert_eq!(wrong.expect_code("BAD_USER_INPUT")["field"], "outcome");
+    app.repair_op(
+        &w.customer.auth,
+        "recordReturnOutcome",
+        &order,
+        &outcome("EXCHANGED"),
+    )
+    .await
+    .expect_code("FORBIDDEN");
+    let closed = app
+        .repair_ok(
+            &w.technician.auth,
+            "recordReturnOutcome",
+            &order,
+            &outcome("EXCHANGED"),
+        )
+        .await;
+    assert_eq!(closed["status"], "CLOSED");
+    let record = order_as(
+        &app,
+        &w.customer.auth,
+        &order["id"],
+        "returnOutcome closedAt events { action note }",
+    )
+    .await;
+    assert_eq!(record["returnOutcome"], "EXCHANGED");
+    assert!(record["closedAt"].is_string());
+    let seen = actions(&record);
+    assert!(
+        seen.contains(&"RETURN_OUTCOME_RECORDED".to_owned()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"SURVEY_ISSUED".to_owned()),
+        "then the survey: {seen:?}"
+    );
+
+    // A return the customer asked for ends with its outcome without any visit.
+    let asset = app
+        .asset(
+            w.customer.id,
+            app.clock_now().date_naive() + Duration::days(300),
+        )
+        .await;
+    let query = format!(
+        "mutation($input: ReportFaultInput!) {{ reportFault(input: $input) {{ {ORDER_FIELDS} }} }}"
+    );
+    let input = json!({ "input": { "assetId": gid(NodeType::Asset, asset), "requestType": "RETURN",
+                        "faultDescription": "Too loud", "serviceAddress": "1 Road",
+                        "contactPhone": "13812345678" } });
+    let returned = app.gql(&w.customer.auth, &query, input).await.data()["reportFault"].clone();
+    let refunded = app
+        .repair_ok(
+            &w.agent.auth,
+            "recordReturnOutcome",
+            &returned,
+            &outcome("REFUNDED"),
+        )
+        .await;
+    assert_eq!(refunded["status"], "CLOSED");
+
+    // A repair has no return outcome.
+    let repair = app.report(&w.customer, w.asset).await;
+    app.repair_op(
+        &w.agent.auth,
+        "recordReturnOutcome",
+        &repair,
+        &outcome("RETURNED"),
+    )
+    .await
+    .expect_code("INVALID_TRANSITION");
 }
 
 async fn r_rep_3_repair_record_is_queryable(app: TestApp) {

@@ -364,6 +364,8 @@ async fn role_matrix_every_mutation_every_role(app: TestApp) {
     let w = app.repair_world().await;
     let mut failures = report_fault_matrix(&app, &w).await;
     failures.extend(orderless_matrix(&app, &w).await);
+    failures.extend(parts_and_outcome_matrix(&app, &w).await);
+    failures.extend(follow_up_matrix(&app, &w).await);
     for &(mutation, from, to, expected) in MATRIX {
         for owner in [Owner::PartnerCustomer, Owner::AppCustomer] {
             // A call that succeeds uses the order up; the next caller gets a fresh one.
@@ -489,6 +491,7 @@ const ORDERLESS_MATRIX: &[(&str, [Outcome; 11])] = &[
     ("mutation { setRetentionPolicy(kind: REPAIR_ORDER, days: 1095) { days } }",             [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
     ("query { auditLog(first: 1) { edges { node { action } } } }",                            [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
     ("query { myDataAccess(first: 1) { edges { node { action } } } }",                        [OK, OK, FB, FB, FB, FB, FB, FB, FB, FB, UA]),
+    ("query { warrantyVisitsDue { id } }",                                                  [FB, FB, FB, FB, OK, OK, OK, FB, FB, FB, UA]),
     ("query { retentionPolicies { days } }",                                                  [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
     ("query { destructionRecords(first: 1) { edges { node { fields } } } }",                  [FB, FB, FB, FB, FB, FB, FB, OK, FB, FB, UA]),
 ];
@@ -565,6 +568,184 @@ async fn orderless_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
                     response.body
                 ));
             }
+        }
+    }
+    failures
+}
+
+/// R-REP-5 parts requests and the R-REP-2 return outcome, on a partner customer's order: the
+/// request in the state given (asked for by the centre's agent), or, for
+/// `recordReturnOutcome`, an ON_SITE order whose diagnosis chose RETURN.
+#[rustfmt::skip]
+const PARTS_MATRIX: &[(&str, &str, [Outcome; 11])] = &[
+    // mutation               request        own cus asg tec agt ag2 sup adm prt pr2 ano
+    ("requestParts",          "",           [FB, NF, OK, NF, OK, NF, OK, NF, FB, NF, UA]),
+    ("approvePartsRequest",   "REQUESTED",  [FB, NF, FB, NF, FB, NF, OK, NF, FB, NF, UA]),
+    ("rejectPartsRequest",    "REQUESTED",  [FB, NF, FB, NF, FB, NF, OK, NF, FB, NF, UA]),
+    ("fillPartsRequest",      "APPROVED",   [FB, NF, FB, NF, OK, NF, OK, NF, FB, NF, UA]),
+    ("receiveParts",          "FILLED",     [FB, NF, OK, NF, OK, NF, OK, NF, FB, NF, UA]),
+    ("recordReturnOutcome",   "",           [FB, NF, OK, NF, OK, NF, OK, NF, FB, NF, UA]),
+];
+
+/// A fresh order (and parts request) for a row of `PARTS_MATRIX`: the order and the request.
+async fn parts_case(
+    app: &TestApp,
+    w: &RepairWorld,
+    mutation: &str,
+    request: &str,
+) -> (Value, Value) {
+    if mutation == "recordReturnOutcome" {
+        let order = order_for(app, w, Owner::PartnerCustomer, "ON_SITE").await;
+        let returned = ", input: { diagnosis: \"Wrong colour\", cause: QUALITY, solution: RETURN }";
+        let order = app
+            .repair_ok(&w.technician.auth, "diagnoseRepair", &order, returned)
+            .await;
+        return (order, Value::Null);
+    }
+    let order = order_for(app, w, Owner::PartnerCustomer, "ASSIGNED").await;
+    if request.is_empty() {
+        return (order, Value::Null);
+    }
+    let ask = "mutation($id: ID!) { requestParts(orderId: $id, parts: [{ code: \"V-2\", name: \"Valve\" }]) { id } }";
+    let asked = app
+        .gql(&w.agent.auth, ask, json!({ "id": order["id"] }))
+        .await;
+    let id = asked.data()["requestParts"]["id"].clone();
+    let steps: [(&Auth, &str, &str); 2] = [
+        (&w.supervisor.auth, "approvePartsRequest", ""),
+        (&w.agent.auth, "fillPartsRequest", ", source: STOCK"),
+    ];
+    let wanted = match request {
+        "REQUESTED" => 0,
+        "APPROVED" => 1,
+        _ => 2,
+    };
+    for (auth, name, args) in steps.into_iter().take(wanted) {
+        let query = format!("mutation($id: ID!) {{ {name}(id: $id{args}) {{ id }} }}");
+        app.gql(auth, &query, json!({ "id": id })).await.data();
+    }
+    (order, id)
+}
+
+async fn parts_and_outcome_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
+    let mut failures = Vec::new();
+    for &(mutation, request, expected) in PARTS_MATRIX {
+        let mut case = None;
+        for (caller, expected) in CALLERS.into_iter().zip(expected) {
+            let (order, id) = match case.take() {
+                Some(case) => case,
+                None => parts_case(app, w, mutation, request).await,
+            };
+            let query = match mutation {
+                "requestParts" => "mutation($order: ID!) { requestParts(orderId: $order, parts: \
+                                   [{ code: \"F-1\", name: \"Fan\" }]) { status } }"
+                    .to_owned(),
+                "recordReturnOutcome" => "mutation($order: ID!, $version: Int!) { \
+                                          recordReturnOutcome(id: $order, version: $version, \
+                                          outcome: RETURNED, note: \"Taken back\") { status } }"
+                    .to_owned(),
+                "rejectPartsRequest" => "mutation($id: ID!) { rejectPartsRequest(id: $id, \
+                                         reason: \"Not needed\") { status } }"
+                    .to_owned(),
+                "fillPartsRequest" => "mutation($id: ID!) { fillPartsRequest(id: $id, \
+                                       source: PURCHASE) { status } }"
+                    .to_owned(),
+                other => format!("mutation($id: ID!) {{ {other}(id: $id) {{ status }} }}"),
+            };
+            let variables = json!({ "order": order["id"], "version": order["version"], "id": id });
+            let before = snapshot(app, w, &order["id"]).await;
+            let auth = auth_of(w, Owner::PartnerCustomer, caller);
+            let response = app.gql(&auth, &query, variables).await;
+            let after = snapshot(app, w, &order["id"]).await;
+            let got = has_errors(&response).then(|| response.code().to_owned());
+            let label = format!("{mutation} ({request}) as {caller:?}");
+            if got.as_deref() != expected.code() {
+                failures.push(format!(
+                    "{label}: expected {expected:?}, got {}",
+                    response.body
+                ));
+            }
+            if got.is_some() {
+                if after != before {
+                    failures.push(format!("{label}: a refused call changed the order"));
+                }
+                case = Some((order, id));
+            }
+        }
+    }
+    failures
+}
+
+/// `openFollowUpCase` (R-CMP-7) on a return visit of a closed order of `world.customer`.
+async fn follow_up_matrix(app: &TestApp, w: &RepairWorld) -> Vec<String> {
+    #[rustfmt::skip]
+    //                                     own cus asg tec agt ag2 sup adm prt pr2 ano
+    const EXPECTED: [Outcome; 11] =       [FB, FB, FB, FB, OK, NF, OK, FB, FB, FB, UA];
+    let mut order = app.report(&w.customer, w.asset).await;
+    let tech = format!(", technicianId: \"{}\"", w.technician.gid());
+    let steps: [(&Auth, &str, &str); 7] = [
+        (&w.agent.auth, "assignTechnician", &tech),
+        (&w.technician.auth, "acceptRepair", ""),
+        (&w.technician.auth, "startTravel", ""),
+        (&w.technician.auth, "markArrived", ""),
+        (&w.technician.auth, "completeRepair", ", workDone: \"Done\""),
+        (&w.customer.auth, "confirmRepair", ""),
+        (&w.agent.auth, "closeRepair", ""),
+    ];
+    for (auth, name, args) in steps {
+        order = app.repair_ok(auth, name, &order, args).await;
+    }
+    let visits = app
+        .gql(
+            &w.agent.auth,
+            "{ returnVisitsDue { id ticketId } }",
+            json!({}),
+        )
+        .await;
+    let visit = visits.data()["returnVisitsDue"]
+        .as_array()
+        .expect("visits")
+        .iter()
+        .find(|v| v["ticketId"] == order["id"])
+        .expect("a visit")["id"]
+        .clone();
+    let query = "mutation($id: ID!) { openFollowUpCase(returnVisitId: $id, input: { \
+                 kind: REPAIR_ORDER, description: \"The door squeaks\" }) { kind } }";
+    let mut failures = Vec::new();
+    // R-SLA-13: a warranty-end visit of the partner's customer's product, recorded with a
+    // blank note, so that who may record it gets as far as the note.
+    #[rustfmt::skip]
+    //                                     own cus asg tec agt ag2 sup adm prt pr2 ano
+    const WARRANTY: [Outcome; 11] =       [FB, FB, FB, FB, BI, NF, BI, FB, FB, FB, UA];
+    servicedesk::jobs::warranty_visits::run(&app.db, app.clock_now())
+        .await
+        .expect("schedule");
+    let due = app
+        .gql(&w.agent.auth, "{ warrantyVisitsDue { id } }", json!({}))
+        .await;
+    let warranty = due.data()["warrantyVisitsDue"][0]["id"].clone();
+    let record = "mutation($id: ID!) { recordWarrantyVisit(id: $id, channel: PHONE, \
+                  reached: true, note: \" \") { id } }";
+    for (caller, expected) in CALLERS.into_iter().zip(WARRANTY) {
+        let auth = auth_of(w, Owner::AppCustomer, caller);
+        let response = app.gql(&auth, record, json!({ "id": warranty })).await;
+        let got = has_errors(&response).then(|| response.code().to_owned());
+        if got.as_deref() != expected.code() {
+            failures.push(format!(
+                "recordWarrantyVisit as {caller:?}: expected {expected:?}, got {}",
+                response.body
+            ));
+        }
+    }
+    for (caller, expected) in CALLERS.into_iter().zip(EXPECTED) {
+        let auth = auth_of(w, Owner::AppCustomer, caller);
+        let response = app.gql(&auth, query, json!({ "id": visit })).await;
+        let got = has_errors(&response).then(|| response.code().to_owned());
+        if got.as_deref() != expected.code() {
+            failures.push(format!(
+                "openFollowUpCase as {caller:?}: expected {expected:?}, got {}",
+                response.body
+            ));
         }
     }
     failures

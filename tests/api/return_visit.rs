@@ -18,6 +18,8 @@ db_tests!(
     r_sur_2_visits_avoid_rest_hours_unless_the_customer_chose_the_time,
     r_sur_3_every_visit_is_recorded_in_full_and_unreachable_is_retried,
     r_cmp_6_a_complaint_raised_on_a_return_visit,
+    r_cmp_7_a_need_raised_on_a_return_visit_opens_a_linked_follow_up_case,
+    r_sla_13_a_return_visit_one_month_before_the_warranty_of_a_product_ends,
     r_sur_4_average_is_handled_like_dissatisfied,
     r_sla_9_report_by_the_end_of_next_day_reviewed_by_a_supervisor,
     r_sla_9_a_report_filed_on_friday_is_reviewed_by_the_end_of_monday,
@@ -624,6 +626,211 @@ async fn r_sla_7_r_sla_8_visit_intervals_are_the_admins_policy(app: TestApp) {
 /// R-SLA-7 covers complaints too: closing one schedules a single visit (the 30-day visit of
 /// R-SLA-8 is for repairs) at the last callable time within 3 days (R-SUR-2), recorded like
 /// any visit (R-SUR-3) on the complaint's timeline.
+const FOLLOW_UP_FIELDS: &str = "kind originalKind originalId followUpId returnVisitId
+    repairOrder { id status channel serviceAddress customer { id } }
+    complaint { id channel status repairOrderId customerId }";
+
+async fn open_follow_up(app: &TestApp, auth: &Auth, visit: &Value, input: Value) -> GqlResponse {
+    let query = format!(
+        "mutation($id: ID!, $input: FollowUpCaseInput!) {{ openFollowUpCase(returnVisitId: $id, \
+         input: $input) {{ {FOLLOW_UP_FIELDS} }} }}"
+    );
+    app.gql(auth, &query, json!({ "id": visit["id"], "input": input }))
+        .await
+}
+
+async fn r_cmp_7_a_need_raised_on_a_return_visit_opens_a_linked_follow_up_case(app: TestApp) {
+    let w = app.repair_world().await;
+    let order = closed_after(&app, &w, Duration::zero()).await;
+    let visit = due(&app, &w.agent.auth).await[0].clone();
+    let repair = json!({ "kind": "REPAIR_ORDER", "description": "The ice maker leaks now" });
+    let complaint = json!({ "kind": "COMPLAINT", "category": "SERVICE_ATTITUDE",
+                            "description": "Nobody called back about the ice maker" });
+    // Staff of the visit's centre only; a complaint needs its category; nothing is written.
+    open_follow_up(&app, &w.customer.auth, &visit, repair.clone())
+        .await
+        .expect_code("FORBIDDEN");
+    open_follow_up(&app, &w.other_agent.auth, &visit, repair.clone())
+        .await
+        .expect_code("NOT_FOUND");
+    let no_category = json!({ "kind": "COMPLAINT", "description": " " });
+    let refused = open_follow_up(&app, &w.agent.auth, &visit, no_category).await;
+    assert_eq!(refused.body["errors"].as_array().expect("errors").len(), 2);
+    let links = "query($id: ID!) { repairOrder(id: $id) { followUps { kind followUpId } \
+                 events { action note } } }";
+    let before = app
+        .gql(&w.agent.auth, links, json!({ "id": order["id"] }))
+        .await;
+    assert_eq!(before.data()["repairOrder"]["followUps"], json!([]));
+
+    // A repair order: reported by phone for the customer, on the original's product and address.
+    let opened = open_follow_up(&app, &w.agent.auth, &visit, repair).await;
+    let opened = opened.data()["openFollowUpCase"].clone();
+    assert_eq!(opened["kind"], "REPAIR_ORDER");
+    assert_eq!(opened["originalKind"], "REPAIR_ORDER");
+    assert_eq!(opened["originalId"], order["id"]);
+    assert_eq!(opened["returnVisitId"], visit["id"]);
+    let new_order = &opened["repairOrder"];
+    assert_eq!(new_order["status"], "SUBMITTED");
+    assert_eq!(new_order["channel"], "PHONE");
+    assert_eq!(new_order["customer"]["id"], w.customer.gid());
+    assert_eq!(opened["followUpId"], new_order["id"]);
+    // A complaint about the same order.
+    let filed = open_follow_up(&app, &w.agent.auth, &visit, complaint).await;
+    let filed = filed.data()["openFollowUpCase"].clone();
+    assert_eq!(filed["complaint"]["channel"], "RETURN_VISIT");
+    assert_eq!(filed["complaint"]["repairOrderId"], order["id"]);
+
+    // Visible on both: the original lists its follow-ups, each follow-up names its original,
+    // and the customer reads it on both timelines.
+    let after = app
+        .gql(&w.agent.auth, links, json!({ "id": order["id"] }))
+        .await;
+    let follow_ups = &after.data()["repairOrder"]["followUps"];
+    assert_eq!(
+        *follow_ups,
+        json!([{ "kind": "REPAIR_ORDER", "followUpId": new_order["id"] },
+               { "kind": "COMPLAINT", "followUpId": filed["followUpId"] }])
+    );
+    let of = "query($id: ID!) { repairOrder(id: $id) { followUpOf { originalId returnVisitId } } }";
+    let back = app
+        .gql(&w.customer.auth, of, json!({ "id": new_order["id"] }))
+        .await;
+    assert_eq!(
+        back.data()["repairOrder"]["followUpOf"]["originalId"],
+        order["id"]
+    );
+    let of_complaint = "query($id: ID!) { complaintById(id: $id) { followUpOf { originalId } } }";
+    let back = app
+        .gql(
+            &w.supervisor.auth,
+            of_complaint,
+            json!({ "id": filed["followUpId"] }),
+        )
+        .await;
+    assert_eq!(
+        back.data()["complaintById"]["followUpOf"]["originalId"],
+        order["id"]
+    );
+    for id in [&order["id"], &new_order["id"]] {
+        let seen = app.gql(&w.customer.auth, links, json!({ "id": id })).await;
+        let events = seen.data()["repairOrder"]["events"].to_string();
+        assert!(events.contains("FOLLOW_UP_OPENED"), "{events}");
+    }
+
+    // Either kind: a complaint's visit opens a repair order, naming the product.
+    let resolved = app.complaint_in(&w, &w.customer, "RESOLVED").await;
+    let approved = app
+        .complaint_ok(&w.supervisor.auth, "approveComplaintClosure", &resolved, "")
+        .await;
+    let closed = app
+        .complaint_ok(&w.agent.auth, "closeComplaint", &approved, "")
+        .await;
+    let visit = of_ticket(due(&app, &w.agent.auth).await, "COMPLAINT", &closed)[0].clone();
+    let bare = json!({ "kind": "REPAIR_ORDER", "description": "Door hinge broke",
+                       "serviceAddress": "1 Road", "contactPhone": "13812345678" });
+    let refused = open_follow_up(&app, &w.agent.auth, &visit, bare.clone()).await;
+    assert_eq!(refused.expect_code("BAD_USER_INPUT")["field"], "assetId");
+    let mut named = bare;
+    named["assetId"] = json!(gid(NodeType::Asset, w.asset));
+    let opened = open_follow_up(&app, &w.agent.auth, &visit, named).await;
+    let opened = &opened.data()["openFollowUpCase"];
+    assert_eq!(opened["originalKind"], "COMPLAINT");
+    assert_eq!(opened["originalId"], closed["id"]);
+    let listed = app
+        .gql(
+            &w.supervisor.auth,
+            "query($id: ID!) { complaintById(id: $id) { followUps { followUpId } } }",
+            json!({ "id": closed["id"] }),
+        )
+        .await;
+    assert_eq!(
+        listed.data()["complaintById"]["followUps"][0]["followUpId"],
+        opened["followUpId"]
+    );
+}
+
+async fn warranty_visits_due(app: &TestApp, auth: &Auth) -> GqlResponse {
+    app.gql(
+        auth,
+        "{ warrantyVisitsDue { id assetId customerId warrantyEndsOn dueOn visitedAt reached } }",
+        json!({}),
+    )
+    .await
+}
+
+async fn r_sla_13_a_return_visit_one_month_before_the_warranty_of_a_product_ends(app: TestApp) {
+    let w = app.repair_world().await;
+    let schedule = || servicedesk::jobs::warranty_visits::run(&app.db, app.clock_now());
+    // The partner's customer's product ends in 30 days: due now. The customer's ends in 200
+    // days, their old one has ended: neither. Two instances at once schedule it once.
+    let (first, second) = tokio::join!(schedule(), schedule());
+    assert_eq!(first.unwrap() + second.unwrap(), 1);
+    assert_eq!(schedule().await.unwrap(), 0, "once per product");
+    let due = warranty_visits_due(&app, &w.agent.auth).await;
+    let due = due.data()["warrantyVisitsDue"]
+        .as_array()
+        .expect("list")
+        .clone();
+    assert_eq!(due.len(), 1, "{due:?}");
+    let visit = due[0].clone();
+    assert_eq!(visit["assetId"], gid(NodeType::Asset, w.partner_asset));
+    assert_eq!(visit["customerId"], w.partner_customer.gid());
+    let today = app.clock_now().date_naive();
+    assert_eq!(
+        visit["warrantyEndsOn"],
+        (today + Duration::days(30)).to_string()
+    );
+    assert_eq!(visit["dueOn"], "2026-11-02", "one month before");
+    let other = warranty_visits_due(&app, &w.other_agent.auth).await;
+    assert_eq!(other.data()["warrantyVisitsDue"], json!([]));
+    warranty_visits_due(&app, &w.customer.auth)
+        .await
+        .expect_code("FORBIDDEN");
+
+    // 171 days on, the customer's product ends within the month too.
+    let later = app.clock_now() + Duration::days(171);
+    let scheduled = servicedesk::jobs::warranty_visits::run(&app.db, later).await;
+    assert_eq!(scheduled.unwrap(), 1);
+    let due = warranty_visits_due(&app, &w.agent.auth).await;
+    assert_eq!(due.data()["warrantyVisitsDue"].as_array().unwrap().len(), 2);
+
+    // Recorded by an agent of the centre, once.
+    async fn record(app: &TestApp, visit: &Value, auth: &Auth, note: &str) -> GqlResponse {
+        let query = "mutation($id: ID!, $note: String!) { recordWarrantyVisit(id: $id, \
+                     channel: PHONE, reached: true, note: $note) { visitedAt reached note } }";
+        app.gql(auth, query, json!({ "id": visit["id"], "note": note }))
+            .await
+    }
+    record(&app, &visit, &w.other_agent.auth, "Called")
+        .await
+        .expect_code("NOT_FOUND");
+    record(&app, &visit, &w.agent.auth, " ")
+        .await
+        .expect_code("BAD_USER_INPUT");
+    let done = record(
+        &app,
+        &visit,
+        &w.agent.auth,
+        "Reminded of the warranty end; offered a check-up",
+    )
+    .await;
+    assert_eq!(done.data()["recordWarrantyVisit"]["reached"], true);
+    record(&app, &visit, &w.agent.auth, "Again")
+        .await
+        .expect_code("INVALID_TRANSITION");
+    let due = warranty_visits_due(&app, &w.agent.auth).await;
+    assert_eq!(due.data()["warrantyVisitsDue"].as_array().unwrap().len(), 1);
+    let node = "query($id: ID!) { node(id: $id) { ... on WarrantyVisit { reached } } }";
+    let seen = app
+        .gql(&w.supervisor.auth, node, json!({ "id": visit["id"] }))
+        .await;
+    assert_eq!(seen.data()["node"]["reached"], true);
+    app.gql(&w.partner_customer.auth, node, json!({ "id": visit["id"] }))
+        .await
+        .expect_code("NOT_FOUND");
+}
+
 async fn r_sla_7_closing_a_complaint_schedules_one_visit_within_3_days(app: TestApp) {
     let w = app.repair_world().await;
     let resolved = app.complaint_in(&w, &w.customer, "RESOLVED").await;

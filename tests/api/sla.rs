@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use servicedesk::domain::identity::{Principal, UserPrincipal};
 use servicedesk::jobs::sla_sweeper::sweep_once;
 use servicedesk::services::{Env, complaints, repair_orders};
-use servicedesk_tests::{Auth, RepairWorld, TestApp, db_tests};
+use servicedesk_tests::{Auth, ORDER_FIELDS, RepairWorld, TestApp, db_tests};
 use servicedesk_tests::{NodeType, gid};
 
 db_tests!(
@@ -221,14 +221,51 @@ async fn r_sla_2_an_unreached_order_out_of_warranty_escalates_at_48h(app: TestAp
     assert_eq!(seen["slaStatus"]["breached"], true);
 }
 
-async fn wait_for_parts(app: &TestApp, w: &RepairWorld, order_row: &Value) -> Value {
-    app.repair_ok(
+/// R-REP-5: the agent asks for a part and the supervisor approves it, which puts the order in
+/// WAITING_FOR_PARTS; returns the order as the approval left it and the request's id.
+async fn wait_for_parts(app: &TestApp, w: &RepairWorld, order_row: &Value) -> (Value, Value) {
+    let query = "mutation($id: ID!) { requestParts(orderId: $id, parts: [{ code: \"FAN-12\", \
+                 name: \"Condenser fan\", urgency: HIGH }]) { id } }";
+    let asked = app
+        .gql(&w.agent.auth, query, json!({ "id": order_row["id"] }))
+        .await;
+    let request = asked.data()["requestParts"]["id"].clone();
+    let approved = parts_step(app, &w.supervisor.auth, "approvePartsRequest", &request, "")
+        .await
+        .data()["approvePartsRequest"]["order"]
+        .clone();
+    (approved, request)
+}
+
+/// A step on a parts request, answering with the request's order.
+async fn parts_step(
+    app: &TestApp,
+    auth: &Auth,
+    name: &str,
+    request: &Value,
+    args: &str,
+) -> servicedesk_tests::GqlResponse {
+    let query = format!(
+        "mutation($id: ID!) {{ {name}(id: $id{args}) {{ status order {{ {ORDER_FIELDS} }} }} }}"
+    );
+    app.gql(auth, &query, json!({ "id": request })).await
+}
+
+/// The request is filled from stock and its parts arrive: the order as the arrival left it.
+async fn parts_arrive(app: &TestApp, w: &RepairWorld, request: &Value) -> Value {
+    parts_step(
+        app,
         &w.agent.auth,
-        "enterWaitingForParts",
-        order_row,
-        ", parts: { partCode: \"FAN-12\", partName: \"Condenser fan\", urgency: HIGH }",
+        "fillPartsRequest",
+        request,
+        ", source: STOCK",
     )
     .await
+    .data();
+    parts_step(app, &w.agent.auth, "receiveParts", request, "")
+        .await
+        .data()["receiveParts"]["order"]
+        .clone()
 }
 
 async fn r_rep_5_two_days_waiting_for_parts_move_the_arrival_breach_by_two_days(app: TestApp) {
@@ -244,7 +281,7 @@ async fn r_rep_5_two_days_waiting_for_parts_move_the_arrival_breach_by_two_days(
     let reported = app.clock_now();
     let order_row = app.report(&w.customer, w.asset).await;
     app.clock.advance(Duration::hours(1));
-    let waiting = wait_for_parts(&app, &w, &order_row).await;
+    let (waiting, request) = wait_for_parts(&app, &w, &order_row).await;
     assert_eq!(waiting["status"], "WAITING_FOR_PARTS");
     assert_eq!(waiting["slaStatus"]["deadline"], Value::Null, "paused");
     // The customer reads that the order waits for parts, not the part codes.
@@ -273,9 +310,7 @@ async fn r_rep_5_two_days_waiting_for_parts_move_the_arrival_breach_by_two_days(
     assert_eq!(sweep(&app).await, 0);
     app.clock
         .set(reported + Duration::hours(1) + Duration::days(2));
-    let back = app
-        .repair_ok(&w.agent.auth, "partsArrived", &waiting, "")
-        .await;
+    let back = parts_arrive(&app, &w, &request).await;
     assert_eq!(back["status"], "SUBMITTED", "back where it waited");
     let due = reported + Duration::hours(12) + Duration::days(2);
     assert_eq!(at(&back["slaStatus"]["deadline"]), due);
@@ -287,9 +322,8 @@ async fn r_rep_5_two_days_waiting_for_parts_move_the_arrival_breach_by_two_days(
     let arrival = clock(&seen, "ARRIVAL");
     assert_eq!(at(&arrival["breachedAt"]), due);
     assert_eq!(arrival["pausedSeconds"], 2 * 24 * 3600);
-    // Only a waiting order's parts can arrive.
-    let current = order(&app, &w.agent.auth, &order_row["id"], "id version").await;
-    app.repair_op(&w.agent.auth, "partsArrived", &current, "")
+    // Parts arrive once.
+    parts_step(&app, &w.agent.auth, "receiveParts", &request, "")
         .await
         .expect_code("INVALID_TRANSITION");
 }
@@ -299,7 +333,7 @@ async fn glpi_15605_a_policy_change_during_a_pause_keeps_the_paused_time(app: Te
     let reported = app.clock_now();
     let order_row = app.report(&w.customer, w.asset).await;
     app.clock.advance(Duration::hours(1));
-    let waiting = wait_for_parts(&app, &w, &order_row).await;
+    let (_, request) = wait_for_parts(&app, &w, &order_row).await;
     app.clock.advance(Duration::hours(48));
     // The limit changes while the order waits.
     app.set_policy(
@@ -310,9 +344,7 @@ async fn glpi_15605_a_policy_change_during_a_pause_keeps_the_paused_time(app: Te
         6 * 60,
     )
     .await;
-    let back = app
-        .repair_ok(&w.agent.auth, "partsArrived", &waiting, "")
-        .await;
+    let back = parts_arrive(&app, &w, &request).await;
     // Start + the new limit + every second of the pause.
     assert_eq!(
         at(&back["slaStatus"]["deadline"]),

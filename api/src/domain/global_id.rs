@@ -33,10 +33,12 @@ pub enum NodeType {
     Export,
     DisclosureConsent,
     Inquiry,
+    PartsRequest,
+    WarrantyVisit,
 }
 
 impl NodeType {
-    pub const ALL: [NodeType; 22] = [
+    pub const ALL: [NodeType; 24] = [
         Self::RepairOrder,
         Self::Complaint,
         Self::Asset,
@@ -59,6 +61,8 @@ impl NodeType {
         Self::Export,
         Self::DisclosureConsent,
         Self::Inquiry,
+        Self::PartsRequest,
+        Self::WarrantyVisit,
     ];
 
     /// The tag inside the id: the GraphQL type name.
@@ -86,6 +90,8 @@ impl NodeType {
             Self::Export => "Export",
             Self::DisclosureConsent => "DisclosureConsent",
             Self::Inquiry => "Inquiry",
+            Self::PartsRequest => "PartsRequest",
+            Self::WarrantyVisit => "WarrantyVisit",
         }
     }
 
@@ -114,6 +120,8 @@ impl NodeType {
             Self::Export => "export",
             Self::DisclosureConsent => "disclosure consent",
             Self::Inquiry => "inquiry",
+            Self::PartsRequest => "parts request",
+            Self::WarrantyVisit => "warranty visit",
         }
     }
 

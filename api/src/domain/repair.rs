@@ -2,7 +2,9 @@
 //! (R-SLA-1/2) and what the customer pays (R-REP-1).
 
 use chrono::{DateTime, Days, Duration, Months, NaiveDate, Utc};
-use entity::repair_orders::{self, FaultCause, RepairStatus, RequestType};
+use entity::repair_orders::{
+    self, FaultCause, RepairSolution, RepairStatus, RequestType, ReturnOutcome,
+};
 use entity::users::Role;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -29,9 +31,22 @@ pub enum RepairAction {
     AddNote,
     /// The customer adds a public note to their open order (a gate code, a better time).
     CustomerNote,
-    /// R-REP-5: a parts request puts the order in WAITING_FOR_PARTS.
+    /// R-REP-5: an approved parts request puts the order in WAITING_FOR_PARTS.
     WaitForParts,
+    /// R-REP-5: the last approved parts request arrived.
     PartsArrived,
+    /// R-REP-5: parts are asked for (`requestParts`).
+    RequestParts,
+    /// R-REP-5: a supervisor approves a parts request.
+    ApproveParts,
+    /// R-REP-5: a supervisor rejects a parts request.
+    RejectParts,
+    /// R-REP-5: the parts are taken from stock or bought.
+    FillParts,
+    /// R-REP-5: the parts of one request arrived.
+    ReceiveParts,
+    /// R-REP-2: a return, exchange or refund ends with its outcome and closes the order.
+    RecordOutcome,
     /// The customer cannot be reached: WAITING_FOR_CUSTOMER.
     MarkUnreachable,
     CustomerReached,
@@ -57,7 +72,12 @@ impl RepairAction {
             Self::ScheduleAppointment => "schedule an appointment",
             Self::AddNote | Self::CustomerNote => "add a note",
             Self::WaitForParts => "wait for parts",
-            Self::PartsArrived => "record that the parts arrived",
+            Self::PartsArrived | Self::ReceiveParts => "record that the parts arrived",
+            Self::RequestParts => "request parts",
+            Self::RecordOutcome => "record the outcome of a return",
+            Self::ApproveParts => "approve a parts request",
+            Self::RejectParts => "reject a parts request",
+            Self::FillParts => "fill a parts request",
             Self::MarkUnreachable => "mark the customer unreachable",
             Self::CustomerReached => "record that the customer was reached",
             Self::Attach => "attach files",
@@ -83,6 +103,12 @@ impl RepairAction {
             Self::CustomerNote => "CUSTOMER_NOTE",
             Self::WaitForParts => "WAITING_FOR_PARTS",
             Self::PartsArrived => "PARTS_ARRIVED",
+            Self::RequestParts => "PARTS_REQUESTED",
+            Self::RecordOutcome => "RETURN_OUTCOME_RECORDED",
+            Self::ApproveParts => "PARTS_REQUEST_APPROVED",
+            Self::RejectParts => "PARTS_REQUEST_REJECTED",
+            Self::FillParts => "PARTS_REQUEST_FILLED",
+            Self::ReceiveParts => "PARTS_RECEIVED",
             Self::MarkUnreachable => "CUSTOMER_UNREACHABLE",
             Self::CustomerReached => "CUSTOMER_REACHED",
             Self::Attach => "ATTACHMENTS_ADDED",
@@ -109,7 +135,15 @@ impl RepairAction {
             | Self::WaitForParts
             | Self::PartsArrived
             | Self::MarkUnreachable
-            | Self::CustomerReached => &[Technician, Agent, Supervisor],
+            | Self::CustomerReached
+            | Self::RequestParts
+            | Self::ReceiveParts => &[Technician, Agent, Supervisor],
+            // R-REP-5: approved by a supervisor; filled by the centre's staff.
+            Self::ApproveParts | Self::RejectParts => &[Supervisor],
+            Self::FillParts => &[Agent, Supervisor],
+            // R-REP-2: the centre hands over the exchange or refund; the technician on site
+            // may take the product back.
+            Self::RecordOutcome => &[Technician, Agent, Supervisor],
             // Everyone who sees the order shows what they see: the customer's photo of the
             // fault, the technician's of the repair, a partner's from its system.
             Self::Attach => &[Customer, Technician, Agent, Supervisor, Partner],
@@ -199,6 +233,23 @@ pub fn next_status(
             Some(WaitingForParts)
         }
         (A::PartsArrived, WaitingForParts) => back,
+        // R-REP-5: parts are asked for and approved while the repair is still to be done (or
+        // already waits for other parts); the approval itself moves the order to
+        // WAITING_FOR_PARTS (`WaitForParts`) unless it waits already.
+        (
+            A::RequestParts | A::ApproveParts,
+            Submitted | Assigned | Accepted | EnRoute | OnSite | Reopened | WaitingForParts,
+        ) => Some(current),
+        // R-REP-2: a return, exchange or refund closes with its outcome, before or after a
+        // visit (`check_track` says which orders may).
+        (A::RecordOutcome, Submitted | Assigned | Accepted | EnRoute | OnSite | Reopened) => {
+            Some(Closed)
+        }
+        (A::RejectParts | A::FillParts | A::ReceiveParts, status)
+            if !matches!(status, Closed | Cancelled) =>
+        {
+            Some(status)
+        }
         (A::MarkUnreachable, Submitted | Assigned | Accepted | EnRoute | Reopened) => {
             Some(WaitingForCustomer)
         }
@@ -213,6 +264,75 @@ pub fn next_status(
         action: action.verb(),
         current: status_name(current),
     })
+}
+
+/// R-REP-2: whether an order ends with the outcome of a return, exchange or refund rather than
+/// a completed repair: the solution chosen in the diagnosis decides; before a diagnosis, what
+/// the customer asked for.
+pub fn ends_with_outcome(request: RequestType, solution: Option<RepairSolution>) -> bool {
+    match solution {
+        Some(RepairSolution::Return | RepairSolution::Exchange | RepairSolution::Refund) => true,
+        Some(RepairSolution::Repair | RepairSolution::Replace) => false,
+        None => matches!(request, RequestType::Return | RequestType::Exchange),
+    }
+}
+
+/// R-REP-2: the two ends of the flow exclude each other. A return, exchange or refund takes no
+/// repair lines and is not completed as a repair (no technician's completion, no customer
+/// confirmation of a repair); a repair or replacement has no return outcome.
+/// `INVALID_TRANSITION` with the current status otherwise.
+pub fn check_track(
+    action: RepairAction,
+    current: RepairStatus,
+    request: RequestType,
+    solution: Option<RepairSolution>,
+) -> ApiResult<()> {
+    let outcome_track = ends_with_outcome(request, solution);
+    let refused = match action {
+        RepairAction::AddLine | RepairAction::Complete => outcome_track,
+        RepairAction::RecordOutcome => !outcome_track,
+        _ => false,
+    };
+    if refused {
+        return Err(ApiError::InvalidTransition {
+            action: if outcome_track {
+                match action {
+                    RepairAction::AddLine => "add a repair line to a return, exchange or refund",
+                    _ => "complete a return, exchange or refund as a repair (record its outcome)",
+                }
+            } else {
+                "record a return outcome for a repair"
+            },
+            current: status_name(current),
+        });
+    }
+    Ok(())
+}
+
+/// R-REP-2: the outcome fits what was decided: a RETURN is RETURNED (or REFUNDED when the
+/// customer's money goes back), an EXCHANGE is EXCHANGED, a REFUND is REFUNDED.
+pub fn check_outcome(
+    request: RequestType,
+    solution: Option<RepairSolution>,
+    outcome: ReturnOutcome,
+) -> ApiResult<()> {
+    use ReturnOutcome::*;
+    let fits = match (solution, request) {
+        (Some(RepairSolution::Return), _) | (None, RequestType::Return) => {
+            matches!(outcome, Returned | Refunded)
+        }
+        (Some(RepairSolution::Exchange), _) | (None, RequestType::Exchange) => outcome == Exchanged,
+        (Some(RepairSolution::Refund), _) => outcome == Refunded,
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(ApiError::bad_input(
+            "outcome",
+            "the outcome does not fit the chosen solution (RETURN: RETURNED or REFUNDED, EXCHANGE: EXCHANGED, REFUND: REFUNDED)",
+        ))
+    }
 }
 
 pub fn status_name(status: RepairStatus) -> String {
@@ -574,6 +694,40 @@ mod tests {
         );
         assert_eq!(next_status(A::Close, unreachable, None).unwrap(), Closed);
         assert!(next_status(A::MarkUnreachable, OnSite, None).is_err());
+    }
+
+    #[test]
+    fn r_rep_2_returns_end_with_their_outcome_not_a_completed_repair() {
+        use RepairAction as A;
+        use RepairStatus::*;
+        use ReturnOutcome::*;
+        let (ret, exch, rep) = (
+            RequestType::Return,
+            RequestType::Exchange,
+            RequestType::Repair,
+        );
+        assert!(ends_with_outcome(ret, None));
+        assert!(ends_with_outcome(rep, Some(RepairSolution::Refund)));
+        assert!(!ends_with_outcome(ret, Some(RepairSolution::Repair)));
+        assert!(!ends_with_outcome(rep, None));
+        for action in [A::Complete, A::AddLine] {
+            assert!(check_track(action, OnSite, rep, Some(RepairSolution::Exchange)).is_err());
+            assert!(check_track(action, OnSite, rep, Some(RepairSolution::Replace)).is_ok());
+        }
+        assert!(check_track(A::RecordOutcome, OnSite, rep, None).is_err());
+        assert!(check_track(A::RecordOutcome, Submitted, exch, None).is_ok());
+        for from in [Submitted, Assigned, Accepted, EnRoute, OnSite, Reopened] {
+            assert_eq!(next_status(A::RecordOutcome, from, None).unwrap(), Closed);
+        }
+        for from in [Completed, Confirmed, Closed, Cancelled, WaitingForParts] {
+            assert!(next_status(A::RecordOutcome, from, None).is_err());
+        }
+        assert!(check_outcome(ret, None, Returned).is_ok());
+        assert!(check_outcome(ret, None, Refunded).is_ok());
+        assert!(check_outcome(ret, None, Exchanged).is_err());
+        assert!(check_outcome(rep, Some(RepairSolution::Exchange), Exchanged).is_ok());
+        assert!(check_outcome(rep, Some(RepairSolution::Refund), Returned).is_err());
+        assert!(check_outcome(rep, Some(RepairSolution::Repair), Returned).is_err());
     }
 
     #[test]

@@ -458,6 +458,23 @@ impl Complaint {
                 .await?;
         Ok(found.map(super::inquiry::Inquiry))
     }
+    /// Follow-up cases opened for new needs raised on this complaint's return visits
+    /// (R-CMP-7), oldest first; those the caller may see.
+    async fn follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<super::follow_ups::FollowUpCase>> {
+        let (follow_ups, _) =
+            super::follow_ups::links(ctx, TicketKind::Complaint, self.0.id).await?;
+        Ok(follow_ups)
+    }
+
+    /// The case this complaint follows up, when it was opened on a return visit (R-CMP-7).
+    async fn follow_up_of(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::follow_ups::FollowUpCase>> {
+        let (_, of) = super::follow_ups::links(ctx, TicketKind::Complaint, self.0.id).await?;
+        Ok(of)
+    }
+
     /// The full timeline for staff; public entries only for partners. The clocks' own entries
     /// (`SLA_STARTED`, `SLA_WARNING`, …, staff only) only with `sla: true`.
     async fn events(

@@ -7,6 +7,7 @@ mod directory;
 pub mod document_limits;
 mod feed;
 mod field_errors;
+mod follow_ups;
 mod guard;
 mod identity;
 mod input_guard;
@@ -15,6 +16,7 @@ pub mod loaders;
 mod metrics;
 mod node;
 pub mod pagination;
+mod parts;
 mod policy;
 mod privacy;
 mod repair;
@@ -23,6 +25,7 @@ mod single_login;
 mod sla;
 mod survey;
 mod timeline;
+mod warranty_visits;
 mod webhooks;
 
 use std::net::IpAddr;
@@ -70,6 +73,7 @@ pub struct QueryRoot(
     feed::FeedQuery,
     webhooks::WebhookQuery,
     privacy::PrivacyQuery,
+    warranty_visits::WarrantyVisitQuery,
 );
 
 /// Changes. Each runs in one transaction with its timeline entry; on an error nothing is
@@ -83,6 +87,9 @@ pub struct MutationRoot(
     accounts::AccountsMutation,
     repair::RepairMutation,
     repair::CustomerNoteMutation,
+    parts::PartsMutation,
+    follow_ups::FollowUpMutation,
+    warranty_visits::WarrantyVisitMutation,
     complaint::ComplaintMutation,
     inquiry::InquiryMutation,
     policy::PolicyMutation,

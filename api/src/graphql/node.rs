@@ -12,9 +12,11 @@ use super::complaint::{Complaint, ComplaintTracking, Escalation};
 use super::identity::{ApiKey, Organization, ServiceCentre, User};
 use super::inquiry::Inquiry;
 use super::loaders::{AssetKey, ComplaintKey, RepairOrderKey, UserKey, loaders};
+use super::parts::PartsRequest;
 use super::repair::{Asset, ProductModel, RepairLine, RepairOrder, TimelineEvent};
 use super::sla::{SlaClock, sees_all_clocks};
 use super::survey::{ReturnVisit, Survey};
+use super::warranty_visits::WarrantyVisit;
 use super::webhooks::{WebhookEndpoint, WebhookMessage};
 use super::{env, principal, services};
 use crate::domain::global_id::{NodeType, decode};
@@ -66,6 +68,10 @@ pub enum Node {
     ApiKey(ApiKey),
     /// Whoever sees the inquiry (R-SLA-11).
     Inquiry(Inquiry),
+    /// Readable by whoever sees its repair order (R-REP-5).
+    PartsRequest(PartsRequest),
+    /// Agents and supervisors of the customer's centre (R-SLA-13).
+    WarrantyVisit(WarrantyVisit),
 }
 
 /// Most ids one `nodes` call takes (`GRAPHQL_MAX_NODE_IDS`).
@@ -298,6 +304,14 @@ async fn resolve(ctx: &Context<'_>, env: &Env<'_>, id: &ID) -> ApiResult<Node> {
                 .await?
                 .map(|k| ApiKey::from(k).into())
         }
+        NodeType::PartsRequest => match crate::services::parts_requests::get(env, key).await {
+            Ok(found) => Some(PartsRequest(found).into()),
+            Err(err) => return Err(hidden(err)),
+        },
+        NodeType::WarrantyVisit => match crate::services::warranty_visits::get(env, key).await {
+            Ok(found) => Some(WarrantyVisit::from(found).into()),
+            Err(err) => return Err(hidden(err)),
+        },
         // Read through their own lists: an alert in `staffComplaintAlerts` by the supervisor it
         // alerts, audit entries in `auditLog`, exports in the requester's list, consents in
         // `disclosureConsents`.

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::repair_lines::{self, RepairLineKind};
 use entity::repair_orders::{
     self, FaultCause, Priority, RepairChannel, RepairSolution, RepairStatus, RequestType,
+    ReturnOutcome,
 };
 use entity::sla_policies::SlaMetric;
 use entity::ticket_events::TicketKind;
@@ -307,6 +308,11 @@ impl RepairOrder {
     async fn fault_cause_reason(&self) -> Option<&str> {
         self.0.fault_cause_reason.as_deref()
     }
+    /// How a return, exchange or refund ended (`recordReturnOutcome`, R-REP-2); null for
+    /// repairs and before the outcome.
+    async fn return_outcome(&self) -> Option<ReturnOutcome> {
+        self.0.return_outcome
+    }
     /// The solution chosen after the diagnosis (R-REP-2).
     async fn solution(&self) -> Option<RepairSolution> {
         self.0.solution
@@ -444,6 +450,33 @@ impl RepairOrder {
             .await?
             .unwrap_or_default();
         Ok(lines.iter().cloned().map(RepairLine::from).collect())
+    }
+
+    /// Follow-up cases opened for new needs raised on this order's return visits (R-CMP-7),
+    /// oldest first; those the caller may see.
+    async fn follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<super::follow_ups::FollowUpCase>> {
+        let (follow_ups, _) =
+            super::follow_ups::links(ctx, TicketKind::RepairOrder, self.0.id).await?;
+        Ok(follow_ups)
+    }
+
+    /// The case this order follows up, when it was opened on a return visit (R-CMP-7).
+    async fn follow_up_of(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::follow_ups::FollowUpCase>> {
+        let (_, of) = super::follow_ups::links(ctx, TicketKind::RepairOrder, self.0.id).await?;
+        Ok(of)
+    }
+
+    /// Parts requests of the order, oldest first (R-REP-5).
+    async fn parts_requests(&self, ctx: &Context<'_>) -> Result<Vec<super::parts::PartsRequest>> {
+        let env = env(ctx)?;
+        Ok(crate::services::parts_requests::of_order(&env, self.0.id)
+            .await?
+            .into_iter()
+            .map(super::parts::PartsRequest)
+            .collect())
     }
 
     /// Photos and videos on the order, oldest first, each with a short-lived download URL
@@ -882,18 +915,6 @@ pub struct ReportFaultInput {
     external_reference: Option<String>,
 }
 
-/// The spare part a repair waits for: part code, name and urgency (R-REP-5).
-#[derive(InputObject)]
-pub struct PartsRequestInput {
-    /// The part's code (1–64 characters).
-    part_code: String,
-    /// The part's name (1–200 characters).
-    part_name: String,
-    #[graphql(default_with = "Priority::Normal")]
-    /// How urgently the part is needed (NORMAL by default).
-    urgency: Priority,
-}
-
 /// Parts or labour to record on an order.
 #[derive(InputObject)]
 pub struct RepairLineInput {
@@ -1165,6 +1186,37 @@ impl RepairMutation {
         ))
     }
 
+    /// R-REP-2: a return, exchange or refund ends with its outcome, not a completed repair. For
+    /// an order the customer asked to return or exchange (before any diagnosis), or whose
+    /// diagnosis chose RETURN, EXCHANGE or REFUND: the technician on the order, agents and
+    /// supervisors record RETURNED, EXCHANGED or REFUNDED (matching the solution) from
+    /// SUBMITTED to ON_SITE or REOPENED, and the order is CLOSED: its clocks are resolved, the
+    /// survey is issued and the return visits are scheduled. Such orders take no repair lines
+    /// and cannot be completed as a repair (`INVALID_TRANSITION`), and a repair has no return
+    /// outcome. Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
+    /// `BAD_USER_INPUT` (`outcome` not fitting the solution, `note`).
+    async fn record_return_outcome(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's id.")] id: ID,
+        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
+        #[graphql(desc = "How it ended.")] outcome: ReturnOutcome,
+        #[graphql(desc = "What was handed over or paid back (1–2,000 characters); public.")]
+        note: String,
+    ) -> Result<RepairOrder> {
+        let env = env(ctx)?;
+        Ok(RepairOrder(
+            service::record_outcome(
+                &env,
+                key(&id, NodeType::RepairOrder)?,
+                version,
+                outcome,
+                note,
+            )
+            .await?,
+        ))
+    }
+
     /// The assigned technician records parts or labour while ON_SITE; the total stays 0.00 in
     /// warranty unless the customer caused the fault (R-REP-1). Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`,
     /// `BAD_USER_INPUT` (amounts out of range).
@@ -1261,39 +1313,6 @@ impl RepairMutation {
         reason: Option<String>,
     ) -> Result<RepairOrder> {
         step(ctx, id, version, RepairAction::Close, reason).await
-    }
-
-    /// The repair needs spare parts (R-REP-5; technician, agent, supervisor). The order waits in
-    /// WAITING_FOR_PARTS, its arrival and resolution clocks paused; the customer reads
-    /// "waiting for parts".
-    /// Errors: `NOT_FOUND`, `FORBIDDEN`, `CONFLICT`, `INVALID_TRANSITION`, `BAD_USER_INPUT`.
-    async fn enter_waiting_for_parts(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The order's id.")] id: ID,
-        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
-        #[graphql(desc = "The parts asked for.")] parts: PartsRequestInput,
-    ) -> Result<RepairOrder> {
-        let wait = service::Wait::Parts {
-            part_code: parts.part_code,
-            part_name: parts.part_name,
-            urgency: parts.urgency,
-        };
-        start_wait(ctx, id, version, wait).await
-    }
-
-    /// The parts are here: back to the status the order waited in; the paused clocks run again
-    /// with their deadlines moved on by the wait.
-    /// The assigned technician, agents and supervisors. Errors: `NOT_FOUND`, `FORBIDDEN`,
-    /// `CONFLICT`, `INVALID_TRANSITION` (not WAITING_FOR_PARTS).
-    async fn parts_arrived(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The order's id.")] id: ID,
-        #[graphql(desc = "The `version` you last read (stale: `CONFLICT`).")] version: i32,
-        #[graphql(desc = "A note for the timeline (up to 2,000 characters).")] note: Option<String>,
-    ) -> Result<RepairOrder> {
-        end_wait(ctx, id, version, RepairAction::PartsArrived, note).await
     }
 
     /// The customer cannot be reached (with the reason, kept internal): WAITING_FOR_CUSTOMER.

@@ -50,6 +50,21 @@ pub enum TimelineAction {
     WaitingForParts,
     /// The parts arrived; work goes on.
     PartsArrived,
+    /// Parts were asked for (R-REP-5); internal.
+    PartsRequested,
+    /// A supervisor approved a parts request (R-REP-5); internal.
+    PartsRequestApproved,
+    /// A supervisor rejected a parts request, with the reason (R-REP-5); internal.
+    PartsRequestRejected,
+    /// A parts request was filled from stock or by purchase (R-REP-5); internal.
+    PartsRequestFilled,
+    /// The parts of one request arrived (R-REP-5); internal.
+    PartsReceived,
+    /// A return, exchange or refund ended with its outcome; the order closed (R-REP-2).
+    ReturnOutcomeRecorded,
+    /// A follow-up case was opened for a need raised on a return visit; on the original and
+    /// on the follow-up (R-CMP-7).
+    FollowUpOpened,
     /// The customer could not be reached.
     CustomerUnreachable,
     /// The customer was reached again.
@@ -225,6 +240,12 @@ mod tests {
             RepairAction::Attach,
             RepairAction::WaitForParts,
             RepairAction::PartsArrived,
+            RepairAction::RequestParts,
+            RepairAction::ApproveParts,
+            RepairAction::RejectParts,
+            RepairAction::FillParts,
+            RepairAction::ReceiveParts,
+            RepairAction::RecordOutcome,
             RepairAction::MarkUnreachable,
             RepairAction::CustomerReached,
         ];

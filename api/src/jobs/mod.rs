@@ -6,4 +6,5 @@ pub mod digest;
 pub mod exports;
 pub mod retention;
 pub mod sla_sweeper;
+pub mod warranty_visits;
 pub mod webhooks;

@@ -197,6 +197,11 @@ pub fn spawn(
                 Ok(written) => tracing::info!(written, "daily GENERAL complaint digests"),
                 Err(err) => tracing::error!(error = ?err, "daily digests failed"),
             }
+            match super::warranty_visits::run(&db, clock.now()).await {
+                Ok(0) => {}
+                Ok(written) => tracing::info!(written, "warranty-end return visits scheduled"),
+                Err(err) => tracing::error!(error = ?err, "warranty-end visits failed"),
+            }
             if let Err(err) = crate::idempotency::purge(&db, clock.now()).await {
                 tracing::error!(error = ?err, "purging expired idempotency keys failed");
             }

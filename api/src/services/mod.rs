@@ -8,12 +8,15 @@ pub mod attachments;
 pub mod complaints;
 pub mod exports;
 pub mod feed;
+pub mod follow_ups;
 pub mod inquiries;
+pub mod parts_requests;
 pub mod privacy;
 pub mod repair_orders;
 pub mod return_visits;
 pub mod sla;
 pub mod surveys;
+pub mod warranty_visits;
 pub mod webhooks;
 
 use chrono::{DateTime, Utc};

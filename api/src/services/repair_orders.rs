@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::repair_lines::RepairLineKind;
 use entity::repair_orders::{
     self, FaultCause, Priority, RepairChannel, RepairSolution, RepairStatus, RequestType,
+    ReturnOutcome,
 };
 use entity::sla_policies::SlaMetric;
 use entity::ticket_events::TicketKind;
@@ -16,6 +17,7 @@ use super::assets::acting_for_customer;
 use super::sla::{self as clocks, ClockTicket};
 use super::{Env, RuleSettings, required_text};
 use crate::domain::identity::Principal;
+
 use crate::domain::phone::Phone;
 use crate::domain::reference::client_reference;
 use crate::domain::repair::{self, OrderParties, RepairAction};
@@ -246,18 +248,18 @@ pub fn scope_of(actor: &Principal) -> ApiResult<Scope> {
 /// A state change in progress: the order as read, inside the transaction that will write it.
 /// Use cases begin a step before checking their arguments, so callers who may not act learn
 /// nothing from validation errors.
-struct Step {
-    txn: DatabaseTransaction,
-    order: repair_orders::Model,
+pub(super) struct Step {
+    pub(super) txn: DatabaseTransaction,
+    pub(super) order: repair_orders::Model,
     action: RepairAction,
     to: RepairStatus,
 }
 
 /// Extra timeline entry written with a step.
-struct Extra {
-    action: &'static str,
-    note: String,
-    public: bool,
+pub(super) struct Extra {
+    pub(super) action: &'static str,
+    pub(super) note: String,
+    pub(super) public: bool,
 }
 
 impl Step {
@@ -275,6 +277,24 @@ impl Step {
             ));
         }
         let to = repair::next_status(action, order.status, order.resume_status)?;
+        repair::check_track(action, order.status, order.request_type, order.solution)?;
+        Ok(Self {
+            txn,
+            order,
+            action,
+            to,
+        })
+    }
+
+    /// A step on an order its caller already locked and checked (R-REP-5: a parts request's
+    /// approval or arrival moves the order it belongs to).
+    pub(super) fn locked(
+        txn: DatabaseTransaction,
+        order: repair_orders::Model,
+        action: RepairAction,
+    ) -> ApiResult<Self> {
+        let to = repair::next_status(action, order.status, order.resume_status)?;
+        repair::check_track(action, order.status, order.request_type, order.solution)?;
         Ok(Self {
             txn,
             order,
@@ -285,7 +305,7 @@ impl Step {
 
     /// Writes the change, its timeline entries and what it does to the clocks (the action's
     /// `transitions::repair` ops; a status change may pause or resume some).
-    async fn commit(
+    pub(super) async fn commit(
         self,
         env: &Env<'_>,
         mut changes: repair_orders::ActiveModel,
@@ -342,7 +362,7 @@ impl Step {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn append(
+pub(super) async fn append(
     txn: &DatabaseTransaction,
     env: &Env<'_>,
     order_id: i64,
@@ -583,6 +603,46 @@ pub async fn diagnose(
     step.commit(env, changes, Some(note), None).await
 }
 
+/// R-REP-2: a return, exchange or refund (asked for by the customer, or the solution chosen in
+/// the diagnosis) ends with its outcome instead of a completed repair: the order closes at
+/// once, its clocks are resolved, the survey is issued and the return visits are scheduled
+/// as for any closed order (R-SUR-1, R-SLA-7/8). The note is public.
+pub async fn record_outcome(
+    env: &Env<'_>,
+    id: i64,
+    version: i32,
+    outcome: ReturnOutcome,
+    note: String,
+) -> ApiResult<repair_orders::Model> {
+    let step = Step::begin(env, id, version, RepairAction::RecordOutcome).await?;
+    let mut errors = FieldErrors::default();
+    let fits = errors.check(repair::check_outcome(
+        step.order.request_type,
+        step.order.solution,
+        outcome,
+    ))?;
+    let note = errors.check(required_text("note", &note, 2000))?;
+    let ((), note) = errors.values(fits.zip(note))?;
+    let completed_at = step.order.completed_at.unwrap_or(env.now);
+    super::surveys::issue(&step.txn, env.now, env.settings, (&step.order).into()).await?;
+    super::return_visits::schedule_after_closure(
+        &step.txn,
+        env.actor,
+        (&step.order).into(),
+        Some(completed_at),
+        env.now,
+    )
+    .await?;
+    let changes = repair_orders::ActiveModel {
+        return_outcome: Set(Some(outcome)),
+        completed_at: Set(Some(completed_at)),
+        closed_at: Set(Some(env.now)),
+        ..Default::default()
+    };
+    let note = format!("{}: {note}", outcome.to_value());
+    step.commit(env, changes, Some(note), None).await
+}
+
 /// The technician finishes; what was done is part of the repair record (R-REP-3).
 pub async fn complete(
     env: &Env<'_>,
@@ -738,22 +798,15 @@ pub async fn add_customer_note(
     Ok(order)
 }
 
-/// What the order waits for.
+/// What the order waits for (waiting for parts comes from an approved parts request,
+/// `services::parts_requests`).
 pub enum Wait {
-    /// R-REP-5: a parts request.
-    Parts {
-        part_code: String,
-        part_name: String,
-        urgency: Priority,
-    },
     /// The customer cannot be reached, and why.
     Customer { reason: String },
 }
 
-/// Puts the order in a waiting state, remembering where it was: the clocks whose policies name
-/// that state pause (arrival and resolution for parts, R-REP-5; contact and resolution for an
-/// unreachable customer, never arrival). The customer reads "waiting for parts" on the
-/// timeline; the part codes and the unreachable reason stay internal.
+/// Puts the order in WAITING_FOR_CUSTOMER, remembering where it was: the clocks whose policies
+/// name that state pause (contact and resolution, never arrival). The reason stays internal.
 pub async fn wait(
     env: &Env<'_>,
     id: i64,
@@ -761,27 +814,10 @@ pub async fn wait(
     wait: Wait,
 ) -> ApiResult<repair_orders::Model> {
     let action = match wait {
-        Wait::Parts { .. } => RepairAction::WaitForParts,
         Wait::Customer { .. } => RepairAction::MarkUnreachable,
     };
     let step = Step::begin(env, id, version, action).await?;
     let (reason, public_note) = match wait {
-        Wait::Parts {
-            part_code,
-            part_name,
-            urgency,
-        } => {
-            let code = required_text("partCode", &part_code, 64)?;
-            let name = required_text("partName", &part_name, 200)?;
-            let urgency = {
-                use sea_orm::ActiveEnum;
-                urgency.to_value()
-            };
-            (
-                format!("parts requested: {code} {name} ({urgency})"),
-                "waiting for parts",
-            )
-        }
         Wait::Customer { reason } => (
             required_text("reason", &reason, 2000)?,
             "we could not reach you; please call us back",

@@ -85,6 +85,12 @@ pub fn repair(action: RepairAction) -> ClockOps {
             stop_all: true,
             ..NONE
         },
+        // R-REP-2: the outcome of a return resolves the order and ends it.
+        A::RecordOutcome => ClockOps {
+            meet: &[Contact, Resolution],
+            stop_all: true,
+            ..NONE
+        },
         A::Assign
         | A::Accept
         | A::StartTravel
@@ -94,6 +100,11 @@ pub fn repair(action: RepairAction) -> ClockOps {
         | A::CustomerNote
         | A::WaitForParts
         | A::PartsArrived
+        | A::RequestParts
+        | A::ApproveParts
+        | A::RejectParts
+        | A::FillParts
+        | A::ReceiveParts
         | A::MarkUnreachable
         | A::CustomerReached
         | A::Attach => NONE,
