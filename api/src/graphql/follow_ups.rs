@@ -8,7 +8,7 @@ use entity::ticket_events::TicketKind;
 
 use super::complaint::Complaint;
 use super::env;
-use super::loaders::{ComplaintKey, RepairOrderKey, loaders};
+use super::loaders::{ComplaintKey, FollowUpsKey, RepairOrderKey, loaders};
 use super::repair::RepairOrder;
 use super::scalars::{NodeType, id, key};
 use crate::domain::{complaint, repair};
@@ -99,11 +99,13 @@ pub(crate) async fn links(
     kind: TicketKind,
     ticket_id: i64,
 ) -> ApiResult<(Vec<FollowUpCase>, Option<FollowUpCase>)> {
-    let env = env(ctx)?;
-    let rows = crate::store::follow_ups::of_ticket(env.db, kind, ticket_id).await?;
+    let rows = loaders(ctx)?
+        .load_one(FollowUpsKey(kind, ticket_id))
+        .await?
+        .unwrap_or_default();
     let mut follow_ups = Vec::new();
     let mut of = None;
-    for row in rows {
+    for row in rows.iter().cloned() {
         let mine_is_original = row.original_kind == kind && row.original_id == ticket_id;
         let (other_kind, other_id) = if mine_is_original {
             (row.follow_up_kind, row.follow_up_id)

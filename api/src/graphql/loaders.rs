@@ -9,8 +9,8 @@ use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::ticket_events::{self, TicketKind};
 use entity::{
-    assets, attachments, complaints, escalations, repair_lines, repair_orders, sla_clocks, surveys,
-    users,
+    assets, attachments, complaints, escalations, follow_up_cases, repair_lines, repair_orders,
+    sla_clocks, surveys, users,
 };
 use sea_orm::DatabaseConnection;
 
@@ -79,6 +79,14 @@ pub struct RepairLinesKey(pub i64);
 /// The attachments of one ticket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct AttachmentsKey(pub TicketKind, pub i64);
+
+/// The parts requests of one repair order, with their items (R-REP-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PartsRequestsKey(pub i64);
+
+/// The follow-up links of one ticket, as original or follow-up (R-CMP-7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FollowUpsKey(pub TicketKind, pub i64);
 
 /// A customer and a partner organization: whether a consent or legal basis for the
 /// organization to receive the customer's data is in force (R-PRV-12).
@@ -340,6 +348,58 @@ impl Loader<DisclosureKey> for DbLoader {
                 };
                 (key, ())
             })
+            .collect())
+    }
+}
+
+impl Loader<PartsRequestsKey> for DbLoader {
+    type Value = Arc<Vec<crate::services::parts_requests::FullRequest>>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        orders: &[PartsRequestsKey],
+    ) -> Result<HashMap<PartsRequestsKey, Self::Value>, ApiError> {
+        let all =
+            crate::services::parts_requests::of_orders(&self.db, &keys(orders, |k| k.0)).await?;
+        let mut by_order: HashMap<PartsRequestsKey, Vec<_>> = HashMap::new();
+        for full in all {
+            by_order
+                .entry(PartsRequestsKey(full.request.repair_order_id))
+                .or_default()
+                .push(full);
+        }
+        Ok(by_order
+            .into_iter()
+            .map(|(key, requests)| (key, Arc::new(requests)))
+            .collect())
+    }
+}
+
+impl Loader<FollowUpsKey> for DbLoader {
+    type Value = Arc<Vec<follow_up_cases::Model>>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        tickets: &[FollowUpsKey],
+    ) -> Result<HashMap<FollowUpsKey, Self::Value>, ApiError> {
+        let asked: Vec<(TicketKind, i64)> = tickets.iter().map(|k| (k.0, k.1)).collect();
+        let rows = store::follow_ups::of_tickets(&self.db, &asked).await?;
+        let mut by_ticket: HashMap<FollowUpsKey, Vec<follow_up_cases::Model>> = HashMap::new();
+        for row in rows {
+            for key in [
+                FollowUpsKey(row.original_kind, row.original_id),
+                FollowUpsKey(row.follow_up_kind, row.follow_up_id),
+            ] {
+                if tickets.contains(&key) {
+                    by_ticket.entry(key).or_default().push(row.clone());
+                }
+            }
+        }
+        Ok(by_ticket
+            .into_iter()
+            .map(|(key, rows)| (key, Arc::new(rows)))
             .collect())
     }
 }

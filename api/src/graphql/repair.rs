@@ -471,10 +471,13 @@ impl RepairOrder {
 
     /// Parts requests of the order, oldest first (R-REP-5).
     async fn parts_requests(&self, ctx: &Context<'_>) -> Result<Vec<super::parts::PartsRequest>> {
-        let env = env(ctx)?;
-        Ok(crate::services::parts_requests::of_order(&env, self.0.id)
+        let requests = loaders(ctx)?
+            .load_one(super::loaders::PartsRequestsKey(self.0.id))
             .await?
-            .into_iter()
+            .unwrap_or_default();
+        Ok(requests
+            .iter()
+            .cloned()
             .map(super::parts::PartsRequest)
             .collect())
     }

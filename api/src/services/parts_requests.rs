@@ -24,6 +24,7 @@ use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::store;
 
 /// A request with its parts.
+#[derive(Clone, Debug)]
 pub struct FullRequest {
     pub request: parts_requests::Model,
     pub items: Vec<parts_request_items::Model>,
@@ -247,22 +248,24 @@ pub async fn get(env: &Env<'_>, id: i64) -> ApiResult<FullRequest> {
     Ok(FullRequest { request, items })
 }
 
-/// Every request of an order the caller sees (the caller checked the order), oldest first.
-pub async fn of_order(env: &Env<'_>, order_id: i64) -> ApiResult<Vec<FullRequest>> {
-    let requests = store::parts_requests::for_orders(env.db, &[order_id]).await?;
+/// The requests of several orders with their items, oldest first (two statements, whatever
+/// the number of orders: a page's `partsRequests` go through one loader call).
+pub async fn of_orders(
+    db: &impl sea_orm::ConnectionTrait,
+    order_ids: &[i64],
+) -> ApiResult<Vec<FullRequest>> {
+    let requests = store::parts_requests::for_orders(db, order_ids).await?;
     let ids: Vec<i64> = requests.iter().map(|r| r.id).collect();
-    let mut items = store::parts_requests::items(env.db, &ids).await?;
+    let mut items: std::collections::HashMap<i64, Vec<parts_request_items::Model>> =
+        std::collections::HashMap::new();
+    for item in store::parts_requests::items(db, &ids).await? {
+        items.entry(item.parts_request_id).or_default().push(item);
+    }
     Ok(requests
         .into_iter()
-        .map(|request| {
-            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut items)
-                .into_iter()
-                .partition(|i| i.parts_request_id == request.id);
-            items = rest;
-            FullRequest {
-                request,
-                items: mine,
-            }
+        .map(|request| FullRequest {
+            items: items.remove(&request.id).unwrap_or_default(),
+            request,
         })
         .collect())
 }

@@ -35,19 +35,21 @@ pub async fn insert(
     .await?)
 }
 
-/// Links in which the ticket is the original or the follow-up, oldest first.
-pub async fn of_ticket(
+/// Links in which any of the tickets is the original or the follow-up, oldest first.
+pub async fn of_tickets(
     db: &impl ConnectionTrait,
-    kind: TicketKind,
-    id: i64,
+    tickets: &[(TicketKind, i64)],
 ) -> ApiResult<Vec<follow_up_cases::Model>> {
     use follow_up_cases::Column as C;
+    if tickets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let any = tickets.iter().fold(Condition::any(), |any, &(kind, id)| {
+        any.add(C::OriginalKind.eq(kind).and(C::OriginalId.eq(id)))
+            .add(C::FollowUpKind.eq(kind).and(C::FollowUpId.eq(id)))
+    });
     Ok(follow_up_cases::Entity::find()
-        .filter(
-            Condition::any()
-                .add(C::OriginalKind.eq(kind).and(C::OriginalId.eq(id)))
-                .add(C::FollowUpKind.eq(kind).and(C::FollowUpId.eq(id))),
-        )
+        .filter(any)
         .order_by_asc(C::Id)
         .all(db)
         .await?)
