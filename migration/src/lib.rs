@@ -37,6 +37,7 @@ mod m20261210_000043_exports;
 mod m20261211_000044_lean_audit_links;
 mod m20261211_000045_disclosure_consents;
 mod m20261211_000050_inquiries;
+mod m20261211_000070_contact_rhythm;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000044_lean_audit_links::Migration),
             Box::new(m20261211_000045_disclosure_consents::Migration),
             Box::new(m20261211_000050_inquiries::Migration),
+            Box::new(m20261211_000070_contact_rhythm::Migration),
         ]
     }
 }
