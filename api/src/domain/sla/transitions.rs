@@ -171,9 +171,12 @@ pub fn acts_when_missed(metric: SlaMetric) -> bool {
 }
 
 /// Whether missing the clock is late handling by whoever holds the ticket (R-ESC-6): every
-/// clock but the customer's own confirmation period.
+/// clock but the customer's own confirmation period and the first contact within a working day
+/// (R-SLA-15), the looser line of the 24 h first response: the same acknowledgement meets
+/// both and the first response is never due later, so its miss is charged there once; a missed
+/// first contact still shows as BREACHED.
 pub fn penalized(metric: SlaMetric) -> bool {
-    !acts_when_missed(metric)
+    !acts_when_missed(metric) && metric != FirstContact
 }
 
 /// Clocks a customer or partner sees, in plain words; the others are the staff's business.
