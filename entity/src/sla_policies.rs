@@ -48,6 +48,14 @@ pub enum SlaMetric {
     /// when this clock runs out.
     #[sea_orm(string_value = "CONFIRMATION")]
     Confirmation,
+    /// A complaint's first contact with the customer (acknowledgement, update or resolution),
+    /// within 1 working day of receipt (R-SLA-15).
+    #[sea_orm(string_value = "FIRST_CONTACT")]
+    FirstContact,
+    /// A long-running complaint's proactive contact with the customer, repeating weekly; it runs
+    /// instead of PROGRESS_UPDATE only where that is switched off or longer (R-SLA-15).
+    #[sea_orm(string_value = "PROACTIVE_CONTACT")]
+    ProactiveContact,
     /// An inquiry's reply to the customer: 30 minutes, or the time the agent promised
     /// (R-SLA-11).
     #[sea_orm(string_value = "REPLY")]
@@ -81,6 +89,9 @@ pub struct Model {
     /// The limit runs to the end of the local day it falls on ("the day after", R-SLA-9):
     /// whole days then count dates, working dates for business time.
     pub day_end: bool,
+    /// Switched on: the policy starts clocks. A switched-off policy starts none (an admin
+    /// moves a complaint severity from the 24 h update to the weekly contact, R-SLA-15).
+    pub active: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -41,6 +41,7 @@ mod m20261211_000060_parts_requests;
 mod m20261211_000061_return_outcomes;
 mod m20261211_000062_follow_up_cases;
 mod m20261211_000063_warranty_visits;
+mod m20261211_000070_contact_rhythm;
 
 pub struct Migrator;
 
@@ -86,6 +87,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000061_return_outcomes::Migration),
             Box::new(m20261211_000062_follow_up_cases::Migration),
             Box::new(m20261211_000063_warranty_visits::Migration),
+            Box::new(m20261211_000070_contact_rhythm::Migration),
         ]
     }
 }

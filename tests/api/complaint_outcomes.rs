@@ -19,6 +19,7 @@ db_tests!(
     complaint_outcome_mutations_for_every_role,
     migrations_000030_to_000033_round_trip_keep_complaints,
     r_cmp_10_a_case_records_order_purchase_date_and_request_and_the_customer_hears_the_result,
+    r_cmp_10_a_case_not_handled_on_the_spot_requires_order_purchase_date_and_request,
 );
 
 const FIELDS: &str = "id number version status severity escalationLevel repeatOfId
@@ -679,6 +680,30 @@ async fn r_prv_10_anonymous_complainant_is_hidden_from_the_staff_member_and_agen
     .await;
     let seen = staff_view(&app, &named_agent.auth, &open, fields).await;
     assert_eq!(seen["customerId"], w.customer.gid());
+
+    // The return visit of an anonymous complaint keeps the complainant hidden the same way.
+    let input = by_phone(
+        &w,
+        json!({ "anonymous": true, "staffMemberId": named_agent.gid() }),
+    );
+    app.complaint_filed_as(&w, input, "CLOSED").await;
+    let visits = "{ returnVisitsDue { ticketKind customerId } }";
+    for (viewer, sees) in [
+        (&named_agent.auth, false),
+        (&w.agent.auth, false),
+        (&w.supervisor.auth, true),
+    ] {
+        let due = app.gql(viewer, visits, json!({})).await;
+        let due = due.data()["returnVisitsDue"].as_array().unwrap().clone();
+        assert_eq!(due.len(), 1, "{due:?}");
+        assert_eq!(due[0]["ticketKind"], "COMPLAINT");
+        let expected = if sees {
+            w.customer.gid().into()
+        } else {
+            Value::Null
+        };
+        assert_eq!(due[0]["customerId"], expected, "{due:?}");
+    }
 }
 
 async fn investigating(app: &TestApp, w: &RepairWorld, extra: Value) -> Value {
@@ -1124,4 +1149,81 @@ async fn r_cmp_10_a_case_records_order_purchase_date_and_request_and_the_custome
                 .unwrap()
                 .starts_with("We refund the repair")
     }));
+}
+
+async fn r_cmp_10_a_case_not_handled_on_the_spot_requires_order_purchase_date_and_request(
+    app: TestApp,
+) {
+    let w = app.repair_world().await;
+    let count = || async {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        entity::complaints::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    // Every missing detail at once, nothing written.
+    let bare = file(
+        &app,
+        &w.agent.auth,
+        by_phone(&w, json!({ "handledOnTheSpot": false })),
+    )
+    .await;
+    let mut fields: Vec<String> = bare.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            assert_eq!(e["extensions"]["code"], "BAD_USER_INPUT", "{e}");
+            e["extensions"]["field"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["customerRequest", "orderNumber", "purchaseDate"]);
+    let partial = file(
+        &app,
+        &w.agent.auth,
+        by_phone(
+            &w,
+            json!({ "handledOnTheSpot": false, "orderNumber": "JD-1", "customerRequest": "Refund" }),
+        ),
+    )
+    .await;
+    assert_eq!(
+        partial.expect_code("BAD_USER_INPUT")["field"],
+        "purchaseDate"
+    );
+    assert_eq!(count().await, before, "nothing filed");
+
+    // All three named: filed. A repair order stands in for the order number and purchase date.
+    let full = by_phone(
+        &w,
+        json!({ "handledOnTheSpot": false, "orderNumber": "JD-1", "purchaseDate": "2026-05-01",
+                "customerRequest": "Refund" }),
+    );
+    filed(&app, &w.agent.auth, full).await;
+    let order = app.report(&w.customer, w.asset).await;
+    let from_order = by_phone(
+        &w,
+        json!({ "handledOnTheSpot": false, "repairOrderId": order["id"],
+                "customerRequest": "Replace it" }),
+    );
+    let complaint = filed(&app, &w.agent.auth, from_order).await;
+    let seen = staff_view(
+        &app,
+        &w.agent.auth,
+        &complaint,
+        "orderNumber purchaseDate customerRequest",
+    )
+    .await;
+    assert_eq!(seen["orderNumber"], order["number"]);
+    assert!(!seen["purchaseDate"].is_null());
+    // Handled on the spot (or not said): the details stay optional.
+    filed(
+        &app,
+        &w.agent.auth,
+        by_phone(&w, json!({ "handledOnTheSpot": true })),
+    )
+    .await;
 }

@@ -237,9 +237,10 @@ async fn r_cmp_5_monthly_report_for_a_finished_month(app: TestApp) {
         report["topCauses"],
         json!([{ "key": "Late dispatch", "count": 2 }])
     );
-    // Each missed clock once: the late GENERAL complaint's first response, update and
-    // resolution; the SERIOUS and MAJOR ones' first response and update (R-SLA-3, R-SLA-6).
-    assert_eq!(report["breaches"], 7);
+    // Each missed clock once: the late GENERAL complaint's first response, first contact,
+    // update and resolution; the SERIOUS and MAJOR ones' first response, first contact and
+    // update (R-SLA-3, R-SLA-6, R-SLA-15).
+    assert_eq!(report["breaches"], 10);
     let october = app
         .gql(&w.supervisor.auth, query, json!({ "month": "2026-10" }))
         .await;

@@ -34,6 +34,8 @@ db_tests!(
     deadlines_survive_the_clock_migration_down_and_up,
     r_sla_5_new_working_hours_move_the_running_solution_clock,
     r_esc_1_the_inbox_of_each_level_is_a_policy,
+    r_sla_15_a_complaint_is_first_contacted_within_one_working_day,
+    r_sla_15_a_severity_switched_to_the_weekly_contact_runs_it_instead_of_the_24h_update,
 );
 
 const CLOCK_FIELDS: &str = "slaClocks { metric cycle state description dueAt remainingSeconds \
@@ -1106,7 +1108,8 @@ async fn two_sweepers_escalate_a_thousand_mixed_clocks_exactly_once(app: TestApp
         .count(&app.db)
         .await
         .unwrap();
-    assert_eq!(clocks, (2 * orders + 3 * filed) as u64);
+    // A complaint: first response, first contact (R-SLA-15), progress update, resolution.
+    assert_eq!(clocks, (2 * orders + 4 * filed) as u64);
 
     let now = start + Duration::hours(24) + Duration::minutes(1);
     app.clock.set(now);
@@ -1228,4 +1231,162 @@ async fn r_esc_1_the_inbox_of_each_level_is_a_policy(app: TestApp) {
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["ticketKind"], "COMPLAINT");
     assert_eq!(items[0]["target"], "CENTRE_SUPERVISORS");
+}
+
+fn metrics_of(clocks: &Value) -> Vec<String> {
+    clocks["slaClocks"]
+        .as_array()
+        .expect("clocks")
+        .iter()
+        .map(|c| c["metric"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn r_sla_15_a_complaint_is_first_contacted_within_one_working_day(app: TestApp) {
+    let w = app.repair_world().await;
+    // Friday 2026-11-06 17:00 in Shanghai (09:00–18:00): one working day later is Monday
+    // 17:00, not Saturday as on the wall clock.
+    let friday = Utc.with_ymd_and_hms(2026, 11, 6, 9, 0, 0).unwrap();
+    let monday = Utc.with_ymd_and_hms(2026, 11, 9, 9, 0, 0).unwrap();
+    app.clock.set(friday);
+    let contacted = by_phone(&app, &w, "DELAY", "GENERAL").await;
+    let silent = by_phone(&app, &w, "DELAY", "GENERAL").await;
+    let seen = complaint(&app, &w.agent.auth, &contacted["id"], CLOCK_FIELDS).await;
+    let first = clock(&seen, "FIRST_CONTACT");
+    assert_eq!(first["businessTime"], true);
+    assert_eq!(at(&first["dueAt"]), monday);
+    assert_eq!(
+        at(&clock(&seen, "FIRST_RESPONSE")["dueAt"]),
+        friday + Duration::hours(24)
+    );
+    // By default the 24 h update is the contact rhythm; the weekly one does not run.
+    assert!(
+        !metrics_of(&seen).contains(&"PROACTIVE_CONTACT".to_owned()),
+        "{seen}"
+    );
+    assert_eq!(clock(&seen, "PROGRESS_UPDATE")["state"], "RUNNING");
+
+    // Monday morning, still within the working day: the acknowledgement is the first contact.
+    app.clock.set(monday - Duration::minutes(1));
+    sweep(&app).await;
+    let seen = complaint(&app, &w.agent.auth, &silent["id"], CLOCK_FIELDS).await;
+    assert_eq!(clock(&seen, "FIRST_CONTACT")["state"], "RUNNING");
+    let now = app.clock_now();
+    let acknowledge = format!(
+        ", promisedResolutionAt: \"{}\", nextContactAt: \"{}\"",
+        (now + Duration::days(2)).to_rfc3339(),
+        (now + Duration::hours(20)).to_rfc3339()
+    );
+    // The missed 24 h first response escalated it over the weekend: read its version again.
+    let current = complaint(&app, &w.agent.auth, &contacted["id"], "id version").await;
+    app.complaint_ok(
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &current,
+        &acknowledge,
+    )
+    .await;
+    let seen = complaint(&app, &w.agent.auth, &contacted["id"], CLOCK_FIELDS).await;
+    let first = clock(&seen, "FIRST_CONTACT");
+    assert_eq!(first["state"], "MET", "{first}");
+    assert_eq!(at(&first["metAt"]), now);
+
+    // Nobody called the other customer back by Monday 17:00 local.
+    app.clock.set(monday + Duration::minutes(1));
+    sweep(&app).await;
+    let seen = complaint(&app, &w.agent.auth, &silent["id"], CLOCK_FIELDS).await;
+    let first = clock(&seen, "FIRST_CONTACT");
+    assert_eq!(first["state"], "BREACHED", "{first}");
+    assert_eq!(at(&first["breachedAt"]), monday);
+}
+
+async fn r_sla_15_a_severity_switched_to_the_weekly_contact_runs_it_instead_of_the_24h_update(
+    app: TestApp,
+) {
+    let w = app.repair_world().await;
+    let listed = app
+        .gql(
+            &w.admin.auth,
+            "{ slaPolicies { ticketKind metric scope durationMinutes businessTime active ruleId } }",
+            json!({}),
+        )
+        .await;
+    let policies = listed.data()["slaPolicies"].as_array().unwrap().clone();
+    let weekly = policies
+        .iter()
+        .find(|p| p["metric"] == "PROACTIVE_CONTACT" && p["scope"] == "SERIOUS")
+        .expect("the weekly contact policy");
+    assert_eq!(weekly["durationMinutes"], 7 * 24 * 60);
+    assert_eq!(weekly["active"], true);
+    assert_eq!(weekly["ruleId"], "R-SLA-15");
+    // Only admins switch a policy.
+    let switch = "mutation($active: Boolean!) { updateSlaPolicy(ticketKind: COMPLAINT, \
+        metric: PROGRESS_UPDATE, scope: \"SERIOUS\", active: $active) { active } }";
+    app.gql(&w.supervisor.auth, switch, json!({ "active": false }))
+        .await
+        .expect_code("FORBIDDEN");
+    let off = app
+        .gql(&w.admin.auth, switch, json!({ "active": false }))
+        .await;
+    assert_eq!(off.data()["updateSlaPolicy"]["active"], false);
+
+    let start = app.clock_now();
+    let serious = by_phone(&app, &w, "PROPERTY_DAMAGE", "SERIOUS").await;
+    let general = by_phone(&app, &w, "DELAY", "GENERAL").await;
+    let seen = complaint(&app, &w.agent.auth, &general["id"], CLOCK_FIELDS).await;
+    assert!(metrics_of(&seen).contains(&"PROGRESS_UPDATE".to_owned()));
+    assert!(!metrics_of(&seen).contains(&"PROACTIVE_CONTACT".to_owned()));
+    let seen = complaint(&app, &w.agent.auth, &serious["id"], CLOCK_FIELDS).await;
+    assert!(
+        !metrics_of(&seen).contains(&"PROGRESS_UPDATE".to_owned()),
+        "{seen}"
+    );
+    let weekly = clock(&seen, "PROACTIVE_CONTACT");
+    assert_eq!(at(&weekly["dueAt"]), start + Duration::days(7));
+
+    // The acknowledgement is a contact: the next one is due a week later.
+    app.clock.advance(Duration::hours(2));
+    let now = app.clock_now();
+    let acknowledge = format!(
+        ", promisedResolutionAt: \"{}\", nextContactAt: \"{}\"",
+        (now + Duration::days(3)).to_rfc3339(),
+        (now + Duration::days(6)).to_rfc3339()
+    );
+    app.complaint_ok(
+        &w.agent.auth,
+        "acknowledgeComplaint",
+        &serious,
+        &acknowledge,
+    )
+    .await;
+    let seen = complaint(&app, &w.agent.auth, &serious["id"], CLOCK_FIELDS).await;
+    assert!(
+        !metrics_of(&seen).contains(&"PROGRESS_UPDATE".to_owned()),
+        "{seen}"
+    );
+    let weekly = clock(&seen, "PROACTIVE_CONTACT");
+    assert_eq!(weekly["cycle"], 2);
+    assert_eq!(at(&weekly["dueAt"]), now + Duration::days(7));
+
+    // Six silent days are no miss on the weekly rhythm; the seventh is.
+    app.clock.set(now + Duration::days(6));
+    sweep(&app).await;
+    let seen = complaint(&app, &w.agent.auth, &serious["id"], CLOCK_FIELDS).await;
+    assert_eq!(clock(&seen, "PROACTIVE_CONTACT")["state"], "RUNNING");
+    app.clock
+        .set(now + Duration::days(7) + Duration::minutes(1));
+    sweep(&app).await;
+    let seen = complaint(&app, &w.agent.auth, &serious["id"], CLOCK_FIELDS).await;
+    let missed: Vec<&Value> = seen["slaClocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["metric"] == "PROACTIVE_CONTACT" && c["state"] == "BREACHED")
+        .collect();
+    assert_eq!(missed.len(), 1, "{seen}");
+    assert_eq!(at(&missed[0]["breachedAt"]), now + Duration::days(7));
+    assert_eq!(clock(&seen, "PROACTIVE_CONTACT")["cycle"], 3);
+    // The general complaint kept the 24 h update and missed it every day.
+    let seen = complaint(&app, &w.agent.auth, &general["id"], CLOCK_FIELDS).await;
+    assert!(!metrics_of(&seen).contains(&"PROACTIVE_CONTACT".to_owned()));
 }

@@ -48,11 +48,21 @@ impl TestApp {
         customer: &TestUser,
         status: &str,
     ) -> Value {
+        let input = json!({ "customerId": customer.gid(), "channel": "PHONE",
+                            "category": "SERVICE_ATTITUDE", "description": "The agent was rude" });
+        self.complaint_filed_as(world, input, status).await
+    }
+
+    /// Like `complaint_in`, filed by the world's agent with `input` (a `FileComplaintInput`).
+    pub async fn complaint_filed_as(
+        &self,
+        world: &RepairWorld,
+        input: Value,
+        status: &str,
+    ) -> Value {
         let query = format!(
             "mutation($input: FileComplaintInput!) {{ fileComplaint(input: $input) {{ {COMPLAINT_FIELDS} }} }}"
         );
-        let input = json!({ "customerId": customer.gid(), "channel": "PHONE",
-                            "category": "SERVICE_ATTITUDE", "description": "The agent was rude" });
         let filed = self
             .gql(&world.agent.auth, &query, json!({ "input": input }))
             .await;

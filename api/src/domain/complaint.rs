@@ -592,6 +592,42 @@ pub fn sees_complainant(principal: &Principal, c: &complaints::Model) -> bool {
     }
 }
 
+/// R-CMP-10: what a case that cannot be handled on the spot lacks of the order number, the
+/// purchase date and the customer's request (the description is always required), as
+/// `(field, message)` for one `BAD_USER_INPUT` each.
+pub fn missing_case_details(
+    order_number: bool,
+    purchase_date: bool,
+    customer_request: bool,
+) -> Vec<(&'static str, String)> {
+    [
+        (
+            "orderNumber",
+            order_number,
+            "the order number, or the repairOrderId",
+        ),
+        (
+            "purchaseDate",
+            purchase_date,
+            "the purchase date, or the repairOrderId",
+        ),
+        (
+            "customerRequest",
+            customer_request,
+            "what the customer asks for",
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, given, _)| !given)
+    .map(|(field, _, what)| {
+        (
+            field,
+            format!("a case not handled on the spot records {what} (R-CMP-10)"),
+        )
+    })
+    .collect()
+}
+
 /// `CP-20261122-000042`.
 pub fn complaint_number(received_at: DateTime<Utc>, id: i64) -> String {
     format!("CP-{}-{id:06}", received_at.format("%Y%m%d"))
@@ -599,6 +635,22 @@ pub fn complaint_number(received_at: DateTime<Utc>, id: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn r_cmp_10_a_case_not_handled_on_the_spot_lacks_each_missing_detail() {
+        let fields = |o, p, r| -> Vec<&str> {
+            super::missing_case_details(o, p, r)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect()
+        };
+        assert_eq!(
+            fields(false, false, false),
+            ["orderNumber", "purchaseDate", "customerRequest"]
+        );
+        assert_eq!(fields(true, false, true), ["purchaseDate"]);
+        assert!(fields(true, true, true).is_empty());
+    }
+
     use super::*;
     use rust_decimal_macros::dec;
 

@@ -700,6 +700,11 @@ pub struct FileComplaintInput {
     purchase_date: Option<chrono::NaiveDate>,
     /// What the customer asks for (1–2,000 characters) (R-CMP-10).
     customer_request: Option<String>,
+    /// False: the staff member cannot handle the case on the spot (R-CMP-10), so `orderNumber`
+    /// (or `repairOrderId`), `purchaseDate` (or `repairOrderId`) and `customerRequest` are
+    /// required, each missing one a `BAD_USER_INPUT` naming it, all at once. Omitted or true:
+    /// they stay optional.
+    handled_on_the_spot: Option<bool>,
 }
 
 /// Facts recorded on a complaint that set its lowest severity (R-CLS-3/4); each unchanged when
@@ -999,6 +1004,7 @@ impl ComplaintMutation {
                     order_number: input.order_number,
                     purchase_date: input.purchase_date,
                     customer_request: input.customer_request,
+                    handled_on_the_spot: input.handled_on_the_spot,
                 },
             },
         )

@@ -46,6 +46,11 @@ pub struct SlaPolicy {
     escalates: bool,
     /// The limit runs to the end of the working date it falls on ("the day after", R-SLA-9).
     day_end: bool,
+    /// Switched on: it starts clocks. Of a complaint's two contact rhythms, PROGRESS_UPDATE
+    /// (24 h, R-SLA-3) and PROACTIVE_CONTACT (weekly, R-SLA-15), the active one with the
+    /// shorter limit runs; switching PROGRESS_UPDATE off for a severity moves it to the weekly
+    /// rhythm from each complaint's next cycle.
+    active: bool,
 }
 
 impl From<sla_policies::Model> for SlaPolicy {
@@ -78,6 +83,7 @@ impl From<sla_policies::Model> for SlaPolicy {
                 .collect(),
             repeating: p.repeating,
             escalates: p.escalates,
+            active: p.active,
             day_end: p.day_end,
         }
     }
@@ -180,6 +186,10 @@ impl PolicyMutation {
             desc = "Ticket statuses in which the clock stands still, e.g. `[\"WAITING_FOR_PARTS\"]`."
         )]
         pause_states: Option<Vec<String>>,
+        #[graphql(
+            desc = "Switch the policy on or off: a policy switched off starts no clocks; running ones finish their cycle (R-SLA-15)."
+        )]
+        active: Option<bool>,
     ) -> Result<SlaPolicy> {
         let env = env(ctx)?;
         let list = |items: Vec<String>| items.join(",");
@@ -190,6 +200,7 @@ impl PolicyMutation {
                 .map(|w| list(w.into_iter().map(|p| p.to_string()).collect())),
             pause_states: pause_states
                 .map(|p| list(p.into_iter().map(|s| s.trim().to_owned()).collect())),
+            active,
         };
         let policy =
             crate::services::sla::update_policy(&env, ticket_kind, metric, scope.trim(), change)

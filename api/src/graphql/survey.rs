@@ -200,8 +200,10 @@ pub struct ReturnVisit {
     ticket_kind: TicketKind,
     /// The visited ticket's id.
     ticket_id: ID,
-    /// The customer called.
-    customer_id: ID,
+    #[graphql(skip)]
+    ticket_key: i64,
+    #[graphql(skip)]
+    customer_key: i64,
     /// After closure (R-SLA-7) or 30 days after the repair (R-SLA-8).
     purpose: VisitPurpose,
     /// 1, then +1 for each retry after the customer was unreachable.
@@ -243,6 +245,23 @@ pub struct ReturnVisit {
 
 #[ComplexObject]
 impl ReturnVisit {
+    /// The customer called; null on a visit of a complaint whose complainant asked for
+    /// anonymity when the caller may not see them, as on the complaint (R-PRV-10).
+    async fn customer_id(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
+        if self.ticket_kind == TicketKind::Complaint {
+            let complaint = super::loaders::loaders(ctx)?
+                .load_one(super::loaders::ComplaintKey(self.ticket_key))
+                .await?;
+            let hidden = complaint.is_none_or(|c| {
+                !crate::domain::complaint::sees_complainant(super::principal(ctx), &c)
+            });
+            if hidden {
+                return Ok(None);
+            }
+        }
+        Ok(Some(id(NodeType::User, self.customer_key)))
+    }
+
     /// The visit's time limits: made within its interval (R-SLA-7/8), the report filed by the
     /// end of the next working day after the call and reviewed by the end of the next working
     /// day after filing (R-SLA-9).
@@ -269,7 +288,8 @@ impl From<return_visits::Model> for ReturnVisit {
             id: id(NodeType::ReturnVisit, v.id),
             ticket_kind: v.ticket_kind,
             ticket_id: id(NodeType::of_ticket(v.ticket_kind), v.ticket_id),
-            customer_id: id(NodeType::User, v.customer_id),
+            ticket_key: v.ticket_id,
+            customer_key: v.customer_id,
             purpose: v.purpose,
             attempt: i32::from(v.attempt),
             due_at: v.due_at,

@@ -56,6 +56,9 @@ pub struct ComplaintDetails {
     pub order_number: Option<String>,
     pub purchase_date: Option<chrono::NaiveDate>,
     pub customer_request: Option<String>,
+    /// `Some(false)`: the case cannot be handled on the spot, so the three above are required
+    /// (R-CMP-10).
+    pub handled_on_the_spot: Option<bool>,
 }
 
 /// R-CMP-1: records time, content, complainant, channel and related order (one the caller can
@@ -120,6 +123,16 @@ pub async fn file(env: &Env<'_>, input: FileComplaint) -> ApiResult<complaints::
             details.purchase_date = store::assets::find(env.db, order.asset_id)
                 .await?
                 .map(|asset| asset.purchase_date);
+        }
+    }
+    if details.handled_on_the_spot == Some(false) {
+        let missing = complaint::missing_case_details(
+            details.order_number.is_some(),
+            details.purchase_date.is_some(),
+            details.customer_request.is_some(),
+        );
+        if !missing.is_empty() {
+            return Err(ApiError::InvalidFields(missing));
         }
     }
     let txn = store::begin_write(env.db).await?;

@@ -194,18 +194,36 @@ impl<'a> Journal<'a> {
 }
 
 /// The policy of `metric` for a ticket of `scope`: the scope's own row, else the kind's
-/// `ANY` row; none means the clock does not run for such tickets.
+/// `ANY` row; none, or one switched off, means the clock does not run for such tickets. A
+/// complaint's contact rhythm (PROGRESS_UPDATE or PROACTIVE_CONTACT) is the one that wins
+/// (`transitions::contact_rhythm`, R-SLA-15), whichever of the two is asked for.
 fn policy_for<'p>(
     policies: &'p [sla_policies::Model],
     scope: &str,
     metric: SlaMetric,
 ) -> Option<&'p sla_policies::Model> {
-    let of_scope = |wanted: &str| {
-        policies
-            .iter()
-            .find(|p| p.metric == metric && p.scope == wanted)
+    let active = |metric: SlaMetric| {
+        let of_scope = |wanted: &str| {
+            policies
+                .iter()
+                .find(|p| p.metric == metric && p.scope == wanted)
+        };
+        of_scope(scope)
+            .or_else(|| of_scope("ANY"))
+            .filter(|p| p.active)
     };
-    of_scope(scope).or_else(|| of_scope("ANY"))
+    if !transitions::is_contact_rhythm(metric) {
+        return active(metric);
+    }
+    let update = active(SlaMetric::ProgressUpdate);
+    let weekly = active(SlaMetric::ProactiveContact);
+    match transitions::contact_rhythm(
+        update.map(|p| p.duration_minutes),
+        weekly.map(|p| p.duration_minutes),
+    )? {
+        SlaMetric::ProactiveContact => weekly,
+        _ => update,
+    }
 }
 
 /// A new clock of `policy` for the ticket, running from `start`.
@@ -686,7 +704,9 @@ pub async fn rescope(
     calendar.load(txn, needed).await?;
     let mut journal = Journal::new(ticket, actor);
     for clock in clocks.into_iter().filter(is_open) {
-        let Some(policy) = policy_for(&policies, &ticket.scope, clock.metric) else {
+        let Some(policy) =
+            policy_for(&policies, &ticket.scope, clock.metric).filter(|p| p.metric == clock.metric)
+        else {
             continue;
         };
         let mut changed = clock.clone();
@@ -1083,9 +1103,10 @@ pub async fn sweep_ticket(
         let Some(policy) = policy_for(&policies, &scope, metric) else {
             continue;
         };
+        // The contact rhythm may have switched (R-SLA-15): the next cycle is the winner's.
         let cycle = all_cycles
             .iter()
-            .filter(|c| c.metric == metric)
+            .filter(|c| c.metric == policy.metric)
             .map(|c| c.cycle)
             .max()
             .unwrap_or(0)

@@ -67,6 +67,8 @@ pub struct PolicyChange {
     pub business_time: Option<bool>,
     pub warn_percents: Option<String>,
     pub pause_states: Option<String>,
+    /// Switched on or off (R-SLA-15).
+    pub active: Option<bool>,
 }
 
 /// Changes one policy; the caller rewrites the clocks running by it in the same transaction.
@@ -95,6 +97,9 @@ pub async fn update(
     }
     if let Some(pauses) = change.pause_states {
         model.pause_states = Set(pauses);
+    }
+    if let Some(active) = change.active {
+        model.active = Set(active);
     }
     model.updated_at = Set(now);
     Ok(model.update(db).await?)

@@ -358,7 +358,15 @@ fn transitions_start_meet_and_stop_the_right_clocks() {
         transitions::ClockOps::default()
     );
     let ack = complaint(ComplaintAction::Acknowledge);
-    assert_eq!(ack.meet, &[FirstResponse, ProgressUpdate]);
+    assert_eq!(
+        ack.meet,
+        &[
+            FirstResponse,
+            FirstContact,
+            ProgressUpdate,
+            ProactiveContact
+        ]
+    );
     assert_eq!(ack.start, &[ProgressUpdate, Solution]);
     assert!(complaint(ComplaintAction::Resolve).stop_all);
     assert_eq!(

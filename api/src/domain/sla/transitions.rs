@@ -33,7 +33,9 @@ const NONE: ClockOps = ClockOps {
 pub fn on_creation(kind: TicketKind) -> &'static [SlaMetric] {
     match kind {
         TicketKind::RepairOrder => &[Contact, Arrival, Resolution],
-        TicketKind::Complaint => &[FirstResponse, ProgressUpdate, Resolution],
+        // PROGRESS_UPDATE stands for the contact rhythm: the engine starts the one that wins
+        // (`contact_rhythm`, R-SLA-15).
+        TicketKind::Complaint => &[FirstResponse, FirstContact, ProgressUpdate, Resolution],
         // A visit's clocks count from instants of their own (the closure, the call, the
         // filing): `return_visits` starts each.
         TicketKind::ReturnVisit => &[],
@@ -119,17 +121,24 @@ pub const PUBLIC_NOTE: ClockOps = ClockOps {
 
 /// Complaints: the acknowledgement is the first response (R-SLA-6) and the first progress
 /// update, and starts the solution clock of the person who takes the complaint (R-SLA-5);
-/// each update starts the next update cycle (R-SLA-3); resolution meets the rest.
+/// each update starts the next update cycle (R-SLA-3); resolution meets the rest. Every
+/// message to the customer (acknowledgement, update, resolution) is a contact: it meets the
+/// first contact and the contact rhythm, 24 h update or weekly contact (R-SLA-15).
 pub fn complaint(action: ComplaintAction) -> ClockOps {
     use ComplaintAction as A;
     match action {
         A::Acknowledge => ClockOps {
-            meet: &[FirstResponse, ProgressUpdate],
+            meet: &[
+                FirstResponse,
+                FirstContact,
+                ProgressUpdate,
+                ProactiveContact,
+            ],
             start: &[ProgressUpdate, Solution],
             ..NONE
         },
         A::PostUpdate => ClockOps {
-            meet: &[ProgressUpdate],
+            meet: &[FirstContact, ProgressUpdate, ProactiveContact],
             start: &[ProgressUpdate],
             ..NONE
         },
@@ -138,7 +147,7 @@ pub fn complaint(action: ComplaintAction) -> ClockOps {
             ..NONE
         },
         A::Resolve => ClockOps {
-            meet: &[ProgressUpdate, Resolution],
+            meet: &[FirstContact, ProgressUpdate, ProactiveContact, Resolution],
             stop_all: true,
             ..NONE
         },
@@ -173,9 +182,12 @@ pub fn acts_when_missed(metric: SlaMetric) -> bool {
 }
 
 /// Whether missing the clock is late handling by whoever holds the ticket (R-ESC-6): every
-/// clock but the customer's own confirmation period.
+/// clock but the customer's own confirmation period and the first contact within a working day
+/// (R-SLA-15), the looser line of the 24 h first response: the same acknowledgement meets
+/// both and the first response is never due later, so its miss is charged there once; a missed
+/// first contact still shows as BREACHED.
 pub fn penalized(metric: SlaMetric) -> bool {
-    !acts_when_missed(metric)
+    !acts_when_missed(metric) && metric != FirstContact
 }
 
 /// Clocks a customer or partner sees, in plain words; the others are the staff's business.
@@ -188,7 +200,10 @@ pub fn customer_words(kind: TicketKind, metric: SlaMetric) -> Option<&'static st
             Some("the repair counts as accepted unless you tell us otherwise")
         }
         (TicketKind::Complaint, FirstResponse) => Some("we reply to your complaint"),
-        (TicketKind::Complaint, ProgressUpdate) => Some("we tell you how your complaint is going"),
+        (TicketKind::Complaint, FirstContact) => Some("we get in touch with you"),
+        (TicketKind::Complaint, ProgressUpdate | ProactiveContact) => {
+            Some("we tell you how your complaint is going")
+        }
         (TicketKind::Complaint, Resolution) => Some("your complaint is resolved"),
         (TicketKind::Inquiry, Reply) => Some("we answer your question"),
         _ => None,
@@ -207,5 +222,63 @@ pub fn pausing_statuses(kind: TicketKind) -> &'static [&'static str] {
         TicketKind::RepairOrder => &["WAITING_FOR_PARTS", "WAITING_FOR_CUSTOMER"],
         TicketKind::Complaint => &["EXTERNAL_CASE"],
         TicketKind::ReturnVisit | TicketKind::Inquiry => &[],
+    }
+}
+
+/// R-SLA-15: a complaint's contact rhythm is one clock, the 24 h progress update (R-SLA-3) or
+/// the weekly proactive contact, whichever of the two policies (`(metric, minutes)` of each
+/// that is active for the ticket's scope) has the shorter limit; a tie goes to the update. By
+/// default both are on and the 24 h update wins; an admin who switches PROGRESS_UPDATE off for
+/// a severity moves it to the weekly rhythm. `None`: both are off.
+pub fn contact_rhythm(update: Option<i32>, weekly: Option<i32>) -> Option<SlaMetric> {
+    match (update, weekly) {
+        (Some(u), Some(w)) if w < u => Some(ProactiveContact),
+        (Some(_), _) => Some(ProgressUpdate),
+        (None, Some(_)) => Some(ProactiveContact),
+        (None, None) => None,
+    }
+}
+
+/// Whether `metric` is one of a complaint's two contact rhythms (R-SLA-15).
+pub fn is_contact_rhythm(metric: SlaMetric) -> bool {
+    matches!(metric, ProgressUpdate | ProactiveContact)
+}
+
+#[cfg(test)]
+mod rhythm_tests {
+    use super::*;
+
+    #[test]
+    fn the_shorter_active_rhythm_wins_and_the_update_by_default() {
+        assert_eq!(
+            contact_rhythm(Some(1440), Some(10080)),
+            Some(ProgressUpdate)
+        );
+        assert_eq!(contact_rhythm(Some(1440), Some(1440)), Some(ProgressUpdate));
+        assert_eq!(contact_rhythm(None, Some(10080)), Some(ProactiveContact));
+        assert_eq!(
+            contact_rhythm(Some(20000), Some(10080)),
+            Some(ProactiveContact)
+        );
+        assert_eq!(contact_rhythm(Some(1440), None), Some(ProgressUpdate));
+        assert_eq!(contact_rhythm(None, None), None);
+    }
+
+    #[test]
+    fn every_message_to_the_customer_meets_the_first_contact() {
+        for action in [
+            ComplaintAction::Acknowledge,
+            ComplaintAction::PostUpdate,
+            ComplaintAction::Resolve,
+        ] {
+            let ops = complaint(action);
+            assert!(ops.meet.contains(&FirstContact), "{action:?}");
+            assert!(ops.meet.contains(&ProactiveContact), "{action:?}");
+        }
+        assert!(
+            !complaint(ComplaintAction::Investigate)
+                .meet
+                .contains(&FirstContact)
+        );
     }
 }
