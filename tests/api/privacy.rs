@@ -1,7 +1,12 @@
 //! Privacy and data governance (issue 17): the access audit (R-PRV-3/12), masking in lists and
 //! reveals (R-PRV-2/8), sealing (R-PRV-9), retention (R-PRV-6), nothing deleted (R-PRV-11).
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use entity::ticket_events::TicketKind;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, Statement,
+};
 use serde_json::{Value, json};
 use servicedesk_tests::{Auth, NodeType, RepairWorld, TestApp, db_tests, gid, key_of};
 
@@ -476,6 +481,168 @@ async fn read_order(app: &TestApp, auth: &Auth, order: &Value) -> Value {
         .clone()
 }
 
+/// Personal free text kept beside a ticket (R-PRV-6): a public and an internal timeline note,
+/// a recorded return visit, a survey comment and an attached photo. The photo's object key.
+async fn leave_traces(app: &TestApp, w: &RepairWorld, kind: TicketKind, id: i64) -> String {
+    use entity::{attachments, return_visits, surveys, ticket_events};
+    let now = app.clock_now();
+    for public in [true, false] {
+        ticket_events::ActiveModel {
+            ticket_kind: Set(kind),
+            ticket_id: Set(id),
+            actor_user_id: Set(Some(w.agent.id)),
+            actor_role: Set("AGENT".into()),
+            action: Set("note_added".into()),
+            note: Set(Some(format!("Mrs Li, 12 Elm St, public {public}"))),
+            public: Set(public),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("note");
+    }
+    return_visits::ActiveModel {
+        ticket_kind: Set(kind),
+        ticket_id: Set(id),
+        customer_id: Set(w.customer.id),
+        service_centre_id: Set(w.centre),
+        purpose: Set(return_visits::VisitPurpose::AfterClosure),
+        attempt: Set(9),
+        due_at: Set(now),
+        customer_chose_time: Set(false),
+        agent_id: Set(Some(w.agent.id)),
+        visited_at: Set(Some(now)),
+        improvement: Set(Some("Call my son on 139 0000 0000".into())),
+        answers: Set(Some("Lives alone at 12 Elm St".into())),
+        recorded_at: Set(Some(now)),
+        review_note: Set(Some("Mrs Li sounded upset".into())),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("visit");
+    let comment = "The technician saw my medicine cabinet";
+    let updated = surveys::Entity::update_many()
+        .col_expr(surveys::Column::Comment, Expr::value(comment))
+        .filter(surveys::Column::TicketKind.eq(kind))
+        .filter(surveys::Column::TicketId.eq(id))
+        .exec(&app.db)
+        .await
+        .expect("survey comment");
+    if updated.rows_affected == 0 {
+        surveys::ActiveModel {
+            ticket_kind: Set(kind),
+            ticket_id: Set(id),
+            customer_id: Set(w.customer.id),
+            service_centre_id: Set(w.centre),
+            expires_at: Set(now),
+            submitted_at: Set(Some(now)),
+            comment: Set(Some(comment.into())),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("survey");
+    }
+    let key = servicedesk::attachments::Storage::new_key();
+    app.state
+        .attachments
+        .put(
+            &key,
+            b"\xff\xd8\xff photo of the customer's kitchen".to_vec(),
+        )
+        .await
+        .expect("object");
+    attachments::ActiveModel {
+        ticket_kind: Set(Some(kind)),
+        ticket_id: Set(Some(id)),
+        uploader_user_id: Set(Some(w.customer.id)),
+        object_key: Set(key.clone()),
+        content_type: Set("image/jpeg".into()),
+        file_name: Set("kitchen.jpg".into()),
+        size_bytes: Set(40),
+        sha256: Set("0".repeat(64)),
+        created_at: Set(now),
+        attached_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("attachment");
+    key
+}
+
+/// Whether each trace `leave_traces` left is still there: notes, visit answers, improvement,
+/// review note, survey comment, attachment row, stored object.
+async fn traces_kept(
+    app: &TestApp,
+    kind: TicketKind,
+    id: i64,
+    key: &str,
+) -> Vec<(&'static str, bool)> {
+    use entity::{attachments, return_visits, surveys, ticket_events};
+    let removed = |text: &Option<String>| text.as_deref() == Some("[removed]");
+    let notes = ticket_events::Entity::find()
+        .filter(ticket_events::Column::TicketKind.eq(kind))
+        .filter(ticket_events::Column::TicketId.eq(id))
+        .filter(ticket_events::Column::Note.is_not_null())
+        .all(&app.db)
+        .await
+        .expect("notes");
+    let public: Vec<_> = notes.iter().filter(|e| e.public).collect();
+    let internal: Vec<_> = notes.iter().filter(|e| !e.public).collect();
+    let visit = return_visits::Entity::find()
+        .filter(return_visits::Column::TicketKind.eq(kind))
+        .filter(return_visits::Column::TicketId.eq(id))
+        .filter(return_visits::Column::Attempt.eq(9))
+        .one(&app.db)
+        .await
+        .expect("visit")
+        .expect("the visit is kept");
+    let survey = surveys::Entity::find()
+        .filter(surveys::Column::TicketKind.eq(kind))
+        .filter(surveys::Column::TicketId.eq(id))
+        .one(&app.db)
+        .await
+        .expect("survey")
+        .expect("the survey is kept");
+    let files = attachments::Entity::find()
+        .filter(attachments::Column::TicketKind.eq(kind))
+        .filter(attachments::Column::TicketId.eq(id))
+        .count(&app.db)
+        .await
+        .expect("attachments");
+    let object = app.state.attachments.get(key).await.is_ok();
+    vec![
+        (
+            "public notes",
+            !public.is_empty() && !public.iter().any(|e| removed(&e.note)),
+        ),
+        (
+            "internal notes",
+            !internal.is_empty() && !internal.iter().any(|e| removed(&e.note)),
+        ),
+        ("visit answers", !removed(&visit.answers)),
+        ("visit improvement", !removed(&visit.improvement)),
+        ("visit review note", !removed(&visit.review_note)),
+        ("survey comment", !removed(&survey.comment)),
+        ("attachment row", files > 0),
+        ("stored object", object),
+    ]
+}
+
+const TRACE_FIELDS: [&str; 6] = [
+    "timeline.note",
+    "returnVisit.answers",
+    "returnVisit.improvement",
+    "returnVisit.reviewNote",
+    "survey.comment",
+    "attachments",
+];
+
 async fn r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets(app: TestApp) {
     let w = app.repair_world().await;
     let expired = app.order_in(&w, "CLOSED").await;
@@ -485,11 +652,21 @@ async fn r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets(app: T
     closed_days_ago(&app, "repair_orders", &expired, 1096).await;
     closed_days_ago(&app, "repair_orders", &kept, 1094).await;
     closed_days_ago(&app, "complaints", &complaint, 2000).await;
+    let mut keys = Vec::new();
+    for (kind, ticket) in [
+        (TicketKind::RepairOrder, &expired),
+        (TicketKind::RepairOrder, &kept),
+        (TicketKind::RepairOrder, &open),
+        (TicketKind::Complaint, &complaint),
+    ] {
+        keys.push(leave_traces(&app, &w, kind, key_of(&ticket["id"])).await);
+    }
     let orders = count(&app, "SELECT count(*) AS n FROM repair_orders").await;
 
-    let destroyed = servicedesk::jobs::retention::run(&app.db, app.clock_now())
-        .await
-        .expect("retention pass");
+    let destroyed =
+        servicedesk::jobs::retention::run(&app.db, &app.state.attachments, app.clock_now())
+            .await
+            .expect("retention pass");
     assert_eq!(destroyed, 2);
     let gone = read_order(&app, &w.agent.auth, &expired).await;
     assert_eq!(gone["serviceAddress"], "[removed]");
@@ -498,6 +675,16 @@ async fn r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets(app: T
     for order in [&kept, &open] {
         let here = read_order(&app, &w.agent.auth, order).await;
         assert_eq!(here["contactPhone"], "+8613812345678");
+    }
+    for (kind, ticket, key, destroyed) in [
+        (TicketKind::RepairOrder, &expired, &keys[0], true),
+        (TicketKind::RepairOrder, &kept, &keys[1], false),
+        (TicketKind::RepairOrder, &open, &keys[2], false),
+        (TicketKind::Complaint, &complaint, &keys[3], true),
+    ] {
+        for (trace, kept) in traces_kept(&app, kind, key_of(&ticket["id"]), key).await {
+            assert_eq!(kept, !destroyed, "{trace} of {ticket}");
+        }
     }
     let description = app
         .gql(
@@ -529,10 +716,17 @@ async fn r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets(app: T
         .expect("the order's record");
     assert_eq!(order_record["ticketId"], expired["id"]);
     assert_eq!(order_record["retentionDays"], 1095);
-    assert_eq!(
-        order_record["fields"],
-        json!(["serviceAddress", "contactPhone"])
-    );
+    let mut fields = vec!["serviceAddress", "contactPhone"];
+    fields.extend(TRACE_FIELDS);
+    assert_eq!(order_record["fields"], json!(fields));
+    let complaint_record = records
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["ticketKind"] == "COMPLAINT")
+        .expect("the complaint's record");
+    let mut fields = vec!["description"];
+    fields.extend(TRACE_FIELDS);
+    assert_eq!(complaint_record["fields"], json!(fields));
     let logged = audit_log(
         &app,
         &w.admin.auth,
@@ -545,7 +739,7 @@ async fn r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets(app: T
         .await
         .expect_code("FORBIDDEN");
     // Once only.
-    let again = servicedesk::jobs::retention::run(&app.db, app.clock_now())
+    let again = servicedesk::jobs::retention::run(&app.db, &app.state.attachments, app.clock_now())
         .await
         .expect("second pass");
     assert_eq!(again, 0);
@@ -565,9 +759,10 @@ async fn r_prv_6_a_legal_hold_stops_the_destruction(app: TestApp) {
         .await;
     assert_eq!(placed.data()["placeLegalHold"]["ticketId"], order["id"]);
 
-    let destroyed = servicedesk::jobs::retention::run(&app.db, app.clock_now())
-        .await
-        .expect("retention pass");
+    let destroyed =
+        servicedesk::jobs::retention::run(&app.db, &app.state.attachments, app.clock_now())
+            .await
+            .expect("retention pass");
     assert_eq!(destroyed, 0, "held");
     assert_eq!(
         read_order(&app, &w.agent.auth, &order).await["contactPhone"],
@@ -581,9 +776,10 @@ async fn r_prv_6_a_legal_hold_stops_the_destruction(app: TestApp) {
     app.gql(&w.supervisor.auth, release, json!({ "id": order["id"] }))
         .await
         .expect_code("NOT_FOUND");
-    let destroyed = servicedesk::jobs::retention::run(&app.db, app.clock_now())
-        .await
-        .expect("retention pass");
+    let destroyed =
+        servicedesk::jobs::retention::run(&app.db, &app.state.attachments, app.clock_now())
+            .await
+            .expect("retention pass");
     assert_eq!(destroyed, 1);
     let actions: Vec<String> = audit_log(
         &app,
