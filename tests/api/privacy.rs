@@ -21,6 +21,7 @@ db_tests!(
     r_prv_9_a_sealed_ticket_refuses_every_change,
     r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets,
     r_prv_6_a_legal_hold_stops_the_destruction,
+    r_prv_6_inquiries_are_destroyed_after_their_retention_period,
     r_prv_11_admin_changes_are_audited_with_old_and_new_values,
     r_prv_11_no_mutation_deletes_a_complaint_visit_or_event,
     r_prv_12_an_export_needs_a_second_supervisor_and_is_downloaded_once,
@@ -290,11 +291,16 @@ async fn r_prv_3_queued_entries_are_written_when_the_server_stops(mut app: TestA
 
 /// Moves the ticket's closing `days` into the past, as if that long had gone by.
 async fn closed_days_ago(app: &TestApp, table: &str, ticket: &Value, days: i64) {
+    moved_back(app, table, "closed_at", ticket, days).await;
+}
+
+/// Sets `column` of the ticket to `days` ago.
+async fn moved_back(app: &TestApp, table: &str, column: &str, ticket: &Value, days: i64) {
     let at = app.clock_now() - chrono::Duration::days(days);
     let backend = app.db.get_database_backend();
     let sql = match backend {
-        DbBackend::Postgres => format!("UPDATE {table} SET closed_at = $1 WHERE id = $2"),
-        _ => format!("UPDATE {table} SET closed_at = ? WHERE id = ?"),
+        DbBackend::Postgres => format!("UPDATE {table} SET {column} = $1 WHERE id = $2"),
+        _ => format!("UPDATE {table} SET {column} = ? WHERE id = ?"),
     };
     app.db
         .execute_raw(Statement::from_sql_and_values(
@@ -466,6 +472,89 @@ async fn r_prv_9_a_sealed_ticket_refuses_every_change(app: TestApp) {
             .await
             .expect_code("SEALED");
     }
+
+    // A return visit follows the seal of the ticket it visits: neither recorded nor reviewed.
+    let record = "mutation($id: ID!) { recordReturnVisit(id: $id, input: { visitedAt: \"2026-12-01T10:00:00Z\",
+        channel: PHONE, satisfaction: SATISFIED, answers: \"fine\", outcome: OK }) { id } }";
+    let review = "mutation($id: ID!) { reviewReturnVisit(id: $id, note: \"Checked\") { id } }";
+    for (recorded, auth, mutation) in [
+        (false, &w.agent.auth, record),
+        (true, &w.supervisor.auth, review),
+    ] {
+        let visit = visit_of(
+            &app,
+            &w,
+            TicketKind::RepairOrder,
+            key_of(&order["id"]),
+            recorded,
+        )
+        .await;
+        app.gql(auth, mutation, json!({ "id": visit }))
+            .await
+            .expect_code("SEALED");
+    }
+
+    // An inquiry is sealed a year after it was answered (or converted).
+    let ask = "mutation($c: ID!) { askInquiry(input: { customerId: $c, channel: PHONE,
+        question: \"How do I descale it?\" }) { id } }";
+    let inquiry = app
+        .gql(&w.agent.auth, ask, json!({ "c": w.customer.gid() }))
+        .await
+        .data()["askInquiry"]
+        .clone();
+    let answer =
+        "mutation($id: ID!) { answerInquiry(id: $id, answer: \"Use citric acid\") { id } }";
+    app.gql(&w.agent.auth, answer, json!({ "id": inquiry["id"] }))
+        .await
+        .data();
+    moved_back(&app, "inquiries", "answered_at", &inquiry, 364).await;
+    app.gql(&w.agent.auth, answer, json!({ "id": inquiry["id"] }))
+        .await
+        .expect_code("INVALID_TRANSITION");
+    moved_back(&app, "inquiries", "answered_at", &inquiry, 366).await;
+    app.gql(&w.agent.auth, answer, json!({ "id": inquiry["id"] }))
+        .await
+        .expect_code("SEALED");
+    app.gql(
+        &w.agent.auth,
+        "mutation($id: ID!, $h: ID!) { passInquiry(id: $id, handlerId: $h) { id } }",
+        json!({ "id": inquiry["id"], "h": w.supervisor.gid() }),
+    )
+    .await
+    .expect_code("SEALED");
+}
+
+/// A return visit of the ticket, recorded or not: its id.
+async fn visit_of(
+    app: &TestApp,
+    w: &RepairWorld,
+    kind: TicketKind,
+    id: i64,
+    recorded: bool,
+) -> String {
+    use entity::return_visits;
+    let now = app.clock_now();
+    let visit = return_visits::ActiveModel {
+        ticket_kind: Set(kind),
+        ticket_id: Set(id),
+        customer_id: Set(w.customer.id),
+        service_centre_id: Set(w.centre),
+        purpose: Set(return_visits::VisitPurpose::AfterClosure),
+        attempt: Set(if recorded { 8 } else { 7 }),
+        due_at: Set(now),
+        customer_chose_time: Set(false),
+        agent_id: Set(recorded.then_some(w.agent.id)),
+        visited_at: Set(recorded.then_some(now)),
+        answers: Set(recorded.then(|| "fine".to_owned())),
+        outcome: Set(recorded.then_some(return_visits::VisitOutcome::Ok)),
+        recorded_at: Set(recorded.then_some(now)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("visit");
+    gid(NodeType::ReturnVisit, visit.id)
 }
 
 const DESTROYED: &str = "{ destructionRecords(first: 10) { edges { node { ticketKind ticketId retentionDays fields } } } }";
@@ -482,8 +571,9 @@ async fn read_order(app: &TestApp, auth: &Auth, order: &Value) -> Value {
 }
 
 /// Personal free text kept beside a ticket (R-PRV-6): a public and an internal timeline note,
-/// a recorded return visit, a survey comment and an attached photo. The photo's object key.
-async fn leave_traces(app: &TestApp, w: &RepairWorld, kind: TicketKind, id: i64) -> String {
+/// a recorded return visit, a survey comment and a photo on the ticket and on the visit. The
+/// photos' object keys.
+async fn leave_traces(app: &TestApp, w: &RepairWorld, kind: TicketKind, id: i64) -> Vec<String> {
     use entity::{attachments, return_visits, surveys, ticket_events};
     let now = app.clock_now();
     for public in [true, false] {
@@ -502,7 +592,7 @@ async fn leave_traces(app: &TestApp, w: &RepairWorld, kind: TicketKind, id: i64)
         .await
         .expect("note");
     }
-    return_visits::ActiveModel {
+    let visit = return_visits::ActiveModel {
         ticket_kind: Set(kind),
         ticket_id: Set(id),
         customer_id: Set(w.customer.id),
@@ -547,32 +637,37 @@ async fn leave_traces(app: &TestApp, w: &RepairWorld, kind: TicketKind, id: i64)
         .await
         .expect("survey");
     }
-    let key = servicedesk::attachments::Storage::new_key();
-    app.state
-        .attachments
-        .put(
-            &key,
-            b"\xff\xd8\xff photo of the customer's kitchen".to_vec(),
-        )
+    let mut keys = Vec::new();
+    // A photo on the ticket, and one on its return visit.
+    for (kind, id) in [(kind, id), (TicketKind::ReturnVisit, visit.id)] {
+        let key = servicedesk::attachments::Storage::new_key();
+        app.state
+            .attachments
+            .put(
+                &key,
+                b"\xff\xd8\xff photo of the customer's kitchen".to_vec(),
+            )
+            .await
+            .expect("object");
+        attachments::ActiveModel {
+            ticket_kind: Set(Some(kind)),
+            ticket_id: Set(Some(id)),
+            uploader_user_id: Set(Some(w.customer.id)),
+            object_key: Set(key.clone()),
+            content_type: Set("image/jpeg".into()),
+            file_name: Set("kitchen.jpg".into()),
+            size_bytes: Set(40),
+            sha256: Set("0".repeat(64)),
+            created_at: Set(now),
+            attached_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .insert(&app.db)
         .await
-        .expect("object");
-    attachments::ActiveModel {
-        ticket_kind: Set(Some(kind)),
-        ticket_id: Set(Some(id)),
-        uploader_user_id: Set(Some(w.customer.id)),
-        object_key: Set(key.clone()),
-        content_type: Set("image/jpeg".into()),
-        file_name: Set("kitchen.jpg".into()),
-        size_bytes: Set(40),
-        sha256: Set("0".repeat(64)),
-        created_at: Set(now),
-        attached_at: Set(Some(now)),
-        ..Default::default()
+        .expect("attachment");
+        keys.push(key);
     }
-    .insert(&app.db)
-    .await
-    .expect("attachment");
-    key
+    keys
 }
 
 /// Whether each trace `leave_traces` left is still there: notes, visit answers, improvement,
@@ -581,7 +676,7 @@ async fn traces_kept(
     app: &TestApp,
     kind: TicketKind,
     id: i64,
-    key: &str,
+    keys: &[String],
 ) -> Vec<(&'static str, bool)> {
     use entity::{attachments, return_visits, surveys, ticket_events};
     let removed = |text: &Option<String>| text.as_deref() == Some("[removed]");
@@ -615,7 +710,14 @@ async fn traces_kept(
         .count(&app.db)
         .await
         .expect("attachments");
-    let object = app.state.attachments.get(key).await.is_ok();
+    let visit_files = attachments::Entity::find()
+        .filter(attachments::Column::TicketKind.eq(TicketKind::ReturnVisit))
+        .filter(attachments::Column::TicketId.eq(visit.id))
+        .count(&app.db)
+        .await
+        .expect("attachments");
+    let ticket_object = app.state.attachments.get(&keys[0]).await.is_ok();
+    let visit_object = app.state.attachments.get(&keys[1]).await.is_ok();
     vec![
         (
             "public notes",
@@ -630,7 +732,9 @@ async fn traces_kept(
         ("visit review note", !removed(&visit.review_note)),
         ("survey comment", !removed(&survey.comment)),
         ("attachment row", files > 0),
-        ("stored object", object),
+        ("stored object", ticket_object),
+        ("visit's attachment row", visit_files > 0),
+        ("visit's stored object", visit_object),
     ]
 }
 
@@ -743,6 +847,81 @@ async fn r_prv_6_the_retention_job_anonymizes_exactly_the_expired_tickets(app: T
         .await
         .expect("second pass");
     assert_eq!(again, 0);
+}
+
+async fn r_prv_6_inquiries_are_destroyed_after_their_retention_period(app: TestApp) {
+    let w = app.repair_world().await;
+    let set = "mutation { setRetentionPolicy(kind: INQUIRY, days: 400) { kind days } }";
+    let set = app.gql(&w.admin.auth, set, json!({})).await;
+    assert_eq!(set.data()["setRetentionPolicy"]["days"], 400);
+    let ask = "mutation($c: ID!) { askInquiry(input: { customerId: $c, channel: PHONE,
+        question: \"Mrs Li at 12 Elm St asks about her dishwasher\" }) { id } }";
+    let answer = "mutation($id: ID!) { answerInquiry(id: $id, answer: \"Call her back on 139 0000 0000\") { id } }";
+    let mut inquiries = Vec::new();
+    for _ in 0..3 {
+        let asked = app
+            .gql(&w.agent.auth, ask, json!({ "c": w.customer.gid() }))
+            .await
+            .data()["askInquiry"]
+            .clone();
+        inquiries.push(asked);
+    }
+    let [expired, kept, open] = [&inquiries[0], &inquiries[1], &inquiries[2]];
+    for inquiry in [expired, kept] {
+        app.gql(&w.agent.auth, answer, json!({ "id": inquiry["id"] }))
+            .await
+            .data();
+    }
+    moved_back(&app, "inquiries", "answered_at", expired, 401).await;
+    moved_back(&app, "inquiries", "answered_at", kept, 399).await;
+    let mut keys = Vec::new();
+    for inquiry in [expired, kept, open] {
+        keys.push(leave_traces(&app, &w, TicketKind::Inquiry, key_of(&inquiry["id"])).await);
+    }
+
+    let destroyed =
+        servicedesk::jobs::retention::run(&app.db, &app.state.attachments, app.clock_now())
+            .await
+            .expect("retention pass");
+    assert_eq!(destroyed, 1);
+    let read = "query($id: ID!) { inquiry(id: $id) { status question answer } }";
+    let gone = app
+        .gql(&w.agent.auth, read, json!({ "id": expired["id"] }))
+        .await;
+    let gone = &gone.data()["inquiry"];
+    assert_eq!(gone["question"], "[removed]");
+    assert_eq!(gone["answer"], "[removed]");
+    assert_eq!(
+        gone["status"], "ANSWERED",
+        "the inquiry stays for statistics"
+    );
+    for inquiry in [kept, open] {
+        let here = app
+            .gql(&w.agent.auth, read, json!({ "id": inquiry["id"] }))
+            .await;
+        assert_eq!(
+            here.data()["inquiry"]["question"],
+            "Mrs Li at 12 Elm St asks about her dishwasher"
+        );
+    }
+    for (inquiry, keys, destroyed) in [
+        (expired, &keys[0], true),
+        (kept, &keys[1], false),
+        (open, &keys[2], false),
+    ] {
+        for (trace, kept) in
+            traces_kept(&app, TicketKind::Inquiry, key_of(&inquiry["id"]), keys).await
+        {
+            assert_eq!(kept, !destroyed, "{trace} of {inquiry}");
+        }
+    }
+    let records = app.gql(&w.admin.auth, DESTROYED, json!({})).await;
+    let record = &records.data()["destructionRecords"]["edges"][0]["node"];
+    assert_eq!(record["ticketKind"], "INQUIRY");
+    assert_eq!(record["ticketId"], expired["id"]);
+    let mut fields = vec!["question", "answer"];
+    fields.extend(TRACE_FIELDS);
+    assert_eq!(record["fields"], json!(fields));
 }
 
 async fn r_prv_6_a_legal_hold_stops_the_destruction(app: TestApp) {

@@ -139,6 +139,12 @@ pub fn authorize(
 
 /// The state machine: open and passed inquiries are passed, answered or converted; answered
 /// and converted ones are done.
+/// When the inquiry closed: answered or converted (R-PRV-9 seals it a year later, R-PRV-6
+/// counts its retention period from then).
+pub fn closed_at(inquiry: &entity::inquiries::Model) -> Option<chrono::DateTime<chrono::Utc>> {
+    inquiry.answered_at.or(inquiry.converted_at)
+}
+
 pub fn next_status(action: InquiryAction, current: InquiryStatus) -> ApiResult<InquiryStatus> {
     use InquiryStatus::*;
     match current {

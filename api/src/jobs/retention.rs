@@ -92,6 +92,16 @@ pub fn subject_kind(kind: TicketKind) -> &'static str {
     }
 }
 
+/// A ticket kind in words, for messages.
+pub fn subject_name(kind: TicketKind) -> &'static str {
+    match kind {
+        TicketKind::RepairOrder => "repair order",
+        TicketKind::Complaint => "complaint",
+        TicketKind::ReturnVisit => "return visit",
+        TicketKind::Inquiry => "inquiry",
+    }
+}
+
 /// Runs `run` every `interval` until the process ends.
 pub fn spawn(
     db: DatabaseConnection,

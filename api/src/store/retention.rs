@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::ticket_events::TicketKind;
-use entity::{destruction_records, legal_holds, retention_policies};
+use entity::{destruction_records, legal_holds, retention_policies, return_visits};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -187,11 +187,34 @@ pub struct Expired {
     pub closed_at: DateTime<Utc>,
 }
 
-fn closed_at(spec: &PersonalData) -> Expr {
+fn closed_at_of(spec: &PersonalData) -> Expr {
     match spec.closed_at {
         [one] => Expr::col(Alias::new(*one)).into(),
         many => Func::coalesce(many.iter().map(|c| Expr::col(Alias::new(*c)))).into(),
     }
+}
+
+/// When the ticket `kind`/`id` closed; `None` while open (or for a kind with no closing).
+pub async fn closed_at(
+    db: &impl ConnectionTrait,
+    kind: TicketKind,
+    id: i64,
+) -> ApiResult<Option<DateTime<Utc>>> {
+    let Some(spec) = personal_data(kind) else {
+        return Ok(None);
+    };
+    let query = Query::select()
+        .expr_as(closed_at_of(spec), Alias::new("closed"))
+        .from(Alias::new(spec.table))
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .to_owned();
+    let row = db
+        .query_one_raw(db.get_database_backend().build(&query))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get("", "closed")?,
+        None => None,
+    })
 }
 
 /// Up to `limit` tickets of `spec`'s kind closed before `cutoff`, not yet anonymized and not
@@ -210,9 +233,9 @@ pub async fn expired(
             Expr::col(Alias::new("customer_id")),
             Alias::new("customer_id"),
         )
-        .expr_as(closed_at(spec), Alias::new("closed"))
+        .expr_as(closed_at_of(spec), Alias::new("closed"))
         .from(Alias::new(spec.table))
-        .and_where(closed_at(spec).lt(cutoff))
+        .and_where(closed_at_of(spec).lt(cutoff))
         .and_where(id().not_in_subquery(destroyed))
         .and_where(id().not_in_subquery(held))
         .order_by(Alias::new("id"), Order::Asc)
@@ -279,7 +302,19 @@ pub async fn anonymize(
             fields.push(field);
         }
     }
-    let files = super::attachments::for_tickets(db, spec.kind, &[id]).await?;
+    // The ticket's files and those of its return visits.
+    let visits: Vec<i64> = return_visits::Entity::find()
+        .select_only()
+        .column(return_visits::Column::Id)
+        .filter(return_visits::Column::TicketKind.eq(spec.kind))
+        .filter(return_visits::Column::TicketId.eq(id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut files = super::attachments::for_tickets(db, spec.kind, &[id]).await?;
+    if !visits.is_empty() {
+        files.extend(super::attachments::for_tickets(db, TicketKind::ReturnVisit, &visits).await?);
+    }
     if !files.is_empty() {
         let ids: Vec<i64> = files.iter().map(|file| file.id).collect();
         super::attachments::delete(db, &ids).await?;
