@@ -27,6 +27,7 @@ db_tests!(
     r_prv_12_an_export_needs_a_second_supervisor_and_is_downloaded_once,
     r_prv_12_a_partner_gets_personal_data_it_filed_or_with_consent,
     r_prv_12_consent_is_written_by_the_customer_or_staff_never_by_the_partner,
+    r_prv_12_a_partner_reads_an_inquirys_words_it_asked_or_with_consent,
 );
 
 const CONSENT: &str = "mutation($input: RecordDisclosureConsentInput!) {
@@ -1450,5 +1451,94 @@ async fn r_prv_3_one_order_read_by_id_or_number_is_recorded(app: TestApp) {
                 json!(1)
             ),
         ]
+    );
+}
+
+async fn r_prv_12_a_partner_reads_an_inquirys_words_it_asked_or_with_consent(app: TestApp) {
+    let w = app.repair_world().await;
+    let ask = "mutation($input: AskInquiryInput!) { askInquiry(input: $input) { id } }";
+    let answer =
+        "mutation($id: ID!) { answerInquiry(id: $id, answer: \"Yes, by two years.\") { id } }";
+    let read = "query($id: ID!) { inquiry(id: $id) { question answer } }";
+    let list = "{ inquiries(first: 10) { edges { node { id question answer } } } }";
+    let asked_by_partner = app
+        .gql(
+            &w.partner,
+            ask,
+            json!({ "input": { "customerId": w.partner_customer.gid(),
+                               "question": "Can I extend the warranty?" } }),
+        )
+        .await
+        .data()["askInquiry"]["id"]
+        .clone();
+    let asked_by_phone = app
+        .gql(
+            &w.agent.auth,
+            ask,
+            json!({ "input": { "customerId": w.partner_customer.gid(), "channel": "PHONE",
+                               "question": "Mrs Wang at 88 Century Avenue asks about a visit" } }),
+        )
+        .await
+        .data()["askInquiry"]["id"]
+        .clone();
+    for id in [&asked_by_partner, &asked_by_phone] {
+        app.gql(&w.agent.auth, answer, json!({ "id": id }))
+            .await
+            .data();
+    }
+    let partner_reads = |id: Value| {
+        let app = &app;
+        let partner = w.partner.clone();
+        async move {
+            let one = app.gql(&partner, read, json!({ "id": id })).await.data()["inquiry"].clone();
+            let page = app.gql(&partner, list, json!({})).await;
+            let listed = page.data()["inquiries"]["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"].clone())
+                .find(|n| n["id"] == id)
+                .expect("listed");
+            assert_eq!(one["question"], listed["question"]);
+            assert_eq!(one["answer"], listed["answer"]);
+            (
+                one["question"].as_str().expect("question").to_owned(),
+                one["answer"].as_str().expect("answer").to_owned(),
+            )
+        }
+    };
+    let withheld = "[withheld: no disclosure consent]";
+    assert_eq!(
+        partner_reads(asked_by_partner.clone()).await,
+        (
+            "Can I extend the warranty?".into(),
+            "Yes, by two years.".into()
+        ),
+        "the partner asked it itself"
+    );
+    assert_eq!(
+        partner_reads(asked_by_phone.clone()).await,
+        (withheld.into(), withheld.into()),
+        "no consent: withheld"
+    );
+    // Staff and the customer read it in full.
+    for auth in [&w.agent.auth, &w.partner_customer.auth] {
+        let full = app.gql(auth, read, json!({ "id": asked_by_phone })).await;
+        assert_eq!(
+            full.data()["inquiry"]["question"],
+            "Mrs Wang at 88 Century Avenue asks about a visit"
+        );
+    }
+    app.gql(
+        &w.partner_customer.auth,
+        CONSENT,
+        json!({ "input": { "channel": "APP" } }),
+    )
+    .await
+    .data();
+    assert_eq!(
+        partner_reads(asked_by_phone.clone()).await.0,
+        "Mrs Wang at 88 Century Avenue asks about a visit",
+        "with the customer's consent"
     );
 }
