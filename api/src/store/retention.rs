@@ -189,7 +189,7 @@ pub struct Expired {
 
 fn closed_at_of(spec: &PersonalData) -> Expr {
     match spec.closed_at {
-        [one] => Expr::col(Alias::new(*one)).into(),
+        [one] => Expr::col(Alias::new(*one)),
         many => Func::coalesce(many.iter().map(|c| Expr::col(Alias::new(*c)))).into(),
     }
 }
