@@ -28,6 +28,7 @@ db_tests!(
     r_prv_12_a_partner_gets_personal_data_it_filed_or_with_consent,
     r_prv_12_consent_is_written_by_the_customer_or_staff_never_by_the_partner,
     r_prv_12_a_partner_reads_an_inquirys_words_it_asked_or_with_consent,
+    r_prv_3_inquiry_reads_of_the_question_write_one_entry_per_page,
 );
 
 const CONSENT: &str = "mutation($input: RecordDisclosureConsentInput!) {
@@ -1540,5 +1541,90 @@ async fn r_prv_12_a_partner_reads_an_inquirys_words_it_asked_or_with_consent(app
         partner_reads(asked_by_phone.clone()).await.0,
         "Mrs Wang at 88 Century Avenue asks about a visit",
         "with the customer's consent"
+    );
+}
+
+async fn r_prv_3_inquiry_reads_of_the_question_write_one_entry_per_page(app: TestApp) {
+    let w = app.repair_world().await;
+    let ask = "mutation($c: ID!) { askInquiry(input: { customerId: $c, channel: PHONE,
+        question: \"Mrs Li at 12 Elm St asks\" }) { id } }";
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let asked = app
+            .gql(&w.agent.auth, ask, json!({ "c": w.customer.gid() }))
+            .await;
+        ids.push(asked.data()["askInquiry"]["id"].clone());
+    }
+    let page = app
+        .gql(
+            &w.agent.auth,
+            "{ inquiries(first: 10) { edges { node { question } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        page.data()["inquiries"]["edges"].as_array().unwrap().len(),
+        3
+    );
+    app.gql(
+        &w.agent.auth,
+        "query($id: ID!) { inquiry(id: $id) { question answer } }",
+        json!({ "id": ids[0] }),
+    )
+    .await
+    .data();
+    // Not recorded: no personal field selected, the customer's own inquiry.
+    app.gql(
+        &w.agent.auth,
+        "{ inquiries(first: 10) { edges { node { status } } } }",
+        json!({}),
+    )
+    .await
+    .data();
+    app.gql(
+        &w.customer.auth,
+        "query($id: ID!) { inquiry(id: $id) { question } }",
+        json!({ "id": ids[0] }),
+    )
+    .await
+    .data();
+
+    let mut reads = audit_log(
+        &app,
+        &w.admin.auth,
+        json!({ "action": "personal_data.read" }),
+    )
+    .await;
+    reads.reverse();
+    let seen: Vec<(Value, Value, Value, Value, Value)> = reads
+        .iter()
+        .map(|e| {
+            (
+                e["actorRole"].clone(),
+                e["subjectKind"].clone(),
+                e["operation"].clone(),
+                e["fields"].clone(),
+                e["rowCount"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                json!("AGENT"),
+                json!("INQUIRY"),
+                json!("inquiries"),
+                json!(["question"]),
+                json!(3)
+            ),
+            (
+                json!("AGENT"),
+                json!("INQUIRY"),
+                json!("inquiry"),
+                json!(["question", "answer"]),
+                json!(1)
+            ),
+        ]
     );
 }

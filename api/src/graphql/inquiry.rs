@@ -307,9 +307,9 @@ impl InquiryQuery {
         #[graphql(desc = "The inquiry's id.")] id: ID,
     ) -> Result<Inquiry> {
         let env = env(ctx)?;
-        Ok(Inquiry(
-            service::get(&env, key(&id, NodeType::Inquiry)?).await?,
-        ))
+        let inquiry = service::get(&env, key(&id, NodeType::Inquiry)?).await?;
+        record_read(ctx, &[ctx.look_ahead()], &[inquiry.customer_id]).await?;
+        Ok(Inquiry(inquiry))
     }
 
     /// The centre's inquiries (agents, supervisors), the organization's (partners) or those
@@ -357,7 +357,16 @@ impl InquiryQuery {
             env.now,
         )
         .await?;
-        Ok(page.connection(rows, |row| (row.created_at, row.id), Inquiry))
+        let connection = page.connection(rows, |row| (row.created_at, row.id), Inquiry);
+        let people: Vec<i64> = connection
+            .edges
+            .iter()
+            .map(|edge| edge.node.0.customer_id)
+            .collect();
+        let page = ctx.look_ahead();
+        let selected = [page.field("edges").field("node"), page.field("nodes")];
+        record_read(ctx, &selected, &people).await?;
+        Ok(connection)
     }
 
     /// The customer's own inquiries, newest first, with their answers (R-SLA-11).
@@ -518,4 +527,27 @@ impl InquiryMutation {
             ticket_id,
         })
     }
+}
+
+/// Records a read of inquiries of `people` in the audit log when the query selects their
+/// words (R-PRV-3): one entry per page or single read, as for repair orders. `nodes` are where
+/// the query selects the inquiry's fields.
+async fn record_read(
+    ctx: &Context<'_>,
+    nodes: &[async_graphql::Lookahead<'_>],
+    people: &[i64],
+) -> Result<(), ApiError> {
+    let fields = ["question", "answer"]
+        .into_iter()
+        .filter(|field| nodes.iter().any(|node| node.field(field).exists()))
+        .collect();
+    super::privacy::record_page(
+        ctx,
+        super::privacy::PageRead {
+            subject_kind: "INQUIRY",
+            fields,
+            people,
+        },
+    )
+    .await
 }
