@@ -149,7 +149,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     if config.privacy.retention_interval_seconds > 0 {
         let interval = std::time::Duration::from_secs(config.privacy.retention_interval_seconds);
-        jobs::retention::spawn(db.clone(), state.clock.clone(), interval);
+        jobs::retention::spawn(
+            db.clone(),
+            state.attachments.clone(),
+            state.clock.clone(),
+            interval,
+        );
     }
     if config.privacy.export_interval_seconds > 0 {
         let interval = std::time::Duration::from_secs(config.privacy.export_interval_seconds);

@@ -139,6 +139,12 @@ pub fn authorize(
 
 /// The state machine: open and passed inquiries are passed, answered or converted; answered
 /// and converted ones are done.
+/// When the inquiry closed: answered or converted (R-PRV-9 seals it a year later, R-PRV-6
+/// counts its retention period from then).
+pub fn closed_at(inquiry: &entity::inquiries::Model) -> Option<chrono::DateTime<chrono::Utc>> {
+    inquiry.answered_at.or(inquiry.converted_at)
+}
+
 pub fn next_status(action: InquiryAction, current: InquiryStatus) -> ApiResult<InquiryStatus> {
     use InquiryStatus::*;
     match current {
@@ -207,6 +213,45 @@ pub fn inquiry_number(asked_at: DateTime<Utc>, id: i64) -> String {
 mod tests {
     use super::*;
     use crate::domain::identity::UserPrincipal;
+
+    #[test]
+    fn r_prv_9_an_inquiry_closes_when_answered_or_converted() {
+        let at = |h: i64| chrono::DateTime::from_timestamp(h * 3600, 0).unwrap();
+        let open = entity::inquiries::Model {
+            id: 1,
+            number: "IQ-1".into(),
+            customer_id: 1,
+            service_centre_id: 1,
+            organization_id: None,
+            channel: InquiryChannel::Phone,
+            question: "?".into(),
+            answer: None,
+            status: InquiryStatus::Open,
+            handler_id: None,
+            passed_at: None,
+            promised_reply_at: None,
+            answered_at: None,
+            answered_by: None,
+            converted_kind: None,
+            converted_id: None,
+            converted_at: None,
+            escalation_level: 1,
+            version: 1,
+            created_at: at(0),
+            updated_at: at(0),
+        };
+        assert_eq!(closed_at(&open), None);
+        let answered = entity::inquiries::Model {
+            answered_at: Some(at(2)),
+            ..open.clone()
+        };
+        assert_eq!(closed_at(&answered), Some(at(2)));
+        let converted = entity::inquiries::Model {
+            converted_at: Some(at(3)),
+            ..open
+        };
+        assert_eq!(closed_at(&converted), Some(at(3)));
+    }
 
     fn user(role: Role, id: i64, centre: Option<i64>) -> Principal {
         Principal::User(UserPrincipal {

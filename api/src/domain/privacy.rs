@@ -148,6 +148,9 @@ pub fn check_disclosure_record(
     Ok(())
 }
 
+/// What a partner reads in place of free text it may not receive (R-PRV-12).
+pub const WITHHELD: &str = "[withheld: no disclosure consent]";
+
 /// R-PRV-12: a partner receives a customer's personal data on a ticket it filed itself (it
 /// supplied that data, to have the service done) or when a consent or legal basis for its
 /// organization is in force; otherwise it sees the ticket with the data masked.

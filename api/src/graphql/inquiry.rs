@@ -10,13 +10,14 @@ use entity::repair_orders::{Priority, RequestType};
 use entity::ticket_events::TicketKind;
 use entity::users::Role;
 
-use super::loaders::{EscalationsKey, InquiryEventsKey, loaders};
+use super::loaders::{DisclosureKey, EscalationsKey, InquiryEventsKey, loaders};
 use super::pagination::{KeysetConnection, PageRequest};
 use super::repair::TimelineEvent;
 use super::scalars::{NodeType, id, key};
 use super::{RoleGuard, env, sla};
 use crate::domain::identity::Principal;
 use crate::domain::inquiry::sees_internals;
+use crate::domain::privacy;
 use crate::error::ApiError;
 use crate::services::inquiries as service;
 use crate::store::inquiries::{ListFilter, Scope};
@@ -48,13 +49,27 @@ impl Inquiry {
     async fn channel(&self) -> InquiryChannel {
         self.0.channel
     }
-    /// The question in the customer's words.
-    async fn question(&self) -> &str {
-        &self.0.question
+    /// The question in the customer's words. A partner reads `[withheld: no disclosure
+    /// consent]` unless it asked the question itself or the customer's disclosure consent for
+    /// its organization is in force (R-PRV-12).
+    async fn question(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(if self.disclosed(ctx).await? {
+            self.0.question.clone()
+        } else {
+            privacy::WITHHELD.to_owned()
+        })
     }
-    /// The reply the customer got; null until answered.
-    async fn answer(&self) -> Option<&str> {
-        self.0.answer.as_deref()
+    /// The reply the customer got; null until answered. Withheld from partners as `question`
+    /// (R-PRV-12).
+    async fn answer(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(answer) = &self.0.answer else {
+            return Ok(None);
+        };
+        Ok(Some(if self.disclosed(ctx).await? {
+            answer.clone()
+        } else {
+            privacy::WITHHELD.to_owned()
+        }))
     }
     /// The customer who asked.
     async fn customer_id(&self) -> ID {
@@ -158,6 +173,30 @@ impl Inquiry {
             .cloned()
             .map(TimelineEvent::from)
             .collect())
+    }
+}
+
+impl Inquiry {
+    /// R-PRV-12: the viewer may read the customer's words. Everyone who sees the inquiry does,
+    /// except a partner, which needs to have asked it itself or a consent in force for its
+    /// organization (as for repair orders).
+    async fn disclosed(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Principal::Partner {
+            organization_id, ..
+        } = super::principal(ctx)
+        else {
+            return Ok(true);
+        };
+        let filed_by_partner = self.0.channel == InquiryChannel::Partner;
+        let basis_in_force = !filed_by_partner
+            && loaders(ctx)?
+                .load_one(DisclosureKey {
+                    customer_id: self.0.customer_id,
+                    organization_id: *organization_id,
+                })
+                .await?
+                .is_some();
+        Ok(privacy::partner_receives(filed_by_partner, basis_in_force))
     }
 }
 
@@ -268,9 +307,9 @@ impl InquiryQuery {
         #[graphql(desc = "The inquiry's id.")] id: ID,
     ) -> Result<Inquiry> {
         let env = env(ctx)?;
-        Ok(Inquiry(
-            service::get(&env, key(&id, NodeType::Inquiry)?).await?,
-        ))
+        let inquiry = service::get(&env, key(&id, NodeType::Inquiry)?).await?;
+        record_read(ctx, &[ctx.look_ahead()], &[inquiry.customer_id]).await?;
+        Ok(Inquiry(inquiry))
     }
 
     /// The centre's inquiries (agents, supervisors), the organization's (partners) or those
@@ -318,7 +357,16 @@ impl InquiryQuery {
             env.now,
         )
         .await?;
-        Ok(page.connection(rows, |row| (row.created_at, row.id), Inquiry))
+        let connection = page.connection(rows, |row| (row.created_at, row.id), Inquiry);
+        let people: Vec<i64> = connection
+            .edges
+            .iter()
+            .map(|edge| edge.node.0.customer_id)
+            .collect();
+        let page = ctx.look_ahead();
+        let selected = [page.field("edges").field("node"), page.field("nodes")];
+        record_read(ctx, &selected, &people).await?;
+        Ok(connection)
     }
 
     /// The customer's own inquiries, newest first, with their answers (R-SLA-11).
@@ -479,4 +527,27 @@ impl InquiryMutation {
             ticket_id,
         })
     }
+}
+
+/// Records a read of inquiries of `people` in the audit log when the query selects their
+/// words (R-PRV-3): one entry per page or single read, as for repair orders. `nodes` are where
+/// the query selects the inquiry's fields.
+async fn record_read(
+    ctx: &Context<'_>,
+    nodes: &[async_graphql::Lookahead<'_>],
+    people: &[i64],
+) -> Result<(), ApiError> {
+    let fields = ["question", "answer"]
+        .into_iter()
+        .filter(|field| nodes.iter().any(|node| node.field(field).exists()))
+        .collect();
+    super::privacy::record_page(
+        ctx,
+        super::privacy::PageRead {
+            subject_kind: "INQUIRY",
+            fields,
+            people,
+        },
+    )
+    .await
 }

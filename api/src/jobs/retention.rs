@@ -12,6 +12,8 @@ use chrono::{DateTime, Utc};
 use entity::ticket_events::TicketKind;
 use sea_orm::DatabaseConnection;
 
+use crate::attachments::Storage;
+
 use crate::domain::clock::Clock;
 use crate::domain::privacy;
 use crate::error::ApiResult;
@@ -22,44 +24,25 @@ use crate::store::retention::Destruction;
 /// Tickets anonymized per transaction.
 const BATCH: u64 = 100;
 
-/// One ticket due for destruction.
-struct Expired {
-    id: i64,
-    customer_id: i64,
-    closed_at: DateTime<Utc>,
-}
-
-/// Anonymizes every expired ticket not on hold; the number anonymized.
-pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> {
+/// Anonymizes every expired ticket not on hold; the number anonymized. The stored objects of
+/// a ticket's attachments are deleted before its batch commits: an object that cannot be
+/// deleted fails the batch, which the next pass tries again.
+pub async fn run(db: &DatabaseConnection, storage: &Storage, now: DateTime<Utc>) -> ApiResult<u64> {
     let mut destroyed = 0;
     for policy in store::retention::policies(db).await? {
+        let Some(spec) = store::retention::personal_data(policy.ticket_kind) else {
+            continue;
+        };
         let cutoff = privacy::retention_cutoff(now, policy.retention_days);
         loop {
             let txn = store::begin_write(db).await?;
-            let due: Vec<Expired> = match policy.ticket_kind {
-                TicketKind::RepairOrder => {
-                    store::retention::expired_repair_orders(&txn, cutoff, BATCH)
-                        .await?
-                        .into_iter()
-                        .filter_map(|o| expired(o.id, o.customer_id, o.closed_at))
-                        .collect()
-                }
-                TicketKind::Complaint => store::retention::expired_complaints(&txn, cutoff, BATCH)
-                    .await?
-                    .into_iter()
-                    .filter_map(|c| expired(c.id, c.customer_id, c.closed_at))
-                    .collect(),
-                // Return visits hold no personal data of their own; inquiries are not closed
-                // tickets (a retention period for them is refused).
-                TicketKind::ReturnVisit | TicketKind::Inquiry => Vec::new(),
-            };
+            let due = store::retention::expired(&txn, spec, cutoff, BATCH).await?;
             for ticket in &due {
-                let fields = match policy.ticket_kind {
-                    TicketKind::Complaint => {
-                        store::retention::anonymize_complaint(&txn, ticket.id, now).await?
-                    }
-                    _ => store::retention::anonymize_repair_order(&txn, ticket.id, now).await?,
-                };
+                let (objects, fields) =
+                    store::retention::anonymize(&txn, spec, ticket.id, now).await?;
+                for key in &objects {
+                    storage.delete(key).await?;
+                }
                 store::retention::record_destruction(
                     &txn,
                     Destruction {
@@ -67,7 +50,7 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> 
                         ticket_id: ticket.id,
                         closed_at: ticket.closed_at,
                         retention_days: policy.retention_days,
-                        fields,
+                        fields: &fields,
                     },
                     now,
                 )
@@ -81,7 +64,7 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> 
                         subject_kind: subject_kind(policy.ticket_kind),
                         subject_id: Some(ticket.id),
                         operation: Some("retention".to_owned()),
-                        fields: fields.to_vec(),
+                        fields: fields.clone(),
                         row_count: Some(1),
                         users: vec![ticket.customer_id],
                         detail: Some(serde_json::json!({ "retentionDays": policy.retention_days })),
@@ -99,14 +82,6 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<u64> 
     Ok(destroyed)
 }
 
-fn expired(id: i64, customer_id: i64, closed_at: Option<DateTime<Utc>>) -> Option<Expired> {
-    Some(Expired {
-        id,
-        customer_id,
-        closed_at: closed_at?,
-    })
-}
-
 /// The audit log's name for a ticket kind.
 pub fn subject_kind(kind: TicketKind) -> &'static str {
     match kind {
@@ -117,9 +92,20 @@ pub fn subject_kind(kind: TicketKind) -> &'static str {
     }
 }
 
+/// A ticket kind in words, for messages.
+pub fn subject_name(kind: TicketKind) -> &'static str {
+    match kind {
+        TicketKind::RepairOrder => "repair order",
+        TicketKind::Complaint => "complaint",
+        TicketKind::ReturnVisit => "return visit",
+        TicketKind::Inquiry => "inquiry",
+    }
+}
+
 /// Runs `run` every `interval` until the process ends.
 pub fn spawn(
     db: DatabaseConnection,
+    storage: Arc<Storage>,
     clock: Arc<dyn Clock>,
     interval: StdDuration,
 ) -> tokio::task::JoinHandle<()> {
@@ -128,7 +114,7 @@ pub fn spawn(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match run(&db, clock.now()).await {
+            match run(&db, &storage, clock.now()).await {
                 Ok(0) => {}
                 Ok(destroyed) => {
                     tracing::info!(destroyed, "personal data past retention anonymized")

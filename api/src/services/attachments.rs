@@ -164,6 +164,7 @@ async fn lock_for_change(
         TicketKind::Inquiry => Err(ApiError::NotFound("ticket")),
         TicketKind::ReturnVisit => {
             let visit = super::return_visits::visit_of_centre(txn, env, id).await?;
+            super::ensure_ticket_unsealed(txn, env, visit.ticket_kind, visit.ticket_id).await?;
             // Return visits are staff work: their entries on the visited ticket are internal.
             Ok(Target {
                 timeline: (visit.ticket_kind, visit.ticket_id),

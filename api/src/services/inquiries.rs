@@ -200,6 +200,7 @@ impl Step {
             .await?
             .ok_or(ApiError::NotFound("inquiry"))?;
         inquiry::authorize(env.actor, action, &InquiryParties::from(&inquiry))?;
+        super::ensure_unsealed(env, "inquiry", inquiry::closed_at(&inquiry))?;
         let to = inquiry::next_status(action, inquiry.status)?;
         Ok(Self {
             txn,

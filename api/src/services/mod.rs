@@ -159,6 +159,18 @@ pub fn ensure_unsealed(
     crate::domain::privacy::ensure_unsealed(what, closed_at, env.now, env.settings.seal_after)
 }
 
+/// `SEALED` when the ticket `kind`/`id` is sealed (R-PRV-9), for records that follow the seal
+/// of the ticket they belong to (return visits).
+pub async fn ensure_ticket_unsealed(
+    db: &impl sea_orm::ConnectionTrait,
+    env: &Env<'_>,
+    kind: entity::ticket_events::TicketKind,
+    id: i64,
+) -> ApiResult<()> {
+    let closed_at = store::retention::closed_at(db, kind, id).await?;
+    ensure_unsealed(env, crate::jobs::retention::subject_name(kind), closed_at)
+}
+
 /// Trimmed text that must not be empty nor longer than `max` characters.
 pub fn required_text(field: &'static str, value: &str, max: usize) -> ApiResult<String> {
     let value = value.trim();

@@ -117,12 +117,6 @@ pub async fn set_retention_policy(
             "return visits follow the ticket they visit",
         ));
     }
-    if kind == TicketKind::Inquiry {
-        return Err(ApiError::bad_input(
-            "kind",
-            "inquiries have no retention period yet",
-        ));
-    }
     privacy::check_retention_days(days, env.settings.seal_after)?;
     let txn = store::begin_write(env.db).await?;
     let (old, policy) = store::retention::set_policy(&txn, kind, days, env.now).await?;
@@ -148,7 +142,8 @@ async fn visible_ticket(env: &Env<'_>, kind: TicketKind, id: i64) -> ApiResult<(
     match kind {
         TicketKind::RepairOrder => super::repair_orders::get(env, id).await.map(|_| ()),
         TicketKind::Complaint => super::complaints::get(env, id).await.map(|_| ()),
-        TicketKind::ReturnVisit | TicketKind::Inquiry => Err(ApiError::NotFound("ticket")),
+        TicketKind::Inquiry => super::inquiries::get(env, id).await.map(|_| ()),
+        TicketKind::ReturnVisit => Err(ApiError::NotFound("ticket")),
     }
 }
 

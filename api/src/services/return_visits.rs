@@ -177,6 +177,8 @@ pub async fn record(env: &Env<'_>, id: i64, input: RecordVisit) -> ApiResult<ret
     let agent_id = env.actor.user()?.id;
     let txn = store::begin_write(env.db).await?;
     let visit = visit_of_centre(&txn, env, id).await?;
+    // R-PRV-9: a visit follows the seal of the ticket it visits.
+    super::ensure_ticket_unsealed(&txn, env, visit.ticket_kind, visit.ticket_id).await?;
     if visit.recorded_at.is_some() {
         return Err(ApiError::InvalidTransition {
             action: "record the return visit",
@@ -309,6 +311,7 @@ pub async fn review(
     let supervisor_id = env.actor.user()?.id;
     let txn = store::begin_write(env.db).await?;
     let visit = visit_of_centre(&txn, env, id).await?;
+    super::ensure_ticket_unsealed(&txn, env, visit.ticket_kind, visit.ticket_id).await?;
     let current = match (visit.recorded_at, visit.reviewed_at) {
         (None, _) => Some("PENDING"),
         (_, Some(_)) => Some("REVIEWED"),
