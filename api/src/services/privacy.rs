@@ -219,7 +219,10 @@ async fn consenting_customer(env: &Env<'_>, asked: Option<i64>) -> ApiResult<use
     };
     let customer = store::users::get(env.db, id)
         .await
-        .map_err(|_| ApiError::NotFound("customer"))?;
+        .map_err(|err| match err {
+            ApiError::NotFound(_) => ApiError::NotFound("customer"),
+            other => other,
+        })?;
     if !super::accounts::in_scope(env.actor, &customer) {
         return Err(ApiError::NotFound("customer"));
     }
